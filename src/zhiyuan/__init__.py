@@ -1,0 +1,1 @@
+"""志愿 zhiyuan: a volunteer-service platform for the National Civilised City campaign."""

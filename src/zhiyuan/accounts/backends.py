@@ -1,0 +1,36 @@
+"""Log-in with a username or a mobile number (shared mobiles: see `selectors.accounts_for`)."""
+
+from typing import Any
+
+from django.contrib.auth.backends import ModelBackend
+from django.http import HttpRequest
+
+from zhiyuan.accounts.models import User
+from zhiyuan.accounts.selectors import accounts_for
+
+
+class IdentifierBackend(ModelBackend):
+    """Authenticates `username` (a username or a mobile number) and `password`.
+
+    When several accounts share a mobile number, the caller passes `user_id` to say which
+    person is logging in; without it, a shared number authenticates only if exactly one of
+    its accounts has that password.
+    """
+
+    def authenticate(  # type: ignore[override]
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        user_id: int | None = None,
+        **kwargs: Any,
+    ) -> User | None:
+        if not username or not password:
+            return None
+        candidates = [user for user in accounts_for(username) if user.check_password(password)]
+        if user_id is not None:
+            candidates = [user for user in candidates if user.pk == user_id]
+        if len(candidates) != 1:
+            return None
+        user = candidates[0]
+        return user if self.user_can_authenticate(user) else None

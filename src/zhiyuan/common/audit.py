@@ -1,0 +1,78 @@
+"""The one audit service: every business change writes an entry here.
+
+`log_action` records one change; `log_actions` records many in one bulk insert for bulk paths
+(signals do not see `bulk_create` or `update`). The origin (web, api, cli, task) comes from the
+request or command that is running (`origin_scope`), so services need not pass it.
+ID numbers and phone numbers must never be put into `data`: pass masked values.
+"""
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+
+from zhiyuan.common.enums import Origin
+from zhiyuan.common.models import AuditEntry
+
+_origin: ContextVar[str] = ContextVar("audit_origin", default=Origin.SYSTEM)
+
+
+@contextmanager
+def origin_scope(origin: str) -> Iterator[None]:
+    token = _origin.set(origin)
+    try:
+        yield
+    finally:
+        _origin.reset(token)
+
+
+def current_origin() -> str:
+    return _origin.get()
+
+
+@dataclass
+class Change:
+    """One change for `log_actions`."""
+
+    action: str
+    obj: models.Model
+    organization: Any = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def _entry(actor: Any, change: Change) -> AuditEntry:
+    obj = change.obj
+    return AuditEntry(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=change.action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        organization=change.organization,
+        data=change.data,
+        origin=current_origin(),
+    )
+
+
+def log_action(
+    actor: Any,
+    action: str,
+    obj: models.Model,
+    *,
+    organization: Any = None,
+    data: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Record `action` (dotted, e.g. "organization.created") by `actor` on `obj`."""
+    entry = _entry(actor, Change(action, obj, organization, data or {}))
+    entry.save()
+    return entry
+
+
+def log_actions(actor: Any, changes: Iterable[Change], *, batch_size: int = 2000) -> int:
+    """Record many changes with bulk inserts; returns the number of entries written."""
+    entries = [_entry(actor, change) for change in changes]
+    AuditEntry.objects.bulk_create(entries, batch_size=batch_size)
+    return len(entries)

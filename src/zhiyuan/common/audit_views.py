@@ -1,0 +1,21 @@
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from zhiyuan.accounts.access import scope
+from zhiyuan.accounts.enums import RoleKind
+from zhiyuan.common.models import AuditEntry
+
+
+@login_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """Audit entries of the subtrees the user administers, newest first."""
+    entries = scope(request.user, AuditEntry.objects.all(), roles=[RoleKind.ADMINISTRATOR])
+    action = request.GET.get("action", "").strip()
+    if action:
+        entries = entries.filter(action__startswith=action)
+    page = Paginator(entries.select_related("actor", "organization"), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "common/audit_log.html", {"page": page, "action": action})

@@ -1,0 +1,37 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from zhiyuan.accounts.models import User
+from zhiyuan.common.demo import DEMO_PASSWORD, DEMO_USERS, database_is_empty, load_demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo city (岳阳市) with demo users. Demo passwords: never on a production database."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--if-empty", action="store_true", help="Do nothing unless the database is empty."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["if_empty"] and not database_is_empty():
+            self.stdout.write("The database has data; the demo was not loaded again.")
+        else:
+            load_demo()
+            self.stdout.write(self.style.SUCCESS("Demo city 岳阳市 loaded."))
+        present = set(
+            User.objects.filter(username__in=[u.username for u in DEMO_USERS]).values_list(
+                "username", flat=True
+            )
+        )
+        if not present:
+            return
+        self.stdout.write(f"Demo log-ins (password for all: {DEMO_PASSWORD}):")
+        for user in DEMO_USERS:
+            if user.username not in present:
+                continue
+            where = user.org_code or "platform admin (/admin/)"
+            self.stdout.write(
+                f"  {user.username:<20} {user.name}  {user.role or 'staff'} @ {where}"
+            )

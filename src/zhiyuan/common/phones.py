@@ -1,0 +1,38 @@
+"""Mobile-number validation through phonenumbers (lite), so new number ranges work."""
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+_MOBILE_TYPES = {
+    phonenumbers.PhoneNumberType.MOBILE,
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+}
+
+
+def normalize_mobile(raw: str) -> str:
+    """Return the 11-digit national form of a mainland China mobile number.
+
+    Accepts spaces, dashes, full-width digits and a +86/0086 prefix.
+    Raises ValidationError (code "invalid_mobile") otherwise.
+    """
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", raw or "").strip().replace(" ", "").replace("-", "")
+    if text.startswith("0086"):
+        text = "+86" + text[4:]
+    try:
+        number = phonenumbers.parse(text, "CN")
+    except phonenumbers.NumberParseException:
+        number = None
+    if (
+        number is None
+        or number.country_code != 86
+        or not phonenumbers.is_valid_number(number)
+        or phonenumbers.number_type(number) not in _MOBILE_TYPES
+    ):
+        raise ValidationError(
+            _("Enter an 11-digit mainland mobile number, such as 13800138000."),
+            code="invalid_mobile",
+        )
+    return str(number.national_number)

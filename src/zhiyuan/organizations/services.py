@@ -1,0 +1,110 @@
+"""Writes to the organisation tree. Every change is audited; access is checked by callers."""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from zhiyuan.common.audit import log_action
+from zhiyuan.common.phones import normalize_mobile
+from zhiyuan.organizations.enums import OrgKind
+from zhiyuan.organizations.models import Organization
+
+EDITABLE_FIELDS = (
+    "name",
+    "kind",
+    "level",
+    "specialty",
+    "unit_category",
+    "headcount",
+    "station_type",
+    "address",
+    "responsible_department",
+    "responsible_person",
+    "contact_phone",
+)
+
+
+def _validate(org: Organization, parent: Organization | None) -> None:
+    errors: dict[str, list[str]] = {}
+    if parent is not None and org.level < parent.level:
+        errors["level"] = [_("An organisation cannot be at a higher level than its parent.")]
+    if org.kind == OrgKind.WORK_UNIT and not org.unit_category:
+        errors["unit_category"] = [
+            _("A work unit needs a category (it sets its registration target).")
+        ]
+    if org.kind == OrgKind.SERVICE_STATION and not org.station_type:
+        errors["station_type"] = [_("A service station needs a station type.")]
+    if org.kind != OrgKind.SERVICE_TEAM and org.specialty:
+        errors["specialty"] = [_("Only service teams have a specialty.")]
+    if org.contact_phone:
+        try:
+            org.contact_phone = normalize_mobile(org.contact_phone)
+        except ValidationError as exc:
+            errors["contact_phone"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+
+
+def create_organization(
+    parent: Organization, *, actor: Any, code: str, **fields: Any
+) -> Organization:
+    """Create an organisation under `parent`; its jurisdiction starts as the parent's.
+
+    Raises ValidationError (field -> messages) for inconsistent kind, level or phone, or a
+    code that is taken.
+    """
+    org = Organization(code=code.strip(), **fields)
+    _validate(org, parent)
+    if Organization.objects.filter(code=org.code).exists():
+        raise ValidationError({"code": [_("This organisation code is already in use.")]})
+    with transaction.atomic():
+        org = Organization.objects.add_child(parent, instance=org)
+        org.jurisdiction.set(parent.jurisdiction.all())
+        log_action(
+            actor,
+            "organization.created",
+            org,
+            organization=org,
+            data={"code": org.code, "kind": org.kind},
+        )
+    return org
+
+
+def update_organization(org: Organization, *, actor: Any, **changes: Any) -> Organization:
+    """Change the fields named in `changes` (a subset of EDITABLE_FIELDS) and audit the diff."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"Not editable: {sorted(unknown)}")
+    before = {name: getattr(org, name) for name in changes}
+    for name, value in changes.items():
+        setattr(org, name, value)
+    parent = Organization.objects.get_parent(org)
+    _validate(org, parent)
+    diff = {
+        name: [str(before[name]), str(getattr(org, name))]
+        for name in changes
+        if before[name] != getattr(org, name)
+    }
+    if "contact_phone" in diff:
+        diff["contact_phone"] = ["***", "***"]
+    if not diff:
+        return org
+    with transaction.atomic():
+        org.save()
+        log_action(actor, "organization.updated", org, organization=org, data={"changed": diff})
+    return org
+
+
+def set_organization_active(org: Organization, *, actor: Any, active: bool) -> Organization:
+    """Deactivate (or reactivate) an organisation; it is never deleted. Roles on an inactive
+    organisation give no access."""
+    if org.is_active == active:
+        return org
+    with transaction.atomic():
+        org.is_active = active
+        org.save(update_fields=["is_active", "updated_at"])
+        action = "organization.reactivated" if active else "organization.deactivated"
+        log_action(actor, action, org, organization=org)
+    return org

@@ -1,0 +1,309 @@
+"""The standard organisation structure under a division (plan §三(一), Attachment 1).
+
+At city and county level: a guidance committee, a volunteer association and a general
+service team; per township: a service centre and a service team; per village-level division:
+a service station and a service team. Building is idempotent: organisations are found again
+by their standard code (`<division prefix>-<suffix>`), and ones that sit under the wrong parent
+(a county built before its city, a township taken over by a management area) are moved.
+"""
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+
+from zhiyuan.common.audit import Change, log_action, log_actions
+from zhiyuan.divisions.enums import DivisionLevel
+from zhiyuan.divisions.models import Division
+from zhiyuan.divisions.selectors import descendants_of
+from zhiyuan.organizations.enums import OrgKind, OrgLevel, StationType
+from zhiyuan.organizations.models import Organization
+
+SUFFIX = {
+    OrgKind.GUIDANCE_COMMITTEE: "GC",
+    OrgKind.VOLUNTEER_ASSOCIATION: "VA",
+    OrgKind.GENERAL_SERVICE_TEAM: "GT",
+    OrgKind.SERVICE_CENTRE: "SC",
+    OrgKind.SERVICE_STATION: "ST",
+    OrgKind.SERVICE_TEAM: "TM",
+}
+NAME_PATTERN = {
+    OrgKind.GUIDANCE_COMMITTEE: "{}发展志愿服务事业指导委员会",
+    OrgKind.VOLUNTEER_ASSOCIATION: "{}志愿者协会",
+    OrgKind.GENERAL_SERVICE_TEAM: "{}志愿服务总队",
+    OrgKind.SERVICE_CENTRE: "{}志愿服务中心",
+    OrgKind.SERVICE_STATION: "{}志愿服务站",
+    OrgKind.SERVICE_TEAM: "{}志愿服务队",
+}
+_COMMITTEE_SUFFIX = re.compile(r"(居民委员会|村民委员会|居委会|村委会)$")
+
+
+class StructureError(Exception):
+    """The division cannot carry a standard structure (wrong level, abolished, unknown)."""
+
+
+@dataclass
+class BuildReport:
+    created: Counter[str] = field(default_factory=Counter)
+    moved: int = 0
+
+    @property
+    def total_created(self) -> int:
+        return sum(self.created.values())
+
+
+def short_name(division: Division) -> str:
+    """A village committee's name without 居民委员会/村民委员会: 郭亮社区居民委员会 -> 郭亮社区."""
+    return _COMMITTEE_SUFFIX.sub("", division.name) or division.name
+
+
+def standard_code(prefix: str, kind: str) -> str:
+    return f"{prefix}-{SUFFIX[OrgKind(kind)]}"
+
+
+class _Builder:
+    def __init__(self, actor: Any) -> None:
+        self.actor = actor
+        self.report = BuildReport()
+        self.changes: list[Change] = []
+        self.jurisdiction: list[tuple[int, str]] = []
+        self.by_code: dict[str, Organization] = {}
+
+    def load(self, codes: list[str]) -> None:
+        for org in Organization.objects.filter(code__in=codes):
+            self.by_code[org.code] = org
+
+    def ensure(
+        self,
+        code: str,
+        kind: str,
+        level: int,
+        name: str,
+        parent: Organization | None,
+        division: Division,
+        **extra: Any,
+    ) -> Organization:
+        org = self.by_code.get(code)
+        if org is None:
+            org = Organization(code=code, kind=kind, level=level, name=name, **extra)
+            if parent is None:
+                org = Organization.objects.add_root(instance=org)
+            else:
+                org = Organization.objects.add_child(parent, instance=org)
+            self.by_code[code] = org
+            self.report.created[kind] += 1
+            self.changes.append(
+                Change("organization.created", org, org, {"code": code, "kind": kind})
+            )
+            self.jurisdiction.append((org.pk, division.code))
+        elif parent is not None and not _is_child_of(org, parent):
+            Organization.objects.move(org, parent, "last-child")
+            org.refresh_from_db()
+            self.report.moved += 1
+            self.changes.append(Change("organization.moved", org, org, {"parent": parent.code}))
+        return org
+
+    def finish(self) -> None:
+        through = Organization.jurisdiction.through
+        through.objects.bulk_create(
+            [
+                through(organization_id=org_id, division_id=code)
+                for org_id, code in self.jurisdiction
+            ],
+            ignore_conflicts=True,
+            batch_size=2000,
+        )
+        log_actions(self.actor, self.changes)
+
+
+def _is_child_of(org: Organization, parent: Organization) -> bool:
+    org.refresh_from_db(fields=["path", "depth"])
+    parent.refresh_from_db(fields=["path", "depth"])
+    return org.depth == parent.depth + 1 and org.path.startswith(parent.path)
+
+
+def _area_committee(division: Division) -> Organization | None:
+    """The guidance committee whose area contains `division`: a management area that has it
+    in its jurisdiction, else the committee of its nearest ancestor division."""
+    area = Organization.objects.filter(
+        kind=OrgKind.GUIDANCE_COMMITTEE, is_management_area=True, jurisdiction=division
+    ).first()
+    if area is not None:
+        return area
+    ancestor = division.parent
+    while ancestor is not None:
+        committee = Organization.objects.filter(
+            code=standard_code(ancestor.prefix, OrgKind.GUIDANCE_COMMITTEE)
+        ).first()
+        if committee is not None:
+            return committee
+        ancestor = ancestor.parent
+    return None
+
+
+def _build_area(builder: _Builder, division: Division, parent: Organization | None) -> Organization:
+    level = OrgLevel.CITY if division.level == DivisionLevel.PREFECTURE else OrgLevel.DISTRICT
+    committee = builder.ensure(
+        standard_code(division.prefix, OrgKind.GUIDANCE_COMMITTEE),
+        OrgKind.GUIDANCE_COMMITTEE,
+        level,
+        NAME_PATTERN[OrgKind.GUIDANCE_COMMITTEE].format(division.name),
+        parent,
+        division,
+    )
+    association = builder.ensure(
+        standard_code(division.prefix, OrgKind.VOLUNTEER_ASSOCIATION),
+        OrgKind.VOLUNTEER_ASSOCIATION,
+        level,
+        NAME_PATTERN[OrgKind.VOLUNTEER_ASSOCIATION].format(division.name),
+        committee,
+        division,
+    )
+    builder.ensure(
+        standard_code(division.prefix, OrgKind.GENERAL_SERVICE_TEAM),
+        OrgKind.GENERAL_SERVICE_TEAM,
+        level,
+        NAME_PATTERN[OrgKind.GENERAL_SERVICE_TEAM].format(division.name),
+        association,
+        division,
+    )
+    return committee
+
+
+def _build_township(builder: _Builder, township: Division, area: Organization) -> Organization:
+    centre = builder.ensure(
+        standard_code(township.prefix, OrgKind.SERVICE_CENTRE),
+        OrgKind.SERVICE_CENTRE,
+        OrgLevel.STREET,
+        NAME_PATTERN[OrgKind.SERVICE_CENTRE].format(township.name),
+        area,
+        township,
+    )
+    builder.ensure(
+        f"{township.prefix}-TM",
+        OrgKind.SERVICE_TEAM,
+        OrgLevel.STREET,
+        NAME_PATTERN[OrgKind.SERVICE_TEAM].format(township.name),
+        centre,
+        township,
+    )
+    return centre
+
+
+def _build_village(builder: _Builder, village: Division, centre: Organization) -> None:
+    name = short_name(village)
+    station = builder.ensure(
+        standard_code(village.prefix, OrgKind.SERVICE_STATION),
+        OrgKind.SERVICE_STATION,
+        OrgLevel.COMMUNITY,
+        NAME_PATTERN[OrgKind.SERVICE_STATION].format(name),
+        centre,
+        village,
+        station_type=StationType.COMMUNITY,
+    )
+    builder.ensure(
+        f"{village.prefix}-TM",
+        OrgKind.SERVICE_TEAM,
+        OrgLevel.COMMUNITY,
+        NAME_PATTERN[OrgKind.SERVICE_TEAM].format(name),
+        station,
+        village,
+    )
+
+
+def build_structure(division: Division, *, actor: Any) -> BuildReport:
+    """Build (or complete) the standard structure under a city or county-level `division`.
+
+    Returns counts of organisations created per kind and of those moved to their right parent.
+    Raises StructureError for a division that is abolished or not at level 2 or 3.
+    """
+    if division.abolished or division.level not in (DivisionLevel.PREFECTURE, DivisionLevel.COUNTY):
+        raise StructureError(division.code)
+    divisions = [
+        division,
+        *descendants_of(division).filter(abolished=False).order_by("level", "code"),
+    ]
+    builder = _Builder(actor)
+    prefixes = [d.prefix for d in divisions]
+    builder.load([f"{p}-{s}" for p in prefixes for s in SUFFIX.values()])
+    committees: dict[str, Organization] = {}
+    centres: dict[str, Organization] = {}
+    with transaction.atomic():
+        for item in divisions:
+            if item.level in (DivisionLevel.PREFECTURE, DivisionLevel.COUNTY):
+                parent = committees.get(item.parent_id or "") or _area_committee(item)
+                committees[item.code] = _build_area(builder, item, parent)
+            elif item.level == DivisionLevel.TOWNSHIP:
+                area = _area_committee(item)
+                if area is None:
+                    raise StructureError(item.code)
+                centres[item.code] = _build_township(builder, item, area)
+            elif item.parent_id in centres:
+                _build_village(builder, item, centres[item.parent_id])
+        builder.finish()
+    return builder.report
+
+
+def create_management_area(
+    name: str, *, code: str, parent_division: Division, townships: list[Division], actor: Any
+) -> Organization:
+    """Create (or update) a management area: a district-level guidance committee, association
+    and general service team whose jurisdiction is `townships` (plan §三(一): 经济技术开发区,
+    风景区). Service centres already built for those townships move under it.
+
+    Raises StructureError if a township is not at township level.
+    """
+    if any(t.level != DivisionLevel.TOWNSHIP for t in townships) or not townships:
+        raise StructureError(code)
+    parent = Organization.objects.filter(
+        code=standard_code(parent_division.prefix, OrgKind.GUIDANCE_COMMITTEE)
+    ).first()
+    with transaction.atomic():
+        builder = _Builder(actor)
+        builder.load([f"{code}-GC", f"{code}-VA", f"{code}-GT"])
+        committee = builder.ensure(
+            f"{code}-GC",
+            OrgKind.GUIDANCE_COMMITTEE,
+            OrgLevel.DISTRICT,
+            NAME_PATTERN[OrgKind.GUIDANCE_COMMITTEE].format(name),
+            parent,
+            townships[0],
+            is_management_area=True,
+        )
+        association = builder.ensure(
+            f"{code}-VA",
+            OrgKind.VOLUNTEER_ASSOCIATION,
+            OrgLevel.DISTRICT,
+            NAME_PATTERN[OrgKind.VOLUNTEER_ASSOCIATION].format(name),
+            committee,
+            townships[0],
+        )
+        builder.ensure(
+            f"{code}-GT",
+            OrgKind.GENERAL_SERVICE_TEAM,
+            OrgLevel.DISTRICT,
+            NAME_PATTERN[OrgKind.GENERAL_SERVICE_TEAM].format(name),
+            association,
+            townships[0],
+        )
+        builder.jurisdiction = [
+            (org.pk, t.code) for org in builder.by_code.values() for t in townships
+        ]
+        builder.finish()
+        for township in townships:
+            centre = Organization.objects.filter(
+                code=standard_code(township.prefix, OrgKind.SERVICE_CENTRE)
+            ).first()
+            if centre is not None and not _is_child_of(centre, committee):
+                Organization.objects.move(centre, committee, "last-child")
+                log_action(
+                    actor,
+                    "organization.moved",
+                    centre,
+                    organization=committee,
+                    data={"parent": committee.code},
+                )
+        committee.refresh_from_db()
+    return committee

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from zhiyuan.organizations import chart_views, views
+
+app_name = "organizations"
+urlpatterns = [
+    path("", views.tree, name="tree"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/children/", views.children, name="children"),
+    path("<int:pk>/edit/", views.edit, name="edit"),
+    path("<int:pk>/active/", views.set_active, name="set-active"),
+    path("<int:parent_pk>/new/", views.create, name="create"),
+    path("chart/", chart_views.chart, name="chart"),
+]

@@ -1,0 +1,116 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from zhiyuan.accounts.access import covers, get_scoped_or_404
+from zhiyuan.accounts.enums import RoleKind
+from zhiyuan.common.models import AuditEntry
+from zhiyuan.organizations import selectors, services
+from zhiyuan.organizations.enums import OrgLevel
+from zhiyuan.organizations.forms import NewOrganizationForm, OrganizationForm
+from zhiyuan.organizations.models import Organization
+
+ADMIN = [RoleKind.ADMINISTRATOR]
+
+
+def _with_counts(nodes: list[Organization]) -> list[tuple[Organization, dict[int, int]]]:
+    counts = selectors.subtree_level_counts(nodes)
+    return [(node, counts[node.pk]) for node in nodes]
+
+
+@login_required
+def tree(request: HttpRequest) -> HttpResponse:
+    """The organisation tree browser: the user's subtrees, per-level counts, search."""
+    query = request.GET.get("q", "").strip()
+    visible = selectors.visible_organizations(request.user)
+    context = {
+        "nav": "tree",
+        "query": query,
+        "levels": OrgLevel,
+        "totals": selectors.level_counts(visible),
+        "roots": _with_counts(selectors.scope_roots(request.user)),
+        "results": selectors.search_organizations(request.user, query) if query else None,
+    }
+    return render(request, "organizations/tree.html", context)
+
+
+@login_required
+def children(request: HttpRequest, pk: int) -> HttpResponse:
+    """The children of one node, with counts (loaded into the tree when a node is opened)."""
+    node = get_scoped_or_404(request.user, Organization.objects.all(), pk=pk)
+    nodes = _with_counts(selectors.children_of(request.user, node))
+    return render(request, "organizations/_children.html", {"nodes": nodes, "levels": OrgLevel})
+
+
+@login_required
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    org = get_scoped_or_404(
+        request.user, Organization.objects.prefetch_related("jurisdiction"), pk=pk
+    )
+    is_admin = covers(request.user, org, ADMIN)
+    context = {
+        "nav": "tree",
+        "org": org,
+        "levels": OrgLevel,
+        "counts": selectors.subtree_level_counts([org])[org.pk],
+        "ancestors": selectors.ancestors_within_scope(request.user, org),
+        "children": _with_counts(selectors.children_of(request.user, org)),
+        "is_admin": is_admin,
+        "audit": AuditEntry.objects.filter(organization=org).select_related("actor")[:20]
+        if is_admin
+        else [],
+    }
+    return render(request, "organizations/detail.html", context)
+
+
+@login_required
+def create(request: HttpRequest, parent_pk: int) -> HttpResponse:
+    parent = get_scoped_or_404(request.user, Organization.objects.all(), ADMIN, pk=parent_pk)
+    form = NewOrganizationForm(request.POST or None, initial={"level": parent.level})
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        code = data.pop("code")
+        try:
+            org = services.create_organization(parent, actor=request.user, code=code, **data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Organisation created."))
+            return redirect("organizations:detail", pk=org.pk)
+    return render(
+        request, "organizations/form.html", {"form": form, "parent": parent, "nav": "tree"}
+    )
+
+
+@login_required
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    org = get_scoped_or_404(request.user, Organization.objects.all(), ADMIN, pk=pk)
+    form = OrganizationForm(request.POST or None, instance=Organization.objects.get(pk=org.pk))
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        try:
+            services.update_organization(org, actor=request.user, **changes)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("organizations:detail", pk=org.pk)
+    return render(request, "organizations/form.html", {"form": form, "org": org, "nav": "tree"})
+
+
+@login_required
+@require_POST
+def set_active(request: HttpRequest, pk: int) -> HttpResponse:
+    org = get_scoped_or_404(request.user, Organization.objects.all(), ADMIN, pk=pk)
+    active = request.POST.get("active") == "1"
+    services.set_organization_active(org, actor=request.user, active=active)
+    messages.success(
+        request, _("Organisation reactivated.") if active else _("Organisation deactivated.")
+    )
+    return redirect("organizations:detail", pk=org.pk)

@@ -1,0 +1,23 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+from zhiyuan.common import views as common_views
+
+urlpatterns = [
+    path("", common_views.home, name="home"),
+    path("prefs/large-text/", common_views.toggle_large_text, name="toggle-large-text"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("accounts/", include("zhiyuan.accounts.urls")),
+    path("organizations/", include("zhiyuan.organizations.urls")),
+    path("divisions/", include("zhiyuan.divisions.urls")),
+    path("audit/", include("zhiyuan.common.urls")),
+    path("api/", include("zhiyuan.api.urls")),
+    path("admin/", admin.site.urls),
+]
+
+admin.site.site_header = "志愿 zhiyuan"
+if settings.DEBUG:
+    admin.site.site_title = "zhiyuan (DEBUG)"

@@ -1,0 +1,122 @@
+"""Shared fixtures: a small real city (from tests/data/mini-divisions.csv) and personas.
+
+The world is built once per test session for `db` tests; transactional tests (browser,
+concurrency) flush the database afterwards, so they build it again with `world_tx`.
+
+Personas (password: PASSWORD):
+- city_admin: administrator of 岳阳市 (4306-GC)
+- district_admin: administrator of 岳阳楼区 (430602-GC)
+- street_admin / registrar / checker / viewer: on 岳阳楼街道 service centre (430602001-SC)
+- team_leader: on 郭亮社区 service team (430602001001-TM)
+- outsider: administrator of another street, 三眼桥街道 (430602002-SC)
+- etdz_admin: administrator of the management area 岳阳经济技术开发区 (YYETDZ-GC)
+- nobody: an account with no role; staff: platform superuser
+"""
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from zhiyuan.accounts.enums import RoleKind
+from zhiyuan.accounts.models import Role, User
+from zhiyuan.divisions.importer import import_divisions
+from zhiyuan.divisions.models import Division
+from zhiyuan.organizations.models import Organization
+from zhiyuan.organizations.structure import build_structure, create_management_area
+
+DATA = Path(__file__).parent / "data"
+MINI_DIVISIONS = DATA / "mini-divisions.csv"
+PASSWORD = "correct-horse-battery-9"
+
+PERSONAS = {
+    "city_admin": ("周文明", "4306-GC", RoleKind.ADMINISTRATOR, "13900000001"),
+    "district_admin": ("李区管", "430602-GC", RoleKind.ADMINISTRATOR, ""),
+    "street_admin": ("王街道", "430602001-SC", RoleKind.ADMINISTRATOR, "13900000003"),
+    "registrar": ("陈登记", "430602001-SC", RoleKind.REGISTRAR, ""),
+    "checker": ("吴核查", "430602001-SC", RoleKind.CHECKER, ""),
+    "viewer": ("郑查看", "430602001-SC", RoleKind.VIEWER, ""),
+    "team_leader": ("刘队长", "430602001001-TM", RoleKind.TEAM_LEADER, ""),
+    "outsider": ("孙三眼", "430602002-SC", RoleKind.ADMINISTRATOR, ""),
+    "etdz_admin": ("赵开发", "YYETDZ-GC", RoleKind.ADMINISTRATOR, ""),
+}
+
+
+def build_world() -> None:
+    import_divisions(MINI_DIVISIONS, year=2023)
+    city = Division.objects.get(code="430600000000")
+    build_structure(city, actor=None)
+    create_management_area(
+        "岳阳经济技术开发区",
+        code="YYETDZ",
+        parent_division=city,
+        townships=[Division.objects.get(code="430602402000")],
+        actor=None,
+    )
+    for username, (name, org_code, kind, mobile) in PERSONAS.items():
+        user = User.objects.create_user(username, PASSWORD, name=name, mobile=mobile)
+        Role.objects.create(
+            user=user, organization=Organization.objects.get(code=org_code), kind=kind
+        )
+    User.objects.create_user("nobody", PASSWORD, name="无角色")
+    User.objects.create_superuser("staff", PASSWORD, name="平台")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    with django_db_blocker.unblock():
+        build_world()
+
+
+@pytest.fixture
+def world_tx(transactional_db: None) -> None:
+    """The same world for transactional tests, which start from an empty database."""
+    if not User.objects.filter(username="city_admin").exists():
+        build_world()
+
+
+@pytest.fixture
+def empty_db_tx(transactional_db: None) -> None:
+    """An empty database for transactional tests (the session world may still be there)."""
+    call_command("flush", interactive=False, verbosity=0)
+
+
+def _persona(username: str) -> Callable[..., User]:
+    @pytest.fixture
+    def fixture(db: None) -> User:
+        return User.objects.get(username=username)
+
+    return fixture
+
+
+city_admin = _persona("city_admin")
+district_admin = _persona("district_admin")
+street_admin = _persona("street_admin")
+registrar = _persona("registrar")
+checker = _persona("checker")
+viewer = _persona("viewer")
+team_leader = _persona("team_leader")
+outsider = _persona("outsider")
+etdz_admin = _persona("etdz_admin")
+nobody = _persona("nobody")
+staff = _persona("staff")
+
+
+@pytest.fixture
+def login() -> Callable[[User], Client]:
+    """`login(user)` gives a test client logged in as `user`."""
+
+    def make(user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def org() -> Callable[[str], Organization]:
+    """`org(code)` fetches an organisation of the world by its code."""
+    return lambda code: Organization.objects.get(code=code)
