@@ -63,10 +63,14 @@ class Organization(MP_Node):
             models.CheckConstraint(
                 condition=~models.Q(kind=OrgKind.WORK_UNIT) | models.Q(unit_category__gt=""),
                 name="work_unit_has_category",
+                violation_error_message=_(
+                    "A work unit needs a category (it sets its registration target)."
+                ),
             ),
             models.CheckConstraint(
                 condition=~models.Q(kind=OrgKind.SERVICE_STATION) | models.Q(station_type__gt=""),
                 name="station_has_type",
+                violation_error_message=_("A service station needs a station type."),
             ),
         ]
 
