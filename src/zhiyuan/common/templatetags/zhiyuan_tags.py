@@ -15,3 +15,12 @@ def get_item(mapping: dict[Any, Any], key: Any) -> Any:
 @register.filter
 def mask_phone(value: str) -> str:
     return _mask_phone(value) if value else ""
+
+
+@register.simple_tag
+def level_summary(counts: dict[int, int]) -> str:
+    """Non-zero per-level counts as one line: 街道（乡镇）级 1 · 社区（村）级 2."""
+    from zhiyuan.organizations.enums import OrgLevel
+
+    parts = [f"{label} {counts[level]}" for level, label in OrgLevel.choices if counts.get(level)]
+    return " · ".join(parts)
