@@ -76,9 +76,12 @@ def ancestors_within_scope(user: Any, node: Organization) -> list[Organization]:
     return list(visible_organizations(user).filter(path__in=paths).order_by("depth"))
 
 
-def search_organizations(user: Any, query: str, *, limit: int = 100) -> QuerySet[Organization]:
+def search_organizations(
+    user: Any, query: str, *, limit: int | None = 100
+) -> QuerySet[Organization]:
     """Organisations in scope whose name contains `query`, or, for digits, whose organisation
-    code or jurisdiction division code starts with it."""
+    code or jurisdiction division code starts with it. `limit=None` leaves the queryset
+    unsliced, so that callers (the API) may filter and paginate it further."""
     query = query.strip()
     found = visible_organizations(user)
     if query.isdigit():
@@ -86,3 +89,17 @@ def search_organizations(user: Any, query: str, *, limit: int = 100) -> QuerySet
     else:
         found = found.filter(Q(name__icontains=query) | Q(code__istartswith=query))
     return found.distinct().order_by("path")[:limit]
+
+
+def visible_parent_ids(user: Any, nodes: list[Organization]) -> dict[int, int | None]:
+    """Per node (by pk), the pk of its parent when `user` may see that parent, else None.
+
+    One query however many nodes; a scope root's parent lies outside the scope and stays None.
+    """
+    parent_paths = {node.pk: node.path[:-STEP] for node in nodes if node.depth > 1}
+    found = dict(
+        visible_organizations(user)
+        .filter(path__in=set(parent_paths.values()))
+        .values_list("path", "pk")
+    )
+    return {node.pk: found.get(parent_paths.get(node.pk, "")) for node in nodes}
