@@ -15,7 +15,14 @@ $(BIN)/zhiyuan: pyproject.toml
 	$(BIN)/python -m pip install -q -e ".[dev]"
 	@touch $@
 
-install: $(BIN)/zhiyuan
+# Browser libraries (ECharts) from package-lock.json; the project serves them itself, no CDN.
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v npm >/dev/null || { \
+	  echo "npm is needed for the browser libraries. On Debian/Ubuntu: sudo apt-get install nodejs npm"; exit 1; }
+	npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
+
+install: $(BIN)/zhiyuan node_modules/.package-lock.json
 
 run: install
 	DEBUG=$${DEBUG:-1} ./scripts/run-embedded

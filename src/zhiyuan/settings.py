@@ -175,6 +175,17 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS: list[str | tuple[str, str] | Path] = [PACKAGE_DIR / "static"]
+# Browser libraries from npm (package-lock.json, installed by `make install`), served by the
+# project itself, never from a CDN: only the files named here, as static/vendor/<package>/<file>.
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+]
+if (BASE_DIR / "node_modules").is_dir():
+    STATICFILES_FINDERS.append("npm.finders.NpmFinder")
+NPM_ROOT_PATH = str(BASE_DIR)
+NPM_STATIC_FILES_PREFIX = "vendor"
+NPM_FILE_PATTERNS = {"echarts": ["dist/echarts.min.js"]}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
