@@ -199,6 +199,10 @@ STORAGES = {
 MEDIA_ROOT = VAR_DIR / "media"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# PDFs embed a CJK TrueType font (zhiyuan.common.pdf): found with fontconfig unless set here.
+PDF_FONT_PATH = env_str("PDF_FONT_PATH", "")
+PDF_FALLBACK_FONT_PATH = env_str("PDF_FALLBACK_FONT_PATH", "")
+
 # Background work through Django's tasks API: the database-backed worker in the embedded
 # default (`zhiyuan db_worker`), a Redis-backed RQ worker at scale (`zhiyuan rqworker`).
 TASKS_BACKEND = env_choice("TASKS_BACKEND", "database", {"database", "rq", "immediate"})
