@@ -1,0 +1,88 @@
+import sys
+
+import pytest
+
+from zhiyuan.common.audit import Change, log_actions, origin_scope
+from zhiyuan.common.models import AuditEntry
+from zhiyuan.manage import main
+from zhiyuan.organizations.models import Organization
+
+pytestmark = pytest.mark.django_db
+
+
+def test_bulk_form_writes_one_entry_per_change(org, city_admin) -> None:  # type: ignore[no-untyped-def]
+    stations = list(Organization.objects.filter(kind="service_station").order_by("code")[:3])
+    with origin_scope("task"):
+        written = log_actions(
+            city_admin,
+            [Change("organization.checked", s, s, {"n": i}) for i, s in enumerate(stations)],
+        )
+    assert written == 3
+    entries = list(AuditEntry.objects.filter(action="organization.checked").order_by("object_id"))
+    assert [e.object_id for e in entries] == sorted(str(s.pk) for s in stations)
+    assert {e.origin for e in entries} == {"task"}
+    assert {e.actor_id for e in entries} == {city_admin.pk}
+
+
+def test_command_line_changes_are_marked_cli(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(
+        sys,
+        "argv",
+        [
+            "zhiyuan",
+            "create_management_area",
+            "--name",
+            "南湖风景区",
+            "--code",
+            "NHFJQ",
+            "--parent-division",
+            "430600",
+            "--townships",
+            "430603001000",
+        ],
+    )
+    main()
+    entry = AuditEntry.objects.get(
+        action="organization.created", object_repr="南湖风景区发展志愿服务事业指导委员会"
+    )
+    assert entry.origin == "cli"
+    assert entry.actor is None
+
+
+def test_audit_log_shows_only_the_administered_subtree(login, street_admin, outsider, org) -> None:  # type: ignore[no-untyped-def]
+    mine, theirs = org("430602001001-ST"), org("430602002001-ST")
+    login(street_admin).post(f"/organizations/{mine.pk}/active/", {"active": "0"})
+    login(outsider).post(f"/organizations/{theirs.pk}/active/", {"active": "0"})
+    page = login(street_admin).get("/audit/").content.decode()
+    assert "郭亮社区志愿服务站" in page
+    assert "桃花山社区志愿服务站" not in page
+
+
+@pytest.mark.parametrize("persona", ["registrar", "viewer", "checker", "team_leader", "nobody"])
+def test_non_administrators_see_no_audit_entries(
+    persona: str, login, org, street_admin, request
+) -> None:  # type: ignore[no-untyped-def]
+    station = org("430602001001-ST")
+    login(street_admin).post(f"/organizations/{station.pk}/active/", {"active": "0"})
+    page = login(request.getfixturevalue(persona)).get("/audit/").content.decode()
+    assert "organization.deactivated" not in page
+    assert "暂无记录。" in page
+
+
+def test_large_text_toggle_sets_cookie_and_class(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.post("/prefs/large-text/", {"next": "/accounts/login/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/"
+    assert response.cookies["large_text"].value == "1"
+    page = client.get("/accounts/login/").content.decode()
+    assert '<html lang="zh-hans" class="large-text">' in page
+    response = client.post("/prefs/large-text/", {"next": "https://evil.example/"})
+    assert response["Location"] == "/"
+
+
+def test_language_switch_to_english(client) -> None:  # type: ignore[no-untyped-def]
+    assert "登录" in client.get("/accounts/login/").content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    page = client.get("/accounts/login/").content.decode()
+    assert "Mobile number or username" in page
+    assert '<html lang="en"' in page

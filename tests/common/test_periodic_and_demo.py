@@ -1,0 +1,58 @@
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from zhiyuan.accounts.models import Role, SmsCode, User
+from zhiyuan.common.demo import DEMO_PASSWORD
+from zhiyuan.divisions.models import Division
+from zhiyuan.organizations.models import Organization
+
+
+@pytest.mark.django_db
+def test_run_periodic_prunes_old_sms_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    now = timezone.now()
+    SmsCode.objects.create(
+        mobile_digest="a" * 64, purpose="reset", code_hash="x", expires_at=now - timedelta(days=2)
+    )
+    fresh = SmsCode.objects.create(
+        mobile_digest="b" * 64,
+        purpose="reset",
+        code_hash="x",
+        expires_at=now + timedelta(minutes=5),
+    )
+    call_command("run_periodic")
+    assert list(SmsCode.objects.values_list("pk", flat=True)) == [fresh.pk]
+    out = capsys.readouterr().out
+    assert "prune_sms_codes: ok" in out
+    assert "clear_expired_sessions: ok" in out
+
+
+def test_run_periodic_refuses_a_tight_loop() -> None:
+    with pytest.raises(CommandError, match="at least 10 seconds"):
+        call_command("run_periodic", loop=1)
+
+
+def test_demo_city_is_the_real_yueyang(
+    empty_db_tx: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    call_command("load_demo", if_empty=True)
+    assert [Division.objects.filter(level=n).count() for n in (2, 3, 4, 5)] == [1, 10, 138, 1899]
+    assert Organization.objects.filter(kind="service_station").count() == 1899
+    area = Organization.objects.get(code="YYETDZ-GC")
+    assert area.is_management_area
+    assert sorted(area.jurisdiction.values_list("code", flat=True)) == [
+        "430602402000",
+        "430602406000",
+        "430602407000",
+    ]
+    street_admin = User.objects.get(username="street_admin")
+    assert street_admin.check_password(DEMO_PASSWORD)
+    assert Role.objects.get(user=street_admin).organization.name == "岳阳楼街道志愿服务中心"
+    out = capsys.readouterr().out
+    assert "street_admin" in out and DEMO_PASSWORD in out
+    call_command("load_demo", if_empty=True)
+    assert "the demo was not loaded again" in capsys.readouterr().out
+    assert Organization.objects.count() == 4107 + 3
