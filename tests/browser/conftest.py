@@ -17,7 +17,13 @@ import pytest
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-dev-shm-usage",
+]
 
 
 def _skip_reason() -> str | None:
@@ -39,7 +45,9 @@ def chromium() -> str:
 
 
 @contextmanager
-def browser_session(*, width: int = 1280, height: int = 900, locale: str = "zh-CN") -> Iterator[Any]:
+def browser_session(
+    *, width: int = 1280, height: int = 900, locale: str = "zh-CN"
+) -> Iterator[Any]:
     """A fresh browser page; yields the Playwright page."""
     from playwright.sync_api import sync_playwright
 
