@@ -221,9 +221,11 @@ else:
 SMS_BACKEND = env_str("SMS_BACKEND", "zhiyuan.common.sms.ConsoleSmsBackend")
 
 REST_FRAMEWORK = {
+    # Token first: an unauthenticated call then answers 401 with `WWW-Authenticate: Token`
+    # (DRF takes the header from the first class; session auth has none and gives 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "knox.auth.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
