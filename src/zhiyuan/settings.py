@@ -162,6 +162,7 @@ AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "zhiyuan.accounts.backends.axes_username"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 
@@ -219,6 +220,8 @@ else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 SMS_BACKEND = env_str("SMS_BACKEND", "zhiyuan.common.sms.ConsoleSmsBackend")
+# Scheme and host that links sent by SMS start with (invitations) when no request gives them.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 REST_FRAMEWORK = {
     # Token first: an unauthenticated call then answers 401 with `WWW-Authenticate: Token`

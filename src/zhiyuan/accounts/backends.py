@@ -6,7 +6,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
 
 from zhiyuan.accounts.models import User
-from zhiyuan.accounts.selectors import accounts_for
+from zhiyuan.accounts.selectors import accounts_for, login_key
 
 
 class IdentifierBackend(ModelBackend):
@@ -34,3 +34,12 @@ class IdentifierBackend(ModelBackend):
             return None
         user = candidates[0]
         return user if self.user_can_authenticate(user) else None
+
+
+def axes_username(request: HttpRequest | None, credentials: dict[str, Any] | None) -> str:
+    """AXES_USERNAME_CALLABLE: failed log-ins count per canonical identifier (`login_key`),
+    so one mobile number written in several ways shares one counter."""
+    raw = (credentials or {}).get("username")
+    if raw is None and request is not None:
+        raw = request.POST.get("identifier") or request.POST.get("username")
+    return login_key(str(raw or ""))

@@ -1,9 +1,37 @@
-"""Reads of accounts and roles."""
+"""Reads of accounts and roles, always through the access layer (`zhiyuan.accounts.access`).
+
+An administrator manages the accounts that hold at least one role inside the subtrees they
+administer. Platform staff accounts are never managed from here (the Django admin is theirs).
+"""
+
+from contextlib import suppress
+from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
 
-from zhiyuan.accounts.models import User, mobile_digest
+from zhiyuan.accounts.access import scope, scope_prefixes
+from zhiyuan.accounts.enums import RoleKind
+from zhiyuan.accounts.models import Role, User, mobile_digest
 from zhiyuan.common.phones import normalize_mobile
+from zhiyuan.organizations.models import Organization
+
+ADMIN = (RoleKind.ADMINISTRATOR,)
+
+
+def login_key(identifier: str) -> str:
+    """The canonical form of a log-in identifier: a mobile number in its 11-digit form, else the
+    identifier stripped. Failed log-ins are counted per canonical form, so writing one number in
+    several ways (spaces, +86, full-width digits) does not buy extra attempts.
+
+    Usernames never look like mobile numbers (`services.USERNAME_RULES`), so this is unambiguous.
+    """
+    identifier = (identifier or "").strip()
+    try:
+        return normalize_mobile(identifier)
+    except ValidationError:
+        return identifier
 
 
 def accounts_for(identifier: str) -> list[User]:
@@ -16,6 +44,93 @@ def accounts_for(identifier: str) -> list[User]:
         mobile = normalize_mobile(identifier)
     except ValidationError:
         return []
+    return accounts_with_mobile(mobile)
+
+
+def accounts_with_mobile(mobile: str) -> list[User]:
+    """Active accounts whose mobile is `mobile` (11-digit national form), oldest first."""
     return list(
         User.objects.filter(mobile_digest=mobile_digest(mobile), is_active=True).order_by("pk")
     )
+
+
+def administers_anything(actor: Any) -> bool:
+    """Whether `actor` holds an administrator role on an active organisation (or is staff)."""
+    return scope_prefixes(actor, ADMIN) != []
+
+
+def administered_organizations(actor: Any) -> QuerySet[Organization]:
+    """Active organisations inside the subtrees `actor` administers, in tree order."""
+    return scope(actor, Organization.objects.filter(is_active=True), ADMIN).order_by("path")
+
+
+def roles_in_scope(actor: Any, queryset: QuerySet[Role] | None = None) -> QuerySet[Role]:
+    """Roles on organisations inside the subtrees `actor` administers."""
+    return scope(actor, queryset if queryset is not None else Role.objects.all(), ADMIN)
+
+
+def manageable_accounts(actor: Any) -> QuerySet[User]:
+    """Accounts holding at least one role inside the subtrees `actor` administers.
+
+    Platform staff accounts are left out unless `actor` is platform staff (superuser) too;
+    a superuser sees every account.
+    """
+    if scope_prefixes(actor, ADMIN) is None:
+        return User.objects.all()
+    user_ids = roles_in_scope(actor).values("user_id")
+    return User.objects.filter(pk__in=user_ids, is_staff=False, is_superuser=False)
+
+
+def search_accounts(actor: Any, query: str = "") -> QuerySet[User]:
+    """Manageable accounts matching `query`, by name, ordered by name then username.
+
+    `query` matches part of a name or username; a complete mobile number (in any common
+    writing) matches the accounts with that number, since mobiles are stored encrypted and can
+    only be compared whole. Each account comes with `visible_roles` (its roles inside the
+    scope, organisation joined).
+    """
+    accounts = manageable_accounts(actor)
+    query = (query or "").strip()
+    if query:
+        condition = Q(name__icontains=query) | Q(username__icontains=query)
+        with suppress(ValidationError):  # not a whole mobile number: names only
+            condition |= Q(mobile_digest=mobile_digest(normalize_mobile(query)))
+        accounts = accounts.filter(condition)
+    visible = roles_in_scope(actor).select_related("organization").order_by("organization__path")
+    return accounts.prefetch_related(
+        Prefetch("roles", queryset=visible, to_attr="visible_roles")
+    ).order_by("name", "username")
+
+
+def get_manageable_account(actor: Any, pk: Any) -> User:
+    """The manageable account `pk`, else Http404 (out-of-scope accounts do not exist for you)."""
+    try:
+        return manageable_accounts(actor).get(pk=pk)
+    except (User.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def outside_roles(actor: Any, user: User) -> QuerySet[Role]:
+    """Roles of `user` on organisations outside the subtrees `actor` administers."""
+    inside = roles_in_scope(actor, user.roles.all()).values("pk")
+    return user.roles.exclude(pk__in=inside)
+
+
+def is_fully_managed(actor: Any, user: User) -> bool:
+    """Whether every role of `user` lies inside the subtrees `actor` administers, so that
+    `actor` may act on the whole account (deactivate, edit, change the mobile)."""
+    if scope_prefixes(actor, ADMIN) is None:
+        return True
+    return not outside_roles(actor, user).exists()
+
+
+def administrator_roles(user: User) -> QuerySet[Role]:
+    """`user`'s administrator roles on active organisations."""
+    return user.roles.filter(kind=RoleKind.ADMINISTRATOR, organization__is_active=True)
+
+
+def home_organization(user: User) -> Organization | None:
+    """The highest organisation `user` holds a role on (audit entries about the account go
+    there, so the administrators of that subtree see them)."""
+    role = user.roles.select_related("organization").order_by("organization__depth", "pk").first()
+    return role.organization if role else None
