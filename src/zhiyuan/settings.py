@@ -251,6 +251,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "DivisionLevelEnum": "zhiyuan.divisions.enums.DivisionLevel",
+        "OrgLevelEnum": "zhiyuan.organizations.enums.OrgLevel",
+        "OrgKindEnum": "zhiyuan.organizations.enums.OrgKind",
+        "RoleKindEnum": "zhiyuan.accounts.enums.RoleKind",
+    },
 }
 
 LOGGING = {
