@@ -251,6 +251,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Tags and operation ids come from the path after the version: organizations_list.
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     "ENUM_NAME_OVERRIDES": {
         "DivisionLevelEnum": "zhiyuan.divisions.enums.DivisionLevel",
         "OrgLevelEnum": "zhiyuan.organizations.enums.OrgLevel",
