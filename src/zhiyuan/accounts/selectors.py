@@ -7,17 +7,22 @@ administer. Platform staff accounts are never managed from here (the Django admi
 from contextlib import suppress
 from typing import Any
 
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils.http import urlsafe_base64_decode
 
 from zhiyuan.accounts.access import scope, scope_prefixes
 from zhiyuan.accounts.enums import RoleKind
 from zhiyuan.accounts.models import Role, User, mobile_digest
+from zhiyuan.common.models import AuditEntry
 from zhiyuan.common.phones import normalize_mobile
 from zhiyuan.organizations.models import Organization
 
 ADMIN = (RoleKind.ADMINISTRATOR,)
+RESET_TICKET_SALT = "zhiyuan.accounts.password_reset_ticket"
+RESET_TICKET_SECONDS = 10 * 60
 
 
 def login_key(identifier: str) -> str:
@@ -134,3 +139,42 @@ def home_organization(user: User) -> Organization | None:
     there, so the administrators of that subtree see them)."""
     role = user.roles.select_related("organization").order_by("organization__depth", "pk").first()
     return role.organization if role else None
+
+
+def scope_audit(actor: Any) -> QuerySet[AuditEntry]:
+    """Audit entries placed inside the subtrees `actor` administers."""
+    return scope(actor, AuditEntry.objects.all(), ADMIN)
+
+
+def administered_organization(actor: Any, code: str) -> Organization | None:
+    """The active organisation with `code` inside `actor`'s administered subtrees, else None."""
+    return administered_organizations(actor).filter(code=(code or "").strip()).first()
+
+
+def invited_account(uidb64: str) -> User | None:
+    """The active account an invitation link names (its token is checked by the service)."""
+    try:
+        pk = int(urlsafe_base64_decode(uidb64).decode())
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return User.objects.filter(pk=pk, is_active=True).first()
+
+
+def read_reset_ticket(ticket: str) -> dict[str, Any] | None:
+    """The content of a password-reset ticket (`services.verify_reset_code`): `c`, the SmsCode
+    id, and `u`, the account ids; None when forged or older than RESET_TICKET_SECONDS."""
+    try:
+        data: dict[str, Any] = signing.loads(
+            ticket, salt=RESET_TICKET_SALT, max_age=RESET_TICKET_SECONDS
+        )
+    except signing.BadSignature:
+        return None
+    return data
+
+
+def reset_ticket_accounts(ticket: str) -> list[User]:
+    """The active accounts a password-reset ticket lets the person choose from."""
+    data = read_reset_ticket(ticket)
+    if data is None:
+        return []
+    return list(User.objects.filter(pk__in=data["u"], is_active=True).order_by("pk"))

@@ -1,0 +1,171 @@
+"""Reading the account spreadsheet for `services.import_accounts` (the web upload and the
+`import_accounts` command share it).
+
+Formats: .xlsx (also .xlsm, .xls, .ods) through python-calamine, the first sheet; .csv in
+UTF-8, UTF-8 with BOM (what Excel writes) or GBK/GB18030 (what older Chinese Excel writes).
+The first non-empty row names the columns, in Chinese or English (COLUMNS); other columns are
+ignored. Row numbers are those a spreadsheet program shows, so problems can be found there.
+"""
+
+import csv
+import io
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import PurePath
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from python_calamine import CalamineError, CalamineWorkbook
+
+from zhiyuan.accounts.services import MAX_IMPORT_ROWS, AccountRow
+
+#: Column -> header names accepted (compared after `_header_key`).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "name": ("姓名", "name"),
+    "username": ("用户名", "账号", "username"),
+    "mobile": ("手机号", "手机", "手机号码", "mobile", "mobile number"),
+    "organization": (
+        "组织代码",
+        "organisation code",
+        "organization code",
+        "organisation",
+        "organization",
+    ),
+    "role": ("角色", "role"),
+}
+#: The header row of the downloadable template.
+TEMPLATE_HEADERS = ("姓名", "用户名", "手机号", "组织代码", "角色")
+COLUMN_LABELS = {
+    "name": gettext_lazy("Name"),
+    "username": gettext_lazy("Username"),
+    "mobile": gettext_lazy("Mobile"),
+    "organization": gettext_lazy("Organisation code"),
+    "role": gettext_lazy("Role"),
+}
+SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
+
+
+@dataclass(frozen=True)
+class AccountSheet:
+    """The rows read, and for each column the letter it has in the file (A, B, …)."""
+
+    rows: list[AccountRow]
+    letters: dict[str, str]
+
+
+def column_letter(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA (as spreadsheet programs name columns)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _header_key(value: str) -> str:
+    text = unicodedata.normalize("NFKC", value).strip().lower().replace("_", " ")
+    return " ".join(text.replace("*", "").split())
+
+
+def _cell_text(value: object) -> str:
+    """A cell as text: 13800138000.0 (a number typed in Excel) -> "13800138000"."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _decode_csv(content: bytes) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ValidationError(
+        _("The CSV file is neither UTF-8 nor GBK text. Save it again as CSV UTF-8."),
+        code="bad_encoding",
+    )
+
+
+def _raw_rows(content: bytes, suffix: str) -> list[list[Any]]:
+    if suffix == ".csv":
+        return [list(row) for row in csv.reader(io.StringIO(_decode_csv(content), newline=""))]
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
+        rows: list[list[Any]] = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        return rows
+    except (CalamineError, ValueError, IndexError):
+        raise ValidationError(
+            _("This file cannot be read as a spreadsheet. Save it again as .xlsx or .csv."),
+            code="unreadable",
+        ) from None
+
+
+def _find_columns(header: list[str]) -> dict[str, int]:
+    positions: dict[str, int] = {}
+    accepted = {_header_key(name): column for column, names in COLUMNS.items() for name in names}
+    for index, value in enumerate(header):
+        column = accepted.get(_header_key(value))
+        if column is None:
+            continue
+        if column in positions:
+            raise ValidationError(
+                _("Two columns are headed %(header)s. Keep one."),
+                code="duplicate_column",
+                params={"header": value},
+            )
+        positions[column] = index
+    missing = [str(COLUMN_LABELS[column]) for column in COLUMNS if column not in positions]
+    if missing:
+        raise ValidationError(
+            _(
+                "The first row must name the columns 姓名, 用户名, 手机号, 组织代码 and 角色 "
+                "(or name, username, mobile, organisation code and role). Missing: %(missing)s."
+            ),
+            code="missing_columns",
+            params={"missing": ", ".join(missing)},
+        )
+    return positions
+
+
+def read_account_sheet(content: bytes, *, filename: str) -> AccountSheet:
+    """Read the rows of an account spreadsheet.
+
+    Raises ValidationError with codes "unsupported_format", "bad_encoding", "unreadable",
+    "empty", "missing_columns", "duplicate_column" or "too_many_rows" (MAX_IMPORT_ROWS).
+    """
+    suffix = PurePath(filename or "").suffix.lower()
+    if suffix != ".csv" and suffix not in SPREADSHEET_SUFFIXES:
+        raise ValidationError(
+            _("Upload an Excel file (.xlsx) or a CSV file (.csv)."), code="unsupported_format"
+        )
+    table = [[_cell_text(cell) for cell in row] for row in _raw_rows(content, suffix)]
+    header_at = next((i for i, row in enumerate(table) if any(row)), None)
+    if header_at is None:
+        raise ValidationError(_("The file is empty."), code="empty")
+    positions = _find_columns(table[header_at])
+    rows: list[AccountRow] = []
+    for index in range(header_at + 1, len(table)):
+        cells = table[index]
+        if not any(cells):
+            continue
+        if len(rows) == MAX_IMPORT_ROWS:
+            raise ValidationError(
+                _("A file may hold at most %(max)s accounts; split it into several files."),
+                code="too_many_rows",
+                params={"max": MAX_IMPORT_ROWS},
+            )
+        values = {col: cells[at] if at < len(cells) else "" for col, at in positions.items()}
+        rows.append(AccountRow(row=index + 1, **values))
+    if not rows:
+        raise ValidationError(_("The file has no accounts below its header row."), code="empty")
+    return AccountSheet(rows=rows, letters={c: column_letter(i) for c, i in positions.items()})

@@ -1,0 +1,53 @@
+"""Fixtures of the account tests: the SMS outbox, English-speaking clients, and people who
+share a mobile number (a family: a parent and a child, each with an account)."""
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from tests.conftest import PASSWORD
+from zhiyuan.accounts.enums import RoleKind
+from zhiyuan.accounts.models import Role, User
+from zhiyuan.common.sms import OutboxSmsBackend, SmsMessage
+from zhiyuan.organizations.models import Organization
+
+FAMILY_MOBILE = "13712345678"
+
+
+@pytest.fixture
+def outbox() -> Iterator[list[SmsMessage]]:
+    """The SMS messages sent during the test (the outbox backend is the test backend)."""
+    OutboxSmsBackend.outbox.clear()
+    yield OutboxSmsBackend.outbox
+    OutboxSmsBackend.outbox.clear()
+
+
+def english(client: Client) -> Client:
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+@pytest.fixture
+def en_client(db: None) -> Client:
+    """An anonymous client that reads English pages (msgids, stable before translation)."""
+    return english(Client())
+
+
+@pytest.fixture
+def en_login(login: Callable[[User], Client]) -> Callable[[User], Client]:
+    """`en_login(user)`: a client logged in as `user`, reading English pages."""
+    return lambda user: english(login(user))
+
+
+@pytest.fixture
+def family(db: None) -> list[User]:
+    """Two accounts sharing FAMILY_MOBILE and PASSWORD, both on 郭亮社区志愿服务站."""
+    station = Organization.objects.get(code="430602001001-ST")
+    people = []
+    for username, name in (("parent", "张大明"), ("child", "张小明")):
+        user = User.objects.create_user(username, PASSWORD, name=name, mobile=FAMILY_MOBILE)
+        Role.objects.create(user=user, organization=station, kind=RoleKind.VIEWER)
+        people.append(user)
+    return people
