@@ -1,0 +1,44 @@
+import pytest
+
+from zhiyuan.common.models import AuditEntry
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("persona", ["city_admin", "street_admin", "nobody"])
+def test_admin_site_is_for_platform_staff_only(persona: str, login, request) -> None:  # type: ignore[no-untyped-def]
+    response = login(request.getfixturevalue(persona)).get("/admin/organizations/organization/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+def test_staff_edit_in_admin_is_audited(login, staff, org) -> None:  # type: ignore[no-untyped-def]
+    client = login(staff)
+    station = org("430602001001-ST")
+    assert client.get("/admin/organizations/organization/").status_code == 200
+    page = client.get(f"/admin/organizations/organization/{station.pk}/change/")
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    data = {
+        name: getattr(value, "pk", value)
+        for name, value in form.initial.items()
+        if value is not None
+    }
+    data.update({"name": "郭亮社区志愿服务站（新址）", "contact_phone": ""})
+    response = client.post(f"/admin/organizations/organization/{station.pk}/change/", data)
+    assert response.status_code == 302, (
+        response.context["adminform"].form.errors if response.context else ""
+    )
+    station.refresh_from_db()
+    assert station.name == "郭亮社区志愿服务站（新址）"
+    entry = AuditEntry.objects.get(action="organization.admin_changed", object_id=str(station.pk))
+    assert entry.actor == staff
+    assert entry.origin == "admin"
+    assert "name" in entry.data["fields"]
+    assert AuditEntry.objects.filter(action="organization.admin_changed").count() == 1
+
+
+def test_audit_entries_cannot_be_changed_in_admin(login, staff) -> None:  # type: ignore[no-untyped-def]
+    client = login(staff)
+    assert client.get("/admin/common/auditentry/").status_code == 200
+    assert client.get("/admin/common/auditentry/add/").status_code == 403
