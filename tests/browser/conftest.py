@@ -46,15 +46,17 @@ def chromium() -> str:
 
 @contextmanager
 def browser_session(
-    *, width: int = 1280, height: int = 900, locale: str = "zh-CN"
+    *, width: int = 1280, height: int = 900, locale: str = "zh-CN", user_agent: str | None = None
 ) -> Iterator[Any]:
     """A fresh browser page; yields the Playwright page."""
     from playwright.sync_api import sync_playwright
 
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "false"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(viewport={"width": width, "height": height}, locale=locale)
+        options: dict[str, Any] = {"viewport": {"width": width, "height": height}, "locale": locale}
+        if user_agent:
+            options.update(user_agent=user_agent, is_mobile=True, has_touch=True)
+        context = browser.new_context(**options)
         page = context.new_page()
         page.set_default_timeout(15_000)
         try:
@@ -62,6 +64,13 @@ def browser_session(
         finally:
             context.close()
             browser.close()
+
+
+WECHAT_ANDROID = (
+    "Mozilla/5.0 (Linux; Android 13; V2148A Build/TP1A.220624.014; wv) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Version/4.0 Chrome/116.0.0.0 Mobile Safari/537.36 XWEB/1160065 MMWEBSDK/20231202 MicroMessenger/8.0.47.2560(0x28002F35) "
+    "WeChat/arm64 Weixin NetType/WIFI Language/zh_CN ABI/arm64"
+)
 
 
 def screenshot(page: Any, name: str) -> Path:
