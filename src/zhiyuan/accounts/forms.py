@@ -11,6 +11,8 @@ from zhiyuan.organizations.models import Organization
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 _TEL = {"type": "tel", "inputmode": "tel", "autocomplete": "tel"}
+# No role preselected: granting administrator by a careless click must not be the default.
+_ROLE_CHOICES = [("", "---------"), *RoleKind.choices]
 
 
 class LoginForm(forms.Form):
@@ -67,7 +69,7 @@ class AccountForm(_ActorForm):
     )
     mobile = forms.CharField(label=_("Mobile"), max_length=30, widget=forms.TextInput(attrs=_TEL))
     organization = OrganizationCodeField()
-    kind = forms.ChoiceField(label=_("Role"), choices=RoleKind.choices)
+    kind = forms.ChoiceField(label=_("Role"), choices=_ROLE_CHOICES)
     send_invitation = forms.BooleanField(
         label=_("Send the invitation by SMS now"), required=False, initial=True
     )
@@ -80,7 +82,7 @@ class AccountEditForm(forms.Form):
 
 class GrantRoleForm(_ActorForm):
     organization = OrganizationCodeField()
-    kind = forms.ChoiceField(label=_("Role"), choices=RoleKind.choices)
+    kind = forms.ChoiceField(label=_("Role"), choices=_ROLE_CHOICES)
 
 
 class ImportForm(forms.Form):
