@@ -11,4 +11,6 @@ urlpatterns = [
     path("<int:pk>/active/", views.set_active, name="set-active"),
     path("<int:parent_pk>/new/", views.create, name="create"),
     path("chart/", chart_views.chart, name="chart"),
+    path("chart/data/", chart_views.chart_json, name="chart-data"),
+    path("chart/pdf/", chart_views.chart_pdf_download, name="chart-pdf"),
 ]
