@@ -6,6 +6,7 @@ per street. Each area has three organisations, each street a centre and a team, 
 a station and a team.
 """
 
+import gzip
 import shutil
 import subprocess
 from urllib.parse import quote
@@ -221,3 +222,9 @@ def test_pdf_without_a_font_explains_what_to_install(
     assert "fonts-wqy-zenhei" in page
     assert "PDF_FONT_PATH" in page
     assert "/nonexistent/font.ttf" in page
+
+
+def test_chart_data_is_compressed_for_browsers_that_accept_it(login, city_admin) -> None:  # type: ignore[no-untyped-def]
+    response = login(city_admin).get("/organizations/chart/data/", HTTP_ACCEPT_ENCODING="gzip")
+    assert response["Content-Encoding"] == "gzip"
+    assert gzip.decompress(response.content).decode().count('"name": ') == 36
