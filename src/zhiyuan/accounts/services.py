@@ -28,6 +28,7 @@ from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -728,7 +729,7 @@ def verify_reset_code(mobile: str, code: str) -> ResetTicket:
         )
     if not constant_time_compare(sms.code_hash, _code_hash(digest, (code or "").strip())):
         counted = SmsCode.objects.filter(pk=sms.pk, attempts__lt=RESET_CODE_MAX_ATTEMPTS).update(
-            attempts=sms.attempts + 1
+            attempts=F("attempts") + 1
         )
         if not counted:
             raise ValidationError(
