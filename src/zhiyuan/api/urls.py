@@ -1,7 +1,38 @@
-from django.urls import path
+"""The REST API: /api/v1/..., its OpenAPI schema (/api/schema/) and Swagger UI (/api/docs/).
+
+The Swagger UI loads its assets from the project's static files (drf-spectacular-sidecar).
+"""
+
+from django.http import HttpRequest, JsonResponse
+from django.urls import include, path, re_path
+from django.utils.translation import gettext as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from zhiyuan.api import audit, auth, divisions, me, organizations
+
+router = SimpleRouter()
+router.register("divisions", divisions.DivisionViewSet, basename="division")
+router.register("organizations", organizations.OrganizationViewSet, basename="organization")
+
+v1 = [
+    path("auth/login/", auth.LoginView.as_view(), name="login"),
+    path("auth/logout/", auth.LogoutView.as_view(), name="logout"),
+    path("auth/logoutall/", auth.LogoutAllView.as_view(), name="logoutall"),
+    path("me/", me.MeView.as_view(), name="me"),
+    path("audit/", audit.AuditEntryList.as_view(), name="audit"),
+    *router.urls,
+]
+
+
+def not_found(request: HttpRequest) -> JsonResponse:
+    """Unknown API paths answer JSON, like every other API error."""
+    return JsonResponse({"detail": _("Not found.")}, status=404)
+
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("v1/", include((v1, "api"))),
+    re_path(r"^v1/", not_found),
 ]

@@ -1,0 +1,117 @@
+"""GET /api/v1/audit/: entries of the subtrees the user administers, and nothing else."""
+
+import pytest
+from django.test import Client
+
+from zhiyuan.accounts.models import User
+from zhiyuan.common.audit import Change, log_action, log_actions
+from zhiyuan.common.models import AuditEntry
+from zhiyuan.organizations.models import Organization
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/audit/"
+
+
+@pytest.fixture
+def entries(org, city_admin: User) -> dict[str, AuditEntry]:  # type: ignore[no-untyped-def]
+    """One change in each street, one in the district above, one with no organisation."""
+    AuditEntry.objects.all().delete()
+    mine, other, district = org("430602001001-ST"), org("430602002001-ST"), org("430602-GC")
+    return {
+        "mine": log_action(city_admin, "organization.updated", mine, organization=mine),
+        "other": log_action(city_admin, "organization.updated", other, organization=other),
+        "district": log_action(city_admin, "organization.created", district, organization=district),
+        "nowhere": log_action(None, "system.started", district),
+    }
+
+
+def ids(response) -> list[int]:  # type: ignore[no-untyped-def]
+    assert response.status_code == 200, response.content
+    return [row["id"] for row in response.json()["results"]]
+
+
+def test_audit_needs_a_log_in(client: Client, entries) -> None:  # type: ignore[no-untyped-def]
+    assert client.get(URL).status_code == 401
+
+
+def test_administrator_sees_own_subtree_only(api, street_admin: User, entries, org) -> None:  # type: ignore[no-untyped-def]
+    response = api(street_admin).get(URL)
+    assert ids(response) == [entries["mine"].pk]
+    mine = entries["mine"]
+    assert response.json()["results"][0] == {
+        "id": mine.pk,
+        "created_at": response.json()["results"][0]["created_at"],
+        "actor": {"id": mine.actor.pk, "name": "周文明"},
+        "action": "organization.updated",
+        "object_type": "organizations.organization",
+        "object_id": str(org("430602001001-ST").pk),
+        "object_repr": "郭亮社区志愿服务站",
+        "organization": org("430602001001-ST").pk,
+        "data": {},
+        "origin": "system",
+    }
+
+
+@pytest.mark.parametrize(
+    ("persona", "visible"),
+    [
+        ("outsider", ["other"]),
+        ("district_admin", ["district", "other", "mine"]),
+        ("city_admin", ["district", "other", "mine"]),
+        # Other roles on the same street see no audit entries at all.
+        ("registrar", []),
+        ("viewer", []),
+        ("team_leader", []),
+        ("nobody", []),
+    ],
+)
+def test_audit_scope_per_role(api, request, entries, persona: str, visible: list[str]) -> None:  # type: ignore[no-untyped-def]
+    client = api(request.getfixturevalue(persona))
+    assert ids(client.get(URL)) == [entries[name].pk for name in visible]
+
+
+def test_staff_see_everything(api, staff: User, entries) -> None:  # type: ignore[no-untyped-def]
+    expected = [entries[n].pk for n in ("nowhere", "district", "other", "mine")]
+    assert ids(api(staff).get(URL)) == expected
+
+
+def test_action_prefix_filter(api, district_admin: User, entries) -> None:  # type: ignore[no-untyped-def]
+    client = api(district_admin)
+    assert ids(client.get(URL, {"action": "organization.created"})) == [entries["district"].pk]
+    assert ids(client.get(URL, {"action": "organization."})) == [
+        entries["district"].pk,
+        entries["other"].pk,
+        entries["mine"].pk,
+    ]
+    assert ids(client.get(URL, {"action": "volunteer"})) == []
+
+
+@pytest.mark.parametrize(
+    ("params", "errors"),
+    [
+        ({"action": "a" * 101}, {"action": ["Ensure this field has no more than 100 characters."]}),
+        ({"action": "\x00"}, {"action": ["Null characters are not allowed."]}),
+        ({"offset": "x"}, {"offset": ["Enter a whole number from 0 to 1000000000."]}),
+    ],
+)
+def test_bad_filters_are_400(api, district_admin: User, params: dict, errors: dict) -> None:  # type: ignore[no-untyped-def]
+    response = api(district_admin).get(URL, params)
+    assert response.status_code == 400
+    assert response.json() == errors
+
+
+def test_audit_queries_stay_constant(
+    api, district_admin: User, city_admin: User, org, django_assert_max_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    client = api(district_admin)
+    with django_assert_max_num_queries(5):  # token 2, scope, count, page
+        client.get(URL)
+    stations = Organization.objects.filter(kind="service_station", code__startswith="430602")
+    log_actions(
+        city_admin,
+        [Change("organization.updated", s, organization=s) for s in stations for _ in range(20)],
+    )
+    with django_assert_max_num_queries(5):
+        response = client.get(URL)
+    assert len(response.json()["results"]) == 50
