@@ -8,6 +8,7 @@ JSON endpoint (`chart_data`) and the PDF export (`chart_pdf`) both draw from it.
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -70,14 +71,13 @@ def organization_chart(user: Any) -> OrganizationChart:
     A node whose parent is outside the scope becomes a top node, so a user with roles on
     several subtrees gets several roots, in tree order.
     """
-    rows = (
-        scope(user, Organization.objects.all())
-        .order_by("path")
-        .values_list("pk", "path", "name", "kind", "level", "is_management_area", "is_active")
+    rows = scope(user, Organization.objects.order_by()).values_list(
+        "pk", "path", "name", "kind", "level", "is_management_area", "is_active"
     )
     by_path: dict[str, ChartNode] = {}
     roots: list[ChartNode] = []
-    for pk, path, name, kind, level, is_area, is_active in rows:
+    # Sorted here, by code point: parents before children whatever the database's collation.
+    for pk, path, name, kind, level, is_area, is_active in sorted(rows, key=itemgetter(1)):
         node = ChartNode(pk, path, name, kind, level, is_area, is_active)
         node.counts[level] = 1
         by_path[path] = node
