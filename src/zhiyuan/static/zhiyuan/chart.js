@@ -122,7 +122,7 @@
     // Every label sits right of its node; the edges fork just past the widest label.
     var width = labelWidth + 2 * gap + open.depth * (labelWidth + 2 * gap);
     var height = Math.max(open.rows, 2) * rowHeight + 2 * gap;
-    box.style.width = Math.max(width, frame.clientWidth) + "px";
+    box.style.width = width + "px"; // not stretched to the frame: edges stay short
     box.style.height = height + "px";
     var fork = Math.round((100 * (labelWidth + gap)) / (labelWidth + 2 * gap)) + "%";
     return { size: size, labelWidth: labelWidth, gap: gap, fork: fork };
