@@ -3,6 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from zhiyuan.common.enums import Origin
+from zhiyuan.common.fields import EncryptedTextField
 
 
 class AuditEntry(models.Model):
@@ -46,3 +47,28 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
+
+
+class OutboundSms(models.Model):
+    """One SMS to send: the outbox between a business change and the SMS provider.
+
+    The number and the parameters (which may hold a one-time code) are encrypted; the parameters
+    are blanked once the message is sent. The background task gets only this row's id, so no
+    personal data sits in the task queue.
+    """
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    mobile = EncryptedTextField()
+    template = models.CharField(max_length=50)
+    params = EncryptedTextField(blank=True, default="")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("outbound SMS")
+        verbose_name_plural = _("outbound SMS")
+
+    def __str__(self) -> str:
+        state = "sent" if self.sent_at else "pending"
+        return f"SMS {self.template} ({state})"

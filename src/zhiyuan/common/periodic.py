@@ -24,6 +24,13 @@ def prune_sms_codes() -> None:
     SmsCode.objects.filter(expires_at__lt=timezone.now() - timedelta(days=1)).delete()
 
 
+def prune_sent_sms() -> None:
+    """Sent messages are kept 30 days (for support questions), then deleted."""
+    from zhiyuan.common.models import OutboundSms
+
+    OutboundSms.objects.filter(sent_at__lt=timezone.now() - timedelta(days=30)).delete()
+
+
 def prune_task_results() -> None:
     from django.conf import settings
 
@@ -35,6 +42,7 @@ def prune_task_results() -> None:
 JOBS: dict[str, Callable[[], None]] = {
     "clear_expired_sessions": clear_expired_sessions,
     "prune_sms_codes": prune_sms_codes,
+    "prune_sent_sms": prune_sent_sms,
     "prune_task_results": prune_task_results,
 }
 

@@ -1,15 +1,21 @@
-"""Outgoing SMS through a pluggable backend (`SMS_BACKEND`).
+"""Outgoing SMS through a pluggable backend (`SMS_BACKEND`), delivered by a background task.
 
-Backends implement `send(mobile, template, params)`. The console backend logs the message
+`send_sms` records the message in the encrypted outbox (`OutboundSms`) and enqueues the
+delivery task with the row's id only; the task calls the backend. So a request never waits
+for the provider (nor reveals by its timing whether a message went out), and no number or
+code sits in clear in the task queue. Backends implement `send(message)`. The console backend logs the message
 (the default, for the embedded set-up and development); the outbox backend keeps messages in
 memory for tests. Real providers (signature and template id) plug in through the same call.
 """
 
+import json
 import logging
 from dataclasses import dataclass
+from functools import partial
 from typing import Protocol
 
 from django.conf import settings
+from django.db import transaction
 from django.utils.module_loading import import_string
 
 from zhiyuan.common.masking import mask_phone
@@ -47,6 +53,20 @@ class OutboxSmsBackend:
         OutboxSmsBackend.outbox.append(message)
 
 
+def backend() -> SmsBackend:
+    backend_class: type[SmsBackend] = import_string(settings.SMS_BACKEND)
+    return backend_class()
+
+
 def send_sms(mobile: str, template: str, params: dict[str, str]) -> None:
-    backend: SmsBackend = import_string(settings.SMS_BACKEND)()
-    backend.send(SmsMessage(mobile=mobile, template=template, params=params))
+    """Queue an SMS of `template` with `params` to `mobile` (11-digit national form).
+
+    The delivery task is enqueued when the current transaction commits (at once outside one).
+    """
+    from zhiyuan.common.models import OutboundSms
+    from zhiyuan.common.tasks import deliver_sms
+
+    sms = OutboundSms.objects.create(
+        mobile=mobile, template=template, params=json.dumps(params, ensure_ascii=False)
+    )
+    transaction.on_commit(partial(deliver_sms.enqueue, sms.pk))

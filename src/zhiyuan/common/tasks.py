@@ -1,0 +1,41 @@
+"""Background tasks of the common app. Tasks take ids, reload, and call one service."""
+
+import json
+
+from django.utils import timezone
+from django_tasks import task
+
+from zhiyuan.common import sms
+from zhiyuan.common.audit import origin_scope
+from zhiyuan.common.enums import Origin
+from zhiyuan.common.models import OutboundSms
+
+
+@task()
+def deliver_sms(sms_id: int) -> bool:
+    """Send one queued SMS through the configured backend; returns whether it was sent now.
+
+    A message already sent is not sent again (a retried task is harmless). A backend error is
+    recorded on the row and re-raised so the task is marked failed.
+    """
+    with origin_scope(Origin.TASK):
+        message = OutboundSms.objects.filter(pk=sms_id, sent_at__isnull=True).first()
+        if message is None:
+            return False
+        message.attempts += 1
+        try:
+            sms.backend().send(
+                sms.SmsMessage(
+                    mobile=message.mobile,
+                    template=message.template,
+                    params=json.loads(message.params or "{}"),
+                )
+            )
+        except Exception as exc:
+            message.last_error = f"{type(exc).__name__}: {exc}"[:200]
+            message.save(update_fields=["attempts", "last_error"])
+            raise
+        message.sent_at = timezone.now()
+        message.params = ""
+        message.save(update_fields=["attempts", "sent_at", "params"])
+        return True
