@@ -270,7 +270,9 @@ def test_out_of_scope_objects_answer_404(api, request, org: Org, persona: str) -
     assert snapshot() == before
 
 
-@pytest.mark.parametrize("url", [f"{URL}abc/", f"{URL}99999999999999999999/", f"{URL}1/x/"])
+@pytest.mark.parametrize(
+    "url", [f"{URL}abc/", f"{URL}99999999999999999999/", f"{URL}{'9' * 5000}/", f"{URL}1/x/"]
+)
 def test_malformed_ids_are_json_404s(api, street_admin: User, url: str) -> None:  # type: ignore[no-untyped-def]
     response = api(street_admin).get(url)
     assert response.status_code == 404

@@ -8,7 +8,6 @@ users who can see the organisation get 403. Contact phones are masked in every a
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
@@ -20,6 +19,7 @@ from rest_framework.response import Response
 
 from zhiyuan.accounts.access import covers, get_scoped_or_404, scope
 from zhiyuan.accounts.enums import RoleKind
+from zhiyuan.api.lookups import object_id
 from zhiyuan.api.openapi import errors
 from zhiyuan.common.masking import mask_phone
 from zhiyuan.organizations import selectors, services
@@ -175,12 +175,10 @@ class OrganizationViewSet(viewsets.GenericViewSet):
         return selectors.visible_organizations(self.request.user).order_by("path")
 
     def _visible(self, pk: str, *, detail: bool = False) -> Organization:
-        if not (pk.isascii() and pk.isdigit()):
-            raise Http404
         queryset = Organization.objects.all()
         if detail:
             queryset = queryset.prefetch_related("jurisdiction")
-        return get_scoped_or_404(self.request.user, queryset, pk=pk)
+        return get_scoped_or_404(self.request.user, queryset, pk=object_id(pk))
 
     def _administered(self, pk: str) -> Organization:
         """The organisation if the user administers its subtree; 404 if they cannot see it."""

@@ -9,9 +9,10 @@ from django.utils.translation import gettext as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from zhiyuan.api import audit, auth, divisions, me, organizations
+from zhiyuan.api import accounts, audit, auth, divisions, me, organizations
 
 router = SimpleRouter()
+router.register("accounts", accounts.AccountViewSet, basename="account")
 router.register("divisions", divisions.DivisionViewSet, basename="division")
 router.register("organizations", organizations.OrganizationViewSet, basename="organization")
 
