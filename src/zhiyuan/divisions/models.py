@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -34,7 +35,8 @@ class Division(models.Model):
         verbose_name = _("division")
         verbose_name_plural = _("divisions")
         ordering = ["code"]
-        indexes = [models.Index(fields=["level", "code"]), models.Index(fields=["name"])]
+        # No index on name: searches use "contains", which a B-tree index cannot serve.
+        indexes = [models.Index(fields=["level", "code"])]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(level__gte=1) & models.Q(level__lte=5),
@@ -49,3 +51,38 @@ class Division(models.Model):
     def prefix(self) -> str:
         """The significant digits of the code: descendants' codes start with it."""
         return self.code[: PREFIX_LENGTH[self.level]]
+
+
+class DivisionImport(models.Model):
+    """One successful run of `import_divisions`: which file, what it changed, who ran it.
+
+    It is the object of the import's audit entry (`division.imported`). Failed imports write
+    nothing, so they leave no record here.
+    """
+
+    file_name = models.CharField(_("file name"), max_length=255)
+    sha256 = models.CharField(_("SHA-256 of the file"), max_length=64)
+    source = models.CharField(_("source"), max_length=100)
+    year = models.PositiveSmallIntegerField(_("year"))
+    row_count = models.PositiveIntegerField(_("rows"))
+    created_count = models.PositiveIntegerField(_("created"))
+    updated_count = models.PositiveIntegerField(_("updated"))
+    abolished_count = models.PositiveIntegerField(_("abolished"))
+    per_level = models.JSONField(_("rows per level"), default=dict)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("imported by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("division import")
+        verbose_name_plural = _("division imports")
+        ordering = ["-imported_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.source} {self.year})"
