@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from tests.accounts.conftest import FAMILY_MOBILE
 from tests.conftest import PASSWORD
-from zhiyuan.accounts.models import User
+from zhiyuan.accounts.models import User, mobile_digest
 
 pytestmark = pytest.mark.django_db
 
@@ -162,7 +162,10 @@ def test_writing_a_mobile_differently_buys_no_extra_attempts(
     ]
     codes = [_post(en_client, w, "wrong-password-00").status_code for w in writings]
     assert codes == [200, 200, 200, 200, 429]
-    assert list(AccessAttempt.objects.values_list("username", flat=True)) == ["13900000003"]
+    attempt = AccessAttempt.objects.get()
+    assert attempt.username == "m:" + mobile_digest("13900000003")  # never the number in clear
+    assert "13900000003" not in attempt.post_data
+    assert "0003" not in attempt.post_data
     assert _post(en_client, "13900000003").status_code == 429
 
 

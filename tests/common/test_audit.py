@@ -1,10 +1,9 @@
-import sys
-
 import pytest
+from django.core.management import call_command
 
 from zhiyuan.common.audit import Change, log_actions, origin_scope
+from zhiyuan.common.audit_origin import cli_origin
 from zhiyuan.common.models import AuditEntry
-from zhiyuan.manage import main
 from zhiyuan.organizations.models import Organization
 
 pytestmark = pytest.mark.django_db
@@ -24,12 +23,11 @@ def test_bulk_form_writes_one_entry_per_change(org, city_admin) -> None:  # type
     assert {e.actor_id for e in entries} == {city_admin.pk}
 
 
-def test_command_line_changes_are_marked_cli(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(
-        sys,
-        "argv",
-        [
-            "zhiyuan",
+def test_command_line_changes_are_marked_cli() -> None:
+    # What the `zhiyuan` console script wraps every command in (`manage.main`); calling main()
+    # itself would close the test's database connection when the command ends.
+    with cli_origin():
+        call_command(
             "create_management_area",
             "--name",
             "南湖风景区",
@@ -39,9 +37,7 @@ def test_command_line_changes_are_marked_cli(monkeypatch: pytest.MonkeyPatch) ->
             "430600",
             "--townships",
             "430603001000",
-        ],
-    )
-    main()
+        )
     entry = AuditEntry.objects.get(
         action="organization.created", object_repr="南湖风景区发展志愿服务事业指导委员会"
     )

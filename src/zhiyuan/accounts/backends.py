@@ -6,7 +6,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
 
 from zhiyuan.accounts.models import User
-from zhiyuan.accounts.selectors import accounts_for, login_key
+from zhiyuan.accounts.selectors import accounts_for, axes_key
 
 
 class IdentifierBackend(ModelBackend):
@@ -27,7 +27,12 @@ class IdentifierBackend(ModelBackend):
     ) -> User | None:
         if not username or not password:
             return None
-        candidates = [user for user in accounts_for(username) if user.check_password(password)]
+        accounts = accounts_for(username)
+        if not accounts:
+            # Hash once anyway so that the response time does not tell whether the account exists.
+            User().set_password(password)
+            return None
+        candidates = [user for user in accounts if user.check_password(password)]
         if user_id is not None:
             candidates = [user for user in candidates if user.pk == user_id]
         if len(candidates) != 1:
@@ -38,8 +43,9 @@ class IdentifierBackend(ModelBackend):
 
 def axes_username(request: HttpRequest | None, credentials: dict[str, Any] | None) -> str:
     """AXES_USERNAME_CALLABLE: failed log-ins count per canonical identifier (`login_key`),
-    so one mobile number written in several ways shares one counter."""
+    so one mobile number written in several ways shares one counter. django-axes stores this
+    value, so a mobile number is replaced by its keyed digest (`axes_key`), never kept in clear."""
     raw = (credentials or {}).get("username")
     if raw is None and request is not None:
         raw = request.POST.get("identifier") or request.POST.get("username")
-    return login_key(str(raw or ""))
+    return axes_key(str(raw or ""))

@@ -39,6 +39,15 @@ def login_key(identifier: str) -> str:
         return identifier
 
 
+def axes_key(identifier: str) -> str:
+    """What django-axes records for a log-in identifier: `login_key`, with a mobile number
+    replaced by `m:` and its keyed digest (phones are never stored in clear, PIPL art. 51)."""
+    key = login_key(identifier)
+    if key.isdigit() and len(key) == 11:
+        return "m:" + mobile_digest(key)
+    return key
+
+
 def accounts_for(identifier: str) -> list[User]:
     """Active accounts a log-in identifier names: one by username, or all sharing a mobile."""
     identifier = identifier.strip()

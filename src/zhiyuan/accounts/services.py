@@ -397,7 +397,7 @@ def _set_password(user: User, password: str, *, action: str, via: str) -> User:
     # A person who proved they own the account starts afresh after earlier failed log-ins.
     reset_failed_logins(username=user.username)
     if user.mobile:
-        reset_failed_logins(username=user.mobile)
+        reset_failed_logins(username=selectors.axes_key(user.mobile))
     return user
 
 
