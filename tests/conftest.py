@@ -13,12 +13,14 @@ Personas (password: PASSWORD):
 - nobody: an account with no role; staff: platform superuser
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
+from django.utils import translation
 
 from zhiyuan.accounts.enums import RoleKind
 from zhiyuan.accounts.models import Role, User
@@ -68,6 +70,15 @@ def build_world() -> None:
 def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
     with django_db_blocker.unblock():
         build_world()
+
+
+@pytest.fixture(autouse=True)
+def default_language() -> Iterator[None]:
+    """Each test starts in the default language (Simplified Chinese): requests activate the
+    language they ask for, and Django keeps it active in the thread afterwards."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

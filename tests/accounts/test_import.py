@@ -176,10 +176,8 @@ def test_one_bad_row_writes_nothing_and_every_problem_is_reported(
         (6, "username"),
         (7, "username"),
     ]
-    assert report.problems[2].message == (
-        "No active organisation with code 430602002-SC in the area you administer."
-    )
-    assert report.problems[5].message == "The same username is already on row 2."
+    assert report.problems[2].message == "您的管理范围内没有代码为 430602002-SC 的有效组织。"
+    assert report.problems[5].message == "相同的用户名已在第 2 行出现。"
     assert report.created == []
     assert (User.objects.count(), AuditEntry.objects.count()) == (users_before, audit_before)
     assert outbox == []

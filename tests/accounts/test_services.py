@@ -219,7 +219,7 @@ def test_deactivation_refused_when_a_role_lies_outside(
     services.grant_role(viewer, actor=city_admin, organization=org("430602002-SC"), kind="viewer")
     with pytest.raises(PermissionDenied) as caught:
         services.deactivate_account(viewer, actor=street_admin)
-    assert "outside the area you administer" in str(caught.value)
+    assert "管理范围之外" in str(caught.value)
     viewer.refresh_from_db()
     assert viewer.is_active
     assert not AuditEntry.objects.filter(action="account.deactivated").exists()
@@ -351,7 +351,7 @@ def test_cannot_revoke_a_role_outside(street_admin: User, district_admin: User) 
 def test_cannot_revoke_ones_own_last_administrator_role(street_admin: User, org: Org) -> None:
     with pytest.raises(PermissionDenied) as caught:
         services.revoke_role(street_admin.roles.get(), actor=street_admin)
-    assert "lock you out" in str(caught.value)
+    assert "撤销后您将无法管理" in str(caught.value)
     assert street_admin.roles.count() == 1
 
 

@@ -63,7 +63,7 @@ def test_missing_font_file_names_what_to_install(settings) -> None:  # type: ign
 def test_cff_font_is_refused(settings) -> None:  # type: ignore[no-untyped-def]
     _needs(NOTO_CFF)
     settings.PDF_FONT_PATH = str(NOTO_CFF)
-    with pytest.raises(pdf.FontUnavailable, match="not a TrueType font"):
+    with pytest.raises(pdf.FontUnavailable, match="不是 ReportLab 可嵌入的 TrueType 字体"):
         pdf.cjk_fonts()
 
 
