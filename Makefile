@@ -34,12 +34,13 @@ lint: install
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
+	./scripts/check-messages
 
 bench: install
 	$(BIN)/python benchmarks/run.py
 
 messages: install
-	cd src/zhiyuan && ../../$(BIN)/zhiyuan makemessages -l zh_Hans -l en --no-obsolete && ../../$(BIN)/zhiyuan compilemessages
+	cd src/zhiyuan && ../../$(BIN)/zhiyuan makemessages -l zh_Hans -l en --no-obsolete -i "migrations/*" && ../../$(BIN)/zhiyuan compilemessages
 
 clean:
 	rm -rf $(VENV) var build *.egg-info
