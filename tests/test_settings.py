@@ -76,5 +76,7 @@ def test_redis_workers_at_scale(tmp_path: Path) -> None:
         tmp_path,
     )
     assert result.stdout.strip() == "django_tasks_rq.RQBackend"
-    caches = _settings("CACHES['default']['BACKEND']", {"REDIS_URL": "redis://127.0.0.1:6379/0"}, tmp_path)
+    caches = _settings(
+        "CACHES['default']['BACKEND']", {"REDIS_URL": "redis://127.0.0.1:6379/0"}, tmp_path
+    )
     assert caches.stdout.strip() == "django.core.cache.backends.redis.RedisCache"

@@ -223,7 +223,9 @@ else:
 # A shared cache where Redis is configured (API throttles, django-axes' counters are in the
 # database either way); the embedded default keeps a per-process memory cache.
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
 
 SMS_BACKEND = env_str("SMS_BACKEND", "zhiyuan.common.sms.ConsoleSmsBackend")
 # Scheme and host that links sent by SMS start with (invitations) when no request gives them.
