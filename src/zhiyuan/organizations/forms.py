@@ -2,24 +2,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from zhiyuan.organizations.models import Organization
+from zhiyuan.organizations.services import EDITABLE_FIELDS
 
 
 class OrganizationForm(forms.ModelForm):
     class Meta:
         model = Organization
-        fields = [
-            "name",
-            "kind",
-            "level",
-            "specialty",
-            "unit_category",
-            "headcount",
-            "station_type",
-            "address",
-            "responsible_department",
-            "responsible_person",
-            "contact_phone",
-        ]
+        fields = list(EDITABLE_FIELDS)
         widgets = {"contact_phone": forms.TextInput(attrs={"type": "tel", "inputmode": "tel"})}
 
 
