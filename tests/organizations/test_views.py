@@ -205,3 +205,26 @@ def test_tree_page_query_count_is_constant(
     root = Organization.objects.get(code="4306-GC")
     with django_assert_max_num_queries(12):
         client.get(f"/organizations/{root.pk}/children/")
+
+
+def test_tree_and_children_queries_do_not_grow_with_data(
+    login, city_admin, org, django_assert_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import WorkUnitFactory
+
+    client = login(city_admin)
+    centre = org("430602001-SC")
+
+    def count(url: str) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    before = (count("/organizations/"), count(f"/organizations/{centre.pk}/children/"))
+    WorkUnitFactory.create_batch(15, parent=centre)
+    after = (count("/organizations/"), count(f"/organizations/{centre.pk}/children/"))
+    assert after == before
+    assert "测试单位14" in client.get(f"/organizations/{centre.pk}/children/").content.decode()
