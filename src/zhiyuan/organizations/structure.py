@@ -12,7 +12,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from zhiyuan.common.audit import Change, log_action, log_actions
 from zhiyuan.divisions.enums import DivisionLevel
@@ -307,3 +309,84 @@ def create_management_area(
                 )
         committee.refresh_from_db()
     return committee
+
+
+def area_division(committee: Organization) -> Division | None:
+    """The city or county-level division a (non-management-area) guidance committee stands for."""
+    if committee.kind != OrgKind.GUIDANCE_COMMITTEE or committee.is_management_area:
+        return None
+    divisions = [
+        d
+        for d in committee.jurisdiction.all()
+        if d.level in (DivisionLevel.PREFECTURE, DivisionLevel.COUNTY)
+    ]
+    return divisions[0] if len(divisions) == 1 else None
+
+
+def build_structure_for(committee: Organization, *, actor: Any) -> BuildReport:
+    """`build_structure` for the area of `committee` (the web and API entry point).
+
+    Raises ValidationError when `committee` is not the guidance committee of a city or county.
+    """
+    division = area_division(committee)
+    if division is None:
+        raise ValidationError(
+            _("The standard structure is built from the guidance committee of a city or county.")
+        )
+    try:
+        return build_structure(division, actor=actor)
+    except StructureError:
+        raise ValidationError(
+            _(
+                "This division cannot carry a standard structure (abolished, or a township without an area above it)."
+            )
+        ) from None
+
+
+def _township_codes(raw: str | list[str]) -> list[str]:
+    items = raw if isinstance(raw, list) else re.split(r"[\s,，、;；]+", raw)
+    return [item.strip() for item in items if item and item.strip()]
+
+
+def add_management_area(
+    committee: Organization, *, name: str, code: str, townships: str | list[str], actor: Any
+) -> Organization:
+    """Create a management area under the city whose guidance committee is `committee`.
+
+    `townships` are 12-digit township codes (a list, or text separated by commas, spaces or 、).
+    Raises ValidationError (field -> messages): committee not a city's, empty or long name, a code
+    not made of letters, digits and dashes or already used by another organisation, or a
+    township that is unknown, not township-level or outside the city.
+    """
+    division = area_division(committee)
+    errors: dict[str, list[str]] = {}
+    if division is None or division.level != DivisionLevel.PREFECTURE:
+        raise ValidationError(_("Management areas are added under a city's guidance committee."))
+    name, code = name.strip(), code.strip().upper()
+    if not name or len(name) > 60:
+        errors["name"] = [_("Enter the area's name, at most 60 characters.")]
+    if not re.fullmatch(r"[A-Z0-9][A-Z0-9-]{1,30}", code):
+        errors["code"] = [_("Use 2 to 31 letters, digits and dashes, e.g. YYETDZ.")]
+    elif Organization.objects.filter(code=f"{code}-GC").exclude(is_management_area=True).exists():
+        errors["code"] = [_("This organisation code is already in use.")]
+    codes = _township_codes(townships)
+    found = {d.code: d for d in Division.objects.filter(code__in=codes)}
+    wrong = [
+        c
+        for c in codes
+        if c not in found
+        or found[c].level != DivisionLevel.TOWNSHIP
+        or not c.startswith(division.prefix)
+    ]
+    if not codes:
+        errors["townships"] = [_("List the 12-digit codes of the townships the area administers.")]
+    elif wrong:
+        errors["townships"] = [
+            _("Not a township of %(city)s: %(codes)s.")
+            % {"city": division.name, "codes": "、".join(wrong)}
+        ]
+    if errors:
+        raise ValidationError(errors)
+    return create_management_area(
+        name, code=code, parent_division=division, townships=[found[c] for c in codes], actor=actor
+    )

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -11,8 +12,9 @@ from zhiyuan.accounts.enums import RoleKind
 from zhiyuan.common.models import AuditEntry
 from zhiyuan.organizations import selectors, services
 from zhiyuan.organizations.enums import OrgLevel
-from zhiyuan.organizations.forms import NewOrganizationForm, OrganizationForm
+from zhiyuan.organizations.forms import ManagementAreaForm, NewOrganizationForm, OrganizationForm
 from zhiyuan.organizations.models import Organization
+from zhiyuan.organizations.structure import add_management_area, area_division, build_structure_for
 
 ADMIN = [RoleKind.ADMINISTRATOR]
 
@@ -60,6 +62,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "ancestors": selectors.ancestors_within_scope(request.user, org),
         "children": _with_counts(selectors.children_of(request.user, org)),
         "is_admin": is_admin,
+        "area_division": area_division(org) if is_admin else None,
         "audit": AuditEntry.objects.filter(organization=org).select_related("actor")[:20]
         if is_admin
         else [],
@@ -114,3 +117,46 @@ def set_active(request: HttpRequest, pk: int) -> HttpResponse:
         request, _("Organisation reactivated.") if active else _("Organisation deactivated.")
     )
     return redirect("organizations:detail", pk=org.pk)
+
+
+def _form_errors(form: forms.Form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@login_required
+@require_POST
+def build_structure_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Build or complete the standard structure of a city or county (its committee's page)."""
+    committee = get_scoped_or_404(request.user, Organization.objects.all(), ADMIN, pk=pk)
+    try:
+        report = build_structure_for(committee, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("Standard structure complete: %(created)s organisations added, %(moved)s moved.")
+            % {"created": report.total_created, "moved": report.moved},
+        )
+    return redirect("organizations:detail", pk=committee.pk)
+
+
+@login_required
+def management_area_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a management area (development zone, scenic area) under a city's committee."""
+    committee = get_scoped_or_404(request.user, Organization.objects.all(), ADMIN, pk=pk)
+    form = ManagementAreaForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            area = add_management_area(committee, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Management area saved."))
+            return redirect("organizations:detail", pk=area.pk)
+    context = {"form": form, "committee": committee, "nav": "tree"}
+    return render(request, "organizations/management_area.html", context)

@@ -1,0 +1,87 @@
+"""Building the standard structure and adding management areas from the web."""
+
+import pytest
+
+from zhiyuan.common.models import AuditEntry
+from zhiyuan.divisions.models import Division
+from zhiyuan.organizations.models import Organization
+
+pytestmark = pytest.mark.django_db
+
+
+def test_city_admin_rebuilds_a_missing_station(login, city_admin, org) -> None:  # type: ignore[no-untyped-def]
+    Division.objects.create(
+        code="430602001099", name="新建社区居民委员会", level=5, parent_id="430602001000", year=2024
+    )
+    response = login(city_admin).post(
+        f"/organizations/{org('4306-GC').pk}/build-structure/", follow=True
+    )
+    assert "标准组织体系已补齐：新增 2 个组织，调整 0 个。" in response.content.decode()
+    station = org("430602001099-ST")
+    assert station.name == "新建社区志愿服务站"
+    assert Organization.objects.get_parent(station).code == "430602001-SC"
+    assert AuditEntry.objects.filter(
+        action="organization.created", object_id=str(station.pk), actor=city_admin
+    ).exists()
+
+
+def test_building_from_a_street_centre_is_refused(login, street_admin, org) -> None:  # type: ignore[no-untyped-def]
+    before = Organization.objects.count()
+    response = login(street_admin).post(
+        f"/organizations/{org('430602001-SC').pk}/build-structure/", follow=True
+    )
+    assert "标准组织体系须从市或区县的指导委员会建立。" in response.content.decode()
+    assert Organization.objects.count() == before
+
+
+@pytest.mark.parametrize(
+    "persona", ["district_admin", "street_admin", "registrar", "viewer", "outsider"]
+)
+def test_only_the_city_administrator_builds_the_city(persona: str, login, org, request) -> None:  # type: ignore[no-untyped-def]
+    client = login(request.getfixturevalue(persona))
+    assert client.post(f"/organizations/{org('4306-GC').pk}/build-structure/").status_code == 404
+    assert client.get(f"/organizations/{org('4306-GC').pk}/management-area/").status_code == 404
+
+
+def test_city_admin_adds_a_management_area(login, city_admin, org) -> None:  # type: ignore[no-untyped-def]
+    client = login(city_admin)
+    response = client.post(
+        f"/organizations/{org('4306-GC').pk}/management-area/",
+        {"name": "南湖风景区", "code": "nhfjq", "townships": "430603001000"},
+    )
+    area = org("NHFJQ-GC")
+    assert response.status_code == 302
+    assert response["Location"] == f"/organizations/{area.pk}/"
+    assert area.is_management_area
+    assert Organization.objects.get_parent(org("430603001-SC")) == area
+
+
+@pytest.mark.parametrize(
+    ("townships", "message"),
+    [
+        ("", "该字段是必填项。"),
+        ("，、", "请填写该区域所管辖乡镇街道的12位代码。"),
+        ("430602001001", "不是 岳阳市 的乡镇街道：430602001001。"),
+        ("430602001000, 999999999999", "不是 岳阳市 的乡镇街道：999999999999。"),
+    ],
+)
+def test_management_area_with_bad_townships_is_refused(
+    townships: str, message: str, login, city_admin, org
+) -> None:  # type: ignore[no-untyped-def]
+    before = Organization.objects.count()
+    response = login(city_admin).post(
+        f"/organizations/{org('4306-GC').pk}/management-area/",
+        {"name": "某区", "code": "MQ", "townships": townships},
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert Organization.objects.count() == before
+
+
+def test_management_area_code_of_another_organisation_is_refused(login, city_admin, org) -> None:  # type: ignore[no-untyped-def]
+    response = login(city_admin).post(
+        f"/organizations/{org('4306-GC').pk}/management-area/",
+        {"name": "冒名区", "code": "4306", "townships": "430603001000"},
+    )
+    assert "该组织代码已被使用。" in response.content.decode()
+    assert Organization.objects.get_parent(org("430603001-SC")).code == "430603-GC"
