@@ -55,9 +55,11 @@ def test_schema_lists_every_endpoint(schema: dict) -> None:
         ("/api/v1/organizations/{id}/", "get"),
         ("/api/v1/organizations/{id}/", "patch"),
         ("/api/v1/organizations/{id}/activate/", "post"),
+        ("/api/v1/organizations/{id}/build-structure/", "post"),
         ("/api/v1/organizations/{id}/children/", "get"),
         ("/api/v1/organizations/{id}/children/", "post"),
         ("/api/v1/organizations/{id}/deactivate/", "post"),
+        ("/api/v1/organizations/{id}/management-areas/", "post"),
     ]
 
 

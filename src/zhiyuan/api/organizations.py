@@ -22,7 +22,7 @@ from zhiyuan.accounts.enums import RoleKind
 from zhiyuan.api.lookups import object_id
 from zhiyuan.api.openapi import errors
 from zhiyuan.common.masking import mask_phone
-from zhiyuan.organizations import selectors, services
+from zhiyuan.organizations import selectors, services, structure
 from zhiyuan.organizations.enums import OrgKind, OrgLevel, StationType, UnitCategory
 from zhiyuan.organizations.models import Organization
 
@@ -135,6 +135,27 @@ class OrganizationCreateSerializer(OrganizationUpdateSerializer):
             **OrganizationUpdateSerializer.Meta.extra_kwargs,
             "level": {"required": False, "help_text": "Defaults to the parent's level."},
         }
+
+
+class BuildReportSerializer(serializers.Serializer):
+    created = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Organisations created, per kind."
+    )
+    total_created = serializers.IntegerField()
+    moved = serializers.IntegerField(help_text="Organisations moved under their right parent.")
+
+
+class ManagementAreaSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=60, help_text="e.g. 岳阳经济技术开发区")
+    code = serializers.CharField(
+        max_length=31, help_text="Letters, digits and dashes, e.g. YYETDZ."
+    )
+    townships = serializers.ListField(
+        child=serializers.CharField(max_length=12),
+        min_length=1,
+        max_length=200,
+        help_text="12-digit codes of the townships the area administers.",
+    )
 
 
 class TreeSerializer(serializers.Serializer):
@@ -294,6 +315,40 @@ class OrganizationViewSet(viewsets.GenericViewSet):
         org = self._administered(pk)
         services.set_organization_active(org, actor=request.user, active=True)
         return self._detail(pk)
+
+    @extend_schema(
+        summary="Build or complete the standard structure of a city or county (administrators)",
+        description=(
+            "On the guidance committee of a city or county: adds what is missing of the standard "
+            "structure (committee, association and general team per county; centre and team per "
+            "township; station and team per village). Idempotent."
+        ),
+        request=None,
+        responses={200: BuildReportSerializer, **errors(400, 401, 403, 404)},
+    )
+    @action(detail=True, methods=["post"], url_path="build-structure")
+    def build_structure(self, request: Request, pk: str) -> Response:
+        committee = self._administered(pk)
+        report = structure.build_structure_for(committee, actor=request.user)
+        body = {
+            "created": dict(report.created),
+            "total_created": report.total_created,
+            "moved": report.moved,
+        }
+        return Response(BuildReportSerializer(body).data)
+
+    @extend_schema(
+        summary="Add a management area under a city's guidance committee (administrators)",
+        request=ManagementAreaSerializer,
+        responses={201: OrganizationDetailSerializer, **errors(400, 401, 403, 404)},
+    )
+    @action(detail=True, methods=["post"], url_path="management-areas")
+    def management_areas(self, request: Request, pk: str) -> Response:
+        committee = self._administered(pk)
+        form = ManagementAreaSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        area = structure.add_management_area(committee, actor=request.user, **form.validated_data)
+        return self._detail(area.pk, status_code=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="The top of the user's part of the tree: scope roots with per-level counts",
