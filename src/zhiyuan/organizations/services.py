@@ -10,6 +10,7 @@ from zhiyuan.common.audit import log_action
 from zhiyuan.common.phones import normalize_mobile
 from zhiyuan.organizations.enums import OrgKind
 from zhiyuan.organizations.models import Organization
+from zhiyuan.organizations.structure import is_standard_code
 
 EDITABLE_FIELDS = (
     "name",
@@ -53,12 +54,27 @@ def create_organization(
     """Create an organisation under `parent`; its jurisdiction starts as the parent's.
 
     Raises ValidationError (field -> messages) for inconsistent kind, level or phone, or a
-    code that is taken.
+    code that is taken or has the form of a standard structure's code
+    (`structure.is_standard_code`: only the builders create those).
     """
     org = Organization(code=code.strip(), **fields)
     _validate(org, parent)
     if Organization.objects.filter(code=org.code).exists():
         raise ValidationError({"code": [_("This organisation code is already in use.")]})
+    if is_standard_code(org.code):
+        raise ValidationError(
+            {
+                "code": [
+                    ValidationError(
+                        _(
+                            "Codes ending in -GC, -VA, -GT, -SC, -ST or -TM are kept for the "
+                            "standard structure. Choose another code."
+                        ),
+                        code="reserved_code",
+                    )
+                ]
+            }
+        )
     with transaction.atomic():
         org = Organization.objects.add_child(parent, instance=org)
         org.jurisdiction.set(parent.jurisdiction.all())

@@ -65,6 +65,18 @@ def standard_code(prefix: str, kind: str) -> str:
     return f"{prefix}-{SUFFIX[OrgKind(kind)]}"
 
 
+def is_standard_code(code: str) -> bool:
+    """Whether `code` has the form of a standard structure's code (`<prefix>-GC`, `-SC`, …).
+
+    Such codes belong to the builders alone: `build_structure` and `create_management_area`
+    find organisations again by code and move them under their standard parent, so an
+    organisation created by hand with such a code would be carried, with the roles on it,
+    into a part of the tree its creator does not administer.
+    """
+    head, dash, suffix = code.strip().upper().rpartition("-")
+    return bool(dash and head) and suffix in SUFFIX.values()
+
+
 class _Builder:
     def __init__(self, actor: Any) -> None:
         self.actor = actor

@@ -1,0 +1,79 @@
+"""Writes to the organisation tree (zhiyuan.organizations.services)."""
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from zhiyuan.accounts.access import covers, forget_scope
+from zhiyuan.accounts.enums import RoleKind
+from zhiyuan.accounts.models import User
+from zhiyuan.accounts.services import grant_role
+from zhiyuan.divisions.models import Division
+from zhiyuan.organizations import services
+from zhiyuan.organizations.enums import OrgKind, OrgLevel
+from zhiyuan.organizations.models import Organization
+from zhiyuan.organizations.structure import build_structure
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "code", ["430602099-SC", "430699-GC", "nhfjq-va", "X-GT", " YY-ST ", "A-TM"]
+)
+def test_codes_of_the_standard_structure_are_reserved(street_admin: User, org, code: str) -> None:  # type: ignore[no-untyped-def]
+    before = Organization.objects.count()
+    with pytest.raises(ValidationError) as caught:
+        services.create_organization(
+            org("430602001-SC"),
+            actor=street_admin,
+            code=code,
+            name="自建中心",
+            kind=OrgKind.SERVICE_CENTRE,
+            level=OrgLevel.STREET,
+        )
+    assert [e.code for e in caught.value.error_dict["code"]] == ["reserved_code"]
+    assert Organization.objects.count() == before
+
+
+@pytest.mark.parametrize("code", ["430602001-TM2", "GC-1", "TEAM-SC-A"])
+def test_other_codes_with_dashes_are_free(street_admin: User, org, code: str) -> None:  # type: ignore[no-untyped-def]
+    created = services.create_organization(
+        org("430602001-SC"),
+        actor=street_admin,
+        code=code,
+        name="自建队",
+        kind=OrgKind.SERVICE_TEAM,
+        level=OrgLevel.STREET,
+    )
+    assert created.code == code
+
+
+def test_a_later_build_never_hands_a_street_admin_a_new_township(
+    street_admin: User, city_admin: User, org
+) -> None:  # type: ignore[no-untyped-def]
+    """The attack the reservation stops: a street administrator squats the centre code of a
+    township that next year's codes add, holds a role on it, and the next build would have
+    moved it (and the role) under the district as that township's centre."""
+    with pytest.raises(ValidationError):
+        services.create_organization(
+            org("430602001-SC"),
+            actor=street_admin,
+            code="430602099-SC",
+            name="新街道志愿服务中心",
+            kind=OrgKind.SERVICE_CENTRE,
+            level=OrgLevel.STREET,
+        )
+    district = Division.objects.get(code="430602000000")
+    Division.objects.create(code="430602099000", name="新街道", level=4, parent=district, year=2024)
+    Division.objects.create(
+        code="430602099001", name="新社区", level=5, parent_id="430602099000", year=2024
+    )
+    build_structure(Division.objects.get(code="430600000000"), actor=city_admin)
+    centre = org("430602099-SC")
+    assert Organization.objects.get_parent(centre).code == "430602-GC"
+    forget_scope(street_admin)
+    assert not covers(street_admin, centre)
+    assert not covers(street_admin, org("430602099001-ST"))
+    with pytest.raises(PermissionDenied):
+        grant_role(
+            street_admin, actor=street_admin, organization=centre, kind=RoleKind.ADMINISTRATOR
+        )
