@@ -2,6 +2,8 @@
 the web upload and the `import_accounts` command."""
 
 import io
+import tracemalloc
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -105,6 +107,68 @@ def test_too_many_rows_are_refused() -> None:
     with pytest.raises(ValidationError) as caught:
         read_account_sheet(_csv(rows), filename="a.csv")
     assert caught.value.code == "too_many_rows"
+
+
+def _with_sheet_xml(content: bytes, extra_rows: str) -> bytes:
+    """`content` (an .xlsx) with `extra_rows` (<row> elements) added to its first sheet."""
+    source = zipfile.ZipFile(io.BytesIO(content))
+    buffer = io.BytesIO()
+    with source, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in source.namelist():
+            data = source.read(name)
+            if name == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</sheetData>", extra_rows.encode() + b"</sheetData>")
+            target.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_xlsx_naming_the_last_possible_cell_is_read_in_little_time_and_memory() -> None:
+    """A 5 kB file with a cell at XFD1048576 made python-calamine ask for 512 GB and abort the
+    whole server process; the rows are now streamed, 50 columns wide."""
+    far = '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+    content = _with_sheet_xml(_xlsx([HEADER, GOOD[0]]), far)
+    tracemalloc.start()
+    try:
+        sheet = read_account_sheet(content, filename="a.xlsx")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [row.username for row in sheet.rows] == ["lin_yi"]
+    assert peak < 50 * 1024 * 1024
+
+
+def test_xlsx_that_unpacks_beyond_10_mb_is_refused() -> None:
+    padding = '<row r="3"><c r="A3" t="inlineStr"><is><t>' + "A" * (11 * 1024 * 1024)
+    content = _with_sheet_xml(_xlsx([HEADER, GOOD[0]]), padding + "</t></is></c></row>")
+    assert len(content) < 100 * 1024
+    with pytest.raises(ValidationError) as caught:
+        read_account_sheet(content, filename="a.xlsx")
+    assert caught.value.code == "too_large"
+
+
+@pytest.mark.parametrize("filename", ["a.xls", "a.ods"])
+def test_xls_and_ods_are_not_accepted(filename: str) -> None:
+    """Their readers build whole rectangles too: a 1 kB .ods of repeated cells took 5 GB."""
+    with pytest.raises(ValidationError) as caught:
+        read_account_sheet(_xlsx([HEADER, GOOD[0]]), filename=filename)
+    assert caught.value.code == "unsupported_format"
+
+
+def test_csv_field_beyond_the_csv_modules_limit_is_unreadable() -> None:
+    content = _csv([HEADER]) + b'\r\n"' + b"a" * 200_000 + b'",u,13811110001,x,viewer'
+    with pytest.raises(ValidationError) as caught:
+        read_account_sheet(content, filename="a.csv")
+    assert caught.value.code == "unreadable"
+
+
+def test_upload_of_a_file_that_unpacks_too_far_says_so(en_login, street_admin: User) -> None:  # type: ignore[no-untyped-def]
+    padding = '<row r="3"><c r="A3" t="inlineStr"><is><t>' + "A" * (11 * 1024 * 1024)
+    content = _with_sheet_xml(_xlsx([HEADER, GOOD[0]]), padding + "</t></is></c></row>")
+    before = User.objects.count()
+    response = _upload(en_login(street_admin), content, "a.xlsx")
+    assert response.status_code == 200
+    assert "This spreadsheet unpacks to more than 10 MB." in response.content.decode()
+    assert User.objects.count() == before
 
 
 def test_column_letters() -> None:

@@ -89,7 +89,7 @@ class ImportForm(forms.Form):
     file = forms.FileField(
         label=_("Spreadsheet"),
         help_text=_("An .xlsx or .csv file of at most 5 MB."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.csv"}),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xlsm,.csv"}),
     )
     dry_run = forms.BooleanField(
         label=_("Only check the file; create nothing"), required=False, initial=False
