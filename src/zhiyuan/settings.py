@@ -214,6 +214,7 @@ if TASKS_BACKEND == "rq":
         raise ImproperlyConfigured("TASKS_BACKEND=rq needs REDIS_URL.")
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
     RQ_QUEUES = {"default": {"URL": REDIS_URL}}
+    RQ = {"JOB_CLASS": "django_tasks_rq.Job"}  # `zhiyuan rqworker` must run django-tasks' jobs
     INSTALLED_APPS.append("django_rq")
 elif TASKS_BACKEND == "immediate":
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
