@@ -368,7 +368,7 @@ def test_invitation_page_sets_the_password(en_client: Client, street_admin: User
     page = en_client.get(path).content.decode()
     assert "Welcome, 林新人." in page
     weak = en_client.post(path, {"password1": "short", "password2": "short"})
-    assert "This password is too short." in weak.content.decode()
+    assert "This password is too short: it needs at least 10 characters." in weak.content.decode()
     differ = en_client.post(
         path, {"password1": "lantern-river-42", "password2": "lantern-river-43"}
     )
@@ -385,3 +385,20 @@ def test_invitation_page_sets_the_password(en_client: Client, street_admin: User
 def test_forged_invitation_link_is_refused(en_client: Client, viewer: User) -> None:
     assert en_client.get("/accounts/invitation/Mg/abc-def/").status_code == 400
     assert en_client.get("/accounts/invitation/%%%/abc/").status_code == 400
+
+
+def test_short_password_message_is_in_chinese_on_chinese_pages(
+    street_admin: User, org: Org
+) -> None:
+    user = services.create_account(
+        actor=street_admin,
+        name="林中文",
+        username="lin_zhongwen",
+        mobile="13811113333",
+        organization=org("430602001-SC"),
+        kind="viewer",
+    )
+    page = Client().post(
+        services.invitation_path(user), {"password1": "short", "password2": "short"}
+    )
+    assert "密码太短：至少需要 10 个字符。" in page.content.decode()
