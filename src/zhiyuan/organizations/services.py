@@ -6,11 +6,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from zhiyuan.common import locks
 from zhiyuan.common.audit import log_action
 from zhiyuan.common.phones import normalize_mobile
 from zhiyuan.organizations.enums import OrgKind
 from zhiyuan.organizations.models import Organization
-from zhiyuan.organizations.structure import is_standard_code
+from zhiyuan.organizations.structure import TREE_LOCK, is_standard_code
 
 EDITABLE_FIELDS = (
     "name",
@@ -48,6 +49,19 @@ def _validate(org: Organization, parent: Organization | None) -> None:
         raise ValidationError(errors)
 
 
+def _check_code_free(code: str) -> None:
+    """Raises ValidationError (key code) when `code` is taken, or has the form of a standard
+    structure's code, which only the builders create (`structure.is_standard_code`)."""
+    if Organization.objects.filter(code=code).exists():
+        raise ValidationError({"code": [_("This organisation code is already in use.")]})
+    if is_standard_code(code):
+        message = _(
+            "Codes ending in -GC, -VA, -GT, -SC, -ST or -TM are kept for the standard "
+            "structure. Choose another code."
+        )
+        raise ValidationError({"code": [ValidationError(message, code="reserved_code")]})
+
+
 def create_organization(
     parent: Organization, *, actor: Any, code: str, **fields: Any
 ) -> Organization:
@@ -59,23 +73,9 @@ def create_organization(
     """
     org = Organization(code=code.strip(), **fields)
     _validate(org, parent)
-    if Organization.objects.filter(code=org.code).exists():
-        raise ValidationError({"code": [_("This organisation code is already in use.")]})
-    if is_standard_code(org.code):
-        raise ValidationError(
-            {
-                "code": [
-                    ValidationError(
-                        _(
-                            "Codes ending in -GC, -VA, -GT, -SC, -ST or -TM are kept for the "
-                            "standard structure. Choose another code."
-                        ),
-                        code="reserved_code",
-                    )
-                ]
-            }
-        )
     with transaction.atomic():
+        locks.hold(TREE_LOCK)  # the code check and the insert are one step for other writers
+        _check_code_free(org.code)
         org = Organization.objects.add_child(parent, instance=org)
         org.jurisdiction.set(parent.jurisdiction.all())
         log_action(

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from zhiyuan.common import locks
 from zhiyuan.common.audit import Change, log_action, log_actions
 from zhiyuan.divisions.enums import DivisionLevel
 from zhiyuan.divisions.models import Division
@@ -39,6 +40,9 @@ NAME_PATTERN = {
     OrgKind.SERVICE_STATION: "{}志愿服务站",
     OrgKind.SERVICE_TEAM: "{}志愿服务队",
 }
+#: Held by every change to the tree's shape (`zhiyuan.common.locks`): builds, management areas,
+#: new organisations. Two builds at once would both create the same organisations.
+TREE_LOCK = "organizations.tree"
 _COMMITTEE_SUFFIX = re.compile(r"(居民委员会|村民委员会|居委会|村委会)$")
 
 
@@ -241,10 +245,11 @@ def build_structure(division: Division, *, actor: Any) -> BuildReport:
     ]
     builder = _Builder(actor)
     prefixes = [d.prefix for d in divisions]
-    builder.load([f"{p}-{s}" for p in prefixes for s in SUFFIX.values()])
     committees: dict[str, Organization] = {}
     centres: dict[str, Organization] = {}
     with transaction.atomic():
+        locks.hold(TREE_LOCK)  # a second build waits, then finds what this one made
+        builder.load([f"{p}-{s}" for p in prefixes for s in SUFFIX.values()])
         for item in divisions:
             if item.level in (DivisionLevel.PREFECTURE, DivisionLevel.COUNTY):
                 parent = committees.get(item.parent_id or "") or _area_committee(item)
@@ -271,10 +276,11 @@ def create_management_area(
     """
     if any(t.level != DivisionLevel.TOWNSHIP for t in townships) or not townships:
         raise StructureError(code)
-    parent = Organization.objects.filter(
-        code=standard_code(parent_division.prefix, OrgKind.GUIDANCE_COMMITTEE)
-    ).first()
     with transaction.atomic():
+        locks.hold(TREE_LOCK)
+        parent = Organization.objects.filter(
+            code=standard_code(parent_division.prefix, OrgKind.GUIDANCE_COMMITTEE)
+        ).first()
         builder = _Builder(actor)
         builder.load([f"{code}-GC", f"{code}-VA", f"{code}-GT"])
         committee = builder.ensure(
