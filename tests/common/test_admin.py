@@ -42,3 +42,14 @@ def test_audit_entries_cannot_be_changed_in_admin(login, staff) -> None:  # type
     client = login(staff)
     assert client.get("/admin/common/auditentry/").status_code == 200
     assert client.get("/admin/common/auditentry/add/").status_code == 403
+
+
+def test_staff_see_accounts_and_roles_in_admin_without_mobiles(login, staff, street_admin) -> None:  # type: ignore[no-untyped-def]
+    client = login(staff)
+    listing = client.get("/admin/accounts/user/").content.decode()
+    assert "street_admin" in listing
+    assert "13900000003" not in listing
+    change = client.get(f"/admin/accounts/user/{street_admin.pk}/change/")
+    assert change.status_code == 200
+    assert "13900000003" not in change.content.decode()
+    assert client.get("/admin/accounts/role/").status_code == 200

@@ -51,7 +51,9 @@ def test_audit_log_shows_only_the_administered_subtree(login, street_admin, outs
     login(outsider).post(f"/organizations/{theirs.pk}/active/", {"active": "0"})
     page = login(street_admin).get("/audit/").content.decode()
     assert "郭亮社区志愿服务站" in page
+    assert "<td>组织已停用</td>" in page
     assert "桃花山社区志愿服务站" not in page
+    assert 'href="/audit/"' in page
 
 
 @pytest.mark.parametrize("persona", ["registrar", "viewer", "checker", "team_leader", "nobody"])
@@ -62,7 +64,9 @@ def test_non_administrators_see_no_audit_entries(
     login(street_admin).post(f"/organizations/{station.pk}/active/", {"active": "0"})
     page = login(request.getfixturevalue(persona)).get("/audit/").content.decode()
     assert "organization.deactivated" not in page
-    assert "暂无记录。" in page
+    assert "组织已停用" not in page
+    assert "您没有管理任何组织，因此没有可显示的内容。" in page
+    assert 'href="/audit/"' not in page  # not in the navigation either
 
 
 def test_large_text_toggle_sets_cookie_and_class(client) -> None:  # type: ignore[no-untyped-def]
@@ -82,3 +86,17 @@ def test_language_switch_to_english(client) -> None:  # type: ignore[no-untyped-
     page = client.get("/accounts/login/").content.decode()
     assert "Mobile number or username" in page
     assert '<html lang="en"' in page
+
+
+def test_pages_are_chinese_even_for_an_english_browser(client) -> None:  # type: ignore[no-untyped-def]
+    page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="zh-hans"' in page
+    assert "手机号或用户名" in page
+
+
+def test_unknown_page_answers_with_the_site_404(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/no/such/page/")
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "页面不存在" in page
+    assert "志愿服务平台" in page

@@ -5,6 +5,7 @@ from django.shortcuts import render
 
 from zhiyuan.accounts.access import scope
 from zhiyuan.accounts.enums import RoleKind
+from zhiyuan.common.audit_labels import ACTION_LABELS
 from zhiyuan.common.models import AuditEntry
 
 
@@ -18,4 +19,10 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     page = Paginator(entries.select_related("actor", "organization"), 50).get_page(
         request.GET.get("page")
     )
-    return render(request, "common/audit_log.html", {"page": page, "action": action})
+    context = {
+        "page": page,
+        "action": action,
+        "action_choices": [(code, str(label)) for code, label in ACTION_LABELS.items()],
+        "nav": "audit",
+    }
+    return render(request, "common/audit_log.html", context)

@@ -4,5 +4,11 @@ from django.http import HttpRequest
 
 
 def shell(request: HttpRequest) -> dict[str, Any]:
-    """Values the navigation shell needs on every page."""
-    return {"large_text": getattr(request, "large_text", False)}
+    """Values the navigation shell needs on every page (`administers` is looked up only if used)."""
+    from zhiyuan.accounts.access import scope_prefixes
+    from zhiyuan.accounts.enums import RoleKind
+
+    def administers() -> bool:
+        return scope_prefixes(request.user, [RoleKind.ADMINISTRATOR]) != []
+
+    return {"large_text": getattr(request, "large_text", False), "administers": administers}

@@ -24,3 +24,10 @@ def level_summary(counts: dict[int, int]) -> str:
 
     parts = [f"{label} {counts[level]}" for level, label in OrgLevel.choices if counts.get(level)]
     return " · ".join(parts)
+
+
+@register.filter
+def action_label(action: str) -> str:
+    from zhiyuan.common.audit_labels import action_label as label
+
+    return label(action)

@@ -158,6 +158,7 @@
         }
       },
       toolbox: {
+        show: false,  // the page's own "Download PNG" button does this, with a label
         left: 4,
         top: 4,
         feature: {
