@@ -372,7 +372,7 @@ def test_deactivate_and_reactivate(api, street_admin: User, registrar: User) -> 
     assert response.json()["is_active"] is False
     assert victim.get("/api/v1/me/").status_code == 401
     assert post(client, f"{URL}{registrar.pk}/reactivate/").json()["is_active"] is True
-    assert victim.get("/api/v1/me/").status_code == 200
+    assert victim.get("/api/v1/me/").status_code == 401  # the old token is gone: log in again
     self_harm = post(client, f"{URL}{street_admin.pk}/deactivate/")
     assert self_harm.status_code == 403
     assert self_harm.json() == {"detail": "You cannot deactivate your own account."}

@@ -10,6 +10,7 @@ from django.utils.dateparse import parse_datetime
 from knox.models import AuthToken
 
 from tests.conftest import PASSWORD
+from zhiyuan.accounts import services
 from zhiyuan.accounts.models import User
 
 pytestmark = pytest.mark.django_db
@@ -83,6 +84,33 @@ def test_token_of_a_deactivated_account_is_rejected(street_admin: User) -> None:
     response = Client(HTTP_AUTHORIZATION=f"Token {token}").get(ME)
     assert response.status_code == 401
     assert response.json() == {"detail": "User inactive or deleted."}
+
+
+def test_deactivation_deletes_tokens_so_reactivation_does_not_revive_them(
+    client: Client, registrar: User, street_admin: User
+) -> None:
+    token = log_in(client, identifier="registrar", password=PASSWORD).json()["token"]
+    app = Client(HTTP_AUTHORIZATION=f"Token {token}")
+    services.deactivate_account(registrar, actor=street_admin)
+    assert not AuthToken.objects.filter(user=registrar).exists()
+    services.reactivate_account(registrar, actor=street_admin)
+    assert app.get(ME).status_code == 401
+
+
+def test_a_new_password_ends_every_api_log_in(
+    client: Client, registrar: User, street_admin: User
+) -> None:
+    """Someone who resets a password because a phone was lost must shut the thief out of the
+    API too: the tokens would otherwise live on, moved forward by every use."""
+    tokens = [
+        log_in(client, identifier="registrar", password=PASSWORD).json()["token"] for _ in range(2)
+    ]
+    link = services.invite_account(registrar, actor=street_admin).link
+    token = link.rstrip("/").rsplit("/", 1)[1]
+    services.accept_invitation(registrar, token, password="a-brand-new-passphrase-7")
+    for token in tokens:
+        assert Client(HTTP_AUTHORIZATION=f"Token {token}").get(ME).status_code == 401
+    assert not AuthToken.objects.filter(user=registrar).exists()
 
 
 def test_logout_needs_a_token(login, street_admin: User) -> None:  # type: ignore[no-untyped-def]

@@ -36,6 +36,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
+from knox.models import get_token_model
 
 from zhiyuan.accounts import selectors
 from zhiyuan.accounts.access import covers, forget_scope
@@ -289,6 +290,12 @@ def update_account(
     return user
 
 
+def _revoke_api_tokens(user: User) -> None:
+    """End every API log-in of `user` (knox tokens). Sessions need no help: Django drops a
+    session whose password hash no longer matches, or whose user is inactive."""
+    get_token_model().objects.filter(user=user).delete()
+
+
 def _set_active(user: User, *, actor: Any, active: bool) -> User:
     _require_fully_managed(actor, user)
     if not active and actor is not None and user.pk == actor.pk:
@@ -298,6 +305,8 @@ def _set_active(user: User, *, actor: Any, active: bool) -> User:
     with transaction.atomic():
         user.is_active = active
         user.save(update_fields=["is_active"])
+        if not active:
+            _revoke_api_tokens(user)
         log_action(
             actor,
             "account.reactivated" if active else "account.deactivated",
@@ -309,9 +318,10 @@ def _set_active(user: User, *, actor: Any, active: bool) -> User:
 
 
 def deactivate_account(user: User, *, actor: Any) -> User:
-    """Deactivate `user`: they can no longer log in (sessions and API tokens stop working);
-    roles and records stay. Allowed only when every role of the account lies inside `actor`'s
-    subtrees, and never on oneself. Raises PermissionDenied. Audit: `account.deactivated`."""
+    """Deactivate `user`: they can no longer log in (sessions stop working, API tokens are
+    deleted, so a later reactivation does not revive them); roles and records stay. Allowed
+    only when every role of the account lies inside `actor`'s subtrees, and never on oneself.
+    Raises PermissionDenied. Audit: `account.deactivated`."""
     return _set_active(user, actor=actor, active=False)
 
 
@@ -369,7 +379,8 @@ def accept_invitation(user: User, token: str, *, password: str) -> User:
 
     Raises ValidationError: code "invalid_link" when the token is wrong, used or expired or the
     account is deactivated; the password validators' codes (key "password") otherwise.
-    Audit: `account.password_set`, by the user.
+    Every API token of the account is deleted: whoever held one must log in with the new
+    password. Audit: `account.password_set`, by the user.
     """
     if not user.is_active or not invitation_tokens.check_token(user, token):
         raise ValidationError(
@@ -387,6 +398,7 @@ def _set_password(user: User, password: str, *, action: str, via: str) -> User:
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password"])
+        _revoke_api_tokens(user)
         log_action(
             user,
             action,
@@ -751,7 +763,7 @@ def reset_password(ticket: str, *, user_id: int, password: str) -> User:
 
     Raises ValidationError: code "invalid_ticket" (expired, forged, used, or `user_id` not
     among the ticket's accounts), or the password validators' (key "password").
-    Audit: `account.password_reset`, by the user.
+    Every API token of the account is deleted. Audit: `account.password_reset`, by the user.
     """
     data = selectors.read_reset_ticket(ticket) or {"c": None, "u": []}
     user = None
