@@ -58,6 +58,10 @@ def test_debug_is_off_unless_turned_on(tmp_path: Path) -> None:
         ({"SESSION_IDLE_MINUTES": "0"}, "SESSION_IDLE_MINUTES must be at least 1"),
         ({"TASKS_BACKEND": "rq"}, "TASKS_BACKEND=rq needs REDIS_URL"),
         ({"FIELD_CIPHER": "des"}, "FIELD_CIPHER must be one of"),
+        (
+            {"FIELD_ENCRYPTION_KEYS": "garbage"},
+            "FIELD_ENCRYPTION_KEYS: Field keys must be written as id:base64",
+        ),
     ],
 )
 def test_bad_configuration_stops_with_the_variable_named(

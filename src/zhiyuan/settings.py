@@ -63,6 +63,13 @@ if not FIELD_ENCRYPTION_KEYS and not FIELD_ENCRYPTION_KEY_FILE:
             "FIELD_ENCRYPTION_KEYS or FIELD_ENCRYPTION_KEY_FILE is required when DATABASE_URL is set."
         )
     FIELD_ENCRYPTION_KEY_FILE = str(VAR_DIR / "keys" / "field.keys")
+if FIELD_ENCRYPTION_KEYS:
+    from zhiyuan.common.crypto import parse_keyring
+
+    try:
+        parse_keyring(FIELD_ENCRYPTION_KEYS)
+    except ImproperlyConfigured as exc:
+        raise ImproperlyConfigured(f"FIELD_ENCRYPTION_KEYS: {exc}") from None
 FIELD_CIPHER = env_choice("FIELD_CIPHER", "aes-gcm", {"aes-gcm", "sm4-gcm"})
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
@@ -159,11 +166,16 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
+# Reverse proxies in front of the platform that append the client's address to X-Forwarded-For
+# (one nginx: 1). With 0 the header is ignored: a client could write anything there.
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0, minimum=0)
+
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "zhiyuan.accounts.backends.axes_username"
+AXES_CLIENT_IP_CALLABLE = "zhiyuan.common.proxies.client_address"
 AXES_SENSITIVE_PARAMETERS = ["identifier", "username", "mobile", "code"]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
@@ -245,6 +257,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"login": env_str("API_LOGIN_RATE", "10/min")},
+    "NUM_PROXIES": TRUSTED_PROXIES,  # else DRF counts per X-Forwarded-For, which anyone can set
     "EXCEPTION_HANDLER": "zhiyuan.api.exceptions.exception_handler",
 }
 REST_KNOX = {

@@ -66,7 +66,7 @@ def test_bad_key_configuration_fails_loudly(keys: str) -> None:
     from django.core.exceptions import ImproperlyConfigured
 
     with pytest.raises(ImproperlyConfigured):
-        crypto._keyring_from(keys)
+        crypto.parse_keyring(keys)
 
 
 @pytest.mark.django_db
@@ -100,10 +100,52 @@ def test_key_rotation_re_encrypts_with_the_new_key_and_old_values_stay_readable(
 
 def test_key_file_is_generated_once_with_private_mode(tmp_path) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "keys" / "field.keys"
-    with override_settings(FIELD_ENCRYPTION_KEYS="", FIELD_ENCRYPTION_KEY_FILE=str(path)):
+    with override_settings(
+        FIELD_ENCRYPTION_KEYS="", FIELD_ENCRYPTION_KEY_FILE=str(path), EMBEDDED=True
+    ):
         stored = crypto.encrypt("x", context="c")
         first = path.read_text()
         assert crypto.decrypt(stored, context="c") == "x"
         assert path.read_text() == first
     assert oct(path.stat().st_mode & 0o777) == "0o600"
     assert first.startswith("lookup:")
+
+
+def test_a_missing_key_file_outside_the_embedded_setup_is_an_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from django.core.exceptions import ImproperlyConfigured
+
+    path = tmp_path / "typo.keys"
+    with (
+        override_settings(
+            FIELD_ENCRYPTION_KEYS="", FIELD_ENCRYPTION_KEY_FILE=str(path), EMBEDDED=False
+        ),
+        pytest.raises(ImproperlyConfigured, match=r"FIELD_ENCRYPTION_KEY_FILE .* does not exist"),
+    ):
+        crypto.encrypt("x", context="c")
+    assert not path.exists()
+
+
+def test_field_keys_command_creates_then_adds_a_key(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    path = tmp_path / "field.keys"
+    call_command("field_keys", "create", str(path))
+    first = crypto.parse_keyring(path.read_text())
+    assert first.current_id == "k1"
+    with pytest.raises(CommandError, match="never overwritten"):
+        call_command("field_keys", "create", str(path))
+    call_command("field_keys", "add", str(path))
+    second = crypto.parse_keyring(path.read_text())
+    assert second.current_id == "k2"
+    assert second.keys["k1"] == first.keys["k1"]
+    assert second.lookup_key == first.lookup_key
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+
+
+def test_rotation_refuses_a_zero_batch() -> None:
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="at least 1"):
+        call_command("rotate_field_keys", batch_size=0)

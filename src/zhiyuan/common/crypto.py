@@ -67,20 +67,38 @@ def _parse_entries(text: str) -> list[tuple[str, bytes]]:
     return entries
 
 
+def new_key_line(key_id: str) -> str:
+    """A fresh 256-bit key as one `id:base64` entry."""
+    return f"{key_id}:{base64.b64encode(secrets.token_bytes(32)).decode()}"
+
+
+def add_key_to_file(path: Path) -> str:
+    """Put a new encryption key first in the key file (the old ones stay, to decrypt); returns
+    its id (k2, k3, …). Raises ImproperlyConfigured if the file is missing or malformed."""
+    ring = parse_keyring(path.read_text())
+    numbers = [
+        int(key_id[1:]) for key_id in ring.keys if key_id[:1] == "k" and key_id[1:].isdigit()
+    ]
+    key_id = f"k{max(numbers, default=0) + 1}"
+    lines = [line for line in path.read_text().splitlines() if line.strip()]
+    lookup = [line for line in lines if line.startswith(f"{LOOKUP_KEY_ID}:")]
+    others = [line for line in lines if not line.startswith(f"{LOOKUP_KEY_ID}:")]
+    path.write_text("\n".join([*lookup, new_key_line(key_id), *others]) + "\n")
+    return key_id
+
+
 def generate_key_file(path: Path) -> None:
     """Write a new key file (a lookup key and one encryption key), mode 0600."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    lines = [
-        f"{LOOKUP_KEY_ID}:{base64.b64encode(secrets.token_bytes(32)).decode()}",
-        f"k1:{base64.b64encode(secrets.token_bytes(32)).decode()}",
-    ]
+    lines = [new_key_line(LOOKUP_KEY_ID), new_key_line("k1")]
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write("\n".join(lines) + "\n")
 
 
 @lru_cache(maxsize=4)
-def _keyring_from(text: str) -> Keyring:
+def parse_keyring(text: str) -> Keyring:
+    """Parse `lookup:BASE64,k2:BASE64,...`; raises ImproperlyConfigured when malformed."""
     entries = _parse_entries(text)
     lookup = [key for key_id, key in entries if key_id == LOOKUP_KEY_ID]
     encryption = [(key_id, key) for key_id, key in entries if key_id != LOOKUP_KEY_ID]
@@ -92,13 +110,28 @@ def _keyring_from(text: str) -> Keyring:
 
 
 def keyring() -> Keyring:
-    text = settings.FIELD_ENCRYPTION_KEYS
-    if not text:
-        path = Path(settings.FIELD_ENCRYPTION_KEY_FILE)
-        if not path.exists():
-            generate_key_file(path)
-        text = path.read_text()
-    return _keyring_from(text)
+    """The configured keys: `FIELD_ENCRYPTION_KEYS`, else the key file (read once per process;
+    restart after changing it). Only the embedded set-up creates a missing key file: elsewhere a
+    missing file is a configuration error, never a silently new key that could not read old data."""
+    if settings.FIELD_ENCRYPTION_KEYS:
+        return parse_keyring(settings.FIELD_ENCRYPTION_KEYS)
+    return _keyring_from_file(settings.FIELD_ENCRYPTION_KEY_FILE, may_create=settings.EMBEDDED)
+
+
+@lru_cache(maxsize=4)
+def _keyring_from_file(path_text: str, *, may_create: bool) -> Keyring:
+    path = Path(path_text)
+    if not path.exists():
+        if not may_create:
+            raise ImproperlyConfigured(
+                f"FIELD_ENCRYPTION_KEY_FILE {path} does not exist. Create it with "
+                f"`zhiyuan field_keys create {path}`, or restore the file that encrypted the data."
+            )
+        generate_key_file(path)
+    try:
+        return parse_keyring(path.read_text())
+    except ImproperlyConfigured as exc:
+        raise ImproperlyConfigured(f"FIELD_ENCRYPTION_KEY_FILE {path}: {exc}") from None
 
 
 @lru_cache(maxsize=32)

@@ -1,6 +1,6 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from zhiyuan.common.key_rotation import rotate_field_keys
 
@@ -15,5 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=1000)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["batch_size"] < 1:
+            raise CommandError("--batch-size must be at least 1.")
         for label, count in rotate_field_keys(batch_size=options["batch_size"]).items():
             self.stdout.write(f"{label}: {count} re-encrypted")
