@@ -34,7 +34,7 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["username", "name", "password1", "password2"]})
     ]
-    filter_horizontal: list[str] = []
+    filter_horizontal = ()
 
 
 @admin.register(Role)
