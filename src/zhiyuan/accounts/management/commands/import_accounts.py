@@ -64,6 +64,6 @@ class Command(BaseCommand):
             self.stdout.write(f"{report.rows} row(s) checked; all can be created (dry run).")
             return
         for invitation in report.invitations:
-            sent = "SMS sent" if invitation.sms_sent else "no mobile"
+            sent = "SMS queued" if invitation.sms_sent else "no mobile"
             self.stdout.write(f"{invitation.user.username}: {invitation.link} ({sent})")
         self.stdout.write(f"{len(report.created)} account(s) created and invited.")
