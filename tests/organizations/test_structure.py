@@ -72,3 +72,15 @@ def test_county_built_first_moves_under_city_later(empty_db_tx: None) -> None:
         Counter(Organization.objects.values_list("kind", flat=True))[OrgKind.SERVICE_STATION] == 8
     )
     assert Organization.objects.find_problems() == ([], [], [], [], [])
+
+
+def test_build_structure_command_reports_in_chinese_and_refuses_bad_codes(capsys) -> None:  # type: ignore[no-untyped-def]
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    call_command("build_structure", division="430602")
+    assert capsys.readouterr().out == "岳阳楼区：新增 0 个组织，调整 0 个。\n"
+    with pytest.raises(CommandError, match="须为 4、6 或 12 位区划代码"):
+        call_command("build_structure", division="abc")
+    with pytest.raises(CommandError, match="未知的行政区划 439999000000"):
+        call_command("build_structure", division="439999")

@@ -1,8 +1,10 @@
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from zhiyuan.divisions.models import Division
+from zhiyuan.organizations.enums import OrgKind
 from zhiyuan.organizations.structure import StructureError, build_structure
 
 
@@ -22,19 +24,34 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        code = options["division"].strip().ljust(12, "0")
+        raw = options["division"].strip()
+        if not raw.isascii() or not raw.isdigit() or len(raw) not in (4, 6, 12):
+            raise CommandError(
+                _("--division takes a 4-, 6- or 12-digit division code, got %(code)r.")
+                % {"code": raw}
+            )
+        code = raw.ljust(12, "0")
         division = Division.objects.filter(code=code).first()
         if division is None:
             raise CommandError(
-                f"Unknown division {code}: import the divisions first (zhiyuan import_divisions)."
+                _(
+                    "Unknown division %(code)s: import the divisions first (zhiyuan import_divisions)."
+                )
+                % {"code": code}
             )
         try:
             report = build_structure(division, actor=None)
         except StructureError as exc:
             raise CommandError(
-                f"Cannot build a standard structure under {exc}: it must be an active city or county-level "
-                "division, and every township needs an area above it."
+                _(
+                    "Cannot build a standard structure under %(code)s: it must be an active city or county-level "
+                    "division, and every township needs an area above it."
+                )
+                % {"code": exc}
             ) from None
-        self.stdout.write(f"{division.name}: created {report.total_created}, moved {report.moved}")
+        self.stdout.write(
+            _("%(name)s: %(created)s organisations created, %(moved)s moved.")
+            % {"name": division.name, "created": report.total_created, "moved": report.moved}
+        )
         for kind, count in sorted(report.created.items()):
-            self.stdout.write(f"  {kind}: {count}")
+            self.stdout.write(f"  {OrgKind(kind).label}: {count}")
