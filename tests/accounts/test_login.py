@@ -187,6 +187,32 @@ def test_lockout_is_per_identifier(en_client: Client, street_admin: User, viewer
     assert _post(en_client, "viewer").status_code == 302
 
 
+def _from(client: Client, forwarded_for: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+    body = {"identifier": "street_admin", "password": password}
+    return client.post(LOGIN, body, HTTP_X_FORWARDED_FOR=forwarded_for)
+
+
+def test_a_forged_forwarded_for_header_buys_no_extra_attempts(
+    en_client: Client, street_admin: User
+) -> None:
+    codes = [_from(en_client, f"10.0.0.{i}", f"wrong-{i}").status_code for i in range(5)]
+    assert codes == [200, 200, 200, 200, 429]
+    assert _from(en_client, "10.0.1.1").status_code == 429
+
+
+def test_behind_a_trusted_proxy_a_lockout_is_per_client_not_per_proxy(
+    en_client: Client, street_admin: User, settings
+) -> None:  # type: ignore[no-untyped-def]
+    """Behind nginx every request comes from the proxy's address: one person's five wrong
+    passwords would lock the account for everyone. With TRUSTED_PROXIES=1 the address nginx
+    appended counts, and what the client wrote in front of it does not."""
+    settings.TRUSTED_PROXIES = 1
+    for i in range(5):
+        _from(en_client, f"10.0.0.{i}, 203.0.113.7", f"wrong-{i}")
+    assert _from(en_client, "203.0.113.7").status_code == 429
+    assert _from(Client(), "198.51.100.2").status_code == 302
+
+
 # --- password policy and idle time-out ------------------------------------------------------
 
 

@@ -276,6 +276,54 @@ def test_login_is_throttled(client: Client) -> None:
     assert response.json()["detail"].startswith("Request was throttled.")
 
 
+def test_a_forged_forwarded_for_header_does_not_escape_the_throttle(client: Client) -> None:
+    """DRF, left alone, counts per X-Forwarded-For header when one is sent: a new made-up
+    address per attempt gave unlimited password guessing across accounts."""
+    allowed = int(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["login"].split("/")[0])
+    for i in range(allowed):
+        response = client.post(
+            LOGIN,
+            {"identifier": f"nobody-{i}", "password": "x"},
+            content_type="application/json",
+            HTTP_X_FORWARDED_FOR=f"10.0.0.{i}",
+        )
+        assert response.status_code == 400
+    response = client.post(
+        LOGIN,
+        {"identifier": "street_admin", "password": PASSWORD},
+        content_type="application/json",
+        HTTP_X_FORWARDED_FOR="10.0.1.1",
+    )
+    assert response.status_code == 429
+
+
+def test_behind_a_trusted_proxy_each_client_address_has_its_own_allowance(
+    client: Client, settings
+) -> None:  # type: ignore[no-untyped-def]
+    """With TRUSTED_PROXIES=1 (one nginx appending the address it saw), the right-most
+    X-Forwarded-For entry is the client; what the client itself wrote to its left is not."""
+    settings.TRUSTED_PROXIES = 1
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    allowed = int(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["login"].split("/")[0])
+    for i in range(allowed):
+        response = client.post(
+            LOGIN,
+            {"identifier": f"nobody-{i}", "password": "x"},
+            content_type="application/json",
+            HTTP_X_FORWARDED_FOR=f"10.9.9.{i}, 203.0.113.7",
+        )
+        assert response.status_code == 400
+    again = {"identifier": "street_admin", "password": PASSWORD}
+    forged = client.post(
+        LOGIN, again, content_type="application/json", HTTP_X_FORWARDED_FOR="203.0.113.7"
+    )
+    assert forged.status_code == 429
+    other = client.post(
+        LOGIN, again, content_type="application/json", HTTP_X_FORWARDED_FOR="198.51.100.2"
+    )
+    assert other.status_code == 200
+
+
 def test_token_limit_per_user(client: Client, street_admin: User) -> None:
     for _ in range(settings.REST_KNOX["TOKEN_LIMIT_PER_USER"]):
         AuthToken.objects.create(user=street_admin)
