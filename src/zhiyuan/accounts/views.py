@@ -34,6 +34,7 @@ from zhiyuan.accounts.forms import (
 from zhiyuan.accounts.models import User
 from zhiyuan.accounts.sheets import COLUMN_LABELS, TEMPLATE_HEADERS, read_account_sheet
 from zhiyuan.common.masking import mask_name, mask_phone
+from zhiyuan.common.params import search_text
 from zhiyuan.common.phones import normalize_mobile
 
 _PENDING = "login_pending"
@@ -141,7 +142,7 @@ def _org_options(actor: Any) -> list[Any]:
 def users(request: HttpRequest) -> HttpResponse:
     """Accounts holding a role in the subtrees the user administers, searchable; for anyone
     else, an explanation of who manages accounts."""
-    query = request.GET.get("q", "").strip()
+    query = search_text(request)
     administers = selectors.administers_anything(request.user)
     page = None
     if administers:

@@ -7,13 +7,14 @@ from zhiyuan.accounts.access import scope
 from zhiyuan.accounts.enums import RoleKind
 from zhiyuan.common.audit_labels import ACTION_LABELS
 from zhiyuan.common.models import AuditEntry
+from zhiyuan.common.params import search_text
 
 
 @login_required
 def audit_log(request: HttpRequest) -> HttpResponse:
     """Audit entries of the subtrees the user administers, newest first."""
     entries = scope(request.user, AuditEntry.objects.all(), roles=[RoleKind.ADMINISTRATOR])
-    action = request.GET.get("action", "").strip()
+    action = search_text(request, "action")
     if action:
         entries = entries.filter(action__startswith=action)
     page = Paginator(entries.select_related("actor", "organization"), 50).get_page(

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from zhiyuan.accounts.access import covers, get_scoped_or_404
 from zhiyuan.accounts.enums import RoleKind
 from zhiyuan.common.models import AuditEntry
+from zhiyuan.common.params import search_text
 from zhiyuan.organizations import selectors, services
 from zhiyuan.organizations.enums import OrgLevel
 from zhiyuan.organizations.forms import ManagementAreaForm, NewOrganizationForm, OrganizationForm
@@ -27,7 +28,7 @@ def _with_counts(nodes: list[Organization]) -> list[tuple[Organization, dict[int
 @login_required
 def tree(request: HttpRequest) -> HttpResponse:
     """The organisation tree browser: the user's subtrees, per-level counts, search."""
-    query = request.GET.get("q", "").strip()
+    query = search_text(request)
     visible = selectors.visible_organizations(request.user)
     context = {
         "nav": "tree",
