@@ -247,6 +247,28 @@ def test_one_bad_row_writes_nothing_and_every_problem_is_reported(
     assert outbox == []
 
 
+def test_nul_and_control_characters_in_cells_are_problems_not_errors(
+    street_admin: User,
+) -> None:
+    """A NUL in a CSV cell reached PostgreSQL, which refuses it: the upload was a 500 (and on
+    SQLite the name was stored with it)."""
+    rows = [
+        services.AccountRow(2, "林\x00一", "lin_yi", "13811110001", "430602001-SC", "viewer"),
+        services.AccountRow(3, "林二", "lin\x00er", "13811110002", "430602001-SC", "viewer"),
+        services.AccountRow(4, "林三", "lin_san", "13811110003", "430602001-SC\x00", "viewer"),
+        services.AccountRow(5, "林\u202e四", "lin_si", "13811110004", "430602001-SC", "viewer"),
+    ]
+    before = User.objects.count()
+    report = services.import_accounts(rows, actor=street_admin)
+    assert [(p.row, p.column) for p in report.problems] == [
+        (2, "name"),
+        (3, "username"),
+        (4, "organization"),
+        (5, "name"),
+    ]
+    assert User.objects.count() == before
+
+
 def test_dry_run_writes_nothing(street_admin: User, outbox: list[SmsMessage]) -> None:
     report = services.import_accounts(_rows(GOOD), actor=street_admin, dry_run=True)
     assert report.ok and report.dry_run and report.created == []

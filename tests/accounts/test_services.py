@@ -106,6 +106,9 @@ def test_non_administrators_cannot_create(persona: str, org: Org, request) -> No
         ({"mobile": "010-12345678"}, {"mobile": {"invalid_mobile"}}),
         ({"kind": "boss"}, {"kind": {"invalid_role"}}),
         ({"name": "", "mobile": ""}, {"name": {"required"}, "mobile": {"invalid_mobile"}}),
+        ({"name": "张\x00三"}, {"name": {"control_characters"}}),
+        ({"name": "\u202e三张"}, {"name": {"control_characters"}}),  # shows as 张三
+        ({"name": "张\x1b[31m三"}, {"name": {"control_characters"}}),
     ],
 )
 def test_create_account_bad_input(

@@ -77,3 +77,25 @@ def test_a_later_build_never_hands_a_street_admin_a_new_township(
         grant_role(
             street_admin, actor=street_admin, organization=centre, kind=RoleKind.ADMINISTRATOR
         )
+
+
+@pytest.mark.parametrize(
+    "field", ["name", "address", "responsible_department", "responsible_person"]
+)
+@pytest.mark.parametrize("text", ["岳阳\x00楼", "\u202e站务", "a\x1b[31mb", "两\n行"])
+def test_text_with_control_characters_is_refused(
+    street_admin: User, org, field: str, text: str
+) -> None:  # type: ignore[no-untyped-def]
+    before = Organization.objects.count()
+    fields = {"name": "服务队", field: text}
+    with pytest.raises(ValidationError) as caught:
+        services.create_organization(
+            org("430602001-SC"),
+            actor=street_admin,
+            code="TEAM-9",
+            kind=OrgKind.SERVICE_TEAM,
+            level=OrgLevel.STREET,
+            **fields,
+        )
+    assert list(caught.value.message_dict) == [field]
+    assert Organization.objects.count() == before

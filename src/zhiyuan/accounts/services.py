@@ -46,6 +46,7 @@ from zhiyuan.common.audit import Change, log_action, log_actions
 from zhiyuan.common.masking import mask_phone
 from zhiyuan.common.phones import normalize_mobile
 from zhiyuan.common.sms import send_sms
+from zhiyuan.common.text import has_control_characters
 from zhiyuan.organizations.models import Organization
 
 ADMIN = (RoleKind.ADMINISTRATOR,)
@@ -131,6 +132,11 @@ def _clean_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
         raise ValidationError(_("Enter the person's name."), code="required")
+    if has_control_characters(name):
+        raise ValidationError(
+            _("The name holds invisible control characters. Type it again."),
+            code="control_characters",
+        )
     if len(name) > NAME_MAX:
         raise ValidationError(
             _("A name has at most %(max)s characters."), code="max_length", params={"max": NAME_MAX}
@@ -535,7 +541,13 @@ def _validate_rows(
     rows: Sequence[AccountRow], actor: Any
 ) -> tuple[list[_ValidRow], list[RowProblem]]:
     organizations = _organizations_by_code(actor, {row.organization.strip() for row in rows})
-    usernames = {row.username.strip().lower() for row in rows if row.username.strip()}
+    # Only well-formed usernames are looked up: a NUL in a cell would make PostgreSQL refuse
+    # the query; malformed ones are reported by _clean_username anyway.
+    usernames = {
+        row.username.strip().lower()
+        for row in rows
+        if USERNAME_RULES.fullmatch(row.username.strip())
+    }
     taken = set(
         User.objects.annotate(lower=Lower("username"))
         .filter(lower__in=usernames)
@@ -575,7 +587,8 @@ def _validate_rows(
 
 
 def _organizations_by_code(actor: Any, codes: set[str]) -> dict[str, Organization]:
-    found = selectors.administered_organizations(actor).filter(code__in=codes)
+    plausible = {code for code in codes if code and not has_control_characters(code)}
+    found = selectors.administered_organizations(actor).filter(code__in=plausible)
     return {org.code: org for org in found}
 
 

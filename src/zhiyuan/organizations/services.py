@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from zhiyuan.common import locks
 from zhiyuan.common.audit import log_action
 from zhiyuan.common.phones import normalize_mobile
+from zhiyuan.common.text import has_control_characters
 from zhiyuan.organizations.enums import OrgKind
 from zhiyuan.organizations.models import Organization
 from zhiyuan.organizations.structure import TREE_LOCK, is_standard_code
@@ -28,8 +29,15 @@ EDITABLE_FIELDS = (
 )
 
 
+#: One-line text fields, checked for control characters (`common.text`).
+TEXT_FIELDS = ("name", "address", "responsible_department", "responsible_person")
+
+
 def _validate(org: Organization, parent: Organization | None) -> None:
     errors: dict[str, list[str]] = {}
+    for name in TEXT_FIELDS:
+        if has_control_characters(getattr(org, name) or ""):
+            errors[name] = [_("This text holds invisible control characters. Type it again.")]
     if parent is not None and org.level < parent.level:
         errors["level"] = [_("An organisation cannot be at a higher level than its parent.")]
     if org.kind == OrgKind.WORK_UNIT and not org.unit_category:
