@@ -85,3 +85,58 @@ def test_management_area_code_of_another_organisation_is_refused(login, city_adm
     )
     assert "该组织代码已被使用。" in response.content.decode()
     assert Organization.objects.get_parent(org("430603001-SC")).code == "430603-GC"
+
+
+def test_a_township_belongs_to_one_management_area(login, city_admin, org) -> None:  # type: ignore[no-untyped-def]
+    response = login(city_admin).post(
+        f"/organizations/{org('4306-GC').pk}/management-area/",
+        {"name": "另一开发区", "code": "LYKFQ", "townships": "430602402000"},
+    )
+    assert (
+        "430602402000 已属于 岳阳经济技术开发区发展志愿服务事业指导委员会"
+        in response.content.decode()
+    )
+    assert not Organization.objects.filter(code="LYKFQ-GC").exists()
+    assert list(org("YYETDZ-GC").jurisdiction.values_list("code", flat=True)) == ["430602402000"]
+
+
+def test_an_area_code_is_not_taken_over_under_another_name(login, city_admin, org) -> None:  # type: ignore[no-untyped-def]
+    response = login(city_admin).post(
+        f"/organizations/{org('4306-GC').pk}/management-area/",
+        {"name": "南湖风景区", "code": "YYETDZ", "townships": "430603001000"},
+    )
+    assert (
+        "该代码属于管理区 岳阳经济技术开发区发展志愿服务事业指导委员会。"
+        in response.content.decode()
+    )
+    assert org("YYETDZ-GC").jurisdiction.count() == 1
+
+
+def test_create_management_area_command_validates_like_the_web(capsys) -> None:  # type: ignore[no-untyped-def]
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="已属于"):
+        call_command(
+            "create_management_area",
+            name="X区",
+            code="XQ",
+            parent_division="430600",
+            townships="430602402000",
+        )
+    with pytest.raises(CommandError, match="字母、数字或短横线"):
+        call_command(
+            "create_management_area",
+            name="X区",
+            code="bad code",
+            parent_division="430600",
+            townships="430603001000",
+        )
+    call_command(
+        "create_management_area",
+        name="南湖风景区",
+        code="NHFJQ",
+        parent_division="430600",
+        townships="430603001000",
+    )
+    assert capsys.readouterr().out == "南湖风景区发展志愿服务事业指导委员会：1 个乡镇街道。\n"

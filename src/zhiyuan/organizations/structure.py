@@ -385,8 +385,15 @@ def add_management_area(
         errors["name"] = [_("Enter the area's name, at most 60 characters.")]
     if not re.fullmatch(r"[A-Z0-9][A-Z0-9-]{1,30}", code):
         errors["code"] = [_("Use 2 to 31 letters, digits and dashes, e.g. YYETDZ.")]
-    elif Organization.objects.filter(code=f"{code}-GC").exclude(is_management_area=True).exists():
-        errors["code"] = [_("This organisation code is already in use.")]
+    else:
+        existing = Organization.objects.filter(code=f"{code}-GC").first()
+        wanted_name = NAME_PATTERN[OrgKind.GUIDANCE_COMMITTEE].format(name)
+        if existing is not None and not existing.is_management_area:
+            errors["code"] = [_("This organisation code is already in use.")]
+        elif existing is not None and existing.name != wanted_name:
+            errors["code"] = [
+                _("This code belongs to the management area %(name)s.") % {"name": existing.name}
+            ]
     codes = _township_codes(townships)
     found = {d.code: d for d in Division.objects.filter(code__in=codes)}
     wrong = [
@@ -396,12 +403,26 @@ def add_management_area(
         or found[c].level != DivisionLevel.TOWNSHIP
         or not c.startswith(division.prefix)
     ]
+    taken = (
+        Organization.objects.filter(is_management_area=True, jurisdiction__code__in=codes)
+        .exclude(code=f"{code}-GC")
+        .values_list("name", "jurisdiction__code")
+        .distinct()
+    )
     if not codes:
         errors["townships"] = [_("List the 12-digit codes of the townships the area administers.")]
     elif wrong:
         errors["townships"] = [
             _("Not a township of %(city)s: %(codes)s.")
             % {"city": division.name, "codes": "、".join(wrong)}
+        ]
+    elif taken:
+        errors["townships"] = [
+            _("%(codes)s already belong to %(area)s: a township has one management area.")
+            % {
+                "codes": "、".join(sorted({c for _n, c in taken})),
+                "area": "、".join(sorted({n for n, _c in taken})),
+            }
         ]
     if errors:
         raise ValidationError(errors)

@@ -1,9 +1,12 @@
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
-from zhiyuan.divisions.models import Division
-from zhiyuan.organizations.structure import StructureError, create_management_area
+from zhiyuan.organizations.enums import OrgKind
+from zhiyuan.organizations.models import Organization
+from zhiyuan.organizations.structure import add_management_area, standard_code
 
 
 class Command(BaseCommand):
@@ -25,24 +28,24 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        parent = Division.objects.filter(code=options["parent_division"].ljust(12, "0")).first()
-        codes = [c.strip() for c in options["townships"].split(",") if c.strip()]
-        townships = list(Division.objects.filter(code__in=codes))
-        missing = sorted(set(codes) - {t.code for t in townships})
-        if parent is None or missing:
+        city = options["parent_division"].strip().ljust(12, "0")
+        committee = Organization.objects.filter(
+            code=standard_code(city[:4], OrgKind.GUIDANCE_COMMITTEE)
+        ).first()
+        if committee is None:
             raise CommandError(
-                f"Unknown division code(s): {', '.join(missing) or options['parent_division']}"
+                _("No guidance committee for the city %(code)s: run build_structure for it first.")
+                % {"code": city}
             )
         try:
-            committee = create_management_area(
-                options["name"],
+            area = add_management_area(
+                committee,
+                name=options["name"],
                 code=options["code"],
-                parent_division=parent,
-                townships=townships,
+                townships=options["townships"],
                 actor=None,
             )
-        except StructureError:
-            raise CommandError(
-                "Every code in --townships must be a township-level division."
-            ) from None
-        self.stdout.write(f"{committee.name}: {len(townships)} township(s)")
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from None
+        count = area.jurisdiction.count()
+        self.stdout.write(_("%(name)s: %(count)s townships.") % {"name": area.name, "count": count})
