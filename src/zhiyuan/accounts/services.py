@@ -42,6 +42,7 @@ from zhiyuan.accounts import selectors
 from zhiyuan.accounts.access import covers, forget_scope
 from zhiyuan.accounts.enums import RoleKind
 from zhiyuan.accounts.models import Role, SmsCode, User, mobile_digest
+from zhiyuan.common import locks
 from zhiyuan.common.audit import Change, log_action, log_actions
 from zhiyuan.common.masking import mask_phone
 from zhiyuan.common.phones import normalize_mobile
@@ -704,6 +705,24 @@ def send_reset_code(mobile: str) -> None:
     """
     mobile = normalize_mobile(mobile)
     digest = mobile_digest(mobile)
+    with transaction.atomic():
+        # Requests for one number queue here, so that only the first of several sent at
+        # once finds no recent code (the others answer "too soon").
+        locks.hold(f"accounts.sms_code:{digest}")
+        _refuse_if_sent_recently(digest)
+        code = f"{secrets.randbelow(10**6):06d}"
+        SmsCode.objects.create(
+            mobile_digest=digest,
+            purpose=RESET_PURPOSE,
+            code_hash=_code_hash(digest, code),
+            expires_at=timezone.now() + timedelta(minutes=RESET_CODE_MINUTES),
+        )
+        if selectors.accounts_with_mobile(mobile):
+            params = {"code": code, "minutes": str(RESET_CODE_MINUTES)}
+            transaction.on_commit(partial(send_sms, mobile, "password_reset_code", params))
+
+
+def _refuse_if_sent_recently(digest: str) -> None:
     now = timezone.now()
     last = (
         SmsCode.objects.filter(mobile_digest=digest, purpose=RESET_PURPOSE)
@@ -718,17 +737,6 @@ def send_reset_code(mobile: str) -> None:
             code="too_soon",
             params={"seconds": max(wait, 1)},
         )
-    code = f"{secrets.randbelow(10**6):06d}"
-    with transaction.atomic():
-        SmsCode.objects.create(
-            mobile_digest=digest,
-            purpose=RESET_PURPOSE,
-            code_hash=_code_hash(digest, code),
-            expires_at=now + timedelta(minutes=RESET_CODE_MINUTES),
-        )
-        if selectors.accounts_with_mobile(mobile):
-            params = {"code": code, "minutes": str(RESET_CODE_MINUTES)}
-            transaction.on_commit(partial(send_sms, mobile, "password_reset_code", params))
 
 
 def verify_reset_code(mobile: str, code: str) -> ResetTicket:
