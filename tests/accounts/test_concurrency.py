@@ -50,3 +50,25 @@ def test_one_role_granted_twice_at_once_is_held_once(world_tx: None) -> None:
 
     assert sorted(at_once(6, grant)) == ["granted"] + ["held already"] * 5
     assert Role.objects.filter(user_id=viewer_pk, kind=RoleKind.CHECKER).count() == 1
+
+
+def test_usernames_differing_in_case_created_at_once_make_one_account(world_tx: None) -> None:
+    admin_pk = User.objects.get(username="street_admin").pk
+    centre_pk = Organization.objects.get(code="430602001-SC").pk
+
+    def create(index: int) -> str:
+        try:
+            services.create_account(
+                actor=User.objects.get(pk=admin_pk),
+                name="王芳",
+                username=["Wang", "wang", "WANG", "wAng"][index % 4],
+                mobile="13800138000",
+                organization=Organization.objects.get(pk=centre_pk),
+                kind=RoleKind.VIEWER,
+            )
+        except ValidationError as exc:
+            return str(exc.error_dict["username"][0].code)
+        return "created"
+
+    assert sorted(at_once(8, create)) == ["created"] + ["username_taken"] * 7
+    assert User.objects.filter(username__iexact="wang").count() == 1

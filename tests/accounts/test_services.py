@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 
 from tests.conftest import PASSWORD
 from zhiyuan.accounts import selectors, services
@@ -119,6 +120,11 @@ def test_create_account_bad_input(
         _create(street_admin, org("430602001002-ST"), **fields)
     assert _codes(caught.value) == expected
     assert User.objects.count() == before
+
+
+def test_the_database_refuses_a_username_differing_only_in_case() -> None:
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create_user("STREET_ADMIN", "x", name="另一个人")
 
 
 def test_chinese_role_names_are_accepted(street_admin: User, org: Org) -> None:

@@ -2,6 +2,7 @@ from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -56,6 +57,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        constraints = [
+            # "Wang" and "wang" are one username (services check with iexact); the database
+            # keeps two accounts created at the same moment from both passing that check.
+            models.UniqueConstraint(
+                Lower("username"),
+                name="user_username_case_insensitive_unique",
+                violation_error_message=_("This username is already taken."),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.username})"
