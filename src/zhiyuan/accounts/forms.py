@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from zhiyuan.accounts import selectors
 from zhiyuan.accounts.enums import RoleKind
@@ -60,7 +61,7 @@ class _ActorForm(forms.Form):
 
 
 class AccountForm(_ActorForm):
-    name = forms.CharField(label=_("Name"), max_length=50)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=50)
     username = forms.CharField(
         label=_("Username"),
         max_length=50,
@@ -76,7 +77,7 @@ class AccountForm(_ActorForm):
 
 
 class AccountEditForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=50)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=50)
     mobile = forms.CharField(label=_("Mobile"), max_length=30, widget=forms.TextInput(attrs=_TEL))
 
 

@@ -28,7 +28,7 @@ from xml.etree.ElementTree import ParseError
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
@@ -51,7 +51,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 #: The header row of the downloadable template.
 TEMPLATE_HEADERS = ("姓名", "用户名", "手机号", "组织代码", "角色")
 COLUMN_LABELS = {
-    "name": gettext_lazy("Name"),
+    "name": pgettext_lazy("person", "Name"),
     "username": gettext_lazy("Username"),
     "mobile": gettext_lazy("Mobile"),
     "organization": gettext_lazy("Organisation code"),
