@@ -479,6 +479,18 @@ def test_bad_creations_are_400_and_create_nothing(
     assert snapshot() == before
 
 
+def test_deactivating_ones_own_organisation_is_403(api, street_admin: User, org: Org) -> None:  # type: ignore[no-untyped-def]
+    centre = org("430602001-SC")
+    response = post(api(street_admin), f"{URL}{centre.pk}/deactivate/")
+    assert response.status_code == 403
+    assert response.json() == {
+        "detail": "Only an administrator of an organisation above this one may deactivate it: "
+        "you would lose access to it yourself."
+    }
+    centre.refresh_from_db()
+    assert centre.is_active
+
+
 def test_deactivate_and_reactivate(api, street_admin: User, org: Org) -> None:  # type: ignore[no-untyped-def]
     client = api(street_admin)
     station = org("430602001002-ST")

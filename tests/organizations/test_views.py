@@ -173,9 +173,9 @@ def test_non_administrators_cannot_edit(persona: str, login, org, request) -> No
     assert station.is_active
 
 
-def test_deactivated_organisation_gives_no_access(login, street_admin, registrar, org) -> None:  # type: ignore[no-untyped-def]
+def test_deactivated_organisation_gives_no_access(login, district_admin, registrar, org) -> None:  # type: ignore[no-untyped-def]
     centre = org("430602001-SC")
-    login(street_admin).post(f"/organizations/{centre.pk}/active/", {"active": "0"})
+    login(district_admin).post(f"/organizations/{centre.pk}/active/", {"active": "0"})
     centre.refresh_from_db()
     assert not centre.is_active
     assert login(registrar).get(f"/organizations/{centre.pk}/").status_code == 404
@@ -185,6 +185,22 @@ def test_deactivated_organisation_gives_no_access(login, street_admin, registrar
         ).count()
         == 1
     )
+
+
+def test_an_administrator_cannot_deactivate_the_organisation_of_their_own_role(
+    login, street_admin, org
+) -> None:  # type: ignore[no-untyped-def]
+    """It locked the street administrator (and everyone in the street) out, with nobody
+    inside left to reactivate it."""
+    centre = org("430602001-SC")
+    client = login(street_admin)
+    client.cookies["django_language"] = "en"
+    response = client.post(f"/organizations/{centre.pk}/active/", {"active": "0"}, follow=True)
+    assert "Only an administrator of an organisation above this one" in response.content.decode()
+    centre.refresh_from_db()
+    assert centre.is_active
+    assert client.get(f"/organizations/{centre.pk}/").status_code == 200
+    assert not AuditEntry.objects.filter(action="organization.deactivated").exists()
 
 
 def test_phone_is_masked_on_detail_page(login, street_admin, org) -> None:  # type: ignore[no-untyped-def]

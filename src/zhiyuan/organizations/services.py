@@ -2,10 +2,12 @@
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from zhiyuan.accounts.access import scope_prefixes
+from zhiyuan.accounts.enums import RoleKind
 from zhiyuan.common import locks
 from zhiyuan.common.audit import log_action
 from zhiyuan.common.phones import normalize_mobile
@@ -123,7 +125,19 @@ def update_organization(org: Organization, *, actor: Any, **changes: Any) -> Org
 
 def set_organization_active(org: Organization, *, actor: Any, active: bool) -> Organization:
     """Deactivate (or reactivate) an organisation; it is never deleted. Roles on an inactive
-    organisation give no access."""
+    organisation give no access.
+
+    Only an administrator above `org` may deactivate it: one whose administrator role is on
+    `org` itself would lock themselves (and its other administrators) out, with nobody left
+    inside to undo it. Raises PermissionDenied for them.
+    """
+    if not active and actor is not None and not _administers_from_above(actor, org):
+        raise PermissionDenied(
+            _(
+                "Only an administrator of an organisation above this one may deactivate it: "
+                "you would lose access to it yourself."
+            )
+        )
     if org.is_active == active:
         return org
     with transaction.atomic():
@@ -132,3 +146,11 @@ def set_organization_active(org: Organization, *, actor: Any, active: bool) -> O
         action = "organization.reactivated" if active else "organization.deactivated"
         log_action(actor, action, org, organization=org)
     return org
+
+
+def _administers_from_above(actor: Any, org: Organization) -> bool:
+    """Whether an administrator role of `actor` on an ancestor of `org` covers it."""
+    prefixes = scope_prefixes(actor, [RoleKind.ADMINISTRATOR])
+    if prefixes is None:  # platform staff
+        return True
+    return any(org.path.startswith(p) and len(p) < len(org.path) for p in prefixes)

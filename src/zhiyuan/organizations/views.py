@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -113,10 +113,14 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 def set_active(request: HttpRequest, pk: int) -> HttpResponse:
     org = get_scoped_or_404(request.user, Organization.objects.all(), ADMIN, pk=pk)
     active = request.POST.get("active") == "1"
-    services.set_organization_active(org, actor=request.user, active=active)
-    messages.success(
-        request, _("Organisation reactivated.") if active else _("Organisation deactivated.")
-    )
+    try:
+        services.set_organization_active(org, actor=request.user, active=active)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, _("Organisation reactivated.") if active else _("Organisation deactivated.")
+        )
     return redirect("organizations:detail", pk=org.pk)
 
 
