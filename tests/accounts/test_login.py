@@ -169,6 +169,21 @@ def test_writing_a_mobile_differently_buys_no_extra_attempts(
     assert _post(en_client, "13900000003").status_code == 429
 
 
+@pytest.mark.parametrize(
+    "typed", ["139000000031", "1390000003", "139 0000 003", "１３９０００００００３１"]
+)
+def test_a_mistyped_mobile_is_not_kept_in_clear_either(en_client: Client, typed: str) -> None:
+    """Not a valid number, so not hashed as one: it went into django-axes' table as typed,
+    which is somebody's number but for a digit."""
+    _post(en_client, typed, "wrong-password-00")
+    attempt = AccessAttempt.objects.get()
+    assert attempt.username.startswith("p:")
+    digits = "".join(ch for ch in typed if ch.isdigit())
+    for record in (attempt.username, attempt.post_data, attempt.get_data):
+        assert "1390000" not in record
+        assert digits not in record
+
+
 def test_shared_mobile_chooser_cannot_bypass_a_lockout(
     en_client: Client, family: list[User]
 ) -> None:

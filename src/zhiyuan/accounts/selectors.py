@@ -4,6 +4,8 @@ An administrator manages the accounts that hold at least one role inside the sub
 administer. Platform staff accounts are never managed from here (the Django admin is theirs).
 """
 
+import re
+import unicodedata
 from contextlib import suppress
 from typing import Any
 
@@ -16,6 +18,7 @@ from django.utils.http import urlsafe_base64_decode
 from zhiyuan.accounts.access import scope, scope_prefixes
 from zhiyuan.accounts.enums import RoleKind
 from zhiyuan.accounts.models import Role, User, mobile_digest
+from zhiyuan.common import crypto
 from zhiyuan.common.models import AuditEntry
 from zhiyuan.common.phones import normalize_mobile
 from zhiyuan.organizations.models import Organization
@@ -39,12 +42,22 @@ def login_key(identifier: str) -> str:
         return identifier
 
 
+#: Something typed that looks like a phone number without being a valid one ("139000000011",
+#: a digit too many): it is somebody's number all the same, give or take a digit.
+_PHONE_LIKE = re.compile(r"[\d\s()+.\-]*\d[\d\s()+.\-]*")
+
+
 def axes_key(identifier: str) -> str:
     """What django-axes records for a log-in identifier: `login_key`, with a mobile number
-    replaced by `m:` and its keyed digest (phones are never stored in clear, PIPL art. 51)."""
+    replaced by `m:` and its keyed digest (phones are never stored in clear, PIPL art. 51),
+    and anything else made of digits and phone punctuation (a mistyped number) by `p:` and
+    the keyed digest of its digits."""
     key = login_key(identifier)
     if key.isdigit() and len(key) == 11:
         return "m:" + mobile_digest(key)
+    if _PHONE_LIKE.fullmatch(key) and sum(ch.isdigit() for ch in key) >= 5:
+        digits = unicodedata.normalize("NFKC", "".join(ch for ch in key if ch.isdigit()))
+        return "p:" + crypto.lookup_digest(digits, purpose="login-identifier")
     return key
 
 
