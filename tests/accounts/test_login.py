@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.contrib.auth.hashers import MD5PasswordHasher
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
@@ -59,6 +60,38 @@ def test_deactivated_account_cannot_log_in(en_client: Client, viewer: User) -> N
     User.objects.filter(pk=viewer.pk).update(is_active=False)
     assert _post(en_client, "viewer").status_code == 200
     assert _session_user(en_client) is None
+
+
+class CountingHasher(MD5PasswordHasher):
+    """The test hasher, counting how often a password is hashed (to verify or to encode)."""
+
+    calls = 0
+
+    def encode(self, password: str, salt: str) -> str:
+        CountingHasher.calls += 1
+        return super().encode(password, salt)
+
+
+@pytest.mark.parametrize("api", [False, True], ids=["web", "api"])
+def test_a_known_name_costs_as_many_password_hashes_as_an_unknown_one(
+    en_client: Client, street_admin: User, settings, api: bool
+) -> None:  # type: ignore[no-untyped-def]
+    """Real hashes take a good part of a second: a known username that was hashed twice
+    (once to look for people sharing a mobile, once to log in) answered measurably later than
+    an unknown one, so anyone could learn who has an account, or which mobile numbers do."""
+    settings.PASSWORD_HASHERS = ["tests.accounts.test_login.CountingHasher"]
+
+    def hashes(identifier: str) -> int:
+        CountingHasher.calls = 0
+        if api:
+            body = {"identifier": identifier, "password": "wrong-password-00"}
+            en_client.post("/api/v1/auth/login/", body, content_type="application/json")
+        else:
+            _post(en_client, identifier, "wrong-password-00")
+        return CountingHasher.calls
+
+    assert hashes("street_admin") == hashes("no_such_person") == 1
+    assert hashes("13900000003") == hashes("13900000099") == 1
 
 
 def test_next_stays_on_this_site(en_client: Client, street_admin: User) -> None:

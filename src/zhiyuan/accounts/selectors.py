@@ -74,6 +74,20 @@ def accounts_for(identifier: str) -> list[User]:
     return accounts_with_mobile(mobile)
 
 
+def people_sharing(identifier: str, password: str) -> list[User]:
+    """The accounts of a mobile number shared by several people whose password is `password`
+    (the log-in then asks which person); [] for an identifier naming at most one account.
+
+    For one account no password is checked here (authenticate() checks it), so a log-in with
+    a known username costs one password hash, as one with an unknown name does; checking
+    here as well made a known name take twice as long, which told who has an account.
+    """
+    accounts = accounts_for(identifier)
+    if len(accounts) < 2:
+        return []
+    return [user for user in accounts if user.check_password(password)]
+
+
 def accounts_with_mobile(mobile: str) -> list[User]:
     """Active accounts whose mobile is `mobile` (11-digit national form), oldest first."""
     return list(

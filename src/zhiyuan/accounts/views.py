@@ -69,7 +69,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         password = form.cleaned_data["password"]
         if not AxesProxyHandler.is_allowed(request, {"username": identifier}):
             return render(request, "accounts/locked_out.html", status=429)
-        matching = [u for u in selectors.accounts_for(identifier) if u.check_password(password)]
+        matching = selectors.people_sharing(identifier, password)
         if len(matching) > 1:
             # The password is verified for these people; remember only their ids, briefly.
             request.session[_PENDING] = {"ids": [u.pk for u in matching], "at": time.time()}

@@ -28,7 +28,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from zhiyuan.accounts.models import User
-from zhiyuan.accounts.selectors import accounts_for
+from zhiyuan.accounts.selectors import people_sharing
 from zhiyuan.api.openapi import errors
 from zhiyuan.common.masking import mask_name
 
@@ -129,7 +129,7 @@ class LoginView(APIView):
         if not AxesProxyHandler.is_allowed(request, {"username": identifier}):
             raise LockedOut()
         if user_id is None:
-            matching = [u for u in accounts_for(identifier) if u.check_password(password)]
+            matching = people_sharing(identifier, password)
             if len(matching) > 1:
                 return _choose_person(matching)
         user = authenticate(request, username=identifier, password=password, user_id=user_id)
