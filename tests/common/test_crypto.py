@@ -47,6 +47,13 @@ def test_tampered_value_does_not_decrypt() -> None:
         crypto.decrypt(f"{head}:{base64.b64encode(bytes(raw)).decode()}", context="c")
 
 
+@pytest.mark.parametrize("stored", ["g:t1:AAAA", "s:t1:", "g:t1:" + "A" * 24, "x:t1:AAAA"])
+def test_truncated_or_forged_values_do_not_decrypt(stored: str) -> None:
+    """Values too short to hold a nonce and a tag raised ValueError, not DecryptionError."""
+    with pytest.raises(crypto.DecryptionError):
+        crypto.decrypt(stored, context="c")
+
+
 def test_lookup_digest_is_keyed_and_purpose_bound() -> None:
     digest = crypto.lookup_digest("13900001234", purpose="mobile")
     assert len(digest) == 64

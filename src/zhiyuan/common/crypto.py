@@ -176,7 +176,7 @@ def decrypt(stored: str, *, context: str) -> str:
         raise DecryptionError(f"Unreadable encrypted value in {context}.") from None
     try:
         return _open(cipher, key, blob[:NONCE_BYTES], blob[NONCE_BYTES:], context.encode()).decode()
-    except InvalidTag:
+    except (InvalidTag, ValueError):  # ValueError: too short to hold a nonce and a tag
         raise DecryptionError(f"Encrypted value in {context} failed authentication.") from None
 
 
