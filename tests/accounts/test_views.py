@@ -1,7 +1,9 @@
 """The account pages, seen through each persona: what is listed, what answers 404 or 403,
 and that refused actions write nothing."""
 
+import re
 from collections.abc import Callable
+from urllib.parse import unquote
 
 import pytest
 from django.test import Client
@@ -141,6 +143,38 @@ def test_search_by_name_username_and_whole_mobile(en_login: Login, street_admin:
     assert "刘队长" in by_username and "陈登记" not in by_username
     by_mobile = client.get("/accounts/users/", {"q": "+86 139-0000-0003"}).content.decode()
     assert "王街道" in by_mobile and "1 account" in by_mobile
+
+
+def test_a_mobile_searched_for_never_stands_in_a_url(en_login: Login, street_admin: User) -> None:
+    """GET ?q=13900000003 put the number in clear into the web server's access log, the
+    browser's history and the Referer of the next click. The box posts; the page redirects to
+    results whose URL carries the number encrypted."""
+    client = en_login(street_admin)
+    response = client.post("/accounts/users/", {"q": "+86 139-0000-0003"})
+    assert response.status_code == 302
+    location = unquote(response["Location"])
+    assert location.startswith("/accounts/users/?m=")
+    assert "13900000003" not in location and "139-0000" not in location
+    page = client.get(response["Location"]).content.decode()
+    assert "王街道" in page and "1 account" in page
+    assert 'value="13900000003"' in page  # kept in the box, in the page only
+    assert "13900000003" not in "".join(re.findall(r'href="([^"]*)"', page))
+
+
+def test_a_name_searched_for_redirects_to_a_plain_query(
+    en_login: Login, street_admin: User
+) -> None:
+    client = en_login(street_admin)
+    response = client.post("/accounts/users/", {"q": " 登记 "})
+    assert unquote(response["Location"]) == "/accounts/users/?q=登记"
+    assert client.post("/accounts/users/", {"q": ""})["Location"] == "/accounts/users/"
+
+
+def test_a_forged_mobile_parameter_finds_nothing_in_particular(
+    en_login: Login, street_admin: User
+) -> None:
+    response = en_login(street_admin).get("/accounts/users/", {"m": "g:t1:AAAA"})
+    assert response.status_code == 200
 
 
 @pytest.mark.parametrize("persona", ["registrar", "checker", "viewer", "team_leader", "nobody"])

@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -33,14 +33,16 @@ from zhiyuan.accounts.forms import (
 )
 from zhiyuan.accounts.models import User
 from zhiyuan.accounts.sheets import COLUMN_LABELS, TEMPLATE_HEADERS, read_account_sheet
+from zhiyuan.common import crypto
 from zhiyuan.common.masking import mask_name, mask_phone
-from zhiyuan.common.params import search_text
+from zhiyuan.common.params import clean_search, search_text
 from zhiyuan.common.phones import normalize_mobile
 
 _PENDING = "login_pending"
 _PENDING_SECONDS = 300
 _RESET_TICKET = "password_reset_ticket"
 _ORG_OPTIONS = 300
+_SEARCH_CONTEXT = "accounts.search.mobile"
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -141,15 +143,50 @@ def _org_options(actor: Any) -> list[Any]:
 @login_required
 def users(request: HttpRequest) -> HttpResponse:
     """Accounts holding a role in the subtrees the user administers, searchable; for anyone
-    else, an explanation of who manages accounts."""
-    query = search_text(request)
+    else, an explanation of who manages accounts.
+
+    The search box posts, and the page redirects to the results (`_search_params`): a whole
+    mobile number travels on as `m`, encrypted, so it never stands in a URL, where server
+    logs, browser history and Referer headers would keep it in clear.
+    """
+    if request.method == "POST":
+        params = _search_params(clean_search(request.POST.get("q", "")))
+        return redirect(f"{request.path}?{params}" if params else request.path)
+    query = search_text(request) or _searched_mobile(request.GET.get("m", ""))
     administers = selectors.administers_anything(request.user)
     page = None
     if administers:
         accounts = selectors.search_accounts(request.user, query)
         page = Paginator(accounts, 50).get_page(request.GET.get("page"))
-    context = {"nav": "users", "query": query, "page": page, "administers": administers}
+    context = {
+        "nav": "users",
+        "query": query,
+        "search_params": _search_params(query),
+        "page": page,
+        "administers": administers,
+    }
     return render(request, "accounts/users.html", context)
+
+
+def _search_params(query: str) -> str:
+    """The query string of a search: `q=…`, or for a whole mobile number `m=…` encrypted."""
+    if not query:
+        return ""
+    try:
+        mobile = normalize_mobile(query)
+    except ValidationError:
+        return urlencode({"q": query})
+    return urlencode({"m": crypto.encrypt(mobile, context=_SEARCH_CONTEXT)})
+
+
+def _searched_mobile(token: str) -> str:
+    """The mobile number in an `m` parameter, or "" when it does not decrypt."""
+    if not token:
+        return ""
+    try:
+        return crypto.decrypt(token, context=_SEARCH_CONTEXT)
+    except crypto.DecryptionError:
+        return ""
 
 
 @login_required
