@@ -27,7 +27,9 @@ class Command(BaseCommand):
         )
         if not present:
             return
-        self.stdout.write(f"Demo log-ins (password for all, unless changed since: {DEMO_PASSWORD}):")
+        self.stdout.write(
+            f"Demo log-ins (password for all, unless changed since: {DEMO_PASSWORD}):"
+        )
         for user in DEMO_USERS:
             if user.username not in present:
                 continue
