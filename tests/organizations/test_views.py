@@ -244,3 +244,11 @@ def test_tree_and_children_queries_do_not_grow_with_data(
     after = (count("/organizations/"), count(f"/organizations/{centre.pk}/children/"))
     assert after == before
     assert "测试单位14" in client.get(f"/organizations/{centre.pk}/children/").content.decode()
+
+
+def test_deactivate_button_shows_only_to_administrators_above(login, street_admin, org) -> None:  # type: ignore[no-untyped-def]
+    client = login(street_admin)
+    own = client.get(f"/organizations/{org('430602001-SC').pk}/").content.decode()
+    below = client.get(f"/organizations/{org('430602001001-ST').pk}/").content.decode()
+    assert 'name="active" value="0"' not in own
+    assert 'name="active" value="0"' in below

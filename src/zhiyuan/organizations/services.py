@@ -131,7 +131,7 @@ def set_organization_active(org: Organization, *, actor: Any, active: bool) -> O
     `org` itself would lock themselves (and its other administrators) out, with nobody left
     inside to undo it. Raises PermissionDenied for them.
     """
-    if not active and actor is not None and not _administers_from_above(actor, org):
+    if not active and actor is not None and not administers_from_above(actor, org):
         raise PermissionDenied(
             _(
                 "Only an administrator of an organisation above this one may deactivate it: "
@@ -148,7 +148,7 @@ def set_organization_active(org: Organization, *, actor: Any, active: bool) -> O
     return org
 
 
-def _administers_from_above(actor: Any, org: Organization) -> bool:
+def administers_from_above(actor: Any, org: Organization) -> bool:
     """Whether an administrator role of `actor` on an ancestor of `org` covers it."""
     prefixes = scope_prefixes(actor, [RoleKind.ADMINISTRATOR])
     if prefixes is None:  # platform staff

@@ -64,6 +64,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "children": _with_counts(selectors.children_of(request.user, org)),
         "is_admin": is_admin,
         "area_division": area_division(org) if is_admin else None,
+        "may_deactivate": is_admin and services.administers_from_above(request.user, org),
         "audit": AuditEntry.objects.filter(organization=org).select_related("actor")[:20]
         if is_admin
         else [],
