@@ -5,6 +5,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.test import Client
 
 from tests.conftest import PASSWORD
@@ -14,6 +15,14 @@ from zhiyuan.common.sms import OutboxSmsBackend, SmsMessage
 from zhiyuan.organizations.models import Organization
 
 FAMILY_MOBILE = "13712345678"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles() -> Iterator[None]:
+    """Throttles (reset codes per address) count in the cache, which outlives a test."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

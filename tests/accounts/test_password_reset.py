@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from axes.models import AccessAttempt
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.test import Client
 from django.utils import timezone
 
@@ -86,6 +87,18 @@ def test_one_code_per_minute_per_number(send, street_admin: User, city_admin: Us
     assert _codes(caught.value) == {"too_soon"}
     assert send("13900000001") is not None  # another number is not held up
     SmsCode.objects.update(created_at=timezone.now() - timedelta(seconds=61))
+    assert send(STREET_ADMIN_MOBILE) is not None
+
+
+def test_at_most_five_codes_a_day_per_number(send, street_admin: User) -> None:  # type: ignore[no-untyped-def]
+    """A code a minute all day long was 1,440 messages to one person, sent by anyone."""
+    for _ in range(services.RESET_CODES_PER_DAY):
+        assert send(STREET_ADMIN_MOBILE) is not None
+        SmsCode.objects.update(created_at=F("created_at") - timedelta(seconds=61))
+    with pytest.raises(ValidationError) as caught:
+        send(STREET_ADMIN_MOBILE)
+    assert _codes(caught.value) == {"too_many_today"}
+    SmsCode.objects.update(created_at=timezone.now() - timedelta(hours=24, seconds=1))
     assert send(STREET_ADMIN_MOBILE) is not None
 
 
@@ -231,6 +244,20 @@ def test_page_refuses_a_second_code_within_a_minute(
     _start(en_client, STREET_ADMIN_MOBILE, django_capture_on_commit_callbacks)
     response = en_client.post("/accounts/password-reset/", {"mobile": STREET_ADMIN_MOBILE})
     assert "A code was sent less than a minute ago." in response.content.decode()
+
+
+def test_page_limits_the_codes_one_address_asks_for(en_client: Client) -> None:
+    """Ten an hour from one address, whichever numbers: otherwise one client could have
+    every account holder texted in turn."""
+    for i in range(10):
+        response = en_client.post("/accounts/password-reset/", {"mobile": f"1391234{i:04d}"})
+        assert response.status_code == 200
+    refused = en_client.post("/accounts/password-reset/", {"mobile": "13912349999"})
+    assert refused.status_code == 429
+    assert "Too many codes were asked for from your network." in refused.content.decode()
+    assert SmsCode.objects.count() == 10
+    elsewhere = Client(REMOTE_ADDR="198.51.100.7")
+    assert elsewhere.post("/accounts/password-reset/", {"mobile": "13912349999"}).status_code == 200
 
 
 def test_page_rejects_a_malformed_mobile(en_client: Client) -> None:

@@ -75,6 +75,7 @@ RESET_PURPOSE = "password_reset"
 RESET_CODE_MINUTES = 10
 RESET_CODE_MAX_ATTEMPTS = 5
 RESET_RESEND_SECONDS = 60
+RESET_CODES_PER_DAY = 5
 _CODE_HASH_SALT = "zhiyuan.accounts.SmsCode"
 
 
@@ -700,8 +701,10 @@ def send_reset_code(mobile: str) -> None:
 
     The answer is the same whether or not accounts use the number: the code is recorded (only
     its keyed hash) either way, and the SMS goes out only when one does. At most one code per
-    number every RESET_RESEND_SECONDS seconds.
-    Raises ValidationError: code "invalid_mobile", or "too_soon" (params: seconds).
+    number every RESET_RESEND_SECONDS seconds, and RESET_CODES_PER_DAY in 24 hours (one person
+    must not be texted a code a minute all day by someone else).
+    Raises ValidationError: code "invalid_mobile", "too_soon" (params: seconds) or
+    "too_many_today" (params: count).
     """
     mobile = normalize_mobile(mobile)
     digest = mobile_digest(mobile)
@@ -736,6 +739,18 @@ def _refuse_if_sent_recently(digest: str) -> None:
             _("A code was sent less than a minute ago. Wait %(seconds)s seconds and try again."),
             code="too_soon",
             params={"seconds": max(wait, 1)},
+        )
+    today = SmsCode.objects.filter(
+        mobile_digest=digest, purpose=RESET_PURPOSE, created_at__gt=now - timedelta(days=1)
+    )
+    if today.count() >= RESET_CODES_PER_DAY:
+        raise ValidationError(
+            _(
+                "%(count)s codes were sent to this number in the last 24 hours. Try again "
+                "tomorrow, or ask your administrator for an invitation link."
+            ),
+            code="too_many_today",
+            params={"count": RESET_CODES_PER_DAY},
         )
 
 

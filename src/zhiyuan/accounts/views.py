@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from rest_framework.throttling import SimpleRateThrottle
 
 from zhiyuan.accounts import selectors, services
 from zhiyuan.accounts.forms import (
@@ -37,6 +38,7 @@ from zhiyuan.common import crypto
 from zhiyuan.common.masking import mask_name, mask_phone
 from zhiyuan.common.params import clean_search, search_text
 from zhiyuan.common.phones import normalize_mobile
+from zhiyuan.common.proxies import client_address
 
 _PENDING = "login_pending"
 _PENDING_SECONDS = 300
@@ -441,10 +443,28 @@ def invitation(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     return render(request, "accounts/invitation.html", context)
 
 
+class ResetCodeThrottle(SimpleRateThrottle):
+    """Codes asked for from one client address (`common.proxies.client_address`): the limits
+    per number alone let one client have every account holder texted in turn, at the
+    platform's expense."""
+
+    scope = "reset_code"
+    rate = "10/hour"
+
+    def get_cache_key(self, request: Any, view: Any) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": client_address(request)}
+
+
 def password_reset(request: HttpRequest) -> HttpResponse:
     """Step 1: the mobile number. The answer never says whether an account uses it."""
     form = ResetRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        # DRF's throttle only reads the cache key (ours) and the clock: a Django request does.
+        if not ResetCodeThrottle().allow_request(request, None):  # type: ignore[arg-type]
+            form.add_error(
+                None, _("Too many codes were asked for from your network. Try again in an hour.")
+            )
+            return render(request, "accounts/password_reset.html", {"form": form}, status=429)
         try:
             services.send_reset_code(form.cleaned_data["mobile"])
         except ValidationError as exc:
