@@ -263,6 +263,9 @@ REST_FRAMEWORK = {
 REST_KNOX = {
     "TOKEN_TTL": __import__("datetime").timedelta(hours=env_int("API_TOKEN_HOURS", 24, minimum=1)),
     "AUTO_REFRESH": True,
+    # Each use moves the expiry forward, but never beyond 30 days after the log-in: a token
+    # taken from a lost phone must not live for ever just because it keeps being used.
+    "AUTO_REFRESH_MAX_TTL": __import__("datetime").timedelta(days=30),
     "TOKEN_LIMIT_PER_USER": 10,
 }
 SPECTACULAR_SETTINGS = {

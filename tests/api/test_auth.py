@@ -78,6 +78,17 @@ def test_expired_token_is_rejected_and_removed(client: Client, street_admin: Use
     assert not AuthToken.objects.filter(pk=instance.pk).exists()
 
 
+def test_use_never_keeps_a_token_beyond_30_days_after_the_log_in(street_admin: User) -> None:
+    instance, token = AuthToken.objects.create(user=street_admin)
+    logged_in = timezone.now() - timedelta(days=29, hours=23)
+    expiry = timezone.now() + timedelta(minutes=10)
+    AuthToken.objects.filter(pk=instance.pk).update(created=logged_in, expiry=expiry)
+    app = Client(HTTP_AUTHORIZATION=f"Token {token}")
+    assert app.get(ME).status_code == 200
+    instance.refresh_from_db()
+    assert instance.expiry == logged_in + timedelta(days=30)
+
+
 def test_token_of_a_deactivated_account_is_rejected(street_admin: User) -> None:
     _, token = AuthToken.objects.create(user=street_admin)
     User.objects.filter(pk=street_admin.pk).update(is_active=False)
