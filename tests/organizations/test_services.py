@@ -99,3 +99,32 @@ def test_text_with_control_characters_is_refused(
         )
     assert list(caught.value.message_dict) == [field]
     assert Organization.objects.count() == before
+
+
+def test_an_edit_keeps_what_changed_in_the_tree_meanwhile(street_admin: User, org) -> None:  # type: ignore[no-untyped-def]
+    """The edit page loads the organisation, then saves it: a whole-row save wrote back the
+    child count as loaded, so a child added in between was forgotten, and the next child
+    took the first one's path (a unique violation, a 500)."""
+    loaded = org("430602001001-ST")
+    children = loaded.numchild
+    services.create_organization(
+        org("430602001001-ST"),
+        actor=street_admin,
+        code="TEAM-NEW",
+        name="新服务队",
+        kind=OrgKind.SERVICE_TEAM,
+        level=OrgLevel.COMMUNITY,
+    )
+    services.update_organization(loaded, actor=street_admin, address="郭亮社区一号")
+    station = org("430602001001-ST")
+    assert station.numchild == children + 1
+    assert station.address == "郭亮社区一号"
+    services.create_organization(
+        station,
+        actor=street_admin,
+        code="TEAM-NEWER",
+        name="又一服务队",
+        kind=OrgKind.SERVICE_TEAM,
+        level=OrgLevel.COMMUNITY,
+    )
+    assert all(not problems for problems in Organization.objects.find_problems())

@@ -118,7 +118,9 @@ def update_organization(org: Organization, *, actor: Any, **changes: Any) -> Org
     if not diff:
         return org
     with transaction.atomic():
-        org.save()
+        # Only the changed fields: a full save would write back the tree fields (path,
+        # numchild) as loaded, undoing a child added or a move made meanwhile.
+        org.save(update_fields=[*diff, "updated_at"])
         log_action(actor, "organization.updated", org, organization=org, data={"changed": diff})
     return org
 
