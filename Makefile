@@ -40,7 +40,7 @@ bench: install
 	$(BIN)/python benchmarks/run.py
 
 messages: install
-	cd src/zhiyuan && ../../$(BIN)/zhiyuan makemessages -l zh_Hans -l en --no-obsolete -i "migrations/*" && ../../$(BIN)/zhiyuan compilemessages
+	cd src/zhiyuan && ../../$(BIN)/zhiyuan makemessages -l zh_Hans -l en --no-obsolete --no-location -i "migrations/*" && ../../$(BIN)/zhiyuan compilemessages
 
 clean:
 	rm -rf $(VENV) var build *.egg-info
