@@ -7,6 +7,7 @@ from django.test import override_settings
 
 from zhiyuan.common.models import OutboundSms
 from zhiyuan.common.sms import OutboxSmsBackend, SmsMessage, send_sms
+from zhiyuan.common.tasks import SmsDeliveryError, deliver_sms
 
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
@@ -59,3 +60,26 @@ def test_database_worker_delivers_queued_messages(outbox, transactional_db) -> N
     call_command("db_worker", batch=True, no_startup_delay=True, reload=False, verbosity=0)
     assert [m.mobile for m in outbox] == ["13900003333"]
     assert OutboundSms.objects.get().sent_at is not None
+
+
+class FailingSmsBackend:
+    """A provider that refuses the number, naming it in its error (providers do)."""
+
+    def send(self, message: SmsMessage) -> None:
+        raise ValueError(f"invalid mobile {message.mobile} for template {message.template}")
+
+
+@pytest.mark.django_db
+@override_settings(SMS_BACKEND="tests.common.test_sms.FailingSmsBackend")
+def test_a_provider_error_is_kept_and_raised_with_the_number_masked() -> None:
+    send_sms("13900004444", "password_reset_code", {"code": "111111"})
+    with pytest.raises(SmsDeliveryError) as caught:
+        deliver_sms.call(OutboundSms.objects.get().pk)
+    assert str(caught.value) == (
+        "ValueError: invalid mobile 139****4444 for template password_reset_code"
+    )
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+    sms = OutboundSms.objects.get()
+    assert sms.last_error == str(caught.value)
+    assert sms.attempts == 1
+    assert sms.sent_at is None

@@ -5,10 +5,14 @@ import json
 from django.utils import timezone
 from django_tasks import task
 
-from zhiyuan.common import sms
+from zhiyuan.common import masking, sms
 from zhiyuan.common.audit import origin_scope
 from zhiyuan.common.enums import Origin
 from zhiyuan.common.models import OutboundSms
+
+
+class SmsDeliveryError(Exception):
+    """The SMS backend failed; the message holds its error with the number masked."""
 
 
 @task()
@@ -16,7 +20,8 @@ def deliver_sms(sms_id: int) -> bool:
     """Send one queued SMS through the configured backend; returns whether it was sent now.
 
     A message already sent is not sent again (a retried task is harmless). A backend error is
-    recorded on the row and re-raised so the task is marked failed.
+    recorded on the row and raised again as SmsDeliveryError, the number masked in both, so
+    that the task is marked failed.
     """
     with origin_scope(Origin.TASK):
         message = OutboundSms.objects.filter(pk=sms_id, sent_at__isnull=True).first()
@@ -32,9 +37,14 @@ def deliver_sms(sms_id: int) -> bool:
                 )
             )
         except Exception as exc:
-            message.last_error = f"{type(exc).__name__}: {exc}"[:200]
+            # Providers name the number in their errors ("invalid mobile 139…"): the error is
+            # kept on the row, and in the task queue's record, with the number masked.
+            error = f"{type(exc).__name__}: {exc}".replace(
+                message.mobile, masking.mask_phone(message.mobile)
+            )
+            message.last_error = error[:200]
             message.save(update_fields=["attempts", "last_error"])
-            raise
+            raise SmsDeliveryError(error) from None
         message.sent_at = timezone.now()
         message.params = ""
         message.save(update_fields=["attempts", "sent_at", "params"])
