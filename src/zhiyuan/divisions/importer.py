@@ -36,6 +36,7 @@ from typing import IO, Any
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from zhiyuan.common import locks
 from zhiyuan.common.audit import Change, log_action, log_actions
 from zhiyuan.divisions.enums import PREFIX_LENGTH
 from zhiyuan.divisions.models import Division, DivisionImport
@@ -377,6 +378,9 @@ def import_divisions(
         sha256 = hashlib.file_digest(handle, "sha256").hexdigest()
     per_level = Counter(row[1] for row in rows.values())
     with transaction.atomic(), connection.cursor() as cursor, _page_cache(cursor):
+        # A second import running at the same time waits here, then updates what the first
+        # inserted (without the lock both inserted the same codes: a unique violation).
+        locks.hold("divisions.import")
         _stage(cursor, rows)
         created, updated = _write(cursor, source=source, year=year)
         gone = []
