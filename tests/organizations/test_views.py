@@ -252,3 +252,18 @@ def test_deactivate_button_shows_only_to_administrators_above(login, street_admi
     below = client.get(f"/organizations/{org('430602001001-ST').pk}/").content.decode()
     assert 'name="active" value="0"' not in own
     assert 'name="active" value="0"' in below
+
+
+def test_deactivating_a_district_ends_access_of_roles_below_it(
+    login, district_admin, city_admin, street_admin, org
+) -> None:  # type: ignore[no-untyped-def]
+    district = org("430602-GC")
+    login(city_admin).post(f"/organizations/{district.pk}/active/", {"active": "0"})
+    district.refresh_from_db()
+    assert not district.is_active
+    station = org("430602001001-ST")
+    assert login(street_admin).get(f"/organizations/{station.pk}/").status_code == 404
+    assert login(district_admin).get(f"/organizations/{station.pk}/").status_code == 404
+    assert (
+        login(city_admin).get(f"/organizations/{station.pk}/").status_code == 200
+    )  # to reactivate it

@@ -43,11 +43,30 @@ def scope_prefixes(user: Any, roles: Iterable[str] = ALL_ROLES) -> list[str] | N
     wanted = frozenset(roles)
     cache: dict[frozenset[str], list[str]] = user.__dict__.setdefault(_CACHE_ATTR, {})
     if wanted not in cache:
-        paths = user.roles.filter(kind__in=wanted, organization__is_active=True).values_list(
-            "organization__path", flat=True
+        paths = list(
+            user.roles.filter(kind__in=wanted, organization__is_active=True).values_list(
+                "organization__path", flat=True
+            )
         )
-        cache[wanted] = _minimal_prefixes(paths)
+        cache[wanted] = _minimal_prefixes(_without_inactive_ancestors(paths))
     return cache[wanted]
+
+
+def _without_inactive_ancestors(paths: list[str]) -> list[str]:
+    """Drop role paths that lie under a deactivated organisation: deactivating an organisation
+    ends the access of every role in its subtree (one query)."""
+    from zhiyuan.organizations.models import Organization
+
+    step = Organization.steplen
+    ancestors = {path[:end] for path in paths for end in range(step, len(path), step)}
+    if not ancestors:
+        return paths
+    inactive = set(
+        Organization.objects.filter(path__in=ancestors, is_active=False).values_list(
+            "path", flat=True
+        )
+    )
+    return [path for path in paths if not any(path.startswith(dead) for dead in inactive)]
 
 
 def forget_scope(user: Any) -> None:
