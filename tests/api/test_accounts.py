@@ -397,13 +397,13 @@ def test_list_queries_stay_constant(
     api, street_admin: User, org: Org, django_assert_max_num_queries
 ) -> None:  # type: ignore[no-untyped-def]
     client = api(street_admin)
-    with django_assert_max_num_queries(6):  # token 2, scope, count, page, roles
+    with django_assert_max_num_queries(7):  # token 2, scope 2, count, page, roles
         client.get(URL)
     station = org("430602001001-ST")
     for n in range(40):
         user = User.objects.create_user(f"extra{n}", None, name=f"多{n}")
         Role.objects.create(user=user, organization=station, kind=RoleKind.VIEWER)
         Role.objects.create(user=user, organization=station, kind=RoleKind.CHECKER)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         response = client.get(URL)
     assert response.json()["count"] == 45
