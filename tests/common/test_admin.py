@@ -53,3 +53,39 @@ def test_staff_see_accounts_and_roles_in_admin_without_mobiles(login, staff, str
     assert change.status_code == 200
     assert "13900000003" not in change.content.decode()
     assert client.get("/admin/accounts/role/").status_code == 200
+
+
+def test_password_change_or_deactivation_in_admin_ends_api_tokens(
+    login, staff, street_admin
+) -> None:  # type: ignore[no-untyped-def]
+    from knox.models import AuthToken
+
+    AuthToken.objects.create(user=street_admin)
+    client = login(staff)
+    response = client.post(
+        f"/admin/accounts/user/{street_admin.pk}/password/",
+        {
+            "password1": "a-new-long-password-7",
+            "password2": "a-new-long-password-7",
+            "usable_password": "true",
+        },
+    )
+    assert response.status_code == 302
+    assert AuthToken.objects.filter(user=street_admin).count() == 0
+    AuthToken.objects.create(user=street_admin)
+    page = client.get(f"/admin/accounts/user/{street_admin.pk}/change/")
+    form = page.context["adminform"].form
+    data = {
+        name: value
+        for name, value in form.initial.items()
+        if value is not None and name not in {"password", "groups", "user_permissions"}
+    }
+    data.update({"is_active": "", "roles-TOTAL_FORMS": "0", "roles-INITIAL_FORMS": "0"})
+    data.pop("is_active")
+    response = client.post(f"/admin/accounts/user/{street_admin.pk}/change/", data)
+    assert response.status_code == 302, (
+        response.context["adminform"].form.errors if response.context else ""
+    )
+    street_admin.refresh_from_db()
+    assert not street_admin.is_active
+    assert AuthToken.objects.filter(user=street_admin).count() == 0

@@ -1,8 +1,11 @@
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from zhiyuan.accounts.models import Role, User
+from zhiyuan.accounts.services import revoke_api_tokens
 from zhiyuan.common.admin_mixins import AuditedAdmin
 
 
@@ -35,6 +38,21 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
         (None, {"classes": ["wide"], "fields": ["username", "name", "password1", "password2"]})
     ]
     filter_horizontal = ()
+
+    def save_model(self, request: Any, obj: User, form: Any, change: bool) -> None:
+        """A password changed or an account deactivated here ends its API log-ins too, as on
+        the office pages (`services.revoke_api_tokens`)."""
+        super().save_model(request, obj, form, change)
+        if change and ("password" in form.changed_data or not obj.is_active):
+            revoke_api_tokens(obj)
+
+    def user_change_password(self, request: Any, id: str, form_url: str = "") -> Any:
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:  # the new password was saved
+            user = self.get_object(request, id)
+            if user is not None:
+                revoke_api_tokens(user)
+        return response
 
 
 @admin.register(Role)

@@ -298,7 +298,7 @@ def update_account(
     return user
 
 
-def _revoke_api_tokens(user: User) -> None:
+def revoke_api_tokens(user: User) -> None:
     """End every API log-in of `user` (knox tokens). Sessions need no help: Django drops a
     session whose password hash no longer matches, or whose user is inactive."""
     get_token_model().objects.filter(user=user).delete()
@@ -314,7 +314,7 @@ def _set_active(user: User, *, actor: Any, active: bool) -> User:
         user.is_active = active
         user.save(update_fields=["is_active"])
         if not active:
-            _revoke_api_tokens(user)
+            revoke_api_tokens(user)
         log_action(
             actor,
             "account.reactivated" if active else "account.deactivated",
@@ -406,7 +406,7 @@ def _set_password(user: User, password: str, *, action: str, via: str) -> User:
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password"])
-        _revoke_api_tokens(user)
+        revoke_api_tokens(user)
         log_action(
             user,
             action,
