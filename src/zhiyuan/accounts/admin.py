@@ -39,7 +39,7 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     ]
     filter_horizontal = ()
 
-    def save_model(self, request: Any, obj: User, form: Any, change: bool) -> None:
+    def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
         """A password changed or an account deactivated here ends its API log-ins too, as on
         the office pages (`services.revoke_api_tokens`)."""
         super().save_model(request, obj, form, change)
