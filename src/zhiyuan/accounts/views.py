@@ -12,7 +12,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -35,6 +34,7 @@ from zhiyuan.accounts.forms import (
 from zhiyuan.accounts.models import User
 from zhiyuan.accounts.sheets import COLUMN_LABELS, TEMPLATE_HEADERS, read_account_sheet
 from zhiyuan.common import crypto
+from zhiyuan.common.forms import add_validation_errors
 from zhiyuan.common.masking import mask_name, mask_phone
 from zhiyuan.common.params import clean_search, search_text
 from zhiyuan.common.phones import normalize_mobile
@@ -126,16 +126,6 @@ def _require_admin(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-def _add_errors(form: Form, exc: ValidationError, rename: dict[str, str] | None = None) -> None:
-    """Show a service's ValidationError on the form (field keys renamed by `rename`)."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for key, errors in exc.error_dict.items():
-        name = (rename or {}).get(key, key)
-        form.add_error(name if name in form.fields else None, errors)
-
-
 def _org_options(actor: Any) -> list[Any]:
     """Organisations offered while typing a code (the higher levels first)."""
     organizations = selectors.administered_organizations(actor).order_by("depth", "path")
@@ -208,7 +198,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
                 kind=data["kind"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_validation_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:
@@ -283,7 +273,7 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 mobile=form.cleaned_data["mobile"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_validation_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:
@@ -344,7 +334,7 @@ def role_grant(request: HttpRequest, pk: int) -> HttpResponse:
                 kind=form.cleaned_data["kind"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_validation_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:
@@ -433,7 +423,7 @@ def invitation(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
         try:
             services.accept_invitation(user, token, password=form.cleaned_data["password1"])
         except ValidationError as exc:
-            _add_errors(form, exc, {"password": "password1"})
+            add_validation_errors(form, exc, {"password": "password1"})
         else:
             messages.success(
                 request, _("Your password is set. Log in with your username or mobile number.")
@@ -519,7 +509,7 @@ def password_reset_new(request: HttpRequest) -> HttpResponse:
                 request.session.pop(_RESET_TICKET, None)
                 messages.error(request, _message(exc))
                 return redirect("accounts:password-reset")
-            _add_errors(form, exc, {"password": "password1"})
+            add_validation_errors(form, exc, {"password": "password1"})
         else:
             request.session.pop(_RESET_TICKET, None)
             messages.success(request, _("Your password is changed. Log in with it."))

@@ -1,4 +1,3 @@
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -9,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from zhiyuan.accounts.access import covers, get_scoped_or_404
 from zhiyuan.accounts.enums import RoleKind
+from zhiyuan.common.forms import add_validation_errors
 from zhiyuan.common.models import AuditEntry
 from zhiyuan.common.params import search_text
 from zhiyuan.organizations import selectors, services
@@ -82,8 +82,7 @@ def create(request: HttpRequest, parent_pk: int) -> HttpResponse:
         try:
             org = services.create_organization(parent, actor=request.user, code=code, **data)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_validation_errors(form, exc)
         else:
             messages.success(request, _("Organisation created."))
             return redirect("organizations:detail", pk=org.pk)
@@ -101,8 +100,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.update_organization(org, actor=request.user, **changes)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_validation_errors(form, exc)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("organizations:detail", pk=org.pk)
@@ -123,14 +121,6 @@ def set_active(request: HttpRequest, pk: int) -> HttpResponse:
             request, _("Organisation reactivated.") if active else _("Organisation deactivated.")
         )
     return redirect("organizations:detail", pk=org.pk)
-
-
-def _form_errors(form: forms.Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @login_required
@@ -160,7 +150,7 @@ def management_area_view(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             area = add_management_area(committee, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_validation_errors(form, exc)
         else:
             messages.success(request, _("Management area saved."))
             return redirect("organizations:detail", pk=area.pk)
