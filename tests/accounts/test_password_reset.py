@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from tests.accounts.conftest import FAMILY_MOBILE
 from tests.conftest import PASSWORD
-from zhiyuan.accounts import services
+from zhiyuan.accounts import services, sms_codes
 from zhiyuan.accounts.models import SmsCode, User
 from zhiyuan.common.models import AuditEntry
 from zhiyuan.common.sms import SmsMessage
@@ -92,7 +92,7 @@ def test_one_code_per_minute_per_number(send, street_admin: User, city_admin: Us
 
 def test_at_most_five_codes_a_day_per_number(send, street_admin: User) -> None:  # type: ignore[no-untyped-def]
     """A code a minute all day long was 1,440 messages to one person, sent by anyone."""
-    for _ in range(services.RESET_CODES_PER_DAY):
+    for _ in range(sms_codes.CODES_PER_DAY):
         assert send(STREET_ADMIN_MOBILE) is not None
         SmsCode.objects.update(created_at=F("created_at") - timedelta(seconds=61))
     with pytest.raises(ValidationError) as caught:

@@ -14,10 +14,8 @@ Rules (issue 2, item 4):
 """
 
 import re
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -28,21 +26,17 @@ from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.db.models.functions import Lower
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from knox.models import get_token_model
 
-from zhiyuan.accounts import selectors
+from zhiyuan.accounts import selectors, sms_codes
 from zhiyuan.accounts.access import covers, forget_scope
 from zhiyuan.accounts.enums import RoleKind
-from zhiyuan.accounts.models import Role, SmsCode, User, mobile_digest
-from zhiyuan.common import locks
+from zhiyuan.accounts.models import Role, User, mobile_digest
 from zhiyuan.common.audit import Change, log_action, log_actions
 from zhiyuan.common.masking import mask_phone
 from zhiyuan.common.phones import normalize_mobile
@@ -72,11 +66,6 @@ ROLE_NAMES: dict[str, str] = {
 MAX_IMPORT_ROWS = 2000
 
 RESET_PURPOSE = "password_reset"
-RESET_CODE_MINUTES = 10
-RESET_CODE_MAX_ATTEMPTS = 5
-RESET_RESEND_SECONDS = 60
-RESET_CODES_PER_DAY = 5
-_CODE_HASH_SALT = "zhiyuan.accounts.SmsCode"
 
 
 class InvitationTokenGenerator(PasswordResetTokenGenerator):
@@ -684,109 +673,33 @@ class ResetTicket:
     accounts: list[User]
 
 
-def _code_hash(digest: str, code: str) -> str:
-    # Keyed with SECRET_KEY: a six-digit code's plain hash could be reversed by trying all.
-    return salted_hmac(_CODE_HASH_SALT, f"{digest}:{code}", algorithm="sha256").hexdigest()
-
-
-def _wrong_code() -> ValidationError:
-    return ValidationError(
-        _("The code is wrong or has expired. Check it, or ask for a new one."),
-        code="invalid_code",
-    )
-
-
 def send_reset_code(mobile: str) -> None:
-    """Send a six-digit password-reset code to `mobile` (valid RESET_CODE_MINUTES minutes).
+    """Send a six-digit password-reset code to `mobile` (valid sms_codes.CODE_MINUTES minutes).
 
     The answer is the same whether or not accounts use the number: the code is recorded (only
-    its keyed hash) either way, and the SMS goes out only when one does. At most one code per
-    number every RESET_RESEND_SECONDS seconds, and RESET_CODES_PER_DAY in 24 hours (one person
-    must not be texted a code a minute all day by someone else).
+    its keyed hash) either way, and the SMS goes out only when one does. Rate limits as in
+    `sms_codes.issue_code`.
     Raises ValidationError: code "invalid_mobile", "too_soon" (params: seconds) or
     "too_many_today" (params: count).
     """
     mobile = normalize_mobile(mobile)
-    digest = mobile_digest(mobile)
-    with transaction.atomic():
-        # Requests for one number queue here, so that only the first of several sent at
-        # once finds no recent code (the others answer "too soon").
-        locks.hold(f"accounts.sms_code:{digest}")
-        _refuse_if_sent_recently(digest)
-        code = f"{secrets.randbelow(10**6):06d}"
-        SmsCode.objects.create(
-            mobile_digest=digest,
-            purpose=RESET_PURPOSE,
-            code_hash=_code_hash(digest, code),
-            expires_at=timezone.now() + timedelta(minutes=RESET_CODE_MINUTES),
-        )
-        if selectors.accounts_with_mobile(mobile):
-            params = {"code": code, "minutes": str(RESET_CODE_MINUTES)}
-            transaction.on_commit(partial(send_sms, mobile, "password_reset_code", params))
-
-
-def _refuse_if_sent_recently(digest: str) -> None:
-    now = timezone.now()
-    last = (
-        SmsCode.objects.filter(mobile_digest=digest, purpose=RESET_PURPOSE)
-        .order_by("-created_at")
-        .values_list("created_at", flat=True)
-        .first()
-    )
-    if last is not None and now - last < timedelta(seconds=RESET_RESEND_SECONDS):
-        wait = RESET_RESEND_SECONDS - int((now - last).total_seconds())
-        raise ValidationError(
-            _("A code was sent less than a minute ago. Wait %(seconds)s seconds and try again."),
-            code="too_soon",
-            params={"seconds": max(wait, 1)},
-        )
-    today = SmsCode.objects.filter(
-        mobile_digest=digest, purpose=RESET_PURPOSE, created_at__gt=now - timedelta(days=1)
-    )
-    if today.count() >= RESET_CODES_PER_DAY:
-        raise ValidationError(
-            _(
-                "%(count)s codes were sent to this number in the last 24 hours. Try again "
-                "tomorrow, or ask your administrator for an invitation link."
-            ),
-            code="too_many_today",
-            params={"count": RESET_CODES_PER_DAY},
-        )
+    known = bool(selectors.accounts_with_mobile(mobile))
+    sms_codes.issue_code(mobile, RESET_PURPOSE, template="password_reset_code", send=known)
 
 
 def verify_reset_code(mobile: str, code: str) -> ResetTicket:
     """Check `code` against the latest code sent to `mobile`.
 
     A code works once it is entered correctly before it expires and before
-    RESET_CODE_MAX_ATTEMPTS wrong tries; each wrong try counts.
+    sms_codes.MAX_ATTEMPTS wrong tries; each wrong try counts.
     Raises ValidationError: codes "invalid_mobile", "invalid_code" (also for numbers without
     accounts), "too_many_attempts".
     """
     mobile = normalize_mobile(mobile)
-    digest = mobile_digest(mobile)
-    sms = (
-        SmsCode.objects.filter(mobile_digest=digest, purpose=RESET_PURPOSE)
-        .order_by("-created_at", "-pk")
-        .first()
-    )
-    if sms is None or sms.used_at is not None or sms.expires_at <= timezone.now():
-        raise _wrong_code()
-    if sms.attempts >= RESET_CODE_MAX_ATTEMPTS:
-        raise ValidationError(
-            _("Too many wrong codes. Ask for a new code."), code="too_many_attempts"
-        )
-    if not constant_time_compare(sms.code_hash, _code_hash(digest, (code or "").strip())):
-        counted = SmsCode.objects.filter(pk=sms.pk, attempts__lt=RESET_CODE_MAX_ATTEMPTS).update(
-            attempts=F("attempts") + 1
-        )
-        if not counted:
-            raise ValidationError(
-                _("Too many wrong codes. Ask for a new code."), code="too_many_attempts"
-            )
-        raise _wrong_code()
+    sms = sms_codes.check_code(mobile, RESET_PURPOSE, code)
     accounts = selectors.accounts_with_mobile(mobile)
     if not accounts:
-        raise _wrong_code()
+        raise sms_codes.wrong_code()
     token = signing.dumps(
         {"c": sms.pk, "u": [u.pk for u in accounts]}, salt=selectors.RESET_TICKET_SALT
     )
@@ -810,10 +723,7 @@ def reset_password(ticket: str, *, user_id: int, password: str) -> User:
             _("This password reset has expired. Start again."), code="invalid_ticket"
         )
     with transaction.atomic():  # a password the validators refuse leaves the code unused
-        used = SmsCode.objects.filter(pk=data["c"], used_at__isnull=True).update(
-            used_at=timezone.now()
-        )
-        if used != 1:
+        if not sms_codes.use_code(data["c"]):
             raise ValidationError(
                 _("This password reset has expired. Start again."), code="invalid_ticket"
             )
