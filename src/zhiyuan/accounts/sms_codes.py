@@ -126,6 +126,8 @@ def check_code(mobile: str, purpose: str, code: str) -> SmsCode:
 
 def use_code(sms_id: int | None) -> bool:
     """Mark code `sms_id` used; False when it was already used (a second use must fail)."""
+    if sms_id is None:
+        return False
     return bool(
         SmsCode.objects.filter(pk=sms_id, used_at__isnull=True).update(used_at=timezone.now())
     )
