@@ -242,6 +242,39 @@ if REDIS_URL:
     }
 
 SMS_BACKEND = env_str("SMS_BACKEND", "zhiyuan.common.sms.ConsoleSmsBackend")
+# Alibaba Cloud SMS (zhiyuan.common.sms_aliyun): required when it is the backend. Templates map
+# our template names to the provider's approved codes: `password_reset_code=SMS_1,...`.
+SMS_ALIYUN_ENDPOINT = env_str("SMS_ALIYUN_ENDPOINT", "https://dysmsapi.aliyuncs.com/")
+SMS_ALIYUN_ACCESS_KEY_ID = env_str("SMS_ALIYUN_ACCESS_KEY_ID", "")
+SMS_ALIYUN_ACCESS_KEY_SECRET = env_str("SMS_ALIYUN_ACCESS_KEY_SECRET", "")
+_sms_secret_file = env_str("SMS_ALIYUN_ACCESS_KEY_SECRET_FILE", "")
+if _sms_secret_file and not SMS_ALIYUN_ACCESS_KEY_SECRET:
+    try:
+        SMS_ALIYUN_ACCESS_KEY_SECRET = Path(_sms_secret_file).read_text().strip()
+    except OSError as exc:
+        raise ImproperlyConfigured(
+            f"SMS_ALIYUN_ACCESS_KEY_SECRET_FILE cannot be read: {exc.strerror}"
+        ) from None
+SMS_ALIYUN_SIGN_NAME = env_str("SMS_ALIYUN_SIGN_NAME", "")
+SMS_ALIYUN_TEMPLATES: dict[str, str] = {}
+for _item in env_list("SMS_ALIYUN_TEMPLATES", []):
+    _name, _sep, _code = (part.strip() for part in _item.partition("="))
+    if not (_name and _sep and _code):
+        raise ImproperlyConfigured(
+            f"SMS_ALIYUN_TEMPLATES must be written as name=SMS_code,..., got {_item!r}."
+        )
+    SMS_ALIYUN_TEMPLATES[_name] = _code
+if SMS_BACKEND == "zhiyuan.common.sms_aliyun.AliyunSmsBackend":
+    if not SMS_ALIYUN_ENDPOINT.startswith(("https://", "http://")):
+        raise ImproperlyConfigured("SMS_ALIYUN_ENDPOINT must be an http(s) URL.")
+    for _name, _value in [
+        ("SMS_ALIYUN_ACCESS_KEY_ID", SMS_ALIYUN_ACCESS_KEY_ID),
+        ("SMS_ALIYUN_ACCESS_KEY_SECRET (or _FILE)", SMS_ALIYUN_ACCESS_KEY_SECRET),
+        ("SMS_ALIYUN_SIGN_NAME", SMS_ALIYUN_SIGN_NAME),
+        ("SMS_ALIYUN_TEMPLATES", SMS_ALIYUN_TEMPLATES),
+    ]:
+        if not _value:
+            raise ImproperlyConfigured(f"{_name} is required with the Aliyun SMS backend.")
 # Scheme and host that links sent by SMS start with (invitations) when no request gives them.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 

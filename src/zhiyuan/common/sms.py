@@ -3,9 +3,11 @@
 `send_sms` records the message in the encrypted outbox (`OutboundSms`) and enqueues the
 delivery task with the row's id only; the task calls the backend. So a request never waits
 for the provider (nor reveals by its timing whether a message went out), and no number or
-code sits in clear in the task queue. Backends implement `send(message)`. The console backend logs the message
-(the default, for the embedded set-up and development); the outbox backend keeps messages in
-memory for tests. Real providers (signature and template id) plug in through the same call.
+code sits in clear in the task queue. Backends implement `send(message)` and raise
+`SmsDeliveryError` when the provider does not take the message. The console backend logs the
+message (the default, for the embedded set-up and development); the outbox backend keeps
+messages in memory for tests; `zhiyuan.common.sms_aliyun.AliyunSmsBackend` sends through
+Alibaba Cloud SMS (signature name and template codes from the settings).
 """
 
 import json
@@ -28,6 +30,18 @@ class SmsMessage:
     mobile: str
     template: str
     params: dict[str, str]
+
+
+class SmsDeliveryError(Exception):
+    """The message did not go out. `code` is the provider's error code ("" when there is none).
+
+    The text names the provider's code, never the number or the parameters (they may hold a
+    one-time code): it is kept on the outbox row and in the task queue's record.
+    """
+
+    def __init__(self, message: str, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class SmsBackend(Protocol):
