@@ -11,6 +11,9 @@ Personas (password: PASSWORD):
 - outsider: administrator of another street, 三眼桥街道 (430602002-SC)
 - etdz_admin: administrator of the management area 岳阳经济技术开发区 (YYETDZ-GC)
 - nobody: an account with no role; staff: platform superuser
+
+Registration bodies: every volunteer association and service centre, codes 4306001… in tree
+order (`body(org_code)`); 郭亮社区's station (430602001001-ST) registers for 岳阳楼街道's centre.
 """
 
 from collections.abc import Callable, Iterator
@@ -28,6 +31,8 @@ from zhiyuan.divisions.importer import import_divisions
 from zhiyuan.divisions.models import Division
 from zhiyuan.organizations.models import Organization
 from zhiyuan.organizations.structure import build_structure, create_management_area
+from zhiyuan.volunteers.models import RegistrationBody
+from zhiyuan.volunteers.services import designate_standard_bodies, grant_delegation
 
 DATA = Path(__file__).parent / "data"
 MINI_DIVISIONS = DATA / "mini-divisions.csv"
@@ -62,6 +67,12 @@ def build_world() -> None:
         Role.objects.create(
             user=user, organization=Organization.objects.get(code=org_code), kind=kind
         )
+    designate_standard_bodies(Organization.objects.get(code="4306-GC"), prefix="4306", actor=None)
+    grant_delegation(
+        RegistrationBody.objects.get(organization__code="430602001-SC"),
+        Organization.objects.get(code="430602001001-ST"),
+        actor=None,
+    )
     User.objects.create_user("nobody", PASSWORD, name="无角色")
     User.objects.create_superuser("staff", PASSWORD, name="平台")
 
@@ -125,6 +136,12 @@ def login() -> Callable[[User], Client]:
         return client
 
     return make
+
+
+@pytest.fixture
+def body() -> Callable[[str], RegistrationBody]:
+    """`body(org_code)` fetches the registration body of an organisation of the world."""
+    return lambda code: RegistrationBody.objects.get(organization__code=code)
 
 
 @pytest.fixture

@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "zhiyuan.common",
     "zhiyuan.divisions",
     "zhiyuan.organizations",
+    "zhiyuan.volunteers",
     "zhiyuan.accounts",
     "zhiyuan.api",
 ]

@@ -5,6 +5,7 @@ that nobody can have a stranger texted a code a minute all day.
 """
 
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
 
@@ -48,10 +49,11 @@ def issue_code(
     *,
     template: str,
     send: bool = True,
-    params: dict[str, str] | None = None,
+    params: Callable[[SmsCode], dict[str, str]] | None = None,
 ) -> SmsCode:
     """Record a new six-digit code for (`mobile`, `purpose`) and, when `send`, text it with
-    `template` (params: code, minutes, plus `params`) once the transaction commits.
+    `template` once the transaction commits; the message's params are code, minutes, and what
+    `params(sms_code)` adds (a link that names the code's row, say).
 
     `mobile` is the normalised 11-digit form. Callers that must not reveal whether a number is
     known record the code either way and pass `send=False` for unknown numbers.
@@ -71,7 +73,8 @@ def issue_code(
             expires_at=timezone.now() + timedelta(minutes=CODE_MINUTES),
         )
         if send:
-            message = {"code": code, "minutes": str(CODE_MINUTES), **(params or {})}
+            extra = params(sms) if params else {}
+            message = {"code": code, "minutes": str(CODE_MINUTES), **extra}
             transaction.on_commit(partial(send_sms, mobile, template, message))
     return sms
 

@@ -1,0 +1,167 @@
+"""Reads for registered volunteers. `registered_volunteers` is THE definition of who counts
+(MISSION §2): every table, target and count goes through it."""
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from zhiyuan.accounts.access import ALL_ROLES, scope, scope_prefixes
+from zhiyuan.accounts.enums import RoleKind
+from zhiyuan.organizations.models import Organization
+from zhiyuan.volunteers.enums import ConfirmationMethod, RegistrationStatus
+from zhiyuan.volunteers.models import (
+    Delegation,
+    RegistrationBody,
+    RegistrationPolicy,
+    Volunteer,
+)
+
+REGISTERING_ROLES = (RoleKind.ADMINISTRATOR, RoleKind.REGISTRAR)
+# Roles that may see a full ID number or phone (logged); checkers need phones for spot checks.
+REVEAL_ROLES = {
+    "document_number": (RoleKind.ADMINISTRATOR, RoleKind.REGISTRAR),
+    "mobile": (RoleKind.ADMINISTRATOR, RoleKind.REGISTRAR, RoleKind.CHECKER),
+    "guardian_mobile": (RoleKind.ADMINISTRATOR, RoleKind.REGISTRAR, RoleKind.CHECKER),
+    "emergency_contact_phone": (RoleKind.ADMINISTRATOR, RoleKind.REGISTRAR),
+}
+
+
+def local_today() -> date:
+    return timezone.localdate()
+
+
+def policy_for(organization: Organization) -> RegistrationPolicy:
+    """The registration policy of the nearest ancestor-or-self that has one; the defaults of
+    中国注册志愿者管理办法 where none does (an unsaved RegistrationPolicy)."""
+    step = Organization.steplen
+    paths = [organization.path[:end] for end in range(step, len(organization.path) + 1, step)]
+    found = (
+        RegistrationPolicy.objects.filter(organization__path__in=paths)
+        .order_by("-organization__depth")
+        .first()
+    )
+    return found or RegistrationPolicy()
+
+
+def city_policy() -> RegistrationPolicy:
+    """The policy at the top of the tree (the city's), for city-wide counts."""
+    root = Organization.objects.get_first_root_node()
+    return policy_for(root) if root else RegistrationPolicy()
+
+
+def registered_volunteers(
+    queryset: QuerySet[Volunteer] | None = None, *, year: int | None = None
+) -> Any:
+    """Registered volunteers (注册志愿者): confirmed by the person, not suspended or cancelled,
+    and re-registered for `year` (default: this year) where the city requires it.
+    Applications not yet confirmed never count (MISSION §2, "Who counts")."""
+    queryset = Volunteer.objects.all() if queryset is None else queryset
+    counted = queryset.filter(status=RegistrationStatus.ACTIVE)
+    if city_policy().reregistration_required:
+        year = year or local_today().year
+        counted = counted.filter(Q(reregistered_year__gte=year) | Q(registered_on__year__gte=year))
+    return counted
+
+
+def age_on(birth_date: date, day: date) -> int:
+    """Completed years of age on `day`."""
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+@dataclass(frozen=True)
+class RegistrationPoint:
+    """Where a user may register volunteers: for `body`, through `organization` (the body's own
+    organisation, or one the body delegated to)."""
+
+    body: RegistrationBody
+    organization: Organization
+
+    @property
+    def key(self) -> str:
+        return f"{self.body.pk}:{self.organization.pk}"
+
+    def __str__(self) -> str:
+        if self.organization.pk == self.body.organization_id:
+            return str(self.body.organization)
+        return f"{self.organization} ({self.body.organization})"
+
+
+def registration_points(user: Any) -> list[RegistrationPoint]:
+    """Every (body, organisation) pair `user` may register through: active bodies whose
+    organisation their registering roles cover, and live delegations to organisations they
+    cover."""
+    bodies = scope(
+        user,
+        RegistrationBody.objects.filter(is_active=True, organization__is_active=True),
+        REGISTERING_ROLES,
+    ).select_related("organization")
+    points = [RegistrationPoint(body, body.organization) for body in bodies]
+    delegations = scope(
+        user,
+        Delegation.objects.filter(revoked_at__isnull=True, body__is_active=True),
+        ALL_ROLES,
+    ).select_related("body__organization", "organization")
+    delegated = _covered_delegations(user, Delegation.objects.filter(revoked_at__isnull=True))
+    seen = {point.key for point in points}
+    for delegation in list(delegations) + delegated:
+        point = RegistrationPoint(delegation.body, delegation.organization)
+        if point.key not in seen and delegation.body.is_active:
+            seen.add(point.key)
+            points.append(point)
+    return sorted(points, key=lambda point: (point.body.code, point.organization.path))
+
+
+def _covered_delegations(user: Any, delegations: QuerySet[Delegation]) -> list[Delegation]:
+    """Delegations whose delegated organisation the user's registering roles cover."""
+    prefixes = scope_prefixes(user, REGISTERING_ROLES)
+    queryset = delegations.select_related("body__organization", "organization")
+    if prefixes is None:
+        return list(queryset)
+    if not prefixes:
+        return []
+    condition = Q()
+    for prefix in prefixes:
+        condition |= Q(organization__path__startswith=prefix)
+    return list(queryset.filter(condition))
+
+
+def may_register_through(user: Any, body: RegistrationBody, organization: Organization) -> bool:
+    return any(
+        point.body.pk == body.pk and point.organization.pk == organization.pk
+        for point in registration_points(user)
+    )
+
+
+def ledger(user: Any) -> QuerySet[Volunteer]:
+    """Volunteers `user` may see: registered through an organisation in their subtrees."""
+    return scope(user, Volunteer.objects.all()).select_related("body__organization", "organization")
+
+
+def in_person_confirmations(queryset: QuerySet[Volunteer]) -> list[Any]:
+    """In-person confirmations per registrar, most first (shown so that an unusual share of
+    confirmations nobody made themselves stands out)."""
+    return list(
+        queryset.filter(confirmation_method=ConfirmationMethod.IN_PERSON)
+        .values("confirmed_by__name", "confirmed_by__username")
+        .annotate(count=Count("pk"))
+        .order_by("-count", "confirmed_by__username")
+    )
+
+
+def confirmation_progress(queryset: QuerySet[Volunteer]) -> list[Any]:
+    """Per registering organisation: applied, confirmed (active/suspended) and closed counts."""
+    return list(
+        queryset.values("organization__code", "organization__name")
+        .annotate(
+            applied=Count("pk", filter=Q(status=RegistrationStatus.APPLIED)),
+            confirmed=Count(
+                "pk",
+                filter=Q(status__in=[RegistrationStatus.ACTIVE, RegistrationStatus.SUSPENDED]),
+            ),
+            total=Count("pk", filter=~Q(status=RegistrationStatus.CLOSED)),
+        )
+        .order_by("organization__code")
+    )
