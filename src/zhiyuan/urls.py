@@ -13,6 +13,8 @@ urlpatterns = [
     path("accounts/", include("zhiyuan.accounts.urls")),
     path("organizations/", include("zhiyuan.organizations.urls")),
     path("divisions/", include("zhiyuan.divisions.urls")),
+    path("volunteers/", include("zhiyuan.volunteers.urls")),
+    path("", include("zhiyuan.volunteers.urls_public")),
     path("audit/", include("zhiyuan.common.urls")),
     path("api/", include("zhiyuan.api.urls")),
     path("admin/", admin.site.urls),
