@@ -15,3 +15,15 @@ def mask_name(name: str) -> str:
     if len(name) == 2:
         return name[0] + "*"
     return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def mask_document(number: str) -> str:
+    """`43060219900101123X` -> `43**************3X`: only the first two and last two characters.
+
+    The birth date is shown beside the number, so the mask leaves out everything else (area
+    code, birth date, sequence), and the whole number cannot be rebuilt from the screen
+    (MISSION: privacy by design). Values of four characters or fewer are masked whole.
+    """
+    if len(number) <= 4:
+        return "*" * len(number)
+    return number[:2] + "*" * (len(number) - 4) + number[-2:]
