@@ -1,10 +1,12 @@
 """Reads for registered volunteers. `registered_volunteers` is THE definition of who counts
 (MISSION §2): every table, target and count goes through it."""
 
+import contextlib
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
@@ -164,4 +166,97 @@ def confirmation_progress(queryset: QuerySet[Volunteer]) -> list[Any]:
             total=Count("pk", filter=~Q(status=RegistrationStatus.CLOSED)),
         )
         .order_by("organization__code")
+    )
+
+
+# Age bands of the statistics tables (Attachment 5), in completed years.
+AGE_BANDS = {
+    "14-17": (14, 17),
+    "18-35": (18, 35),
+    "36-59": (36, 59),
+    "60-": (60, 150),
+}
+
+
+@dataclass(frozen=True)
+class LedgerFilter:
+    """Filters of the ledger (台账). Empty values filter nothing.
+
+    `q` matches the name or the registration number (never an ID number or phone: those are
+    looked up by digest, `find_by_identity`); `organization` is a subtree (an Organization);
+    `age_band` a key of AGE_BANDS; dates are registration dates (inclusive)."""
+
+    q: str = ""
+    organization: Organization | None = None
+    status: str = ""
+    political_status: str = ""
+    gender: str = ""
+    age_band: str = ""
+    skill: str = ""
+    registered_from: date | None = None
+    registered_to: date | None = None
+
+
+def filter_ledger(
+    queryset: QuerySet[Volunteer], filters: LedgerFilter, *, today: date | None = None
+) -> QuerySet[Volunteer]:
+    today = today or local_today()
+    if filters.q:
+        queryset = queryset.filter(
+            Q(name__icontains=filters.q) | Q(registration_number__startswith=filters.q.upper())
+        )
+    if filters.organization is not None:
+        queryset = queryset.filter(organization__path__startswith=filters.organization.path)
+    for field in ("status", "political_status", "gender"):
+        if getattr(filters, field):
+            queryset = queryset.filter(**{field: getattr(filters, field)})
+    if filters.age_band in AGE_BANDS:
+        youngest, oldest = AGE_BANDS[filters.age_band]
+        queryset = queryset.filter(
+            birth_date__lte=_years_before(today, youngest),
+            birth_date__gt=_years_before(today, oldest + 1),
+        )
+    if filters.skill:
+        queryset = queryset.filter(skills__contains=f",{filters.skill},")
+    if filters.registered_from:
+        queryset = queryset.filter(registered_on__gte=filters.registered_from)
+    if filters.registered_to:
+        queryset = queryset.filter(registered_on__lte=filters.registered_to)
+    return queryset
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February in a year without one
+        return day.replace(year=day.year - years, day=28)
+
+
+def find_by_identity(
+    queryset: QuerySet[Volunteer], *, document_number: str = "", mobile: str = ""
+) -> QuerySet[Volunteer]:
+    """Registrations in `queryset` with this ID number or mobile, matched by keyed digest
+    (the numbers are encrypted). Unparseable input matches nothing."""
+    from zhiyuan.accounts.models import mobile_digest
+    from zhiyuan.common.identity import normalize_document_number
+    from zhiyuan.common.phones import normalize_mobile
+    from zhiyuan.volunteers.models import document_digest
+
+    condition = Q(pk__in=[])
+    if document_number:
+        condition |= Q(document_digest=document_digest(normalize_document_number(document_number)))
+    if mobile:
+        with contextlib.suppress(ValidationError):  # not a mobile number: nothing matches
+            condition |= Q(mobile_digest=mobile_digest(normalize_mobile(mobile)))
+    return queryset.filter(condition)
+
+
+def history(volunteer: Volunteer) -> Any:
+    """The registration's audit entries, oldest first (the full history on the detail page)."""
+    from zhiyuan.common.models import AuditEntry
+
+    return (
+        AuditEntry.objects.filter(object_type="volunteers.volunteer", object_id=str(volunteer.pk))
+        .select_related("actor")
+        .order_by("created_at", "pk")
     )

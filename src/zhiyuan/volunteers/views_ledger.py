@@ -1,0 +1,342 @@
+"""The ledger (台账) for registrars and offices: list with search and filters, the detail page
+with the full history, the lifecycle actions, and confirmation progress. Every page reads
+through `selectors.ledger(user)` (the access layer); out-of-scope registrations are 404s."""
+
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from zhiyuan.accounts.access import covers, get_scoped_or_404, scope
+from zhiyuan.common.audit_labels import action_label
+from zhiyuan.common.identity import DocumentType, Gender
+from zhiyuan.common.masking import mask_phone
+from zhiyuan.common.params import clean_search, search_text
+from zhiyuan.organizations.models import Organization
+from zhiyuan.volunteers import selectors, services
+from zhiyuan.volunteers.enums import (
+    ActivityCategory,
+    AvailableTime,
+    CancellationKind,
+    PersonalField,
+    PoliticalStatus,
+    RegistrationStatus,
+    Skill,
+)
+from zhiyuan.volunteers.models import RegistrationBody, Volunteer
+
+PAGE_SIZE = 50
+
+
+def mask_document(number: str) -> str:
+    """All but the first two and last two characters hidden: the birth date is shown beside
+    it, so less would let the number be rebuilt (MISSION: masked everywhere)."""
+    if len(number) <= 4:
+        return "*" * len(number)
+    return number[:2] + "*" * (len(number) - 4) + number[-2:]
+
+
+def _date_param(request: HttpRequest, name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.GET.get(name, "").strip())
+    except ValueError:
+        return None
+
+
+def _ledger_filter(request: HttpRequest) -> selectors.LedgerFilter:
+    organization = None
+    code = search_text(request, "org")
+    if code:
+        organization = scope(request.user, Organization.objects.filter(code=code)).first()
+
+    def choice(name: str, enum: Any) -> str:
+        value = request.GET.get(name, "")
+        return value if value in enum.values else ""
+
+    return selectors.LedgerFilter(
+        q=search_text(request),
+        organization=organization,
+        status=choice("status", RegistrationStatus),
+        political_status=choice("political_status", PoliticalStatus),
+        gender=choice("gender", Gender),
+        age_band=request.GET.get("age_band", "")
+        if request.GET.get("age_band") in selectors.AGE_BANDS
+        else "",
+        skill=choice("skill", Skill),
+        registered_from=_date_param(request, "registered_from"),
+        registered_to=_date_param(request, "registered_to"),
+    )
+
+
+@login_required
+def ledger(request: HttpRequest) -> HttpResponse:
+    """The ledger: registrations in the user's subtrees, filtered; a POSTed ID number or mobile
+    is looked up by digest (never put in a URL or a log)."""
+    queryset = selectors.ledger(request.user)
+    filters = _ledger_filter(request)
+    identity = ""
+    if request.method == "POST":
+        identity = clean_search(request.POST.get("identity", ""))
+        queryset = selectors.find_by_identity(queryset, document_number=identity, mobile=identity)
+    else:
+        queryset = selectors.filter_ledger(queryset, filters)
+    page = Paginator(queryset.order_by("-applied_at", "-pk"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    params: dict[str, str] = {k: str(v) for k, v in request.GET.items() if k != "page" and v}
+    return render(
+        request,
+        "volunteers/ledger.html",
+        {
+            "nav": "ledger",
+            "page": page,
+            "filters": filters,
+            "org_code": search_text(request, "org"),
+            "searched_identity": bool(identity),
+            "search_params": urlencode(params),
+            "statuses": RegistrationStatus.choices,
+            "political_statuses": PoliticalStatus.choices,
+            "genders": Gender.choices,
+            "skills": Skill.choices,
+            "age_bands": list(selectors.AGE_BANDS),
+            "today": selectors.local_today(),
+            "may_register": bool(selectors.registration_points(request.user)),
+        },
+    )
+
+
+def _volunteer(request: HttpRequest, pk: int) -> Volunteer:
+    return get_scoped_or_404(request.user, selectors.ledger(request.user), pk=pk)
+
+
+@login_required
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    volunteer = _volunteer(request, pk)
+    return render(request, "volunteers/detail.html", _detail_context(request, volunteer))
+
+
+def _detail_context(request: HttpRequest, volunteer: Volunteer, **extra: Any) -> dict[str, Any]:
+    user = request.user
+    registering = covers(user, volunteer.organization, selectors.REGISTERING_ROLES)
+    revealable = [
+        (field, label)
+        for field, label in PersonalField.choices
+        if getattr(volunteer, field)
+        and covers(user, volunteer.organization, selectors.REVEAL_ROLES[field])
+    ]
+    entries = [(entry, action_label(entry.action)) for entry in selectors.history(volunteer)]
+    points = selectors.registration_points(user) if registering else []
+    return {
+        "nav": "ledger",
+        "v": volunteer,
+        "age": selectors.age_on(volunteer.birth_date, selectors.local_today()),
+        "masked_document": mask_document(volunteer.document_number),
+        "masked_mobile": mask_phone(volunteer.mobile),
+        "masked_guardian_mobile": mask_phone(volunteer.guardian_mobile),
+        "masked_emergency_phone": mask_phone(volunteer.emergency_contact_phone),
+        "document_types": dict(DocumentType.choices),
+        "history": entries,
+        "skills_text": _labels(Skill, volunteer.skills),
+        "intentions_text": _labels(ActivityCategory, volunteer.service_intentions),
+        "times_text": _labels(AvailableTime, volunteer.available_times),
+        "memberships": volunteer.memberships.select_related("team"),
+        "requests": volunteer.requests.all(),
+        "registering": registering,
+        "revealable": revealable,
+        "cancellation_kinds": CancellationKind.choices,
+        "transfer_bodies": RegistrationBody.objects.filter(is_active=True)
+        .exclude(pk=volunteer.body_id)
+        .select_related("organization"),
+        "points": points,
+        "this_year": selectors.local_today().year,
+        **extra,
+    }
+
+
+def _labels(enum: Any, values: Any) -> str:
+    return "、".join(str(enum(value).label) for value in values if value in enum.values)
+
+
+def _act(request: HttpRequest, pk: int, action: Any, done: str) -> HttpResponse:
+    """Run one lifecycle action on a scoped registration; errors come back as messages."""
+    volunteer = _volunteer(request, pk)
+    try:
+        action(volunteer)
+    except PermissionDenied:
+        raise
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, done)
+    return redirect("volunteers:detail", pk=volunteer.pk)
+
+
+@login_required
+@require_POST
+def confirm_in_person(request: HttpRequest, pk: int) -> HttpResponse:
+    reason = request.POST.get("reason", "")
+    return _act(
+        request,
+        pk,
+        lambda v: services.confirm_in_person(v, actor=request.user, reason=reason),
+        _("Confirmed in person; the registration number is issued."),
+    )
+
+
+@login_required
+@require_POST
+def send_confirmation(request: HttpRequest, pk: int) -> HttpResponse:
+    def send(volunteer: Volunteer) -> None:
+        if not covers(request.user, volunteer.organization, selectors.REGISTERING_ROLES):
+            raise PermissionDenied
+        services.send_confirmation_request(volunteer, actor=request.user)
+
+    return _act(request, pk, send, _("The confirmation message is on its way."))
+
+
+@login_required
+@require_POST
+def suspend(request: HttpRequest, pk: int) -> HttpResponse:
+    reason = request.POST.get("reason", "")
+    return _act(
+        request,
+        pk,
+        lambda v: services.suspend_registration(v, actor=request.user, reason=reason),
+        _("Registration suspended."),
+    )
+
+
+@login_required
+@require_POST
+def reinstate(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        lambda v: services.reinstate_registration(v, actor=request.user),
+        _("Registration reinstated."),
+    )
+
+
+@login_required
+@require_POST
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    kind, reason = request.POST.get("kind", ""), request.POST.get("reason", "")
+    return _act(
+        request,
+        pk,
+        lambda v: services.cancel_registration(v, actor=request.user, kind=kind, reason=reason),
+        _("Registration cancelled. Its number is never reused."),
+    )
+
+
+@login_required
+@require_POST
+def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    reason = request.POST.get("reason", "")
+    return _act(
+        request,
+        pk,
+        lambda v: services.withdraw_application(v, actor=request.user, reason=reason),
+        _("Application closed."),
+    )
+
+
+@login_required
+@require_POST
+def reregister(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        lambda v: services.reregister(v, actor=request.user),
+        _("Re-registered for this year."),
+    )
+
+
+@login_required
+@require_POST
+def transfer(request: HttpRequest, pk: int) -> HttpResponse:
+    body_id, _sep, org_id = request.POST.get("point", "").partition(":")
+    body = RegistrationBody.objects.filter(pk=int(body_id)).first() if body_id.isdigit() else None
+    organization = Organization.objects.filter(pk=int(org_id)).first() if org_id.isdigit() else None
+
+    def move(volunteer: Volunteer) -> None:
+        if body is None or organization is None:
+            raise ValidationError(_("Choose where the registration goes."))
+        services.transfer_registration(
+            volunteer, actor=request.user, body=body, organization=organization
+        )
+
+    return _act(request, pk, move, _("Registration transferred; number and history kept."))
+
+
+@login_required
+@require_POST
+def reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show one full value once, on this response only (logged by the service)."""
+    volunteer = _volunteer(request, pk)
+    field = request.POST.get("field", "")
+    try:
+        value = services.reveal_personal_data(
+            volunteer, field, actor=request.user, reason=request.POST.get("reason", "")
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("volunteers:detail", pk=volunteer.pk)
+    revealed = {"field": field, "label": PersonalField(field).label, "value": value}
+    response = render(
+        request, "volunteers/detail.html", _detail_context(request, volunteer, revealed=revealed)
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def progress(request: HttpRequest) -> HttpResponse:
+    """Confirmation progress per registering organisation, in-person confirmations per
+    registrar, and the bulk "please confirm" message."""
+    queryset = selectors.ledger(request.user)
+    code = search_text(request, "org")
+    organization = None
+    if code:
+        organization = scope(request.user, Organization.objects.filter(code=code)).first()
+        if organization is None:
+            raise Http404
+        queryset = queryset.filter(organization__path__startswith=organization.path)
+    if request.method == "POST":
+        target = organization or _top_registering_org(request)
+        if target is None:
+            raise PermissionDenied
+        counts = services.send_confirmation_requests(target, actor=request.user)
+        messages.success(
+            request,
+            _("Messages sent: %(sent)s; skipped (sent too recently): %(skipped)s.") % counts,
+        )
+        return redirect(request.get_full_path())
+    return render(
+        request,
+        "volunteers/progress.html",
+        {
+            "nav": "ledger",
+            "rows": selectors.confirmation_progress(queryset),
+            "in_person": selectors.in_person_confirmations(queryset),
+            "org_code": code,
+            "organization": organization,
+            "registering": bool(selectors.registration_points(request.user)),
+        },
+    )
+
+
+def _top_registering_org(request: HttpRequest) -> Organization | None:
+    points = selectors.registration_points(request.user)
+    organizations = sorted({p.organization for p in points}, key=lambda o: o.path)
+    return organizations[0] if organizations else None

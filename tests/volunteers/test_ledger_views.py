@@ -1,0 +1,146 @@
+"""The ledger pages: scoped list and filters, detail with history, lifecycle actions, reveal."""
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import person_data, synthetic_id
+from zhiyuan.common.models import AuditEntry
+from zhiyuan.volunteers import services
+from zhiyuan.volunteers.enums import RegistrationChannel, RegistrationStatus
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def quiet_sms(settings):  # type: ignore[no-untyped-def]
+    settings.SMS_BACKEND = "zhiyuan.common.sms.OutboxSmsBackend"
+
+
+def register(registrar, body, code="430602001-SC", **overrides):  # type: ignore[no-untyped-def]
+    point = body(code)
+    return services.register_volunteer(
+        person_data(**overrides),
+        body=point,
+        organization=point.organization,
+        actor=registrar,
+        channel=RegistrationChannel.REGISTRAR,
+        consent=True,
+    ).volunteer
+
+
+def test_ledger_lists_only_the_users_subtree(registrar, outsider, city_admin, body, login) -> None:  # type: ignore[no-untyped-def]
+    mine = register(registrar, body, name="赵一")
+    theirs = register(outsider, body, "430602002-SC", name="钱二")
+    url = reverse("volunteers:ledger")
+    assert [v.pk for v in login(registrar).get(url).context["page"]] == [mine.pk]
+    assert [v.pk for v in login(outsider).get(url).context["page"]] == [theirs.pk]
+    assert {v.pk for v in login(city_admin).get(url + "?q=赵").context["page"]} == {mine.pk}
+
+
+def test_detail_of_another_street_is_404(registrar, outsider, body, login) -> None:  # type: ignore[no-untyped-def]
+    volunteer = register(registrar, body)
+    assert login(outsider).get(reverse("volunteers:detail", args=[volunteer.pk])).status_code == 404
+    assert (
+        login(registrar).get(reverse("volunteers:detail", args=[volunteer.pk])).status_code == 200
+    )
+
+
+def test_detail_masks_id_and_phone(registrar, body, login) -> None:  # type: ignore[no-untyped-def]
+    number = synthetic_id("19751212")
+    volunteer = register(registrar, body, document_number=number, mobile="13698765432")
+    html = login(registrar).get(reverse("volunteers:detail", args=[volunteer.pk])).content.decode()
+    assert number not in html and "13698765432" not in html
+    assert f"{number[:2]}{'*' * 14}{number[-2:]}" in html
+    assert "136****5432" in html
+
+
+def test_filters_by_status_gender_age_band_and_skill(registrar, body, login) -> None:  # type: ignore[no-untyped-def]
+    young = register(
+        registrar, body, document_number=synthetic_id("20000101", male=False), skills=["legal"]
+    )
+    old = register(registrar, body, document_number=synthetic_id("19500101"), skills=["first_aid"])
+    services.confirm_in_person(old, actor=registrar, reason="本人到场签字")
+    client = login(registrar)
+
+    def found(query: str) -> set[int]:
+        return {v.pk for v in client.get(reverse("volunteers:ledger") + query).context["page"]}
+
+    assert found("?status=active") == {old.pk}
+    assert found("?gender=female") == {young.pk}
+    assert found("?age_band=60-") == {old.pk}
+    assert found("?age_band=18-35") == {young.pk}
+    assert found("?skill=legal") == {young.pk}
+
+
+def test_find_by_whole_id_number_is_posted_and_scoped(registrar, outsider, body, login) -> None:  # type: ignore[no-untyped-def]
+    number = synthetic_id("19830303")
+    volunteer = register(registrar, body, document_number=number)
+    url = reverse("volunteers:ledger")
+    assert [
+        v.pk for v in login(registrar).post(url, {"identity": number.lower()}).context["page"]
+    ] == [volunteer.pk]
+    assert list(login(outsider).post(url, {"identity": number}).context["page"]) == []
+
+
+def test_in_person_confirmation_from_the_detail_page(registrar, body, login) -> None:  # type: ignore[no-untyped-def]
+    volunteer = register(registrar, body)
+    client = login(registrar)
+    response = client.post(
+        reverse("volunteers:confirm-in-person", args=[volunteer.pk]), {"reason": ""}
+    )
+    volunteer.refresh_from_db()
+    assert volunteer.status == RegistrationStatus.APPLIED
+    client.post(
+        reverse("volunteers:confirm-in-person", args=[volunteer.pk]),
+        {"reason": "本人到中心签字确认"},
+    )
+    volunteer.refresh_from_db()
+    assert volunteer.status == RegistrationStatus.ACTIVE
+    assert response.status_code == 302
+
+
+def test_viewer_sees_no_actions_and_cannot_act(registrar, viewer, body, login) -> None:  # type: ignore[no-untyped-def]
+    volunteer = register(registrar, body)
+    client = login(viewer)
+    html = client.get(reverse("volunteers:detail", args=[volunteer.pk])).content.decode()
+    assert reverse("volunteers:confirm-in-person", args=[volunteer.pk]) not in html
+    response = client.post(
+        reverse("volunteers:confirm-in-person", args=[volunteer.pk]), {"reason": "本人到场确认"}
+    )
+    assert response.status_code == 403
+
+
+def test_reveal_shows_once_and_logs_who_why(registrar, body, login) -> None:  # type: ignore[no-untyped-def]
+    number = synthetic_id("19910911")
+    volunteer = register(registrar, body, document_number=number)
+    response = login(registrar).post(
+        reverse("volunteers:reveal", args=[volunteer.pk]),
+        {"field": "document_number", "reason": "核对身份"},
+    )
+    assert number in response.content.decode()
+    assert response["Cache-Control"] == "no-store"
+    entry = AuditEntry.objects.filter(action="volunteer.personal_data.viewed").latest("pk")
+    assert entry.data == {"field": "document_number", "reason": "核对身份"}
+    assert number not in str(entry.data) and number not in entry.object_repr
+
+
+def test_progress_counts_and_bulk_message(
+    registrar, body, login, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    from zhiyuan.common.sms import OutboxSmsBackend
+
+    first = register(registrar, body)
+    register(registrar, body)
+    services.confirm_in_person(first, actor=registrar, reason="本人到场签字")
+    client = login(registrar)
+    rows = client.get(reverse("volunteers:progress")).context["rows"]
+    assert [(r["organization__code"], r["applied"], r["confirmed"]) for r in rows] == [
+        ("430602001-SC", 1, 1)
+    ]
+    OutboxSmsBackend.outbox = []
+    from zhiyuan.accounts.models import SmsCode
+
+    SmsCode.objects.all().delete()  # the application's own message was just sent
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("volunteers:progress"))
+    assert [m.template for m in OutboxSmsBackend.outbox] == ["registration_confirm"]
