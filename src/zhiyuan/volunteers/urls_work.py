@@ -1,3 +1,10 @@
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from zhiyuan.volunteers import views_work as views
+
+urlpatterns = [
+    path("requests/", views.requests_inbox, name="requests"),
+    path("requests/<int:pk>/handle/", views.handle_request, name="handle-request"),
+    path("memberships/", views.memberships, name="memberships"),
+    path("memberships/<int:pk>/decide/", views.decide_membership, name="decide-membership"),
+]

@@ -1,0 +1,78 @@
+"""Requests inbox for registrars and membership decisions for team leaders."""
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import person_data
+from zhiyuan.volunteers import services
+from zhiyuan.volunteers.enums import (
+    MembershipStatus,
+    RegistrationChannel,
+    RegistrationStatus,
+    RequestKind,
+    RequestStatus,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def quiet_sms(settings):  # type: ignore[no-untyped-def]
+    settings.SMS_BACKEND = "zhiyuan.common.sms.OutboxSmsBackend"
+
+
+@pytest.fixture
+def active(registrar, body):  # type: ignore[no-untyped-def]
+    point = body("430602001-SC")
+    volunteer = services.register_volunteer(
+        person_data(),
+        body=point,
+        organization=point.organization,
+        actor=registrar,
+        channel=RegistrationChannel.REGISTRAR,
+        consent=True,
+    ).volunteer
+    return services.confirm_in_person(volunteer, actor=registrar, reason="本人到场签字")
+
+
+def test_cancellation_request_done_cancels_at_the_volunteers_request(
+    active, registrar, outsider, login
+) -> None:  # type: ignore[no-untyped-def]
+    item = services.submit_request(active, kind=RequestKind.CANCELLATION, message="搬家了")
+    assert list(login(outsider).get(reverse("volunteers:requests")).context["page"]) == []
+    assert (
+        login(outsider).post(reverse("volunteers:handle-request", args=[item.pk])).status_code
+        == 404
+    )
+    client = login(registrar)
+    assert [r.pk for r in client.get(reverse("volunteers:requests")).context["page"]] == [item.pk]
+    client.post(
+        reverse("volunteers:handle-request", args=[item.pk]), {"done": "1", "response": "已办理"}
+    )
+    item.refresh_from_db()
+    active.refresh_from_db()
+    assert (item.status, item.response, item.handled_by) == (
+        RequestStatus.DONE,
+        "已办理",
+        registrar,
+    )
+    assert (active.status, active.cancellation_kind) == (
+        RegistrationStatus.CANCELLED,
+        "volunteer_request",
+    )
+
+
+def test_team_leader_approves_a_membership_outsider_cannot(
+    active, team_leader, outsider, org, login
+) -> None:  # type: ignore[no-untyped-def]
+    membership = services.apply_for_team(active, org("430602001001-TM"))
+    url = reverse("volunteers:decide-membership", args=[membership.pk])
+    assert login(outsider).post(url, {"approve": "1"}).status_code == 404
+    client = login(team_leader)
+    assert [m.pk for m in client.get(reverse("volunteers:memberships")).context["page"]] == [
+        membership.pk
+    ]
+    client.post(url, {"approve": "1"})
+    membership.refresh_from_db()
+    assert (membership.status, membership.decided_by) == (MembershipStatus.APPROVED, team_leader)
+    assert membership.joined_on is not None
