@@ -3,12 +3,15 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import Count
 from django.utils import timezone
 
 from zhiyuan.accounts.models import Role, SmsCode, User
 from zhiyuan.common.demo import DEMO_PASSWORD
 from zhiyuan.divisions.models import Division
 from zhiyuan.organizations.models import Organization
+from zhiyuan.volunteers.models import RegistrationBody, Volunteer
+from zhiyuan.volunteers.selectors import registered_volunteers
 
 
 @pytest.mark.django_db
@@ -56,3 +59,14 @@ def test_demo_city_is_the_real_yueyang(
     call_command("load_demo", if_empty=True)
     assert "the demo was not loaded again" in capsys.readouterr().out
     assert Organization.objects.count() == 4107 + 3
+    # Bodies, a delegation and a ledger in every state; only confirmed people count.
+    assert RegistrationBody.objects.get(organization__code="430602001-SC").code.startswith("4306")
+    statuses = dict(Volunteer.objects.values_list("status").annotate(n=Count("pk")))
+    assert statuses == {"active": 13, "applied": 3, "suspended": 1, "cancelled": 1}
+    assert registered_volunteers().count() == 13
+    numbers = list(
+        Volunteer.objects.exclude(registration_number=None).values_list(
+            "registration_number", flat=True
+        )
+    )
+    assert len(set(numbers)) == len(numbers) == 15

@@ -67,7 +67,109 @@ def load_demo() -> list[DemoUser]:
     with transaction.atomic():
         for demo in DEMO_USERS:
             _ensure_user(demo)
+    load_demo_volunteers()
     return DEMO_USERS
+
+
+# Synthetic people for the demo ledger: names made up, ID numbers built with valid check
+# characters from made-up sequence numbers, mobiles from the 199 0000 range (never texted:
+# demo applications send no message). 陈小满 uses DEMO_VOLUNTEER_MOBILE so that "my
+# registration" (/me/) can be tried with the console SMS backend.
+DEMO_VOLUNTEER_MOBILE = "13900000010"
+_DEMO_PEOPLE = [
+    # name, birth date, male, registered through, state
+    ("陈小满", "19850214", False, "430602001-SC", "active"),
+    ("李建国", "19580701", True, "430602001-SC", "active"),
+    ("王芳", "19920309", False, "430602001-SC", "active"),
+    ("张伟", "19880512", True, "430602001-SC", "active"),
+    ("刘洋", "19990827", True, "430602001001-ST", "active"),
+    ("杨静", "19761103", False, "430602001001-ST", "active"),
+    ("赵磊", "20010115", True, "430602001001-ST", "active"),
+    ("黄丽", "19670420", False, "430602001-SC", "in_person"),
+    ("周杰", "19950618", True, "430602001-SC", "applied"),
+    ("吴敏", "19830922", False, "430602001001-ST", "applied"),
+    ("徐强", "19721230", True, "430602001-SC", "suspended"),
+    ("孙燕", "19900101", False, "430602001-SC", "cancelled"),
+    ("马丽娜", "19970707", False, "430602002-SC", "active"),
+    ("阿依古丽·买买提", "19940416", False, "430602002-SC", "active"),
+    ("朱明", "19600229", True, "430602002-SC", "active"),
+    ("胡军", "19810808", True, "430602002-SC", "applied"),
+    ("郭亮", "19780310", True, "430603001-SC", "active"),
+    ("何琳", "20110905", False, "430602001-SC", "minor"),
+]
+
+
+def _demo_id(birth: str, male: bool, serial: int) -> str:
+    from zhiyuan.common.identity import resident_id_check_character
+
+    first17 = f"430602{birth}{serial * 2 + (1 if male else 0):03d}"
+    return first17 + resident_id_check_character(first17)
+
+
+def load_demo_volunteers() -> int:
+    """Designate the demo city's registration bodies (codes 4306001…), let 郭亮社区's station
+    register for 岳阳楼街道's centre, and fill the ledger with synthetic people in every state.
+    Idempotent: does nothing once demo volunteers exist. Returns the people added."""
+    from zhiyuan.volunteers import selectors, services
+    from zhiyuan.volunteers.enums import AgeBasis, ConfirmationMethod, RegistrationChannel
+    from zhiyuan.volunteers.models import Delegation, RegistrationBody, Volunteer
+
+    root = Organization.objects.get(code="4306-GC")
+    services.designate_standard_bodies(root, prefix="4306", actor=None)
+    street = RegistrationBody.objects.get(organization__code="430602001-SC")
+    station = Organization.objects.get(code="430602001001-ST")
+    if not Delegation.objects.filter(body=street, organization=station).exists():
+        services.grant_delegation(street, station, actor=None, note="演示：社区代为登记")
+    if Volunteer.objects.exists():
+        return 0
+    registrar = User.objects.get(username="street_registrar")
+    for serial, (name, birth, male, through, state) in enumerate(_DEMO_PEOPLE, start=100):
+        organization = Organization.objects.get(code=through)
+        body = getattr(organization, "registration_body", None) or street
+        data = {
+            "name": name,
+            "document_type": "resident_id",
+            "document_number": _demo_id(birth, male, serial),
+            "mobile": DEMO_VOLUNTEER_MOBILE if serial == 100 else f"1990000{serial:04d}",
+            "political_status": ["public", "party_member", "league_member"][serial % 3],
+            "education": ["undergraduate", "senior_secondary", "college"][serial % 3],
+            "ethnicity": "05" if "·" in name else "01",
+            "skills": [["first_aid"], ["teaching", "legal"], ["photography"], []][serial % 4],
+            "service_intentions": [["community_service"], ["civility", "empty_nest_elderly"]][
+                serial % 2
+            ],
+            "available_times": ["weekend"],
+        }
+        if state == "minor":
+            data.update(
+                age_basis=AgeBasis.GUARDIAN_CONSENT,
+                guardian_name="何建华",
+                guardian_relation="父亲",
+                guardian_mobile="19900009999",
+            )
+        by_registrar = selectors.may_register_through(registrar, body, organization)
+        volunteer = services.register_volunteer(
+            data,
+            body=body,
+            organization=organization,
+            actor=registrar if by_registrar else None,
+            channel=RegistrationChannel.REGISTRAR if by_registrar else RegistrationChannel.SELF,
+            consent=True,
+            send_confirmation=False,
+        ).volunteer
+        if state == "applied":
+            continue
+        if state == "in_person":
+            services.confirm_in_person(volunteer, actor=registrar, reason="本人到服务中心签字确认")
+            continue
+        volunteer = services._confirm(volunteer.pk, method=ConfirmationMethod.SMS_CODE, actor=None)
+        if state == "suspended":
+            services.suspend_registration(volunteer, actor=registrar, reason="连续一年未参加活动")
+        elif state == "cancelled":
+            services.cancel_registration(
+                volunteer, actor=registrar, kind="volunteer_request", reason="本人申请注销"
+            )
+    return len(_DEMO_PEOPLE)
 
 
 def _ensure_user(demo: DemoUser) -> None:
