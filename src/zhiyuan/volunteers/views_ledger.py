@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from zhiyuan.accounts.access import covers, get_scoped_or_404, scope
 from zhiyuan.common.audit_labels import action_label
 from zhiyuan.common.identity import DocumentType, Gender
-from zhiyuan.common.masking import mask_phone
+from zhiyuan.common.masking import mask_document, mask_phone
 from zhiyuan.common.params import clean_search, search_text
 from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers import selectors, services
@@ -34,14 +34,6 @@ from zhiyuan.volunteers.enums import (
 from zhiyuan.volunteers.models import RegistrationBody, Volunteer
 
 PAGE_SIZE = 50
-
-
-def mask_document(number: str) -> str:
-    """All but the first two and last two characters hidden: the birth date is shown beside
-    it, so less would let the number be rebuilt (MISSION: masked everywhere)."""
-    if len(number) <= 4:
-        return "*" * len(number)
-    return number[:2] + "*" * (len(number) - 4) + number[-2:]
 
 
 def _date_param(request: HttpRequest, name: str) -> date | None:
