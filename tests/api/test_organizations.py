@@ -200,6 +200,7 @@ def test_detail(api, street_admin: User, org: Org) -> None:  # type: ignore[no-u
         "counts": {"city": 0, "district": 0, "street": 0, "community": 2},
         "unit_category": "",
         "headcount": None,
+        "credit_code": "",
         "station_type": "community",
         "address": "",
         "responsible_department": "",
@@ -388,6 +389,16 @@ def test_administrator_above_may_update(api, city_admin: User, org: Org) -> None
         ({"level": 9}, {"level": ['"9" is not a valid choice.']}),
         ({"specialty": "culture"}, {"specialty": ["Only service teams have a specialty."]}),
         ({"headcount": -1}, {"headcount": ["Ensure this value is greater than or equal to 0."]}),
+        (
+            {"credit_code": "911100006000373410"},
+            {
+                "credit_code": [
+                    "The last character does not match the other 17, so one of them is probably "
+                    "mistyped. Check each character against the business licence or registration "
+                    "certificate."
+                ]
+            },
+        ),
         ({"name": ""}, {"name": ["This field may not be blank."]}),
         ({"name": "x" * 201}, {"name": ["Ensure this field has no more than 200 characters."]}),
         ({"station_type": "castle"}, {"station_type": ['"castle" is not a valid choice.']}),

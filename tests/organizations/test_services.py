@@ -128,3 +128,18 @@ def test_an_edit_keeps_what_changed_in_the_tree_meanwhile(street_admin: User, or
         level=OrgLevel.COMMUNITY,
     )
     assert all(not problems for problems in Organization.objects.find_problems())
+
+
+def test_credit_code_is_checked_normalised_and_unique(city_admin, org) -> None:  # type: ignore[no-untyped-def]
+    from django.core.exceptions import ValidationError
+
+    from zhiyuan.organizations.services import update_organization
+
+    unit = org("430602001-SC")
+    # A published sample code (python-stdnum's documentation); codes may start with a letter.
+    updated = update_organization(unit, actor=city_admin, credit_code=" 91110000600037341l ")
+    assert updated.credit_code == "91110000600037341L"
+    with pytest.raises(ValidationError) as raised:
+        update_organization(org("430602002-SC"), actor=city_admin, credit_code="91110000600037341L")
+    assert [e.code for e in raised.value.error_dict["credit_code"]] == [None]
+    assert list(raised.value.message_dict) == ["credit_code"]

@@ -95,6 +95,7 @@ class OrganizationDetailSerializer(OrganizationNodeSerializer):
             *OrganizationNodeSerializer.Meta.fields,
             "unit_category",
             "headcount",
+            "credit_code",
             "station_type",
             "address",
             "responsible_department",

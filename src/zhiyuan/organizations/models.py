@@ -35,6 +35,13 @@ class Organization(MP_Node):
         _("unit category"), max_length=32, choices=UnitCategory.choices, blank=True, default=""
     )
     headcount = models.PositiveIntegerField(_("headcount"), null=True, blank=True)
+    credit_code = models.CharField(
+        _("unified social credit code"),
+        max_length=18,
+        blank=True,
+        default="",
+        help_text=_("18 characters (GB 32100), for units and registered organisations."),
+    )
     station_type = models.CharField(
         _("station type"), max_length=32, choices=StationType.choices, blank=True, default=""
     )
@@ -66,6 +73,12 @@ class Organization(MP_Node):
                 violation_error_message=_(
                     "A work unit needs a category (it sets its registration target)."
                 ),
+            ),
+            models.UniqueConstraint(
+                fields=["credit_code"],
+                condition=models.Q(credit_code__gt=""),
+                name="credit_code_unique",
+                violation_error_message=_("Another organisation has this credit code."),
             ),
             models.CheckConstraint(
                 condition=~models.Q(kind=OrgKind.SERVICE_STATION) | models.Q(station_type__gt=""),

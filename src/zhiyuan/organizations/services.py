@@ -12,6 +12,7 @@ from zhiyuan.common import locks
 from zhiyuan.common.audit import log_action
 from zhiyuan.common.phones import normalize_mobile
 from zhiyuan.common.text import has_control_characters
+from zhiyuan.common.identity import validate_credit_code
 from zhiyuan.organizations.enums import OrgKind
 from zhiyuan.organizations.models import Organization
 from zhiyuan.organizations.structure import TREE_LOCK, is_standard_code
@@ -23,6 +24,7 @@ EDITABLE_FIELDS = (
     "specialty",
     "unit_category",
     "headcount",
+    "credit_code",
     "station_type",
     "address",
     "responsible_department",
@@ -50,6 +52,15 @@ def _validate(org: Organization, parent: Organization | None) -> None:
         errors["station_type"] = [_("A service station needs a station type.")]
     if org.kind != OrgKind.SERVICE_TEAM and org.specialty:
         errors["specialty"] = [_("Only service teams have a specialty.")]
+    if org.credit_code:
+        try:
+            org.credit_code = validate_credit_code(org.credit_code)
+        except ValidationError as exc:
+            errors["credit_code"] = exc.messages
+        else:
+            taken = Organization.objects.filter(credit_code=org.credit_code).exclude(pk=org.pk)
+            if taken.exists():
+                errors["credit_code"] = [_("Another organisation has this credit code.")]
     if org.contact_phone:
         try:
             org.contact_phone = normalize_mobile(org.contact_phone)
