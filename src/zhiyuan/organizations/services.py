@@ -10,9 +10,9 @@ from zhiyuan.accounts.access import scope_prefixes
 from zhiyuan.accounts.enums import RoleKind
 from zhiyuan.common import locks
 from zhiyuan.common.audit import log_action
+from zhiyuan.common.identity import validate_credit_code
 from zhiyuan.common.phones import normalize_mobile
 from zhiyuan.common.text import has_control_characters
-from zhiyuan.common.identity import validate_credit_code
 from zhiyuan.organizations.enums import OrgKind
 from zhiyuan.organizations.models import Organization
 from zhiyuan.organizations.structure import TREE_LOCK, is_standard_code
