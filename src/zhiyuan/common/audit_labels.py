@@ -24,6 +24,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "division.imported": _("Divisions imported"),
     "division.abolished": _("Division abolished"),
     "registration_body.designated": _("Registration body designated"),
+    "registration_policy.changed": _("Registration policy changed"),
     "registration_body.delegation_granted": _("Consent to register granted"),
     "registration_body.delegation_revoked": _("Consent to register revoked"),
     "volunteer.registration.applied": _("Application recorded"),

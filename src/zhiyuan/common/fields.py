@@ -33,11 +33,14 @@ class EncryptedTextField(models.TextField):
         return crypto.encrypt(value, context=self.crypto_context)
 
 
-class ChoiceListField(models.CharField):
+class ChoiceListField(models.Field[Any, list[str]]):
     """Several choices in one column, stored as ",a,b," so that one choice can be filtered with
     `field__contains=",a,"` on every database (SQLite has no JSON containment). Python code sees
     a list of choice values. The choices are given by `choices` and checked by `validate`.
     """
+
+    def get_internal_type(self) -> str:
+        return "CharField"  # a varchar(max_length) column
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 400)

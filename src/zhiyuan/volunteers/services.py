@@ -831,3 +831,60 @@ def designate_standard_bodies(root: Organization, *, prefix: str, actor: Any) ->
         designate_body(organization, code=f"{prefix}{serial:03d}", actor=actor)
         count += 1
     return count
+
+
+POLICY_FIELDS = (
+    "minimum_age",
+    "adult_age",
+    "own_income_age",
+    "reregistration_required",
+    "number_format",
+    "privacy_notice_version",
+)
+
+
+def _check_policy(policy: RegistrationPolicy) -> None:
+    errors: dict[str, str] = {}
+    if not 10 <= policy.minimum_age <= policy.own_income_age <= policy.adult_age <= 21:
+        errors["minimum_age"] = _(
+            "Ages must run minimum ≤ own-income age ≤ age of majority, between 10 and 21."
+        )
+    sample = RegistrationBody(code="4306001")
+    fmt = policy.number_format or ""
+    try:
+        number = format_number(policy, sample, 2026, 1)
+    except (KeyError, ValueError, IndexError, AttributeError):
+        number = ""
+    has_year = "{yy" in fmt or "{yyyy" in fmt
+    if not number or "{code}" not in fmt or "{seq" not in fmt or not has_year or len(number) > 40:
+        errors["number_format"] = _(
+            "Use {code}, a year ({yy} or {yyyy}) and the sequence ({seq:06d}), at most 40 characters."
+        )
+    if not policy.privacy_notice_version.strip():
+        errors["privacy_notice_version"] = _("Give the version of the privacy notice.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def set_policy(organization: Organization, *, actor: Any, **fields: Any) -> RegistrationPolicy:
+    """Set the registration policy of `organization` (it applies to its subtree where no
+    nearer policy exists). Administrators covering the organisation only.
+    Raises PermissionDenied, ValidationError. Audit: registration_policy.changed."""
+    _require(actor, organization, [RoleKind.ADMINISTRATOR])
+    with transaction.atomic():
+        policy = RegistrationPolicy.objects.select_for_update().filter(
+            organization=organization
+        ).first() or RegistrationPolicy(organization=organization)
+        for name in POLICY_FIELDS:
+            if name in fields:
+                setattr(policy, name, fields[name])
+        _check_policy(policy)
+        policy.save()
+        log_action(
+            actor,
+            "registration_policy.changed",
+            policy,
+            organization=organization,
+            data={name: getattr(policy, name) for name in POLICY_FIELDS},
+        )
+    return policy

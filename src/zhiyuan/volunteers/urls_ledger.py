@@ -5,6 +5,7 @@ from zhiyuan.volunteers import views_ledger as views
 urlpatterns = [
     path("", views.ledger, name="ledger"),
     path("progress/", views.progress, name="progress"),
+    path("policy/", views.policy, name="policy"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/confirm-in-person/", views.confirm_in_person, name="confirm-in-person"),
     path("<int:pk>/send-confirmation/", views.send_confirmation, name="send-confirmation"),

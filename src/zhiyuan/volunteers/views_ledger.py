@@ -5,6 +5,7 @@ through `selectors.ledger(user)` (the access layer); out-of-scope registrations 
 from datetime import date
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,7 +17,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from zhiyuan.accounts.access import covers, get_scoped_or_404, scope
+from zhiyuan.accounts.enums import RoleKind
 from zhiyuan.common.audit_labels import action_label
+from zhiyuan.common.forms import add_validation_errors
 from zhiyuan.common.identity import DocumentType, Gender
 from zhiyuan.common.masking import mask_document, mask_phone
 from zhiyuan.common.params import clean_search, search_text
@@ -31,7 +34,7 @@ from zhiyuan.volunteers.enums import (
     RegistrationStatus,
     Skill,
 )
-from zhiyuan.volunteers.models import RegistrationBody, Volunteer
+from zhiyuan.volunteers.models import RegistrationBody, RegistrationPolicy, Volunteer
 
 PAGE_SIZE = 50
 
@@ -332,3 +335,51 @@ def _top_registering_org(request: HttpRequest) -> Organization | None:
     points = selectors.registration_points(request.user)
     organizations = sorted({p.organization for p in points}, key=lambda o: o.path)
     return organizations[0] if organizations else None
+
+
+class PolicyForm(forms.ModelForm):
+    class Meta:
+        model = RegistrationPolicy
+        fields = list(services.POLICY_FIELDS)
+
+
+@login_required
+def policy(request: HttpRequest) -> HttpResponse:
+    """The registration policy (age rules, re-registration, number format, privacy notice
+    version) that applies at an organisation; its administrators set it for their subtree."""
+    code = search_text(request, "org")
+    organizations = scope(request.user, Organization.objects.all()).order_by("path")
+    organization = organizations.filter(code=code).first() if code else organizations.first()
+    if organization is None:
+        raise Http404
+    current = selectors.policy_for(organization)
+    administers = covers(request.user, organization, [RoleKind.ADMINISTRATOR])
+    form = PolicyForm(
+        request.POST or None,
+        instance=RegistrationPolicy(
+            **{name: getattr(current, name) for name in services.POLICY_FIELDS}
+        ),
+    )
+    if request.method == "POST":
+        if not administers:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.set_policy(organization, actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                add_validation_errors(form, error)
+            else:
+                messages.success(request, _("Registration policy saved."))
+                return redirect(f"{request.path}?{urlencode({'org': organization.code})}")
+    inherited_from = current.organization if current.pk else None
+    return render(
+        request,
+        "volunteers/policy.html",
+        {
+            "nav": "ledger",
+            "organization": organization,
+            "form": form,
+            "administers": administers,
+            "inherited_from": inherited_from,
+        },
+    )

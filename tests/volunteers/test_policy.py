@@ -1,0 +1,67 @@
+"""The registration policy: per organisation, inherited down the tree, set by administrators."""
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+
+from zhiyuan.volunteers import selectors, services
+from zhiyuan.volunteers.models import RegistrationBody, RegistrationPolicy
+
+pytestmark = pytest.mark.django_db
+
+
+def test_policy_is_inherited_from_the_nearest_ancestor(city_admin, street_admin, org) -> None:  # type: ignore[no-untyped-def]
+    assert selectors.policy_for(org("430602001001-ST")).minimum_age == 14
+    services.set_policy(org("4306-GC"), actor=city_admin, minimum_age=16, own_income_age=16)
+    services.set_policy(org("430602001-SC"), actor=street_admin, reregistration_required=True)
+    station = selectors.policy_for(org("430602001001-ST"))
+    assert (station.organization.code, station.reregistration_required) == ("430602001-SC", True)
+    assert selectors.policy_for(org("430602002-SC")).minimum_age == 16
+
+
+@pytest.mark.parametrize(
+    ("fields", "key"),
+    [
+        ({"minimum_age": 19}, "minimum_age"),
+        ({"number_format": "{code}{seq:06d}"}, "number_format"),
+        ({"number_format": "{code}{yy}{seq:06d}{oops}"}, "number_format"),
+        ({"number_format": "{code}{yy}{seq:d"}, "number_format"),
+        ({"privacy_notice_version": " "}, "privacy_notice_version"),
+    ],
+)
+def test_bad_policies_are_refused_and_nothing_is_saved(city_admin, org, fields, key) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValidationError) as raised:
+        services.set_policy(org("4306-GC"), actor=city_admin, **fields)
+    assert list(raised.value.message_dict) == [key]
+    assert not RegistrationPolicy.objects.exists()
+
+
+def test_only_administrators_set_a_policy(registrar, org) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(PermissionDenied):
+        services.set_policy(org("430602001-SC"), actor=registrar, minimum_age=15)
+
+
+def test_number_format_of_the_policy_is_used(city_admin, org) -> None:  # type: ignore[no-untyped-def]
+    policy = services.set_policy(
+        org("4306-GC"), actor=city_admin, number_format="{code}-{yyyy}-{seq:05d}"
+    )
+    body = RegistrationBody(code="4306021")
+    assert services.format_number(policy, body, 2026, 7) == "4306021-2026-00007"
+
+
+def test_policy_page_saves_for_admins_and_is_read_only_for_registrars(
+    street_admin, registrar, login
+) -> None:  # type: ignore[no-untyped-def]
+    url = reverse("volunteers:policy") + "?org=430602001-SC"
+    data = {
+        "minimum_age": 14,
+        "adult_age": 18,
+        "own_income_age": 16,
+        "reregistration_required": "on",
+        "number_format": "{code}{yy}{seq:06d}",
+        "privacy_notice_version": "2026-2",
+    }
+    assert login(registrar).post(url, data).status_code == 403
+    assert login(street_admin).post(url, data).status_code == 302
+    policy = RegistrationPolicy.objects.get(organization__code="430602001-SC")
+    assert (policy.reregistration_required, policy.privacy_notice_version) == (True, "2026-2")
