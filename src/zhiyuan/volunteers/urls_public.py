@@ -1,6 +1,21 @@
 """Public pages for volunteers: self-registration, confirmation, "my registration"."""
 
-from django.urls import URLPattern
+from django.urls import path
+
+from zhiyuan.volunteers import views_public as views
 
 app_name = "public"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("join/", views.join, name="join"),
+    path("join/confirm/", views.join_confirm, name="join-confirm"),
+    path("join/confirm/resend/", views.join_resend, name="join-resend"),
+    path("join/confirm/<str:token>/", views.join_link, name="join-link"),
+    path("join/done/", views.join_done, name="join-done"),
+    path("me/", views.me, name="me"),
+    path("me/login/", views.me_login, name="me-login"),
+    path("me/code/", views.me_code, name="me-code"),
+    path("me/logout/", views.me_logout, name="me-logout"),
+    path("me/teams/join/", views.me_join_team, name="me-join-team"),
+    path("me/teams/leave/", views.me_leave_team, name="me-leave-team"),
+    path("me/requests/", views.me_request, name="me-request"),
+]

@@ -1,0 +1,653 @@
+"""Public pages for volunteers, for phones and WeChat's browser, with no account:
+
+- /join/ self-registration: choose where to register (or arrive from a QR code with
+  `?point=<body id>:<organisation id>`), fill in Attachment 4, read the privacy notice and give
+  the separate consent to processing the ID number (个人信息保护法 第二十九条);
+- /join/confirm/ the 6-digit code texted to the person's own mobile (志愿服务条例 第三条: the
+  person confirms their own registration), /join/confirm/<token>/ the link in that SMS;
+- /me/ log-in by mobile number and a one-time SMS code, then "my registration": number, status,
+  body, teams; join or leave a team, ask for a correction or a cancellation.
+
+The registration waiting for its code is remembered in the session by id; a logged-in
+volunteer by the keyed digest of their mobile number, with an idle time-out. Nothing personal
+stands in a URL, and pages show ID numbers and phones masked. Actions are POST with CSRF.
+"""
+
+import re
+import time
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from rest_framework.throttling import SimpleRateThrottle
+
+from zhiyuan.accounts import sms_codes
+from zhiyuan.accounts.models import mobile_digest
+from zhiyuan.common import crypto
+from zhiyuan.common.forms import add_validation_errors
+from zhiyuan.common.masking import mask_document, mask_name, mask_phone
+from zhiyuan.common.phones import normalize_mobile
+from zhiyuan.common.proxies import client_address
+from zhiyuan.divisions.models import Division
+from zhiyuan.organizations.models import Organization
+from zhiyuan.volunteers import selectors, services
+from zhiyuan.volunteers.enums import (
+    MembershipStatus,
+    RegistrationChannel,
+    RegistrationStatus,
+    RequestKind,
+    RequestStatus,
+)
+from zhiyuan.volunteers.forms import (
+    CodeForm,
+    JoinTeamForm,
+    LoginCodeForm,
+    MobileCodeForm,
+    MobileForm,
+    SelfRegistrationForm,
+    VolunteerRequestForm,
+)
+from zhiyuan.volunteers.models import (
+    Delegation,
+    Membership,
+    RegistrationBody,
+    Volunteer,
+    VolunteerRequest,
+)
+from zhiyuan.volunteers.selectors import RegistrationPoint
+
+_PENDING = "volunteers.join.pending"
+_DONE = "volunteers.join.done"
+_ME = "volunteers.me"
+ME_IDLE_SECONDS = 30 * 60
+LOGIN_PURPOSE = "volunteer_login"
+LOGIN_TEMPLATE = "volunteer_login_code"
+_TICKET_CONTEXT = "volunteers.me.login-ticket"
+_POINT_KEY = re.compile(r"([0-9]{1,10}):([0-9]{1,10})")
+_TEAM_OPTIONS = 500
+_LIVE_MEMBERSHIP = (MembershipStatus.APPLIED, MembershipStatus.APPROVED)
+
+
+class _AddressThrottle(SimpleRateThrottle):
+    """Counts per client address (`common.proxies.client_address`): the limits per number
+    alone would let one client have many numbers texted, at the platform's expense."""
+
+    def get_cache_key(self, request: Any, view: Any) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": client_address(request)}
+
+
+class RegistrationThrottle(_AddressThrottle):
+    # Generous: at a community event many people register over one Wi-Fi network.
+    scope = "volunteer_registration"
+    rate = "60/hour"
+
+
+class LoginCodeThrottle(_AddressThrottle):
+    scope = "volunteer_login_code"
+    rate = "10/hour"
+
+
+def _allowed(throttle: SimpleRateThrottle, request: HttpRequest) -> bool:
+    # DRF's throttle only reads the cache key (ours) and the clock: a Django request does.
+    return throttle.allow_request(request, None)  # type: ignore[arg-type]
+
+
+def _text(error: ValidationError) -> str:
+    return " ".join(str(message) for message in error.messages)
+
+
+# --- where to register ---------------------------------------------------------------------
+
+
+def _public_points() -> list[RegistrationPoint]:
+    """Every place the public may register through: active registration bodies, and the
+    organisations they gave a live consent (delegation) to; in tree order."""
+    bodies = RegistrationBody.objects.filter(
+        is_active=True, organization__is_active=True
+    ).select_related("organization")
+    delegations = Delegation.objects.filter(
+        revoked_at__isnull=True,
+        body__is_active=True,
+        body__organization__is_active=True,
+        organization__is_active=True,
+    ).select_related("body__organization", "organization")
+    points = [RegistrationPoint(body, body.organization) for body in bodies]
+    points += [RegistrationPoint(d.body, d.organization) for d in delegations]
+    return sorted(points, key=lambda point: (point.organization.path, point.body.code))
+
+
+def _area_path(organization: Organization) -> str:
+    """The path of the organisation's district-level ancestor (itself at the top)."""
+    return organization.path[: Organization.steplen * min(organization.depth, 2)]
+
+
+def _grouped_points(points: list[RegistrationPoint]) -> list[tuple[str, list[Any]]]:
+    """Registration points grouped by district (the division the district's committee covers),
+    for a select with option groups."""
+    holders = Organization.objects.filter(
+        path__in={_area_path(point.organization) for point in points}
+    ).prefetch_related("jurisdiction")
+    labels = {}
+    for holder in holders:
+        divisions = sorted(holder.jurisdiction.all(), key=lambda division: division.code)
+        use_name = holder.is_management_area or not divisions
+        labels[holder.path] = holder.name if use_name else divisions[0].name
+    groups: dict[str, list[Any]] = {}
+    for point in points:
+        label = labels.get(_area_path(point.organization), "")
+        groups.setdefault(label, []).append(point)
+    return list(groups.items())
+
+
+def _point(key: str) -> RegistrationPoint | None:
+    """The registration point `<body id>:<organisation id>` if it takes registrations now."""
+    match = _POINT_KEY.fullmatch(key or "")
+    if match is None:
+        return None
+    body_id, organization_id = (int(part) for part in match.groups())
+    body = (
+        RegistrationBody.objects.filter(pk=body_id, is_active=True, organization__is_active=True)
+        .select_related("organization")
+        .first()
+    )
+    if body is None:
+        return None
+    if organization_id == body.organization_id:
+        return RegistrationPoint(body, body.organization)
+    delegation = (
+        body.delegations.filter(
+            organization_id=organization_id,
+            revoked_at__isnull=True,
+            organization__is_active=True,
+        )
+        .select_related("organization")
+        .first()
+    )
+    return RegistrationPoint(body, delegation.organization) if delegation else None
+
+
+def _division_area(organization: Organization) -> Division | None:
+    """The division whose communities the home-division list offers: the district the
+    registration point lies in (the city for city-level points)."""
+    holder = Organization.objects.filter(path=_area_path(organization)).first()
+    return holder.jurisdiction.order_by("code").first() if holder else None
+
+
+# --- self-registration ---------------------------------------------------------------------
+
+
+def join(request: HttpRequest) -> HttpResponse:
+    """Self-registration. Without a valid `point` the page asks where to register; with one it
+    shows the registration form (Attachment 4), the privacy notice and the consent box.
+    A registration written, the code is texted and the confirmation page asks for it."""
+    source = request.POST if request.method == "POST" else request.GET
+    key = str(source.get("point", ""))[:40]
+    point = _point(key) if key else None
+    if point is None:
+        context = {"groups": _grouped_points(_public_points()), "unknown_point": bool(key)}
+        return render(request, "volunteers/public/join_choose.html", context)
+    form = SelfRegistrationForm(
+        request.POST or None,
+        division_area=_division_area(point.organization),
+        initial={"point": point.key},
+    )
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        if not _allowed(RegistrationThrottle(), request):
+            form.add_error(
+                None, _("Too many registrations from your network. Try again in an hour.")
+            )
+            status = 429
+        else:
+            registered = _register(form, point)
+            if registered is not None:
+                return _registered(request, registered)
+    policy = selectors.policy_for(point.organization)
+    context = {
+        "form": form,
+        "point": point,
+        "notice_version": policy.privacy_notice_version,
+        "minimum_age": policy.minimum_age,
+        "adult_age": policy.adult_age,
+    }
+    return render(request, "volunteers/public/join.html", context, status=status)
+
+
+def _register(form: SelfRegistrationForm, point: RegistrationPoint) -> Any:
+    try:
+        return services.register_volunteer(
+            form.person_data(),
+            body=point.body,
+            organization=point.organization,
+            actor=None,
+            channel=RegistrationChannel.SELF,
+            consent=bool(form.cleaned_data.get("consent")),
+        )
+    except ValidationError as exc:
+        add_validation_errors(form, exc)
+        return None
+
+
+def _registered(request: HttpRequest, registered: services.Registered) -> HttpResponse:
+    request.session[_PENDING] = registered.volunteer.pk
+    for warning in registered.warnings:
+        messages.warning(request, warning)
+    return redirect("public:join-confirm")
+
+
+def _pending(request: HttpRequest) -> Volunteer | None:
+    """The application this browser registered, while it awaits its code."""
+    volunteer_id = request.session.get(_PENDING)
+    if not isinstance(volunteer_id, int):
+        return None
+    return Volunteer.objects.filter(pk=volunteer_id).select_related("body__organization").first()
+
+
+def join_confirm(request: HttpRequest) -> HttpResponse:
+    """Step 2: the 6-digit code. With the application in the session only the code is asked
+    for; otherwise (another browser, a lost session) the mobile number and the code."""
+    volunteer = _pending(request)
+    if volunteer is not None and volunteer.status == RegistrationStatus.ACTIVE:
+        return _confirmed(request, volunteer)
+    if volunteer is not None and volunteer.status != RegistrationStatus.APPLIED:
+        request.session.pop(_PENDING, None)
+        volunteer = None
+    form: CodeForm = (
+        CodeForm(request.POST or None) if volunteer else MobileCodeForm(request.POST or None)
+    )
+    if request.method == "POST" and form.is_valid():
+        code = form.cleaned_data["code"].strip()
+        try:
+            if volunteer is not None:
+                confirmed = services.confirm_with_code(volunteer, code)
+            else:
+                confirmed = services.confirm_by_mobile_and_code(form.cleaned_data["mobile"], code)
+        except ValidationError as exc:
+            _show_confirmation_error(form, exc)
+        else:
+            return _confirmed(request, confirmed)
+    context = {
+        "form": form,
+        "volunteer": volunteer,
+        "masked_mobile": mask_phone(volunteer.mobile) if volunteer else "",
+    }
+    return render(request, "volunteers/public/confirm.html", context)
+
+
+def _show_confirmation_error(form: CodeForm, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):  # one person, one registration: names the body only
+        add_validation_errors(form, exc)
+    elif exc.code == "invalid_mobile" and "mobile" in form.fields:
+        form.add_error("mobile", exc)
+    elif exc.code in {"invalid_code", "too_many_attempts"}:
+        form.add_error("code", exc)
+    else:
+        form.add_error(None, exc)
+
+
+def _confirmed(request: HttpRequest, volunteer: Volunteer) -> HttpResponse:
+    request.session.pop(_PENDING, None)
+    request.session[_DONE] = volunteer.pk
+    return redirect("public:join-done")
+
+
+@require_POST
+def join_resend(request: HttpRequest) -> HttpResponse:
+    """Text the code (and link) of the application in the session again; the rate limits of
+    one-time codes show as messages."""
+    volunteer = _pending(request)
+    if volunteer is None or volunteer.status != RegistrationStatus.APPLIED:
+        messages.error(
+            request,
+            _("This browser holds no registration awaiting a code. Enter your mobile and code."),
+        )
+        return redirect("public:join-confirm")
+    try:
+        services.send_confirmation_request(volunteer)
+    except ValidationError as exc:
+        messages.error(request, _text(exc))
+    else:
+        messages.success(
+            request,
+            _("A new code was sent to %(mobile)s.") % {"mobile": mask_phone(volunteer.mobile)},
+        )
+    return redirect("public:join-confirm")
+
+
+def join_done(request: HttpRequest) -> HttpResponse:
+    """The registration number, once confirmed (only in the browser that confirmed it)."""
+    volunteer_id = request.session.get(_DONE)
+    volunteer = (
+        Volunteer.objects.filter(pk=volunteer_id, status=RegistrationStatus.ACTIVE)
+        .select_related("body__organization")
+        .first()
+        if isinstance(volunteer_id, int)
+        else None
+    )
+    if volunteer is None:
+        return redirect("public:join")
+    context = {"volunteer": volunteer, "masked_name": mask_name(volunteer.name)}
+    return render(request, "volunteers/public/done.html", context)
+
+
+def join_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in the confirmation SMS: shows the body and the masked name, and confirms
+    when the person presses the button (a POST: link previewers that fetch the page confirm
+    nothing)."""
+    try:
+        volunteer = services.read_confirmation_link(token)
+    except ValidationError as exc:
+        invalid = {"error": _text(exc)}
+        return render(request, "volunteers/public/link.html", invalid, status=400)
+    error = ""
+    if request.method == "POST":
+        try:
+            confirmed = services.confirm_with_link(token)
+        except ValidationError as exc:
+            error = _text(exc)
+        else:
+            return _confirmed(request, confirmed)
+    context = {
+        "volunteer": volunteer,
+        "masked_name": mask_name(volunteer.name),
+        "awaiting": volunteer.status == RegistrationStatus.APPLIED,
+        "error": error,
+    }
+    return render(request, "volunteers/public/link.html", context, status=400 if error else 200)
+
+
+# --- log-in by mobile number and SMS code --------------------------------------------------
+
+
+def _me_digest(request: HttpRequest) -> str | None:
+    """The verified mobile digest of this session, refreshed; None after ME_IDLE_SECONDS
+    without a request."""
+    state = request.session.get(_ME)
+    if not isinstance(state, dict) or time.time() - float(state.get("at", 0)) > ME_IDLE_SECONDS:
+        request.session.pop(_ME, None)
+        return None
+    request.session[_ME] = {**state, "at": time.time()}
+    return str(state["digest"])
+
+
+def _known(mobile: str) -> bool:
+    return Volunteer.objects.filter(mobile_digest=mobile_digest(mobile)).exists()
+
+
+def me(request: HttpRequest) -> HttpResponse:
+    """ "My registration" for a logged-in volunteer; else the log-in form."""
+    digest = _me_digest(request)
+    if digest is None:
+        return render(request, "volunteers/public/me_login.html", {"form": MobileForm()})
+    return _dashboard(request, digest)
+
+
+@require_POST
+def me_login(request: HttpRequest) -> HttpResponse:
+    """Log-in step 1: text a code to the mobile number. The answer is the same whether or not
+    a registration uses the number: the code is recorded either way and sent only when one
+    does (so the page tells nobody who is registered)."""
+    form = MobileForm(request.POST)
+    if form.is_valid():
+        if not _allowed(LoginCodeThrottle(), request):
+            form.add_error(
+                None, _("Too many codes were asked for from your network. Try again in an hour.")
+            )
+            return render(request, "volunteers/public/me_login.html", {"form": form}, status=429)
+        try:
+            mobile = normalize_mobile(form.cleaned_data["mobile"])
+            sms_codes.issue_code(
+                mobile, LOGIN_PURPOSE, template=LOGIN_TEMPLATE, send=_known(mobile)
+            )
+        except ValidationError as exc:
+            form.add_error("mobile", exc)
+        else:
+            ticket = crypto.encrypt(mobile, context=_TICKET_CONTEXT)
+            return _code_step(request, LoginCodeForm(initial={"ticket": ticket}), mobile)
+    return render(request, "volunteers/public/me_login.html", {"form": form})
+
+
+def _code_step(request: HttpRequest, form: LoginCodeForm, mobile: str) -> HttpResponse:
+    context = {"form": form, "masked_mobile": mask_phone(mobile)}
+    return render(request, "volunteers/public/me_code.html", context)
+
+
+@require_POST
+def me_code(request: HttpRequest) -> HttpResponse:
+    """Log-in step 2: the code. A right code (once) logs the session in for that number."""
+    form = LoginCodeForm(request.POST)
+    try:
+        mobile = crypto.decrypt(str(request.POST.get("ticket", ""))[:500], context=_TICKET_CONTEXT)
+    except crypto.DecryptionError:
+        messages.error(request, _("Please ask for a code again."))
+        return redirect("public:me")
+    if form.is_valid():
+        try:
+            _check_login_code(mobile, form.cleaned_data["code"])
+        except ValidationError as exc:
+            form.add_error("code", exc)
+        else:
+            request.session.cycle_key()
+            request.session[_ME] = {"digest": mobile_digest(mobile), "at": time.time()}
+            return redirect("public:me")
+    return _code_step(request, form, mobile)
+
+
+def _check_login_code(mobile: str, code: str) -> None:
+    sms = sms_codes.check_code(mobile, LOGIN_PURPOSE, code)
+    if not _known(mobile) or not sms_codes.use_code(sms.pk):
+        raise sms_codes.wrong_code()
+
+
+@require_POST
+def me_logout(request: HttpRequest) -> HttpResponse:
+    request.session.pop(_ME, None)
+    messages.success(request, _("You are logged out."))
+    return redirect("public:me")
+
+
+# --- my registration -----------------------------------------------------------------------
+
+
+def _my_registrations(digest: str) -> QuerySet[Volunteer]:
+    memberships = Membership.objects.select_related("team").order_by("-applied_at", "-pk")
+    open_requests = VolunteerRequest.objects.filter(status=RequestStatus.OPEN)
+    return (
+        Volunteer.objects.filter(mobile_digest=digest)
+        .select_related("body__organization", "organization")
+        .prefetch_related(
+            Prefetch("memberships", queryset=memberships),
+            Prefetch("requests", queryset=open_requests, to_attr="open_requests"),
+        )
+        .order_by("-applied_at", "-pk")
+    )
+
+
+def _team_choices(volunteer: Volunteer) -> list[tuple[int, str]]:
+    """Active service teams and stations in the body's area (under the body's parent
+    organisation), except those the volunteer already belongs to or applied to."""
+    area = (
+        Organization.objects.get_parent(volunteer.body.organization) or volunteer.body.organization
+    )
+    taken = [
+        membership.team_id
+        for membership in volunteer.memberships.all()
+        if membership.status in _LIVE_MEMBERSHIP
+    ]
+    teams = (
+        Organization.objects.filter(
+            path__startswith=area.path, kind__in=services.TEAM_KINDS, is_active=True
+        )
+        .exclude(pk__in=taken)
+        .order_by("path")
+        .only("pk", "name")[:_TEAM_OPTIONS]
+    )
+    return [(team.pk, team.name) for team in teams]
+
+
+def _dashboard(
+    request: HttpRequest, digest: str, bound: dict[tuple[int, str], Any] | None = None
+) -> HttpResponse:
+    """The volunteer's registrations, with the forms of their actions (`bound` replaces the
+    form of (volunteer id, action) by one with errors; the page then answers 400)."""
+    cards = [_card(volunteer, bound or {}) for volunteer in _my_registrations(digest)]
+    status = 400 if bound else 200
+    return render(request, "volunteers/public/me.html", {"cards": cards}, status=status)
+
+
+def _card(volunteer: Volunteer, bound: dict[tuple[int, str], Any]) -> dict[str, Any]:
+    status = volunteer.status
+    open_kinds = {request.kind for request in volunteer.open_requests}  # type: ignore[attr-defined]
+    may_cancel = status in (
+        RegistrationStatus.APPLIED,
+        RegistrationStatus.ACTIVE,
+        RegistrationStatus.SUSPENDED,
+    )
+    join_form = bound.get((volunteer.pk, "join"))
+    if join_form is None and status == RegistrationStatus.ACTIVE:
+        join_form = JoinTeamForm(
+            initial={"volunteer": volunteer.pk},
+            teams=_team_choices(volunteer),
+            auto_id=f"id_join{volunteer.pk}_%s",
+        )
+    return {
+        "volunteer": volunteer,
+        "masked_document": mask_document(volunteer.document_number),
+        "masked_mobile": mask_phone(volunteer.mobile),
+        "memberships": list(volunteer.memberships.all()),
+        "open_requests": volunteer.open_requests,  # type: ignore[attr-defined]
+        "join_form": join_form,
+        "correction_form": _request_form(
+            bound, volunteer, RequestKind.CORRECTION, show=RequestKind.CORRECTION not in open_kinds
+        ),
+        "cancellation_form": _request_form(
+            bound,
+            volunteer,
+            RequestKind.CANCELLATION,
+            show=may_cancel and RequestKind.CANCELLATION not in open_kinds,
+        ),
+    }
+
+
+def _request_form(
+    bound: dict[tuple[int, str], Any], volunteer: Volunteer, kind: str, *, show: bool
+) -> VolunteerRequestForm | None:
+    if (volunteer.pk, kind) in bound:
+        return bound[(volunteer.pk, kind)]  # type: ignore[no-any-return]
+    if not show:
+        return None
+    return VolunteerRequestForm(
+        initial={"volunteer": volunteer.pk, "kind": kind},
+        prefix=kind,
+        auto_id=f"id_{kind}{volunteer.pk}_%s",
+    )
+
+
+def _my_volunteer(digest: str, raw_id: Any) -> Volunteer:
+    """One of the logged-in volunteer's registrations; 404 for anyone else's."""
+    try:
+        volunteer_id = int(raw_id)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    volunteer = _my_registrations(digest).filter(pk=volunteer_id).first()
+    if volunteer is None:
+        raise Http404
+    return volunteer
+
+
+def _logged_out(request: HttpRequest) -> HttpResponse:
+    messages.error(request, _("Your log-in has expired. Log in again."))
+    return redirect("public:me")
+
+
+@require_POST
+def me_join_team(request: HttpRequest) -> HttpResponse:
+    """Apply to join a team or station; its leader approves (services.apply_for_team)."""
+    digest = _me_digest(request)
+    if digest is None:
+        return _logged_out(request)
+    volunteer = _my_volunteer(digest, request.POST.get("volunteer"))
+    form = JoinTeamForm(
+        request.POST, teams=_team_choices(volunteer), auto_id=f"id_join{volunteer.pk}_%s"
+    )
+    if form.is_valid():
+        team = Organization.objects.get(pk=form.cleaned_data["team"])
+        try:
+            services.apply_for_team(volunteer, team)
+        except ValidationError as exc:
+            add_validation_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("You applied to join %(team)s. Its leader will decide.") % {"team": team.name},
+            )
+            return redirect("public:me")
+    return _dashboard(request, digest, {(volunteer.pk, "join"): form})
+
+
+@require_POST
+def me_leave_team(request: HttpRequest) -> HttpResponse:
+    digest = _me_digest(request)
+    if digest is None:
+        return _logged_out(request)
+    membership = _my_membership(digest, request.POST.get("membership"))
+    try:
+        services.leave_team(membership)
+    except ValidationError as exc:
+        messages.error(request, _text(exc))
+    else:
+        messages.success(request, _("You left %(team)s.") % {"team": membership.team.name})
+    return redirect("public:me")
+
+
+def _my_membership(digest: str, raw_id: Any) -> Membership:
+    try:
+        membership_id = int(raw_id)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    membership = (
+        Membership.objects.filter(pk=membership_id, volunteer__mobile_digest=digest)
+        .select_related("team")
+        .first()
+    )
+    if membership is None:
+        raise Http404
+    return membership
+
+
+@require_POST
+def me_request(request: HttpRequest) -> HttpResponse:
+    """A correction or cancellation request; it reaches the registrars of the registration."""
+    digest = _me_digest(request)
+    if digest is None:
+        return _logged_out(request)
+    kind = _request_kind(request.POST)
+    volunteer = _my_volunteer(digest, request.POST.get(f"{kind}-volunteer"))
+    form = VolunteerRequestForm(request.POST, prefix=kind, auto_id=f"id_{kind}{volunteer.pk}_%s")
+    if form.is_valid():
+        try:
+            services.submit_request(
+                volunteer, kind=form.cleaned_data["kind"], message=form.cleaned_data["message"]
+            )
+        except ValidationError as exc:
+            add_validation_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Your request was sent to the registrars of %(body)s.")
+                % {"body": volunteer.body.organization.name},
+            )
+            return redirect("public:me")
+    return _dashboard(request, digest, {(volunteer.pk, kind): form})
+
+
+def _request_kind(data: Any) -> str:
+    for kind in RequestKind.values:
+        if f"{kind}-kind" in data:
+            return str(kind)
+    raise Http404
