@@ -211,7 +211,7 @@ def holder_error(holder: Volunteer, body: RegistrationBody) -> ValidationError:
             "This person is already registered with %(body)s. One person has one registration "
             "city-wide: ask %(body)s to transfer the registration instead."
         ) % {"body": holder.body.organization.name}
-    return ValidationError({"document_number": message}, code="already_registered")
+    return ValidationError({"document_number": ValidationError(message, code="already_registered")})
 
 
 def _refuse_duplicates(digest: str, body: RegistrationBody, exclude: int | None = None) -> None:
@@ -222,15 +222,11 @@ def _refuse_duplicates(digest: str, body: RegistrationBody, exclude: int | None 
     if holder is not None:
         raise holder_error(holder, body)
     if others.filter(status=RegistrationStatus.APPLIED, body=body).exists():
-        raise ValidationError(
-            {
-                "document_number": _(
-                    "An application of this person already awaits confirmation with this body: "
-                    "send the confirmation message again instead."
-                )
-            },
-            code="already_applied",
+        message = _(
+            "An application of this person already awaits confirmation with this body: "
+            "send the confirmation message again instead."
         )
+        raise ValidationError({"document_number": ValidationError(message, code="already_applied")})
 
 
 def register_volunteer(
@@ -377,23 +373,36 @@ def _confirm(volunteer_id: int, *, method: str, actor: Any, reason: str = "") ->
     closed with a notice. Raises ValidationError "not_applied" / "already_registered"."""
     lost_to: Volunteer | None = None
     with transaction.atomic():
+        # The person's lock first, then the row (only the row: `of` keeps the joined body and
+        # organisation rows unlocked). Taking the row first deadlocked two confirmations of
+        # one person: each held its own application and waited for the other's.
+        digest = (
+            Volunteer.objects.filter(pk=volunteer_id)
+            .values_list("document_digest", flat=True)
+            .get()
+        )
+        locks.hold(f"volunteers.person:{digest}")
         volunteer = (
-            Volunteer.objects.select_for_update()
+            Volunteer.objects.select_for_update(of=("self",))
             .select_related("body__organization")
             .get(pk=volunteer_id)
         )
-        if volunteer.status != RegistrationStatus.APPLIED:
-            raise ValidationError(
-                _("This registration is not awaiting confirmation."), code="not_applied"
-            )
-        locks.hold(f"volunteers.person:{volunteer.document_digest}")
+        if volunteer.document_digest != digest:  # corrected in between
+            locks.hold(f"volunteers.person:{volunteer.document_digest}")
         lost_to = (
             Volunteer.objects.filter(
                 document_digest=volunteer.document_digest, status__in=HOLDING_STATUSES
             )
+            .exclude(pk=volunteer.pk)
             .select_related("body__organization")
             .first()
         )
+        if volunteer.status == RegistrationStatus.CLOSED and lost_to is not None:
+            raise holder_error(lost_to, volunteer.body)
+        if volunteer.status != RegistrationStatus.APPLIED:
+            raise ValidationError(
+                _("This registration is not awaiting confirmation."), code="not_applied"
+            )
         if lost_to is not None:
             _close_application(volunteer, actor=actor, reason=_("registered with another body"))
         else:
