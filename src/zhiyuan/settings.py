@@ -320,6 +320,11 @@ SPECTACULAR_SETTINGS = {
         "OrgLevelEnum": "zhiyuan.organizations.enums.OrgLevel",
         "OrgKindEnum": "zhiyuan.organizations.enums.OrgKind",
         "RoleKindEnum": "zhiyuan.accounts.enums.RoleKind",
+        "CancellationKindEnum": "zhiyuan.volunteers.enums.CancellationKind",
+        "MembershipStatusEnum": "zhiyuan.volunteers.enums.MembershipStatus",
+        "RegistrationStatusEnum": "zhiyuan.volunteers.enums.RegistrationStatus",
+        "RequestKindEnum": "zhiyuan.volunteers.enums.RequestKind",
+        "RequestStatusEnum": "zhiyuan.volunteers.enums.RequestStatus",
     },
 }
 

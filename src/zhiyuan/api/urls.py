@@ -9,12 +9,34 @@ from django.utils.translation import gettext as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from zhiyuan.api import accounts, audit, auth, divisions, me, organizations
+from zhiyuan.api import (
+    accounts,
+    audit,
+    auth,
+    divisions,
+    me,
+    memberships,
+    organizations,
+    public,
+    registration_bodies,
+    volunteers,
+)
 
 router = SimpleRouter()
 router.register("accounts", accounts.AccountViewSet, basename="account")
 router.register("divisions", divisions.DivisionViewSet, basename="division")
 router.register("organizations", organizations.OrganizationViewSet, basename="organization")
+router.register(
+    "registration-bodies",
+    registration_bodies.RegistrationBodyViewSet,
+    basename="registration-body",
+)
+router.register("delegations", registration_bodies.DelegationViewSet, basename="delegation")
+router.register("volunteers", volunteers.VolunteerViewSet, basename="volunteer")
+router.register("memberships", memberships.MembershipViewSet, basename="membership")
+router.register(
+    "volunteer-requests", memberships.VolunteerRequestViewSet, basename="volunteer-request"
+)
 
 v1 = [
     path("auth/login/", auth.LoginView.as_view(), name="login"),
@@ -22,6 +44,17 @@ v1 = [
     path("auth/logoutall/", auth.LogoutAllView.as_view(), name="logoutall"),
     path("me/", me.MeView.as_view(), name="me"),
     path("audit/", audit.AuditEntryList.as_view(), name="audit"),
+    path(
+        "public/registration-points/",
+        public.RegistrationPointList.as_view(),
+        name="public-registration-points",
+    ),
+    path("public/registrations/", public.SelfRegistration.as_view(), name="public-registrations"),
+    path(
+        "public/registrations/confirm/",
+        public.SelfConfirmation.as_view(),
+        name="public-registrations-confirm",
+    ),
     *router.urls,
 ]
 
