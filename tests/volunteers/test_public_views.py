@@ -255,14 +255,20 @@ def test_without_consent_nothing_is_written(
         response = web.post("/join/", data)
     assert response.status_code == 200
     assert errors(response) == {
-        "consent": [
-            "The person's separate consent to processing their ID number is needed; read the "
-            "privacy notice to them and tick the box."
-        ]
+        "consent": ["Tick the box to give your consent: without it you cannot be registered."]
     }
     assert WRONG in response.content.decode()
     assert (Volunteer.objects.count(), OutboundSms.objects.count(), len(outbox)) == (0, 0, 0)
     assert not AuditEntry.objects.filter(action__startswith="volunteer.").exists()
+
+
+def test_without_consent_the_other_mistakes_show_in_the_same_round(web: Client, body: Any) -> None:
+    response = web.post("/join/", form(key(body(STREET)), consent=False, mobile="12"))
+    assert errors(response) == {
+        "consent": ["Tick the box to give your consent: without it you cannot be registered."],
+        "mobile": ["Enter an 11-digit mainland mobile number, such as 13800138000."],
+    }
+    assert Volunteer.objects.count() == 0
 
 
 def test_bad_input_gets_field_messages_and_writes_nothing(web: Client, body: Any) -> None:
