@@ -471,6 +471,36 @@ def test_resending_the_code_is_rate_limited(
     assert web.post("/join/confirm/", {"code": outbox[-1].params["code"]}).status_code == 302
 
 
+def test_an_application_closed_meanwhile_is_not_asked_for_a_code(
+    web: Client,
+    body: Any,
+    registrar: User,
+    outbox: list[SmsMessage],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    _response, data = register(web, django_capture_on_commit_callbacks, key(body(OTHER_STREET)))
+    street = body(STREET)
+    elsewhere = sent(
+        django_capture_on_commit_callbacks,
+        lambda: (
+            services.register_volunteer(
+                {k: v for k, v in data.items() if k not in ("point", "consent")},
+                body=street,
+                organization=street.organization,
+                actor=registrar,
+                channel=RegistrationChannel.REGISTRAR,
+                consent=True,
+            ).volunteer
+        ),
+    )
+    services.confirm_with_code(elsewhere, outbox[-1].params["code"])
+    response = web.get("/join/confirm/", follow=True)
+    assert page_messages(response) == [
+        "This application can no longer be confirmed (status: Closed)."
+    ]
+    assert "volunteers.join.pending" not in web.session
+
+
 def test_resend_without_a_registration_in_the_browser(web: Client) -> None:
     response = web.post("/join/confirm/resend/", follow=True)
     assert page_messages(response) == [

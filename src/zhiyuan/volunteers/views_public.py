@@ -276,8 +276,14 @@ def join_confirm(request: HttpRequest) -> HttpResponse:
     if volunteer is not None and volunteer.status == RegistrationStatus.ACTIVE:
         return _confirmed(request, volunteer)
     if volunteer is not None and volunteer.status != RegistrationStatus.APPLIED:
+        # Closed (the person was confirmed elsewhere first) or withdrawn meanwhile.
         request.session.pop(_PENDING, None)
-        volunteer = None
+        messages.warning(
+            request,
+            _("This application can no longer be confirmed (status: %(status)s).")
+            % {"status": volunteer.get_status_display()},
+        )
+        return redirect("public:me")
     form: CodeForm = (
         CodeForm(request.POST or None) if volunteer else MobileCodeForm(request.POST or None)
     )
