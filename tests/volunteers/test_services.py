@@ -328,3 +328,46 @@ def test_id_and_phone_are_encrypted_in_the_table(registrar, body, org) -> None: 
         stored = cursor.fetchone()
     assert number not in stored[0] and "13712345678" not in stored[1]
     assert OutboundSms.objects.exists() or True
+
+
+def test_missing_consent_is_reported_with_the_rules_errors(registrar, body) -> None:  # type: ignore[no-untyped-def]
+    point = body("430602001-SC")
+    with pytest.raises(ValidationError) as raised:
+        services.register_volunteer(
+            person_data(mobile="12345"),
+            body=point,
+            organization=point.organization,
+            actor=registrar,
+            channel=RegistrationChannel.REGISTRAR,
+            consent=False,
+        )
+    assert sorted(raised.value.message_dict) == ["consent", "mobile"]
+
+
+def test_an_application_closed_at_confirmation_stays_closed_and_says_why(
+    registrar, outsider, body, outbox, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    """A correction gave an application the ID of someone registered elsewhere meanwhile."""
+    holder_number = synthetic_id("19770707")
+    other = body("430602002-SC")
+    holder = services.register_volunteer(
+        person_data(document_number=holder_number),
+        body=other,
+        organization=other.organization,
+        actor=outsider,
+        channel=RegistrationChannel.REGISTRAR,
+        consent=True,
+        send_confirmation=False,
+    ).volunteer
+    with django_capture_on_commit_callbacks(execute=True):
+        late = apply(registrar, body, None)
+    code = last_code(outbox)
+    services.confirm_in_person(holder, actor=outsider, reason="本人到场签字")
+    Volunteer.objects.filter(pk=late.pk).update(
+        document_number=holder_number, document_digest=holder.document_digest
+    )
+    with pytest.raises(ValidationError) as raised:
+        services.confirm_with_code(late, code)
+    assert [e.code for e in raised.value.error_dict["document_number"]] == ["already_registered"]
+    late.refresh_from_db()
+    assert late.status == RegistrationStatus.CLOSED

@@ -255,19 +255,8 @@ def register_volunteer(
     ):
         raise _refuse(_("You may not register volunteers for this body here."))
     _check_point(body, organization)
-    if not consent:
-        raise ValidationError(
-            {
-                "consent": _(
-                    "The person's separate consent to processing their ID number is needed; "
-                    "read the privacy notice to them and tick the box."
-                )
-            }
-        )
     policy = selectors.policy_for(organization)
-    clean, warnings = rules.clean_person(
-        data, policy=policy, today=today or selectors.local_today()
-    )
+    clean, warnings = _clean_with_consent(data, consent, policy, today or selectors.local_today())
     with transaction.atomic():
         digest = document_digest(clean["document_number"])
         locks.hold(f"volunteers.person:{digest}")
@@ -285,6 +274,30 @@ def register_volunteer(
         if send_confirmation:
             send_confirmation_request(volunteer, actor=actor)
     return Registered(volunteer, warnings)
+
+
+def _clean_with_consent(
+    data: dict[str, Any], consent: bool, policy: RegistrationPolicy, today: date
+) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The rules' result, with a missing consent reported beside the rules' own errors, so
+    that one round shows every mistake."""
+    consent_error = ValidationError(
+        {
+            "consent": _(
+                "The person's separate consent to processing their ID number is needed; "
+                "read the privacy notice to them and tick the box."
+            )
+        }
+    )
+    try:
+        clean, warnings = rules.clean_person(data, policy=policy, today=today)
+    except ValidationError as error:
+        if not consent:
+            error.error_dict.update(consent_error.error_dict)
+        raise
+    if not consent:
+        raise consent_error
+    return clean, warnings
 
 
 def _confirm_purpose(volunteer: Volunteer) -> str:
@@ -459,10 +472,11 @@ def confirm_with_code(volunteer: Volunteer, code: str) -> Volunteer:
     """The person confirms with the one-time code texted to their own mobile.
     Raises ValidationError ("invalid_code", "too_many_attempts", "not_applied", ...)."""
     sms = sms_codes.check_code(volunteer.mobile, _confirm_purpose(volunteer), code)
-    with transaction.atomic():
-        if not sms_codes.use_code(sms.pk):
-            raise sms_codes.wrong_code()
-        return _confirm(volunteer.pk, method=ConfirmationMethod.SMS_CODE, actor=None)
+    # Used up first and on its own: an application closed by _confirm (the person registered
+    # elsewhere meanwhile) must stay closed when _confirm then raises.
+    if not sms_codes.use_code(sms.pk):
+        raise sms_codes.wrong_code()
+    return _confirm(volunteer.pk, method=ConfirmationMethod.SMS_CODE, actor=None)
 
 
 def confirm_by_mobile_and_code(mobile: str, code: str) -> Volunteer:
@@ -501,13 +515,12 @@ def confirm_with_link(token: str) -> Volunteer:
     """The person confirms through the link texted to their own mobile (once)."""
     volunteer = read_confirmation_link(token)
     data = signing.loads(token, salt=CONFIRM_LINK_SALT, max_age=CONFIRM_LINK_SECONDS)
-    with transaction.atomic():
-        if not sms_codes.use_code(data.get("c") or None):
-            raise ValidationError(
-                _("This link was already used or has expired. Ask for a new confirmation message."),
-                code="invalid_link",
-            )
-        return _confirm(volunteer.pk, method=ConfirmationMethod.SMS_LINK, actor=None)
+    if not sms_codes.use_code(data.get("c") or None):
+        raise ValidationError(
+            _("This link was already used or has expired. Ask for a new confirmation message."),
+            code="invalid_link",
+        )
+    return _confirm(volunteer.pk, method=ConfirmationMethod.SMS_LINK, actor=None)
 
 
 def confirm_in_person(volunteer: Volunteer, *, actor: Any, reason: str) -> Volunteer:
