@@ -35,7 +35,7 @@ from zhiyuan.common.identity import (
     normalize_document_number,
     resident_id_check_character,
 )
-from zhiyuan.common.masking import mask_phone
+from zhiyuan.common.masking import mask_document, mask_phone
 from zhiyuan.common.models import AuditEntry
 from zhiyuan.common.phones import normalize_mobile
 from zhiyuan.organizations.models import Organization
@@ -58,14 +58,6 @@ from zhiyuan.volunteers.enums import (
 from zhiyuan.volunteers.models import RegistrationBody, Volunteer, document_digest
 
 VOLUNTEER_TYPE = "volunteers.volunteer"  # AuditEntry.object_type of a registration
-
-
-def mask_document(number: str) -> str:
-    """Keep the first two and last two characters: the birth date is shown beside it, so no
-    more may show (MISSION §2)."""
-    if len(number) <= 4:
-        return "*" * len(number)
-    return f"{number[:2]}{'*' * (len(number) - 4)}{number[-2:]}"
 
 
 def choice_list(enum: Any, **kwargs: Any) -> serializers.ListField:
@@ -407,17 +399,16 @@ def _search(volunteers: QuerySet[Volunteer], text: str) -> QuerySet[Volunteer]:
     text = text.strip()
     if not text:
         return volunteers
-    # A registration number can look like a mobile or an ID (a long body code): it wins.
+    # A registration number in the user's scope may look like a mobile or an ID (a long
+    # body code): it wins.
     if (
         _looks_like_id_or_mobile(text)
-        and not Volunteer.objects.filter(registration_number=text.upper()).exists()
+        and not volunteers.filter(registration_number=text.upper()).exists()
     ):
         raise ValidationError(
             {"q": [_("Never put an ID number or a mobile in a URL: use POST lookup/ instead.")]}
         )
-    return volunteers.filter(
-        Q(name__icontains=text) | Q(registration_number__istartswith=text.upper())
-    )
+    return volunteers.filter(Q(name__icontains=text) | Q(registration_number__istartswith=text))
 
 
 def _visible_organization(user: Any, pk: int, field: str = "organization") -> Organization:
