@@ -35,7 +35,7 @@ from zhiyuan.common.phones import normalize_mobile
 from zhiyuan.common.proxies import client_address
 from zhiyuan.divisions.models import Division
 from zhiyuan.organizations.models import Organization
-from zhiyuan.volunteers import rules, selectors, services
+from zhiyuan.volunteers import selectors, services
 from zhiyuan.volunteers.enums import (
     MembershipStatus,
     RegistrationChannel,
@@ -229,29 +229,19 @@ def _register(form: SelfRegistrationForm, point: RegistrationPoint) -> Any:
             consent=bool(form.cleaned_data.get("consent")),
         )
     except ValidationError as exc:
-        if "consent" in getattr(exc, "error_dict", {}):
-            _refused_without_consent(form, point)
-        else:
+        if not hasattr(exc, "error_dict"):
             add_validation_errors(form, exc)
+            return None
+        errors = dict(exc.error_dict)
+        if errors.pop("consent", None) is not None:
+            # Worded for the person (the service's message speaks to a registrar).
+            form.add_error(
+                "consent",
+                _("Tick the box to give your consent: without it you cannot be registered."),
+            )
+        if errors:
+            add_validation_errors(form, ValidationError(errors))
         return None
-
-
-def _refused_without_consent(form: SelfRegistrationForm, point: RegistrationPoint) -> None:
-    """The service refuses an unticked consent before it reads the person's data; the rules
-    are run here too (writing nothing), so that one round shows every problem, and the
-    consent message speaks to the person rather than to a registrar."""
-    form.add_error(
-        "consent",
-        _("Tick the box to give your consent: without it you cannot be registered."),
-    )
-    try:
-        rules.clean_person(
-            form.person_data(),
-            policy=selectors.policy_for(point.organization),
-            today=selectors.local_today(),
-        )
-    except ValidationError as exc:
-        add_validation_errors(form, exc)
 
 
 def _registered(request: HttpRequest, registered: services.Registered) -> HttpResponse:
