@@ -371,3 +371,9 @@ def test_an_application_closed_at_confirmation_stays_closed_and_says_why(
     assert [e.code for e in raised.value.error_dict["document_number"]] == ["already_registered"]
     late.refresh_from_db()
     assert late.status == RegistrationStatus.CLOSED
+
+
+def test_viewers_and_checkers_have_no_registration_points(viewer, checker, team_leader) -> None:  # type: ignore[no-untyped-def]
+    assert selectors.registration_points(viewer) == []
+    assert selectors.registration_points(checker) == []
+    assert selectors.registration_points(team_leader) == []

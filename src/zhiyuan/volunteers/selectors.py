@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from zhiyuan.accounts.access import ALL_ROLES, scope, scope_prefixes
+from zhiyuan.accounts.access import scope, scope_prefixes
 from zhiyuan.accounts.enums import RoleKind
 from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers.enums import ConfirmationMethod, RegistrationStatus
@@ -104,7 +104,7 @@ def registration_points(user: Any) -> list[RegistrationPoint]:
     delegations = scope(
         user,
         Delegation.objects.filter(revoked_at__isnull=True, body__is_active=True),
-        ALL_ROLES,
+        REGISTERING_ROLES,
     ).select_related("body__organization", "organization")
     delegated = _covered_delegations(user, Delegation.objects.filter(revoked_at__isnull=True))
     seen = {point.key for point in points}
@@ -260,3 +260,15 @@ def history(volunteer: Volunteer) -> Any:
         .select_related("actor")
         .order_by("created_at", "pk")
     )
+
+
+def area_path(organization: Organization) -> str:
+    """The tree path of the organisation's district-level ancestor (itself at the top)."""
+    return organization.path[: Organization.steplen * min(organization.depth, 2)]
+
+
+def home_division_area(organization: Organization) -> Any:
+    """The division whose communities a registration form offers as home divisions: the
+    district the organisation lies in (the city for city-level organisations)."""
+    holder = Organization.objects.filter(path=area_path(organization)).first()
+    return holder.jurisdiction.order_by("code").first() if holder else None

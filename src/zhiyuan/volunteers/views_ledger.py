@@ -31,9 +31,11 @@ from zhiyuan.volunteers.enums import (
     CancellationKind,
     PersonalField,
     PoliticalStatus,
+    RegistrationChannel,
     RegistrationStatus,
     Skill,
 )
+from zhiyuan.volunteers.forms import CorrectionForm, RegistrarRegistrationForm
 from zhiyuan.volunteers.models import RegistrationBody, RegistrationPolicy, Volunteer
 
 PAGE_SIZE = 50
@@ -382,4 +384,79 @@ def policy(request: HttpRequest) -> HttpResponse:
             "administers": administers,
             "inherited_from": inherited_from,
         },
+    )
+
+
+@login_required
+def register(request: HttpRequest) -> HttpResponse:
+    """A registrar records a person's application (Attachment 4) at one of their registration
+    points; the person then confirms it with the code texted to their own mobile."""
+    points = selectors.registration_points(request.user)
+    if not points:
+        raise PermissionDenied
+    chosen = request.POST.get("point") or request.GET.get("point") or points[0].key
+    point = next((p for p in points if p.key == chosen), points[0])
+    form = RegistrarRegistrationForm(
+        request.POST or None,
+        points=points,
+        division_area=selectors.home_division_area(point.organization),
+        initial={"point": point.key},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            registered = services.register_volunteer(
+                form.person_data(),
+                body=point.body,
+                organization=point.organization,
+                actor=request.user,
+                channel=RegistrationChannel.REGISTRAR,
+                consent=bool(form.cleaned_data.get("consent")),
+                send_confirmation=bool(form.cleaned_data.get("send_confirmation")),
+            )
+        except ValidationError as error:
+            add_validation_errors(form, error)
+        else:
+            for warning in registered.warnings:
+                messages.warning(request, warning)
+            messages.success(
+                request,
+                _(
+                    "Application recorded. It counts once the person confirms it with their own mobile."
+                ),
+            )
+            return redirect("volunteers:detail", pk=registered.volunteer.pk)
+    policy = selectors.policy_for(point.organization)
+    return render(
+        request,
+        "volunteers/register.html",
+        {
+            "nav": "ledger",
+            "form": form,
+            "point": point,
+            "notice_version": policy.privacy_notice_version,
+        },
+    )
+
+
+@login_required
+def correct(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a registration's details (the volunteer asked, or a mistake was found)."""
+    volunteer = _volunteer(request, pk)
+    if not covers(request.user, volunteer.organization, selectors.REGISTERING_ROLES):
+        raise PermissionDenied
+    form = CorrectionForm(
+        request.POST or None,
+        volunteer=volunteer,
+        division_area=selectors.home_division_area(volunteer.organization),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_person(volunteer, form.changes(), actor=request.user)
+        except ValidationError as error:
+            add_validation_errors(form, error)
+        else:
+            messages.success(request, _("Details corrected."))
+            return redirect("volunteers:detail", pk=volunteer.pk)
+    return render(
+        request, "volunteers/correct.html", {"nav": "ledger", "form": form, "v": volunteer}
     )

@@ -33,7 +33,6 @@ from zhiyuan.common.forms import add_validation_errors
 from zhiyuan.common.masking import mask_document, mask_name, mask_phone
 from zhiyuan.common.phones import normalize_mobile
 from zhiyuan.common.proxies import client_address
-from zhiyuan.divisions.models import Division
 from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers import selectors, services
 from zhiyuan.volunteers.enums import (
@@ -121,16 +120,11 @@ def _public_points() -> list[RegistrationPoint]:
     return sorted(points, key=lambda point: (point.organization.path, point.body.code))
 
 
-def _area_path(organization: Organization) -> str:
-    """The path of the organisation's district-level ancestor (itself at the top)."""
-    return organization.path[: Organization.steplen * min(organization.depth, 2)]
-
-
 def _grouped_points(points: list[RegistrationPoint]) -> list[tuple[str, list[Any]]]:
     """Registration points grouped by district (the division the district's committee covers),
     for a select with option groups."""
     holders = Organization.objects.filter(
-        path__in={_area_path(point.organization) for point in points}
+        path__in={selectors.area_path(point.organization) for point in points}
     ).prefetch_related("jurisdiction")
     labels = {}
     for holder in holders:
@@ -139,7 +133,7 @@ def _grouped_points(points: list[RegistrationPoint]) -> list[tuple[str, list[Any
         labels[holder.path] = holder.name if use_name else divisions[0].name
     groups: dict[str, list[Any]] = {}
     for point in points:
-        label = labels.get(_area_path(point.organization), "")
+        label = labels.get(selectors.area_path(point.organization), "")
         groups.setdefault(label, []).append(point)
     return list(groups.items())
 
@@ -171,13 +165,6 @@ def _point(key: str) -> RegistrationPoint | None:
     return RegistrationPoint(body, delegation.organization) if delegation else None
 
 
-def _division_area(organization: Organization) -> Division | None:
-    """The division whose communities the home-division list offers: the district the
-    registration point lies in (the city for city-level points)."""
-    holder = Organization.objects.filter(path=_area_path(organization)).first()
-    return holder.jurisdiction.order_by("code").first() if holder else None
-
-
 # --- self-registration ---------------------------------------------------------------------
 
 
@@ -193,7 +180,7 @@ def join(request: HttpRequest) -> HttpResponse:
         return render(request, "volunteers/public/join_choose.html", context)
     form = SelfRegistrationForm(
         request.POST or None,
-        division_area=_division_area(point.organization),
+        division_area=selectors.home_division_area(point.organization),
         initial={"point": point.key},
     )
     status = 200
