@@ -24,7 +24,7 @@ from zhiyuan.common.identity import DocumentType, Gender
 from zhiyuan.common.masking import mask_document, mask_phone
 from zhiyuan.common.params import clean_search, search_text
 from zhiyuan.organizations.models import Organization
-from zhiyuan.volunteers import selectors, services
+from zhiyuan.volunteers import exports, selectors, services
 from zhiyuan.volunteers.enums import (
     ActivityCategory,
     AvailableTime,
@@ -106,6 +106,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
             "age_bands": list(selectors.AGE_BANDS),
             "today": selectors.local_today(),
             "may_register": bool(selectors.registration_points(request.user)),
+            "may_export_full": exports.may_reveal_any(request.user),
         },
     )
 
