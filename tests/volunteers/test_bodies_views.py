@@ -136,6 +136,23 @@ def test_the_xlsx_download_is_named_by_date_and_scoped(english, street_admin) ->
     assert [row[1] for row in rows[3:]] == ["4306003"]
 
 
+@pytest.mark.parametrize(
+    ("persona", "codes"),
+    [("viewer", ["4306003"]), ("outsider", ["4306004"]), ("team_leader", []), ("nobody", [])],
+)
+def test_the_downloads_hold_only_the_bodies_in_scope(
+    english, request, persona: str, codes: list[str], tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    client = english(request.getfixturevalue(persona))
+    response = client.get(f"{BODIES}table.xlsx")
+    rows = list(openpyxl.load_workbook(BytesIO(response.content)).active.values)
+    assert [row[1] for row in rows[3:]] == codes
+    text = pdf_text(client.get(f"{BODIES}table.pdf").content, tmp_path)
+    assert [code for code in ALL_CODES if code in text] == codes
+    if not codes:
+        assert "Noregistrationbodiesinyourarea." in text
+
+
 def test_the_chinese_file_name_is_encoded(login, street_admin) -> None:  # type: ignore[no-untyped-def]
     with translation.override("zh-hans"):
         title = translation.gettext("Registration number allocation table")
