@@ -531,19 +531,22 @@ def test_a_person_registered_elsewhere_is_refused_naming_the_body(
 
 
 def test_others_cannot_register_for_the_body(
-    api, outsider: User, viewer: User, team_leader: User, body: Body, org: Org
+    api, outsider: User, viewer: User, checker: User, team_leader: User, body: Body, org: Org
 ) -> None:  # type: ignore[no-untyped-def]
     before = snapshot()
     data = registration(body)
-    hidden = post(api(outsider), URL, data)
-    assert hidden.status_code == 400
-    assert hidden.json() == {"body": ["No registration body with this id is visible."]}
-    for user in (viewer, team_leader):
-        response = post(api(user), URL, data)
-        assert response.status_code in (400, 403)
-    refused = post(api(viewer), URL, data)
-    assert refused.status_code == 403
-    assert refused.json() == {"detail": "You may not register volunteers for this body here."}
+    for user in (outsider, team_leader):
+        hidden = post(api(user), URL, data)
+        assert hidden.status_code == 400
+        assert hidden.json() == {"body": ["No registration body with this id is visible."]}
+    station = org("430602001001-ST").pk
+    for user in (viewer, checker):
+        for through in (data, {**data, "organization": station}):
+            refused = post(api(user), URL, through)
+            assert refused.status_code == 403
+            assert refused.json() == {
+                "detail": "You may not register volunteers for this body here."
+            }
     other_street = post(
         api(outsider),
         URL,
@@ -554,7 +557,16 @@ def test_others_cannot_register_for_the_body(
     assert snapshot() == before
 
 
-def test_registration_points(api, registrar: User, outsider: User, body: Body, org: Org) -> None:  # type: ignore[no-untyped-def]
+def test_registration_points(
+    api,
+    registrar: User,
+    outsider: User,
+    viewer: User,
+    checker: User,
+    team_leader: User,
+    body: Body,
+    org: Org,
+) -> None:  # type: ignore[no-untyped-def]
     assert api(registrar).get(f"{URL}registration-points/").json() == [
         {"body": body_ref(body, "430602001-SC"), "organization": org_ref(org, "430602001-SC")},
         {"body": body_ref(body, "430602001-SC"), "organization": org_ref(org, "430602001001-ST")},
@@ -562,6 +574,8 @@ def test_registration_points(api, registrar: User, outsider: User, body: Body, o
     assert api(outsider).get(f"{URL}registration-points/").json() == [
         {"body": body_ref(body, OTHER_BODY), "organization": org_ref(org, OTHER_BODY)}
     ]
+    for user in (viewer, checker, team_leader):
+        assert api(user).get(f"{URL}registration-points/").json() == []
 
 
 # --- correcting ------------------------------------------------------------------------------
