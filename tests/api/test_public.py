@@ -8,6 +8,7 @@ from django.test import Client
 from tests.api.registrations import OTHER_BODY, post, registered, snapshot
 from tests.factories import person_data, synthetic_id, synthetic_mobile
 from zhiyuan.accounts.models import User
+from zhiyuan.api.public import PublicRateThrottle
 from zhiyuan.common.sms import OutboxSmsBackend
 from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers import services
@@ -193,7 +194,10 @@ def test_public_endpoints_ignore_log_ins(client: Client, body: Body) -> None:
 
 
 def test_public_endpoints_are_throttled_apart_from_log_ins(client: Client) -> None:
-    for _ in range(10):
+    throttle = PublicRateThrottle()
+    throttle.scope = "public"
+    allowed, _seconds = throttle.parse_rate(throttle.get_rate())
+    for _ in range(allowed or 0):
         assert client.get(POINTS).status_code == 200
     throttled = post(client, CONFIRM, {"mobile": "13800138000", "code": "123456"})
     assert throttled.status_code == 429
