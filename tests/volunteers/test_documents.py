@@ -174,6 +174,7 @@ def test_a_minor_form_shows_the_guardian_with_the_mobile_masked(registrar, tmp_p
         "父亲",
         "Guardian'smobile",
         mask_phone(guardian_mobile),
+        "Signatureofthevolunteerandtheguardian:",
     ):
         assert value in text, value
     assert guardian_mobile not in text
@@ -182,7 +183,7 @@ def test_a_minor_form_shows_the_guardian_with_the_mobile_masked(registrar, tmp_p
 def test_an_adult_form_has_no_guardian_row(rare_name, tmp_path) -> None:  # type: ignore[no-untyped-def]
     with translation.override("en"):
         text = squeezed(pdf_text(documents.registration_form_pdf(rare_name), tmp_path))
-    assert "Guardian" not in text
+    assert "Guardian" not in text and "guardian:" not in text
 
 
 def test_the_photo_goes_into_the_photo_box(rare_name, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]

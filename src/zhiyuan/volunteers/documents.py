@@ -390,6 +390,11 @@ def _service_rows(form: _Form, volunteer: Volunteer) -> None:
     form.pair(_("Available times"), choice_labels(volunteer.available_times, AvailableTime))
 
 
+def _has_guardian(volunteer: Volunteer) -> bool:
+    """A minor registered with the guardian's consent: the guardian's row and signature."""
+    return volunteer.age_basis == AgeBasis.GUARDIAN_CONSENT or bool(volunteer.guardian_name)
+
+
 def _registration_rows(form: _Form, volunteer: Volunteer, *, reveal: bool) -> None:
     form.section(_("Registration"))
     registered_on = volunteer.registered_on.isoformat() if volunteer.registered_on else ""
@@ -406,7 +411,7 @@ def _registration_rows(form: _Form, volunteer: Volunteer, *, reveal: bool) -> No
         (_("Confirmation"), volunteer.get_confirmation_method_display()),
     )
     form.pair(_("Age basis"), volunteer.get_age_basis_display())
-    if volunteer.age_basis == AgeBasis.GUARDIAN_CONSENT or volunteer.guardian_name:
+    if _has_guardian(volunteer):
         guardian = form.add(
             [
                 form.label(_("Guardian")),
@@ -448,7 +453,11 @@ def _consent_rows(form: _Form, volunteer: Volunteer) -> None:
 
     form.add(
         [
-            signed(_("Signature of the volunteer:")),
+            signed(
+                _("Signature of the volunteer and the guardian:")
+                if _has_guardian(volunteer)
+                else _("Signature of the volunteer:")
+            ),
             None,
             None,
             signed(_("Registration body (seal):")),
