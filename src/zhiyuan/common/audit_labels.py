@@ -38,6 +38,8 @@ ACTION_LABELS: dict[str, Promise] = {
     "volunteer.registration.reregistered": _("Re-registered for the year"),
     "volunteer.details.corrected": _("Details corrected"),
     "volunteer.personal_data.viewed": _("Full ID number or phone viewed"),
+    "volunteer.ledger.exported": _("Ledger exported"),
+    "volunteer.form.printed": _("Registration form printed"),
     "volunteer.membership.applied": _("Applied to join a team"),
     "volunteer.membership.approved": _("Team membership approved"),
     "volunteer.membership.rejected": _("Team membership rejected"),

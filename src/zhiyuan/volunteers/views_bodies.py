@@ -243,7 +243,7 @@ def delegation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 def _ledger(request: HttpRequest) -> QuerySet[Volunteer]:
     """The user's ledger with the ledger page's filters, read from the query string the same
     way as the page reads them, in the page's order."""
-    filters = views_ledger._ledger_filter(request)
+    filters = views_ledger.ledger_filter(request)
     return selectors.filter_ledger(selectors.ledger(request.user), filters).order_by(
         "-applied_at", "-pk"
     )

@@ -48,7 +48,7 @@ def _date_param(request: HttpRequest, name: str) -> date | None:
         return None
 
 
-def _ledger_filter(request: HttpRequest) -> selectors.LedgerFilter:
+def ledger_filter(request: HttpRequest) -> selectors.LedgerFilter:
     organization = None
     code = search_text(request, "org")
     if code:
@@ -78,7 +78,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
     """The ledger: registrations in the user's subtrees, filtered; a POSTed ID number or mobile
     is looked up by digest (never put in a URL or a log)."""
     queryset = selectors.ledger(request.user)
-    filters = _ledger_filter(request)
+    filters = ledger_filter(request)
     identity = ""
     if request.method == "POST":
         identity = clean_search(request.POST.get("identity", ""))
