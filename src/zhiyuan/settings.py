@@ -290,7 +290,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "zhiyuan.api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_RATES": {"login": env_str("API_LOGIN_RATE", "10/min")},
+    "DEFAULT_THROTTLE_RATES": {
+        "login": env_str("API_LOGIN_RATE", "10/min"),
+        # Self-registration and confirmation without log-in; a registration event shares one
+        # Wi-Fi address, so this is looser than the log-in's.
+        "public": env_str("API_PUBLIC_RATE", "30/min"),
+    },
     "NUM_PROXIES": TRUSTED_PROXIES,  # else DRF counts per X-Forwarded-For, which anyone can set
     "EXCEPTION_HANDLER": "zhiyuan.api.exceptions.exception_handler",
 }

@@ -31,12 +31,7 @@ from zhiyuan.volunteers.models import Delegation, RegistrationBody
 
 
 class PublicRateThrottle(ScopedRateThrottle):
-    """Counts per client address in its own bucket ("public"), at that scope's rate in
-    REST_FRAMEWORK's DEFAULT_THROTTLE_RATES, or the log-in's rate where none is set."""
-
-    def get_rate(self) -> str | None:
-        rates = self.THROTTLE_RATES
-        return rates.get(str(self.scope)) or rates.get("login")
+    """Counts per client address in its own bucket ("public", API_PUBLIC_RATE)."""
 
 
 class PublicView(APIView):
