@@ -72,9 +72,10 @@ def load_demo() -> list[DemoUser]:
 
 
 # Synthetic people for the demo ledger: names made up, ID numbers built with valid check
-# characters from made-up sequence numbers, mobiles from the 199 0000 range (never texted:
-# demo applications send no message). 陈小满 uses DEMO_VOLUNTEER_MOBILE so that "my
-# registration" (/me/) can be tried with the console SMS backend.
+# characters from made-up sequence numbers, mobiles from the 199 0000 range. Applications send
+# no confirmation request; confirmations print their notice through the console SMS backend
+# (never load the demo where a real SMS provider is configured). 陈小满 uses
+# DEMO_VOLUNTEER_MOBILE so that "my registration" (/me/) can be tried with printed codes.
 DEMO_VOLUNTEER_MOBILE = "13900000010"
 _DEMO_PEOPLE = [
     # name, birth date, male, registered through, state
