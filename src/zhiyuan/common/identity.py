@@ -16,6 +16,7 @@ No error message holds the number itself: messages end up in logs, API responses
 screenshots (MISSION: personal data masked everywhere).
 """
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -360,6 +361,7 @@ def _area_warnings(area_code: str) -> tuple[str, ...]:
     )
 
 
+@functools.lru_cache(maxsize=8192)
 def is_known_area_code(area_code: str) -> bool:
     """Whether the 6-digit `area_code` is a division code in python-stdnum's table of
     current and former codes (from GB/T 2260 as listed on Wikipedia), at any time."""
