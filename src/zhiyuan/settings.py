@@ -242,6 +242,10 @@ if REDIS_URL:
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
 
+# Uploaded rosters hold personal data: their files are deleted this many days after upload
+# (their SHA-256 stays).
+ROSTER_RETENTION_DAYS = env_int("ROSTER_RETENTION_DAYS", 30, minimum=1)
+
 SMS_BACKEND = env_str("SMS_BACKEND", "zhiyuan.common.sms.ConsoleSmsBackend")
 # Alibaba Cloud SMS (zhiyuan.common.sms_aliyun): required when it is the backend. Templates map
 # our template names to the provider's approved codes: `password_reset_code=SMS_1,...`.

@@ -31,6 +31,13 @@ def prune_sent_sms() -> None:
     OutboundSms.objects.filter(sent_at__lt=timezone.now() - timedelta(days=30)).delete()
 
 
+def purge_roster_files() -> None:
+    """Uploaded roster files hold personal data: deleted after ROSTER_RETENTION_DAYS."""
+    from zhiyuan.volunteers.imports import purge_expired_files
+
+    purge_expired_files()
+
+
 def prune_task_results() -> None:
     from django.conf import settings
 
@@ -44,6 +51,7 @@ JOBS: dict[str, Callable[[], None]] = {
     "prune_sms_codes": prune_sms_codes,
     "prune_sent_sms": prune_sent_sms,
     "prune_task_results": prune_task_results,
+    "purge_roster_files": purge_roster_files,
 }
 
 

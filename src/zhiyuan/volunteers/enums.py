@@ -201,3 +201,18 @@ class PersonalField(models.TextChoices):
     MOBILE = "mobile", _("Mobile")
     GUARDIAN_MOBILE = "guardian_mobile", _("Guardian's mobile")
     EMERGENCY_CONTACT_PHONE = "emergency_contact_phone", _("Emergency contact phone")
+
+
+class ImportStatus(models.TextChoices):
+    UPLOADED = "uploaded", _("Uploaded, waiting to be checked")
+    CHECKING = "checking", _("Being checked")
+    CHECKED = "checked", _("Checked")
+    IMPORTING = "importing", _("Being imported")
+    IMPORTED = "imported", _("Imported")
+    REFUSED = "refused", _("Not imported")
+    FAILED = "failed", _("Could not be read")
+
+
+class ImportMode(models.TextChoices):
+    ALL_OR_NOTHING = "all", _("All rows or none (if any row has a problem, nothing is imported)")
+    VALID_ONLY = "valid_only", _("Valid rows only (rows with problems are left out)")

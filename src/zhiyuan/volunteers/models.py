@@ -24,6 +24,8 @@ from zhiyuan.volunteers.enums import (
     ConfirmationMethod,
     Education,
     Ethnicity,
+    ImportMode,
+    ImportStatus,
     MembershipStatus,
     PoliticalStatus,
     RegistrationChannel,
@@ -307,6 +309,14 @@ class Volunteer(models.Model):
         _("emergency contact phone"), blank=True, default=""
     )
     photo = models.ImageField(_("photo"), upload_to="volunteer-photos/%Y/", blank=True)
+    roster_import = models.ForeignKey(
+        "RosterImport",
+        verbose_name=_("imported from"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="volunteers",
+    )
 
     # --- age basis (中国注册志愿者管理办法 第八条)
     age_basis = models.CharField(
@@ -435,3 +445,76 @@ class VolunteerRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.volunteer} · {self.get_kind_display()}"
+
+
+class RosterImport(models.Model):
+    """A roster file uploaded into a registration body (issue: roster import): who uploaded it,
+    the file's SHA-256 (kept for ever), the file itself encrypted until the retention period
+    ends (`ROSTER_RETENTION_DAYS`), the check's outcome and problems (row, column, message:
+    no personal data), and the import's result. Only the uploader and the body's
+    administrators may download the file or its error report."""
+
+    ACCESS_PATH = "organization__path"
+
+    body = models.ForeignKey(
+        RegistrationBody,
+        verbose_name=_("registration body"),
+        on_delete=models.PROTECT,
+        related_name="roster_imports",
+    )
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("registered through"),
+        on_delete=models.PROTECT,
+        related_name="roster_imports",
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="roster_imports",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+    filename = models.CharField(_("file name"), max_length=200)
+    file_sha256 = models.CharField(_("SHA-256 of the file"), max_length=64, db_index=True)
+    file_size = models.PositiveIntegerField(_("size in bytes"))
+    content = EncryptedTextField(blank=True, default="")
+    purged_at = models.DateTimeField(_("file deleted"), null=True, blank=True)
+    consent_affirmed = models.BooleanField(
+        _("the uploader affirmed that each person consented on the paper form"), default=False
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
+    )
+    error = models.CharField(
+        _("why the file could not be read"), max_length=300, blank=True, default=""
+    )
+    header_row = models.PositiveIntegerField(null=True, blank=True)
+    unknown_headers = models.JSONField(default=list, blank=True)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_valid = models.PositiveIntegerField(default=0)
+    rows_invalid = models.PositiveIntegerField(default=0)
+    rows_present = models.PositiveIntegerField(default=0)
+    problems = models.JSONField(default=list, blank=True)
+    mode = models.CharField(
+        _("mode"), max_length=12, choices=ImportMode.choices, blank=True, default=""
+    )
+    imported_count = models.PositiveIntegerField(default=0)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    imported_at = models.DateTimeField(_("imported"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("roster import")
+        verbose_name_plural = _("roster imports")
+        ordering = ["-uploaded_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.uploaded_at:%Y-%m-%d %H:%M})"

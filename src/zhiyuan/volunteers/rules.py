@@ -167,7 +167,7 @@ def _phone(raw: Any, *, required: bool) -> str:
     return normalize_mobile(str(raw))
 
 
-def _division(raw: Any) -> Division | None:
+def resolve_division(raw: Any) -> Division | None:
     if raw in (None, ""):
         return None
     if isinstance(raw, Division):
@@ -181,7 +181,7 @@ def _division(raw: Any) -> Division | None:
     return found
 
 
-def _work_unit(raw: Any) -> Organization | None:
+def resolve_work_unit(raw: Any) -> Organization | None:
     if raw in (None, ""):
         return None
     unit = (
@@ -251,8 +251,10 @@ def clean_person(
         "emergency_contact_phone", _phone, data.get("emergency_contact_phone"), required=False
     )
     clean["email"] = errors.run("email", _email, data.get("email"))
-    clean["home_division"] = errors.run("home_division", _division, data.get("home_division"))
-    clean["work_unit"] = errors.run("work_unit", _work_unit, data.get("work_unit"))
+    clean["home_division"] = errors.run(
+        "home_division", resolve_division, data.get("home_division")
+    )
+    clean["work_unit"] = errors.run("work_unit", resolve_work_unit, data.get("work_unit"))
     clean["guardian_name"] = errors.run("guardian_name", _optional_name, data.get("guardian_name"))
     if clean["work_unit"] is not None and not clean["work_unit_name"]:
         clean["work_unit_name"] = clean["work_unit"].name

@@ -1,0 +1,525 @@
+"""Roster imports: a unit's registration spreadsheet into a registration body, exactly, fast
+and safely (issue "Roster import and export").
+
+One path for the web, the API and `zhiyuan import_roster`: `upload_roster` stores the file
+(encrypted, with its SHA-256) and queues the check; `check_roster` is the dry run (a report
+per row and column, no writes to the ledger); `import_roster` checks again and then writes,
+all rows or none (default) or the valid rows only, through bulk inserts and bulk audit
+entries. The registration rules are `rules.clean_person`, unchanged; duplicates inside the
+file and against the ledger are reported with both row numbers or the body that holds the
+person; rows already registered with this body are reported as present, not as errors, so
+importing the same file again creates nothing new. Imported people start as applied and
+confirm like anyone else (services.send_confirmation_requests).
+"""
+
+import base64
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from zhiyuan.accounts.access import covers
+from zhiyuan.accounts.enums import RoleKind
+from zhiyuan.accounts.models import mobile_digest
+from zhiyuan.common import locks
+from zhiyuan.common.audit import Change, log_action, log_actions
+from zhiyuan.organizations.models import Organization
+from zhiyuan.volunteers import roster, rules, selectors
+from zhiyuan.volunteers.enums import (
+    HOLDING_STATUSES,
+    ImportMode,
+    ImportStatus,
+    RegistrationChannel,
+    RegistrationStatus,
+)
+from zhiyuan.volunteers.models import (
+    RegistrationBody,
+    RegistrationPolicy,
+    RosterImport,
+    Volunteer,
+    document_digest,
+)
+
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_ROWS = 200_000
+# Problems kept per import: enough to fix a file; a file with more has a systematic fault.
+MAX_PROBLEMS = 20_000
+PROGRESS_EVERY = 2_000
+BATCH_SIZE = 1_000
+CONTENT_CONTEXT = "volunteers.RosterImport.content"
+
+
+# --- upload ------------------------------------------------------------------------------------
+
+
+def may_import(user: Any, body: RegistrationBody, organization: Organization) -> bool:
+    return selectors.may_register_through(user, body, organization)
+
+
+def may_see_files(user: Any, roster_import: RosterImport) -> bool:
+    """The uploaded file and its error report hold personal data: only the uploader and the
+    body's administrators may download them."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return roster_import.uploaded_by_id == user.pk or covers(
+        user, roster_import.body.organization, [RoleKind.ADMINISTRATOR]
+    )
+
+
+def upload_roster(
+    data: bytes,
+    *,
+    filename: str,
+    body: RegistrationBody,
+    organization: Organization,
+    actor: Any,
+    consent_affirmed: bool,
+    check: bool = True,
+) -> RosterImport:
+    """Store a roster for `body` (through `organization`) and queue its check.
+
+    `consent_affirmed`: the uploader affirms that every person on it gave their separate
+    consent to processing their ID number on the paper form (个人信息保护法 第二十九条).
+    Raises PermissionDenied (no registering role for this point), ValidationError (keys
+    "file", "consent_affirmed"). Audit: volunteer.roster.uploaded (file name, hash, size).
+    """
+    if not may_import(actor, body, organization):
+        raise PermissionDenied(_("You may not register volunteers for this body here."))
+    errors: dict[str, str] = {}
+    if not data:
+        errors["file"] = _("The file is empty.")
+    elif len(data) > MAX_FILE_BYTES:
+        errors["file"] = _("The file is larger than %(mb)s MB; split it into several files.") % {
+            "mb": MAX_FILE_BYTES // (1024 * 1024)
+        }
+    if not consent_affirmed:
+        errors["consent_affirmed"] = _(
+            "Confirm that everyone on the roster signed the registration form with its "
+            "consent to processing their ID number."
+        )
+    if errors:
+        raise ValidationError(errors)
+    digest = hashlib.sha256(data).hexdigest()
+    with transaction.atomic():
+        roster_import = RosterImport.objects.create(
+            body=body,
+            organization=organization,
+            uploaded_by=actor,
+            filename=_clean_filename(filename),
+            file_sha256=digest,
+            file_size=len(data),
+            content=base64.b64encode(data).decode(),
+            consent_affirmed=True,
+        )
+        log_action(
+            actor,
+            "volunteer.roster.uploaded",
+            roster_import,
+            organization=organization,
+            data={"file": roster_import.filename, "sha256": digest, "bytes": len(data)},
+        )
+        if check:
+            from zhiyuan.volunteers.tasks import check_roster_task
+
+            transaction.on_commit(partial(check_roster_task.enqueue, roster_import.pk))
+    return roster_import
+
+
+def _clean_filename(filename: str) -> str:
+    name = "".join(ch for ch in (filename or "roster") if ch.isprintable()).strip()
+    return name.replace("/", "_").replace("\\", "_")[-200:] or "roster"
+
+
+def file_bytes(roster_import: RosterImport) -> bytes:
+    """The uploaded file (decrypted). Raises ValidationError once the retention period has
+    deleted it."""
+    if not roster_import.content:
+        raise ValidationError(
+            _("The file was deleted after the retention period; only its SHA-256 remains."),
+            code="purged",
+        )
+    return base64.b64decode(roster_import.content)
+
+
+# --- checking rows -----------------------------------------------------------------------------
+
+
+@dataclass
+class Evaluation:
+    """The outcome of checking a roster: valid rows to import (row number, clean data,
+    digest), rows already present with this body, and problems (row, column, message)."""
+
+    header_row: int = 0
+    unknown_headers: list[str] = field(default_factory=list)
+    valid: list[tuple[int, dict[str, Any], str]] = field(default_factory=list)
+    present: list[int] = field(default_factory=list)
+    problems: list[dict[str, Any]] = field(default_factory=list)
+    invalid_rows: set[int] = field(default_factory=set)
+    rows_total: int = 0
+
+    def problem(self, row: int, column: str, message: str) -> None:
+        self.invalid_rows.add(row)
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append({"row": row, "column": column, "message": message})
+
+
+class _Lookups:
+    """Home divisions and work units named by code, each looked up once per import."""
+
+    def __init__(self) -> None:
+        self.cache: dict[tuple[str, str], tuple[Any, ValidationError | None]] = {}
+
+    def resolve(self, name: str, code: str) -> Any:
+        key = (name, code)
+        if key not in self.cache:
+            check = rules.resolve_division if name == "home_division" else rules.resolve_work_unit
+            try:
+                self.cache[key] = (check(code), None)
+            except ValidationError as refusal:
+                self.cache[key] = (None, refusal)
+        found, failure = self.cache[key]
+        if failure is not None:
+            raise failure
+        return found
+
+
+def evaluate(
+    data: bytes,
+    *,
+    policy: RegistrationPolicy,
+    body: RegistrationBody,
+    today: date,
+    progress: Callable[[int, int], None] | None = None,
+) -> Evaluation:
+    """Check every row of the roster `data` (see `roster`) against the registration rules,
+    the other rows and the ledger. Raises roster.RosterError for a file that cannot be read
+    (its header, its format), before any row is read."""
+    sheet = roster.open_roster(data)
+    result = Evaluation(header_row=sheet.header_row, unknown_headers=sheet.unknown_headers)
+    reader = roster.RowReader(sheet.columns)
+    labels = {field: _column_label(sheet, field) for field in sheet.columns.values()}
+    lookups = _Lookups()
+    first_row: dict[str, int] = {}
+    for number, cells in sheet.rows:
+        outcome = _check_row(reader, cells, policy, today, lookups)
+        if outcome is None:
+            continue
+        result.rows_total += 1
+        if result.rows_total > MAX_ROWS:
+            raise roster.RosterError(
+                _("A roster holds at most %(max)s rows; split the file."),
+                code="too_many_rows",
+                params={"max": MAX_ROWS},
+            )
+        clean, problems = outcome
+        for field_name, message in problems.items():
+            result.problem(number, labels.get(field_name, field_name), message)
+        if clean is not None:
+            digest = document_digest(clean["document_number"])
+            if digest in first_row:
+                result.problem(
+                    number,
+                    labels["document_number"],
+                    _("The same person as row %(row)s of this file.") % {"row": first_row[digest]},
+                )
+            else:
+                first_row[digest] = number
+                result.valid.append((number, clean, digest))
+        if progress and result.rows_total % PROGRESS_EVERY == 0:
+            progress(number, sheet.last_row)
+    _against_ledger(result, body, labels["document_number"])
+    return result
+
+
+def _column_label(sheet: roster.Roster, field_name: str) -> str:
+    index = next(i for i, name in sheet.columns.items() if name == field_name)
+    return f"{roster.column_letter(sheet.first_column + index)} {sheet.headers[index]}"
+
+
+def _check_row(
+    reader: roster.RowReader,
+    cells: list[roster.Cell],
+    policy: RegistrationPolicy,
+    today: date,
+    lookups: _Lookups,
+) -> tuple[dict[str, Any] | None, dict[str, str]] | None:
+    """(clean data or None, problems by field) for one row; None for an empty row."""
+    raw, problems = reader.read(cells)
+    if not raw and not problems:
+        return None
+    for name in ("home_division", "work_unit"):
+        if raw.get(name):
+            try:
+                raw[name] = lookups.resolve(name, raw[name])
+            except ValidationError as error:
+                problems[name] = " ".join(error.messages)
+                raw.pop(name)
+    try:
+        clean, _warnings = rules.clean_person(raw, policy=policy, today=today)
+    except ValidationError as error:
+        for name, messages in error.message_dict.items():
+            problems.setdefault(name, " ".join(messages))
+        return None, problems
+    if problems:
+        return None, problems
+    return clean, problems
+
+
+def _against_ledger(result: Evaluation, body: RegistrationBody, column: str) -> None:
+    """Rows whose person this body already has are present; rows whose person another body
+    holds are problems naming that body (never the person's data)."""
+    if not result.valid:
+        return
+    by_digest: dict[str, list[Volunteer]] = {}
+    digests = [digest for _row, _clean, digest in result.valid]
+    for start in range(0, len(digests), BATCH_SIZE):
+        chunk = digests[start : start + BATCH_SIZE]
+        existing = Volunteer.objects.filter(document_digest__in=chunk).exclude(
+            status__in=[RegistrationStatus.CANCELLED, RegistrationStatus.CLOSED]
+        )
+        for volunteer in existing.select_related("body__organization").only(
+            "document_digest", "status", "body__organization__name", "body__code"
+        ):
+            by_digest.setdefault(volunteer.document_digest, []).append(volunteer)
+    kept: list[tuple[int, dict[str, Any], str]] = []
+    for row, clean, digest in result.valid:
+        others = by_digest.get(digest, [])
+        if any(v.body_id == body.pk for v in others):
+            result.present.append(row)
+            continue
+        holder = next((v for v in others if v.status in HOLDING_STATUSES), None)
+        if holder is not None:
+            message = _(
+                "Already registered with %(body)s: one person has one registration city-wide. "
+                "Ask %(body)s to transfer the registration instead."
+            ) % {"body": holder.body.organization.name}
+            result.problem(row, column, message)
+            continue
+        kept.append((row, clean, digest))
+    result.valid = kept
+
+
+# --- the dry run and the import ----------------------------------------------------------------
+
+
+def _progress_saver(roster_import: RosterImport) -> Callable[[int, int], None]:
+    """Progress as rows of the file read so far out of its last row (a page polls it)."""
+
+    def save(row: int, last_row: int) -> None:
+        RosterImport.objects.filter(pk=roster_import.pk).update(
+            rows_done=row, rows_total=max(last_row, row)
+        )
+
+    return save
+
+
+def check_roster(
+    roster_import: RosterImport,
+    *,
+    today: date | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> RosterImport:
+    """The dry run: check every row and record the report (counts and problems) on the
+    import. Writes nothing to the ledger. A file that cannot be read ends as FAILED with the
+    reason. Audit: volunteer.roster.checked."""
+    RosterImport.objects.filter(pk=roster_import.pk).update(
+        status=ImportStatus.CHECKING, rows_done=0
+    )
+    try:
+        result = evaluate(
+            file_bytes(roster_import),
+            policy=selectors.policy_for(roster_import.organization),
+            body=roster_import.body,
+            today=today or selectors.local_today(),
+            progress=progress or _progress_saver(roster_import),
+        )
+    except ValidationError as error:  # RosterError, or the file was purged
+        return _failed(roster_import, error)
+    _record(roster_import, result, status=ImportStatus.CHECKED)
+    log_action(
+        roster_import.uploaded_by,
+        "volunteer.roster.checked",
+        roster_import,
+        organization=roster_import.organization,
+        data=_counts(roster_import),
+    )
+    return roster_import
+
+
+def _failed(roster_import: RosterImport, error: ValidationError) -> RosterImport:
+    roster_import.status = ImportStatus.FAILED
+    roster_import.error = " ".join(error.messages)[:300]
+    roster_import.save(update_fields=["status", "error"])
+    return roster_import
+
+
+def _record(roster_import: RosterImport, result: Evaluation, *, status: str) -> None:
+    roster_import.status = status
+    roster_import.error = ""
+    roster_import.header_row = result.header_row
+    roster_import.unknown_headers = result.unknown_headers
+    roster_import.rows_total = roster_import.rows_done = result.rows_total
+    roster_import.rows_valid = len(result.valid)
+    roster_import.rows_invalid = len(result.invalid_rows)
+    roster_import.rows_present = len(result.present)
+    roster_import.problems = result.problems
+    roster_import.save()
+
+
+def _counts(roster_import: RosterImport) -> dict[str, int]:
+    return {
+        "rows": roster_import.rows_total,
+        "valid": roster_import.rows_valid,
+        "invalid": roster_import.rows_invalid,
+        "present": roster_import.rows_present,
+    }
+
+
+def import_roster(
+    roster_import: RosterImport,
+    *,
+    actor: Any,
+    mode: str,
+    today: date | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> RosterImport:
+    """Check the roster again and import it: with mode ALL_OR_NOTHING only when no row has a
+    problem, with VALID_ONLY the valid rows. Rows already present are never imported twice.
+    Imported people start as applied (channel import, registrar = `actor`, linked to this
+    import). One transaction; bulk inserts and bulk audit entries.
+    Raises PermissionDenied, ValidationError ("not_checked", "has_problems", "purged", or a
+    RosterError). Audit: volunteer.roster.imported and volunteer.registration.applied per row.
+    """
+    if mode not in ImportMode.values:
+        raise ValidationError({"mode": _("Choose how to import.")})
+    if not may_import(actor, roster_import.body, roster_import.organization):
+        raise PermissionDenied(_("You may not register volunteers for this body here."))
+    if roster_import.status not in (ImportStatus.CHECKED, ImportStatus.REFUSED):
+        raise ValidationError(_("Import a roster once its check has finished."), code="not_checked")
+    today = today or selectors.local_today()
+    policy = selectors.policy_for(roster_import.organization)
+    RosterImport.objects.filter(pk=roster_import.pk).update(
+        status=ImportStatus.IMPORTING, rows_done=0
+    )
+    refused: Evaluation | None = None
+    try:
+        with transaction.atomic():
+            # One import into a body at a time: the second sees the first's rows as present.
+            locks.hold(f"volunteers.roster:{roster_import.body_id}")
+            result = evaluate(
+                file_bytes(roster_import),
+                policy=policy,
+                body=roster_import.body,
+                today=today,
+                progress=progress,
+            )
+            if mode == ImportMode.ALL_OR_NOTHING and result.invalid_rows:
+                refused = result
+            else:
+                _write(roster_import, result, actor=actor, mode=mode, policy=policy)
+    except ValidationError as error:  # the file cannot be read (any more)
+        _failed(roster_import, error)
+        raise
+    if refused is not None:
+        _record(roster_import, refused, status=ImportStatus.REFUSED)
+        raise ValidationError(
+            _(
+                "%(count)s rows have problems, so nothing was imported. Correct them and "
+                "upload the file again, or choose to import the valid rows only."
+            ),
+            code="has_problems",
+            params={"count": len(refused.invalid_rows)},
+        )
+    return roster_import
+
+
+def _write(
+    roster_import: RosterImport,
+    result: Evaluation,
+    *,
+    actor: Any,
+    mode: str,
+    policy: RegistrationPolicy,
+) -> None:
+    created = _insert(roster_import, result, actor=actor, policy=policy)
+    _record(roster_import, result, status=ImportStatus.IMPORTED)
+    roster_import.mode = mode
+    roster_import.imported_count = created
+    roster_import.imported_by = actor if getattr(actor, "is_authenticated", False) else None
+    roster_import.imported_at = timezone.now()
+    roster_import.save(update_fields=["mode", "imported_count", "imported_by", "imported_at"])
+    log_action(
+        actor,
+        "volunteer.roster.imported",
+        roster_import,
+        organization=roster_import.organization,
+        data={**_counts(roster_import), "created": created, "mode": mode},
+    )
+
+
+def _insert(
+    roster_import: RosterImport, result: Evaluation, *, actor: Any, policy: RegistrationPolicy
+) -> int:
+    now = timezone.now()
+    registrar = actor if getattr(actor, "is_authenticated", False) else None
+    common = {
+        "body": roster_import.body,
+        "organization": roster_import.organization,
+        "channel": RegistrationChannel.IMPORT,
+        "registered_by": registrar,
+        "privacy_notice_version": policy.privacy_notice_version,
+        "id_consent_at": roster_import.uploaded_at,
+        "roster_import": roster_import,
+        "applied_at": now,
+        "status_changed_at": now,
+    }
+    created = 0
+    for batch in _batches(result.valid, BATCH_SIZE):
+        volunteers = [
+            Volunteer(
+                **common,
+                **clean,
+                document_digest=digest,
+                mobile_digest=mobile_digest(clean["mobile"]),
+            )
+            for _row, clean, digest in batch
+        ]
+        Volunteer.objects.bulk_create(volunteers)
+        data = {
+            "channel": RegistrationChannel.IMPORT,
+            "body": roster_import.body.code,
+            "import": roster_import.pk,
+        }
+        log_actions(
+            actor,
+            (
+                Change("volunteer.registration.applied", v, roster_import.organization, data)
+                for v in volunteers
+            ),
+        )
+        created += len(volunteers)
+        RosterImport.objects.filter(pk=roster_import.pk).update(rows_done=created)
+    return created
+
+
+def _batches(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def purge_expired_files(*, now: Any = None) -> int:
+    """Delete uploaded files older than ROSTER_RETENTION_DAYS (their hash stays); returns how
+    many were deleted. A periodic job."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.ROSTER_RETENTION_DAYS)
+    return RosterImport.objects.filter(uploaded_at__lt=cutoff, purged_at__isnull=True).update(
+        content="", purged_at=now
+    )

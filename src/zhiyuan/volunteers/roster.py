@@ -1,0 +1,577 @@
+"""Reading registration rosters (xlsx or csv, as Excel and WPS write them) into the raw person
+data that `rules.clean_person` checks. Nothing here decides whether a person may register:
+this module finds the header, maps columns to fields, and turns cells into text, refusing the
+cells that cannot be read exactly.
+
+- Formats are told from the bytes, not the file name: an xlsx is a zip; legacy .xls (an OLE
+  file) is refused with a message to save it as xlsx; anything else is read as CSV.
+- CSV encodings: UTF-8 with or without BOM, else GB18030 (a superset of GBK and GB2312, what
+  Chinese Excel and WPS write as "CSV"), which decodes every byte sequence those write.
+- The header is the row, among the first HEADER_SEARCH_ROWS, that names the most known
+  columns (title rows and merged group headers above it are skipped); header names are
+  matched after NFKC, without spaces, brackets' contents and required-markers.
+- An ID number stored as a number has lost digits already (Excel keeps 15 significant
+  digits): such a cell is refused, never repaired. A formula without a cached value (files
+  saved by some tools, e.g. openpyxl) is refused with a message to save the file again from
+  Excel or WPS; formulas with cached values give those values.
+Row numbers are those Excel shows (1-based, counting every row above the data).
+"""
+
+import csv
+import io
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import python_calamine
+from defusedxml import ElementTree
+from django.core.exceptions import ValidationError
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from zhiyuan.common.identity import DocumentType, Gender, guess_document_type
+from zhiyuan.volunteers.enums import (
+    ActivityCategory,
+    AgeBasis,
+    AvailableTime,
+    Education,
+    Ethnicity,
+    PoliticalStatus,
+    Skill,
+)
+
+HEADER_SEARCH_ROWS = 20
+MAX_COLUMNS = 200
+# A 100,000-row roster unpacks to about 60 MB; far more, or a far higher ratio, is a zip bomb.
+MAX_UNPACKED_BYTES = 512 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 200
+REQUIRED_FIELDS = ("name", "document_number", "mobile")
+
+# Header names people use for each field (compared after `header_key`).
+HEADER_ALIASES: dict[str, tuple[str, ...]] = {
+    "name": ("姓名", "名字", "志愿者姓名", "真实姓名", "name", "fullname"),
+    "gender": ("性别", "gender", "sex"),
+    "document_type": ("证件类型", "身份证件类型", "documenttype", "idtype"),
+    "document_number": (
+        "身份证号",
+        "身份证号码",
+        "公民身份号码",
+        "身份证件号码",
+        "证件号码",
+        "证件号",
+        "身份证",
+        "idnumber",
+        "idno",
+        "idcardnumber",
+    ),
+    "birth_date": ("出生日期", "出生年月", "出生年月日", "生日", "dateofbirth", "birthdate"),
+    "ethnicity": ("民族", "ethnicity"),
+    "political_status": ("政治面貌", "politicalstatus"),
+    "education": ("学历", "文化程度", "最高学历", "education"),
+    "occupation": ("职业", "occupation"),
+    "work_unit_name": (
+        "工作单位",
+        "单位",
+        "所在单位",
+        "工作单位或学校",
+        "工作单位/学校",
+        "单位或学校",
+        "学校",
+        "就读学校",
+        "workunit",
+        "workunitorschool",
+        "school",
+        "employer",
+    ),
+    "work_unit": ("单位代码", "单位组织代码", "workunitcode"),
+    "mobile": (
+        "手机",
+        "手机号",
+        "手机号码",
+        "联系电话",
+        "联系方式",
+        "电话",
+        "移动电话",
+        "mobile",
+        "mobilenumber",
+        "phone",
+    ),
+    "email": ("电子邮箱", "邮箱", "电子邮件", "email", "e-mail"),
+    "home_division": ("居住地区划代码", "区划代码", "社区区划代码", "homedivision", "divisioncode"),
+    "address_detail": ("详细地址", "地址", "家庭住址", "居住地址", "现住址", "address"),
+    "skills": ("技能", "特长", "专业特长", "技能特长", "skills"),
+    "service_intentions": ("服务意向", "志愿服务意向", "意向服务类别", "serviceintentions"),
+    "available_times": ("服务时间", "可服务时间", "空闲时间", "availabletimes"),
+    "emergency_contact_name": ("紧急联系人", "紧急联系人姓名", "emergencycontact"),
+    "emergency_contact_phone": (
+        "紧急联系人电话",
+        "紧急联系电话",
+        "紧急联系人手机",
+        "emergencycontactphone",
+    ),
+    "age_basis": ("注册依据", "agebasis"),
+    "guardian_name": ("监护人姓名", "监护人", "guardianname"),
+    "guardian_relation": ("监护人关系", "与监护人关系", "guardianrelation"),
+    "guardian_mobile": ("监护人手机", "监护人电话", "监护人联系电话", "guardianmobile"),
+    "school_consent_reference": ("学校同意书编号", "学校同意编号", "schoolconsentreference"),
+}
+# Columns that offices add and that carry nothing to import.
+IGNORED_HEADERS = frozenset({"序号", "编号", "no", "no.", "备注", "remarks", "注册编号"})
+
+_HEADER_INDEX = {alias: field for field, aliases in HEADER_ALIASES.items() for alias in aliases}
+_BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]|【[^】]*】|<[^>]*>")
+_LIST_SEPARATORS = re.compile(r"[、,，;；/|\s]+")
+_DATE_TEXT = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+_COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
+# Excel's day 0 in the 1900 date system (which counts a 29 February 1900 that never was).
+_EXCEL_EPOCH = date(1899, 12, 30)
+_CHOICE_FIELDS: dict[str, Any] = {
+    "gender": Gender,
+    "document_type": DocumentType,
+    "ethnicity": Ethnicity,
+    "political_status": PoliticalStatus,
+    "education": Education,
+    "age_basis": AgeBasis,
+}
+_LIST_FIELDS: dict[str, Any] = {
+    "skills": Skill,
+    "service_intentions": ActivityCategory,
+    "available_times": AvailableTime,
+}
+# Words offices write for a choice besides its labels (compared after `_key`).
+_EXTRA_CHOICES: dict[str, dict[str, str]] = {
+    "gender": {"男": "male", "女": "female", "m": "male", "f": "female"},
+    "document_type": {"身份证": "resident_id", "居民身份证": "resident_id", "护照": "passport"},
+    "political_status": {
+        "党员": "party_member",
+        "预备党员": "probationary_party_member",
+        "团员": "league_member",
+        "民主党派": "democratic_party",
+        "群众": "public",
+    },
+    "skills": {
+        "急救": "first_aid", "医疗": "medical", "医护": "medical", "心理": "psychology",
+        "心理咨询": "psychology", "法律": "legal", "教育": "teaching", "辅导": "teaching",
+        "外语": "language", "翻译": "language", "电脑": "computing", "计算机": "computing",
+        "摄影": "photography", "文艺": "performing_arts", "体育": "sports", "驾驶": "driving",
+        "维修": "repair", "养老": "elderly_care", "护理": "elderly_care",
+    },
+    "education": {
+        "研究生": "postgraduate",
+        "博士": "postgraduate",
+        "硕士": "postgraduate",
+        "本科": "undergraduate",
+        "大学": "undergraduate",
+        "大专": "college",
+        "专科": "college",
+        "高中": "senior_secondary",
+        "中专": "senior_secondary",
+        "职高": "senior_secondary",
+        "技校": "senior_secondary",
+        "初中": "junior_secondary",
+        "小学": "primary",
+    },
+}
+
+
+class RosterError(ValidationError):
+    """The file as a whole cannot be read (format, header, required columns)."""
+
+
+def header_key(text: Any) -> str:
+    """A header cell as compared: NFKC, lower-case, without bracketed notes such as
+    "（必填）", required-markers, colons and whitespace."""
+    key = unicodedata.normalize("NFKC", str(text or "")).lower()
+    key = _BRACKETED.sub("", key)
+    return re.sub(r"[\s*:：\u3000]", "", key)
+
+
+def _key(text: Any) -> str:
+    return re.sub(r"\s", "", unicodedata.normalize("NFKC", str(text or "")).lower())
+
+
+def _choice_words(enum: Any, extra: dict[str, str]) -> dict[str, str]:
+    """Every word that names a choice: its value, its English and Chinese labels (with and
+    without 族 for ethnic groups), and the extra words offices use."""
+    words: dict[str, str] = {}
+    for value, label in enum.choices:
+        words[_key(value)] = value
+        words[_key(str(label))] = value
+        with translation.override("zh-hans"):
+            chinese = _key(str(label))
+        words[chinese] = value
+        if chinese.endswith("族"):
+            words[chinese[:-1]] = value
+    words.update({_key(word): value for word, value in extra.items()})
+    return words
+
+
+@dataclass
+class Cell:
+    """A cell's value as the file holds it (str, int, float, bool, date, datetime or None),
+    and whether it is a formula without a cached value."""
+
+    value: Any
+    formula_without_value: bool = False
+
+
+@dataclass
+class Roster:
+    """A readable roster: where the header is, which column is which field, and the rows."""
+
+    header_row: int
+    columns: dict[int, str]
+    headers: dict[int, str]
+    unknown_headers: list[str]
+    rows: Iterator[tuple[int, list[Cell]]]
+    first_column: int = 0
+    last_row: int = 0  # the file's last row number (for progress bars)
+
+
+# --- reading files ---------------------------------------------------------------------------
+
+
+def open_roster(data: bytes) -> Roster:
+    """Read `data` (the file's bytes) as a roster. Raises RosterError with a message that says
+    what to do (legacy xls, unreadable file, no header, missing required columns)."""
+    if data[:4] == b"PK\x03\x04":
+        grid, first_column, last_row = _xlsx_rows(data)
+    elif data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise RosterError(
+            _("This is an old Excel .xls file. Open it in Excel or WPS and save it as .xlsx."),
+            code="legacy_xls",
+        )
+    else:
+        grid, first_column, last_row = _csv_rows(data), 0, data.count(b"\n") + 1
+    sheet = _with_header(grid, first_column)
+    sheet.last_row = last_row
+    return sheet
+
+
+def _check_archive(data: bytes) -> None:
+    """Refuse archives that would unpack to far more than a roster (a zip bomb)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, EOFError):
+        raise RosterError(
+            _("The file could not be read as an Excel workbook. Save it again as .xlsx."),
+            code="unreadable",
+        ) from None
+    if unpacked > MAX_UNPACKED_BYTES or unpacked > MAX_COMPRESSION_RATIO * max(len(data), 1):
+        raise RosterError(
+            _("The file unpacks to far more data than a roster holds; it was not read."),
+            code="too_large",
+        )
+
+
+def _xlsx_rows(data: bytes) -> tuple[Iterator[tuple[int, list[Cell]]], int, int]:
+    _check_archive(data)
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheet = workbook.get_sheet_by_index(0)
+    except Exception:
+        raise RosterError(
+            _("The file could not be read as an Excel workbook. Save it again as .xlsx."),
+            code="unreadable",
+        ) from None
+    missing = _formulas_without_values(data)
+    first_column = sheet.start[1] if sheet.start else 0
+
+    def rows() -> Iterator[tuple[int, list[Cell]]]:
+        for index, values in enumerate(sheet.iter_rows()):
+            cells = [Cell(value) for value in values[:MAX_COLUMNS]]
+            for column in missing.get(index, ()):
+                position = column - first_column
+                if 0 <= position < len(cells):
+                    cells[position] = Cell("", formula_without_value=True)
+            yield index + 1, cells
+
+    return rows(), first_column, sheet.total_height
+
+
+_CELL_REF = re.compile(r"([A-Z]+)(\d+)")
+
+
+def _formulas_without_values(data: bytes) -> dict[int, set[int]]:
+    """Cells (0-based row → 0-based columns) of the first sheet holding a formula but no cached
+    value. Most files have no formula at all, which a byte search tells at once."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            name = _first_sheet_name(archive)
+            xml = archive.read(name) if name else b""
+    except (zipfile.BadZipFile, KeyError):
+        return {}
+    if b"<f" not in xml and b":f>" not in xml:
+        return {}
+    missing: dict[int, set[int]] = {}
+    for _event, element in ElementTree.iterparse(io.BytesIO(xml)):
+        if element.tag.endswith("}c") or element.tag == "c":
+            children = {child.tag.rsplit("}", 1)[-1] for child in element}
+            if "f" in children and "v" not in children and element.get("t") != "inlineStr":
+                match = _CELL_REF.fullmatch(element.get("r", ""))
+                if match:
+                    row, column = int(match.group(2)) - 1, _column_index(match.group(1))
+                    missing.setdefault(row, set()).add(column)
+            element.clear()
+    return missing
+
+
+def _first_sheet_name(archive: zipfile.ZipFile) -> str | None:
+    names = archive.namelist()
+    if "xl/worksheets/sheet1.xml" in names:
+        return "xl/worksheets/sheet1.xml"
+    sheets = sorted(n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml"))
+    return sheets[0] if sheets else None
+
+
+def _column_index(letters: str) -> int:
+    index = 0
+    for letter in letters:
+        index = index * 26 + (ord(letter) - 64)
+    return index - 1
+
+
+def column_letter(index: int) -> str:
+    """0-based column index → Excel's letters (0 → A, 27 → AB)."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+def decode_text(data: bytes) -> str:
+    """CSV bytes as text: UTF-8 (a BOM is dropped), else GB18030, told from the bytes."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("gb18030")
+
+
+def _csv_rows(data: bytes) -> Iterator[tuple[int, list[Cell]]]:
+    try:
+        text = decode_text(data)
+    except UnicodeDecodeError:
+        raise RosterError(
+            _("The file is neither UTF-8 nor GBK text. Save it from Excel or WPS as .xlsx."),
+            code="unreadable",
+        ) from None
+    if "\x00" in text[:4096]:
+        raise RosterError(
+            _("The file is not a spreadsheet or CSV file. Save it from Excel or WPS as .xlsx."),
+            code="unreadable",
+        )
+    reader = csv.reader(io.StringIO(text, newline=""))
+    for number, values in enumerate(reader, start=1):
+        yield number, [Cell(value) for value in values[:MAX_COLUMNS]]
+
+
+def _with_header(rows: Iterator[tuple[int, list[Cell]]], first_column: int) -> Roster:
+    """Find the header among the first rows and map its columns to fields."""
+    seen: list[tuple[int, list[Cell]]] = []
+    best: tuple[int, int, list[Cell]] | None = None
+    for number, cells in rows:
+        seen.append((number, cells))
+        score = len({_HEADER_INDEX.get(header_key(c.value)) for c in cells} - {None})
+        if score >= 2 and (best is None or score > best[0]):
+            best = (score, number, cells)
+        if len(seen) >= HEADER_SEARCH_ROWS:
+            break
+    if best is None:
+        raise RosterError(
+            _(
+                "No header row found: one of the first %(rows)s rows must name the columns, "
+                "e.g. 姓名, 身份证号, 手机号. Download the template to see them."
+            ),
+            code="no_header",
+            params={"rows": HEADER_SEARCH_ROWS},
+        )
+    _score, header_row, header_cells = best
+    columns, headers, unknown = _map_columns(header_cells)
+    missing = [name for name in REQUIRED_FIELDS if name not in columns.values()]
+    if missing:
+        raise RosterError(
+            _("Required columns are missing: %(columns)s. Add them to the header row."),
+            code="missing_columns",
+            params={"columns": "、".join(str(FIELD_LABELS[name]) for name in missing)},
+        )
+    remaining = [(n, c) for n, c in seen if n > header_row]
+
+    def data_rows() -> Iterator[tuple[int, list[Cell]]]:
+        yield from remaining
+        yield from rows
+
+    return Roster(header_row, columns, headers, unknown, data_rows(), first_column)
+
+
+def _map_columns(cells: list[Cell]) -> tuple[dict[int, str], dict[int, str], list[str]]:
+    columns: dict[int, str] = {}
+    headers: dict[int, str] = {}
+    unknown: list[str] = []
+    for index, cell in enumerate(cells):
+        text = str(cell.value or "").strip()
+        key = header_key(text)
+        if not key:
+            continue
+        headers[index] = text
+        field_name = _HEADER_INDEX.get(key)
+        if field_name and field_name not in columns.values():
+            columns[index] = field_name
+        elif key not in IGNORED_HEADERS:
+            unknown.append(text)
+    return columns, headers, unknown
+
+
+FIELD_LABELS: dict[str, Any] = {
+    "name": _("name"),
+    "gender": _("gender"),
+    "document_type": _("ID document type"),
+    "document_number": _("ID number"),
+    "birth_date": _("date of birth"),
+    "ethnicity": _("ethnicity"),
+    "political_status": _("political status"),
+    "education": _("education"),
+    "occupation": _("occupation"),
+    "work_unit_name": _("work unit or school"),
+    "work_unit": _("work unit code"),
+    "mobile": _("mobile"),
+    "email": _("email"),
+    "home_division": _("home division code"),
+    "address_detail": _("address"),
+    "skills": _("skills"),
+    "service_intentions": _("service intentions"),
+    "available_times": _("available times"),
+    "emergency_contact_name": _("emergency contact"),
+    "emergency_contact_phone": _("emergency contact phone"),
+    "age_basis": _("age basis"),
+    "guardian_name": _("guardian's name"),
+    "guardian_relation": _("guardian's relation"),
+    "guardian_mobile": _("guardian's mobile"),
+    "school_consent_reference": _("school consent reference"),
+}
+
+
+# --- cells to raw person data ----------------------------------------------------------------
+
+
+class CellProblem(Exception):
+    """A cell that cannot be read exactly; the message says how to fix it."""
+
+    def __init__(self, message: Any) -> None:
+        super().__init__(str(message))
+        self.message = message
+
+
+class RowReader:
+    """Turns a roster row into the raw data of `rules.PERSON_FIELDS`, cell by cell.
+    Built once per import: the choice words are computed once."""
+
+    def __init__(self, columns: dict[int, str]) -> None:
+        self.columns = columns
+        self.choice_words = {
+            name: _choice_words(enum, _EXTRA_CHOICES.get(name, {}))
+            for name, enum in {**_CHOICE_FIELDS, **_LIST_FIELDS}.items()
+        }
+
+    def read(self, cells: list[Cell]) -> tuple[dict[str, Any], dict[str, str]]:
+        """(raw person data, problems by field). Empty rows give ({}, {})."""
+        data: dict[str, Any] = {}
+        problems: dict[str, str] = {}
+        for index, name in self.columns.items():
+            cell = cells[index] if index < len(cells) else Cell(None)
+            try:
+                value = self._value(name, cell)
+            except CellProblem as problem:
+                problems[name] = str(problem.message)
+                continue
+            if value not in ("", None, []):
+                data[name] = value
+        if data and "document_type" not in data and "document_number" in data:
+            data["document_type"] = guess_document_type(data["document_number"])
+        return data, problems
+
+    def _value(self, name: str, cell: Cell) -> Any:
+        if cell.formula_without_value:
+            raise CellProblem(
+                _(
+                    "This cell holds a formula without a saved result. Open the file in Excel "
+                    "or WPS and save it again, or type the value."
+                )
+            )
+        value = cell.value
+        if (
+            name == "document_number"
+            and isinstance(value, int | float)
+            and not isinstance(value, bool)
+        ):
+            raise CellProblem(
+                _(
+                    "This ID number is stored as a number, so Excel has already changed its "
+                    "last digits. Format the column as text and type the number again."
+                )
+            )
+        if name == "birth_date":
+            return _date_value(value)
+        text = _text(value)
+        if name in _CHOICE_FIELDS and text:
+            return self._choice(name, text)
+        if name in _LIST_FIELDS and text:
+            return [self._choice(name, part) for part in _LIST_SEPARATORS.split(text) if part]
+        return text
+
+    def _choice(self, name: str, text: str) -> str:
+        value = self.choice_words[name].get(_key(text))
+        if value is None:
+            raise CellProblem(
+                _("“%(value)s” is not one of the choices; use the template's drop-down list.")
+                % {"value": text[:30]}
+            )
+        return value
+
+
+def _text(value: Any) -> str:
+    """A cell as text: numbers without a spurious ".0", dates as YYYY-MM-DD, NFKC."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def _date_value(value: Any) -> Any:
+    """A date cell (Excel date, a date serial number, or text in a common format) as a date;
+    text that is no date is passed on for the rules to refuse."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if 1 <= value < 2958466:  # up to 9999-12-31
+            return _EXCEL_EPOCH + timedelta(days=int(value))
+        raise CellProblem(_("This is not a date. Enter it as YYYY-MM-DD."))
+    text = _text(value)
+    if not text:
+        return ""
+    match = _DATE_TEXT.fullmatch(text) or _COMPACT_DATE.fullmatch(text)
+    if match:
+        try:
+            return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        except ValueError:
+            raise CellProblem(_("This date does not exist. Check the day and month.")) from None
+    return text

@@ -1,0 +1,36 @@
+"""Background tasks of the volunteers app: they take ids, reload, and call one service."""
+
+from django_tasks import task
+
+from zhiyuan.accounts.models import User
+from zhiyuan.common.audit import origin_scope
+from zhiyuan.common.enums import Origin
+from zhiyuan.volunteers import imports
+from zhiyuan.volunteers.models import RosterImport
+
+
+@task()
+def check_roster_task(roster_import_id: int) -> str:
+    """The dry run of an uploaded roster; returns the import's status."""
+    with origin_scope(Origin.TASK):
+        roster_import = RosterImport.objects.select_related("body", "organization").get(
+            pk=roster_import_id
+        )
+        return imports.check_roster(roster_import).status
+
+
+@task()
+def import_roster_task(roster_import_id: int, mode: str, actor_id: int) -> str:
+    """Import a checked roster for user `actor_id`; a refusal is recorded on the import."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    with origin_scope(Origin.TASK):
+        roster_import = RosterImport.objects.select_related("body", "organization").get(
+            pk=roster_import_id
+        )
+        actor = User.objects.get(pk=actor_id)
+        try:
+            return imports.import_roster(roster_import, actor=actor, mode=mode).status
+        except (ValidationError, PermissionDenied):
+            roster_import.refresh_from_db()
+            return roster_import.status

@@ -1,0 +1,158 @@
+"""Roster imports: the one path from a spreadsheet into a registration body."""
+
+import io
+from datetime import date
+
+import pytest
+import xlsxwriter
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from tests.factories import synthetic_id
+from zhiyuan.common.models import AuditEntry
+from zhiyuan.volunteers import imports
+from zhiyuan.volunteers.enums import ImportMode, ImportStatus, RegistrationChannel
+from zhiyuan.volunteers.models import Volunteer
+
+pytestmark = pytest.mark.django_db
+TODAY = date(2026, 11, 29)
+HEADER = ["序号", "姓名", "性别", "身份证号（必填）", "手机号", "政治面貌", "技能特长"]
+
+
+def xlsx(rows: list[list[object]], *, title: str | None = "岳阳楼街道志愿者登记表") -> bytes:
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer)
+    sheet = book.add_worksheet()
+    text = book.add_format({"num_format": "@"})
+    offset = 0
+    if title:
+        sheet.merge_range(0, 0, 0, len(HEADER) - 1, title)
+        offset = 2  # a title row and an empty row above the header
+    sheet.write_row(offset, 0, HEADER)
+    for number, row in enumerate(rows, start=offset + 1):
+        for column, value in enumerate(row):
+            if isinstance(value, str):
+                sheet.write_string(number, column, value, text)
+            else:
+                sheet.write(number, column, value)
+    book.close()
+    return buffer.getvalue()
+
+
+def upload(registrar, body, data: bytes, **options):  # type: ignore[no-untyped-def]
+    point = body("430602001-SC")
+    roster_import = imports.upload_roster(
+        data,
+        filename="名册.xlsx",
+        body=point,
+        organization=point.organization,
+        actor=registrar,
+        consent_affirmed=True,
+        check=False,
+    )
+    return imports.check_roster(roster_import, today=TODAY)
+
+
+def test_a_clean_roster_is_checked_then_imported_as_applied(registrar, body) -> None:  # type: ignore[no-untyped-def]
+    ids = [synthetic_id("19900101"), synthetic_id("19850505", male=False)]
+    data = xlsx(
+        [
+            [1, "张三", "男", ids[0], "13811112222", "中共党员", "急救、法律咨询"],
+            [2, "李四", "女", ids[1].lower(), "13811113333", "群众", ""],
+        ]
+    )
+    checked = upload(registrar, body, data)
+    assert (checked.status, checked.header_row, checked.rows_total, checked.rows_valid) == (
+        ImportStatus.CHECKED,
+        3,
+        2,
+        2,
+    )
+    assert checked.problems == [] and checked.unknown_headers == []
+    assert not Volunteer.objects.filter(roster_import=checked).exists()  # a dry run writes nothing
+    done = imports.import_roster(
+        checked, actor=registrar, mode=ImportMode.ALL_OR_NOTHING, today=TODAY
+    )
+    people = list(Volunteer.objects.filter(roster_import=done).order_by("name"))
+    assert [(v.name, v.status, v.channel, v.registered_by) for v in people] == [
+        ("张三", "applied", RegistrationChannel.IMPORT, registrar),
+        ("李四", "applied", RegistrationChannel.IMPORT, registrar),
+    ]
+    assert people[0].political_status == "party_member"
+    assert people[0].skills == ["first_aid", "legal"]
+    assert people[1].document_number == ids[1]  # lower-case x stored as X
+    assert done.imported_count == 2
+    assert (
+        AuditEntry.objects.filter(
+            action="volunteer.registration.applied", data__import=done.pk
+        ).count()
+        == 2
+    )
+
+
+def test_importing_the_same_file_again_creates_nothing_and_says_present(registrar, body) -> None:  # type: ignore[no-untyped-def]
+    data = xlsx([[1, "王五", "男", synthetic_id("19700101"), "13811114444", "群众", ""]])
+    imports.import_roster(upload(registrar, body, data), actor=registrar, mode="all", today=TODAY)
+    again = upload(registrar, body, data)
+    assert (again.rows_valid, again.rows_present, again.rows_invalid) == (0, 1, 0)
+    again = imports.import_roster(again, actor=registrar, mode="all", today=TODAY)
+    assert again.imported_count == 0
+    assert Volunteer.objects.filter(name="王五").count() == 1
+
+
+def test_all_or_nothing_refuses_a_roster_with_a_bad_row_valid_only_takes_the_rest(
+    registrar, body
+) -> None:  # type: ignore[no-untyped-def]
+    good = synthetic_id("19800808")
+    bad = good[:-1] + ("1" if good[-1] != "1" else "2")
+    data = xlsx(
+        [
+            [1, "赵六", "男", good, "13811115555", "群众", ""],
+            [2, "钱七", "男", bad, "13811116666", "群众", ""],
+        ]
+    )
+    checked = upload(registrar, body, data)
+    assert [(p["row"], p["column"]) for p in checked.problems] == [(5, "D 身份证号（必填）")]
+    assert bad not in str(checked.problems)
+    with pytest.raises(ValidationError) as raised:
+        imports.import_roster(checked, actor=registrar, mode="all", today=TODAY)
+    assert raised.value.code == "has_problems"
+    assert not Volunteer.objects.filter(name__in=["赵六", "钱七"]).exists()
+    checked.refresh_from_db()
+    done = imports.import_roster(checked, actor=registrar, mode="valid_only", today=TODAY)
+    assert list(Volunteer.objects.filter(roster_import=done).values_list("name", flat=True)) == [
+        "赵六"
+    ]
+
+
+def test_only_registering_roles_for_the_point_may_upload(viewer, outsider, body) -> None:  # type: ignore[no-untyped-def]
+    point = body("430602001-SC")
+    for user in (viewer, outsider):
+        with pytest.raises(PermissionDenied):
+            imports.upload_roster(
+                b"x",
+                filename="a.csv",
+                body=point,
+                organization=point.organization,
+                actor=user,
+                consent_affirmed=True,
+            )
+
+
+def test_files_are_encrypted_and_purged_after_the_retention_period(
+    registrar, body, settings
+) -> None:  # type: ignore[no-untyped-def]
+    from django.db import connection
+    from django.utils import timezone
+
+    data = xlsx([[1, "孙八", "男", synthetic_id("19660606"), "13811117777", "群众", ""]])
+    checked = upload(registrar, body, data)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT content FROM volunteers_rosterimport WHERE id = %s", [checked.pk])
+        stored = cursor.fetchone()[0]
+    assert stored.startswith(("g:", "s:")) and "孙八" not in stored
+    later = timezone.now() + timezone.timedelta(days=settings.ROSTER_RETENTION_DAYS + 1)
+    assert imports.purge_expired_files(now=later) == 1
+    checked.refresh_from_db()
+    assert (checked.content, checked.file_sha256 != "") == ("", True)
+    with pytest.raises(ValidationError):
+        imports.file_bytes(checked)
