@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 import xlsxwriter
+from django.utils import translation
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from tests.factories import synthetic_id
@@ -156,3 +157,39 @@ def test_files_are_encrypted_and_purged_after_the_retention_period(
     assert (checked.content, checked.file_sha256 != "") == ("", True)
     with pytest.raises(ValidationError):
         imports.file_bytes(checked)
+
+
+def test_the_template_reads_back_with_every_column_recognised() -> None:
+    from zhiyuan.volunteers import roster, roster_files
+
+    sheet = roster.open_roster(roster_files.template_xlsx())
+    assert sheet.header_row == 1
+    assert sheet.unknown_headers == []
+    assert sorted(sheet.columns.values()) == sorted(f for _t, f in roster_files.TEMPLATE_COLUMNS)
+
+
+def test_the_error_report_marks_the_row_and_can_be_uploaded_again(registrar, body) -> None:  # type: ignore[no-untyped-def]
+    import openpyxl
+
+    from zhiyuan.volunteers import roster_files
+
+    good = synthetic_id("19790909")
+    data = xlsx(
+        [
+            [1, "周九", "男", good, "13811118888", "群众", ""],
+            [2, "吴十", "男", good, "1381111", "群众", ""],
+        ]
+    )
+    with translation.override("en"):
+        checked = upload(registrar, body, data)
+    report = roster_files.error_report_xlsx(checked)
+    rows = list(openpyxl.load_workbook(io.BytesIO(report)).active.iter_rows(values_only=True))
+    assert rows[0] == ("原行号", *HEADER, "问题")
+    assert rows[1][:2] == (4, "1") and rows[1][-1] in ("", None)
+    assert rows[2][0] == 5
+    assert rows[2][-1] == (
+        "D 身份证号（必填）：The same person as row 4 of this file.；"
+        "E 手机号：Enter an 11-digit mainland mobile number, such as 13800138000."
+    )
+    again = upload(registrar, body, report)
+    assert (again.header_row, again.unknown_headers, again.rows_total) == (1, [], 2)

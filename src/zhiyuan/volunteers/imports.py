@@ -31,6 +31,7 @@ from zhiyuan.accounts.enums import RoleKind
 from zhiyuan.accounts.models import mobile_digest
 from zhiyuan.common import locks
 from zhiyuan.common.audit import Change, log_action, log_actions
+from zhiyuan.common.identity import normalize_document_number
 from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers import roster, rules, selectors
 from zhiyuan.volunteers.enums import (
@@ -219,20 +220,21 @@ def evaluate(
                 code="too_many_rows",
                 params={"max": MAX_ROWS},
             )
-        clean, problems = outcome
+        clean, problems, number_text = outcome
         for field_name, message in problems.items():
             result.problem(number, labels.get(field_name, field_name), message)
-        if clean is not None:
-            digest = document_digest(clean["document_number"])
+        if number_text:
+            digest = document_digest(number_text)
             if digest in first_row:
                 result.problem(
                     number,
                     labels["document_number"],
                     _("The same person as row %(row)s of this file.") % {"row": first_row[digest]},
                 )
-            else:
-                first_row[digest] = number
-                result.valid.append((number, clean, digest))
+                continue
+            first_row[digest] = number
+        if clean is not None and number not in result.invalid_rows:
+            result.valid.append((number, clean, document_digest(clean["document_number"])))
         if progress and result.rows_total % PROGRESS_EVERY == 0:
             progress(number, sheet.last_row)
     _against_ledger(result, body, labels["document_number"])
@@ -250,8 +252,9 @@ def _check_row(
     policy: RegistrationPolicy,
     today: date,
     lookups: _Lookups,
-) -> tuple[dict[str, Any] | None, dict[str, str]] | None:
-    """(clean data or None, problems by field) for one row; None for an empty row."""
+) -> tuple[dict[str, Any] | None, dict[str, str], str] | None:
+    """(clean data or None, problems by field, the normalised ID number where it is readable,
+    for finding the same person twice) for one row; None for an empty row."""
     raw, problems = reader.read(cells)
     if not raw and not problems:
         return None
@@ -267,10 +270,15 @@ def _check_row(
     except ValidationError as error:
         for name, messages in error.message_dict.items():
             problems.setdefault(name, " ".join(messages))
-        return None, problems
-    if problems:
-        return None, problems
-    return clean, problems
+        clean = None
+    number = ""
+    if "document_number" not in problems and raw.get("document_number"):
+        number = (
+            clean["document_number"]
+            if clean
+            else normalize_document_number(str(raw["document_number"]))
+        )
+    return (None if problems else clean), problems, number
 
 
 def _against_ledger(result: Evaluation, body: RegistrationBody, column: str) -> None:

@@ -120,7 +120,9 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "school_consent_reference": ("学校同意书编号", "学校同意编号", "schoolconsentreference"),
 }
 # Columns that offices add and that carry nothing to import.
-IGNORED_HEADERS = frozenset({"序号", "编号", "no", "no.", "备注", "remarks", "注册编号"})
+IGNORED_HEADERS = frozenset(
+    {"序号", "编号", "no", "no.", "备注", "remarks", "注册编号", "原行号", "问题", "problems"}
+)
 
 _HEADER_INDEX = {alias: field for field, aliases in HEADER_ALIASES.items() for alias in aliases}
 _BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]|【[^】]*】|<[^>]*>")
@@ -154,11 +156,25 @@ _EXTRA_CHOICES: dict[str, dict[str, str]] = {
         "群众": "public",
     },
     "skills": {
-        "急救": "first_aid", "医疗": "medical", "医护": "medical", "心理": "psychology",
-        "心理咨询": "psychology", "法律": "legal", "教育": "teaching", "辅导": "teaching",
-        "外语": "language", "翻译": "language", "电脑": "computing", "计算机": "computing",
-        "摄影": "photography", "文艺": "performing_arts", "体育": "sports", "驾驶": "driving",
-        "维修": "repair", "养老": "elderly_care", "护理": "elderly_care",
+        "急救": "first_aid",
+        "医疗": "medical",
+        "医护": "medical",
+        "心理": "psychology",
+        "心理咨询": "psychology",
+        "法律": "legal",
+        "教育": "teaching",
+        "辅导": "teaching",
+        "外语": "language",
+        "翻译": "language",
+        "电脑": "computing",
+        "计算机": "computing",
+        "摄影": "photography",
+        "文艺": "performing_arts",
+        "体育": "sports",
+        "驾驶": "driving",
+        "维修": "repair",
+        "养老": "elderly_care",
+        "护理": "elderly_care",
     },
     "education": {
         "研究生": "postgraduate",
@@ -520,7 +536,7 @@ class RowReader:
             )
         if name == "birth_date":
             return _date_value(value)
-        text = _text(value)
+        text = cell_text(value)
         if name in _CHOICE_FIELDS and text:
             return self._choice(name, text)
         if name in _LIST_FIELDS and text:
@@ -537,7 +553,7 @@ class RowReader:
         return value
 
 
-def _text(value: Any) -> str:
+def cell_text(value: Any) -> str:
     """A cell as text: numbers without a spurious ".0", dates as YYYY-MM-DD, NFKC."""
     if value is None:
         return ""
@@ -565,7 +581,7 @@ def _date_value(value: Any) -> Any:
         if 1 <= value < 2958466:  # up to 9999-12-31
             return _EXCEL_EPOCH + timedelta(days=int(value))
         raise CellProblem(_("This is not a date. Enter it as YYYY-MM-DD."))
-    text = _text(value)
+    text = cell_text(value)
     if not text:
         return ""
     match = _DATE_TEXT.fullmatch(text) or _COMPACT_DATE.fullmatch(text)
