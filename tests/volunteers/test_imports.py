@@ -5,8 +5,8 @@ from datetime import date
 
 import pytest
 import xlsxwriter
-from django.utils import translation
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from tests.factories import synthetic_id
 from zhiyuan.common.models import AuditEntry
