@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("zhiyuan.volunteers.urls_ledger")),
     path("bodies/", include("zhiyuan.volunteers.urls_bodies")),
     path("work/", include("zhiyuan.volunteers.urls_work")),
+    path("imports/", include("zhiyuan.volunteers.urls_imports")),
 ]
