@@ -31,14 +31,11 @@ from django_tasks.base import TaskResultStatus
 from django_tasks.exceptions import TaskException
 
 from zhiyuan.accounts.access import get_scoped_or_404, scope
-from zhiyuan.common.audit import log_action
 from zhiyuan.common.forms import add_validation_errors
-from zhiyuan.volunteers import imports, roster_files, selectors, tasks
+from zhiyuan.volunteers import imports, roster_downloads, roster_files, selectors, tasks
 from zhiyuan.volunteers.enums import ImportMode, ImportStatus
 from zhiyuan.volunteers.models import RosterImport
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-TEMPLATE_NAME = "志愿者注册名册模板.xlsx"
 PAGE_SIZE = 50
 PROBLEMS_SHOWN = 500
 # Statuses during which a page polls: the check or the import is waiting or running.
@@ -90,8 +87,7 @@ def _roster_import(request: HttpRequest, pk: int) -> RosterImport:
 def _download(content: bytes, name: str) -> HttpResponse:
     """An xlsx or csv download named `name` (RFC 6266 filename*, so Chinese names survive),
     never kept in a cache: such files hold personal data."""
-    content_type = "text/csv" if name.lower().endswith(".csv") else XLSX
-    response = HttpResponse(content, content_type=content_type)
+    response = HttpResponse(content, content_type=roster_downloads.content_type(name))
     response["Content-Disposition"] = str(
         content_disposition_header(as_attachment=True, filename=name)
     )
@@ -239,7 +235,7 @@ def _queued(request: HttpRequest, roster_import: RosterImport) -> bool:
 @login_required
 def template_xlsx(request: HttpRequest) -> HttpResponse:
     """The empty import template (ID and phone columns as text, drop-down lists)."""
-    return _download(roster_files.template_xlsx(), TEMPLATE_NAME)
+    return _download(roster_files.template_xlsx(), roster_downloads.TEMPLATE_NAME)
 
 
 def _file_for(request: HttpRequest, pk: int) -> RosterImport:
@@ -249,7 +245,7 @@ def _file_for(request: HttpRequest, pk: int) -> RosterImport:
     return roster_import
 
 
-def _purged(request: HttpRequest, roster_import: RosterImport, error: ValidationError) -> Any:
+def _back_with(request: HttpRequest, roster_import: RosterImport, error: ValidationError) -> Any:
     for message in error.messages:
         messages.error(request, message)
     return redirect("volunteers:import", pk=roster_import.pk)
@@ -262,8 +258,8 @@ def uploaded_file(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         content = imports.file_bytes(roster_import)
     except ValidationError as error:
-        return _purged(request, roster_import, error)
-    _log_download(request, roster_import, "file")
+        return _back_with(request, roster_import, error)
+    roster_downloads.log_download(request.user, roster_import, "file")
     return _download(content, roster_import.filename)
 
 
@@ -275,22 +271,6 @@ def error_report(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         content = roster_files.error_report_xlsx(roster_import)
     except ValidationError as error:  # purged, or the file cannot be read
-        return _purged(request, roster_import, error)
-    _log_download(request, roster_import, "error_report")
-    return _download(content, report_name(roster_import))
-
-
-def report_name(roster_import: RosterImport) -> str:
-    """名册 (problems).xlsx for 名册.xlsx, in the user's language."""
-    stem = roster_import.filename.rsplit(".", 1)[0] or roster_import.filename
-    return _("%(file)s (problems).xlsx") % {"file": stem}
-
-
-def _log_download(request: HttpRequest, roster_import: RosterImport, what: str) -> None:
-    log_action(
-        request.user,
-        "volunteer.roster.downloaded",
-        roster_import,
-        organization=roster_import.organization,
-        data={"download": what, "file": roster_import.filename},
-    )
+        return _back_with(request, roster_import, error)
+    roster_downloads.log_download(request.user, roster_import, "error_report")
+    return _download(content, roster_downloads.report_name(roster_import))
