@@ -19,6 +19,7 @@ from zhiyuan.api import (
     organizations,
     public,
     registration_bodies,
+    roster_imports,
     volunteers,
 )
 
@@ -33,6 +34,7 @@ router.register(
 )
 router.register("delegations", registration_bodies.DelegationViewSet, basename="delegation")
 router.register("volunteers", volunteers.VolunteerViewSet, basename="volunteer")
+router.register("roster-imports", roster_imports.RosterImportViewSet, basename="roster-import")
 router.register("memberships", memberships.MembershipViewSet, basename="membership")
 router.register(
     "volunteer-requests", memberships.VolunteerRequestViewSet, basename="volunteer-request"

@@ -1,0 +1,317 @@
+"""Roster imports over the API: upload a unit's registration spreadsheet, read the check's
+report, import it by explicit choice, download the error report and the template.
+
+The same path as the web and `zhiyuan import_roster` (`volunteers.imports`): the upload stores
+the file and queues the check (a task), the import runs as a task too; poll the import until
+its status leaves uploaded/checking/importing. Reads go through the access layer (out of
+scope: 404). Uploading and importing need a registering role for the registration point
+(403 otherwise); the error report holds personal data, so only the uploader and the body's
+administrators download it (403 otherwise), and each download is audited.
+"""
+
+from typing import Any, cast
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django_tasks.base import TaskResultStatus
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import ResolvedComponent, build_choice_field
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import APIException, NotFound, PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from zhiyuan.accounts.access import scope
+from zhiyuan.api.audit import ActorSerializer
+from zhiyuan.api.lookups import object_id
+from zhiyuan.api.openapi import ErrorSerializer, errors
+from zhiyuan.api.shared import BodyRefSerializer, OrganizationRefSerializer, id_field, validated
+from zhiyuan.api.volunteers import _registration_point
+from zhiyuan.volunteers import imports, roster_downloads, roster_files, tasks
+from zhiyuan.volunteers.enums import ImportMode, ImportStatus
+from zhiyuan.volunteers.models import RosterImport
+
+PROBLEMS_SHOWN = 500
+COMMITTABLE = (ImportStatus.CHECKED, ImportStatus.REFUSED)
+
+
+# --- answers ---------------------------------------------------------------------------------
+
+
+class ImportStatusField(serializers.ChoiceField):
+    """The import's status, described once in the schema as ImportStatusEnum."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=ImportStatus.choices, **kwargs)
+
+
+class ImportStatusFieldExtension(OpenApiSerializerFieldExtension):
+    """Names the status enum itself: both the list and the detail carry a "status", and the
+    schema's enum naming would otherwise guess a hashed name with a warning (the other way
+    is an ENUM_NAME_OVERRIDES entry in settings)."""
+
+    target_class = ImportStatusField
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> Any:
+        component = ResolvedComponent(
+            name="ImportStatusEnum",
+            type=ResolvedComponent.SCHEMA,
+            object="ImportStatusEnum",
+            schema=build_choice_field(self.target),
+        )
+        auto_schema.registry.register_on_missing(component)
+        return component.ref
+
+
+class RosterImportSerializer(serializers.Serializer):
+    """An uploaded roster, its check's counts and its import's result."""
+
+    id = serializers.IntegerField()
+    filename = serializers.CharField()
+    body = BodyRefSerializer(help_text="The registration body the people join.")
+    organization = OrganizationRefSerializer(help_text="Registered through.")
+    uploaded_by = ActorSerializer(allow_null=True)
+    uploaded_at = serializers.DateTimeField()
+    file_sha256 = serializers.CharField(help_text="Kept after the file itself is deleted.")
+    file_size = serializers.IntegerField(help_text="Bytes.")
+    file_deleted_at = serializers.DateTimeField(
+        source="purged_at",
+        allow_null=True,
+        help_text="When the retention period (ROSTER_RETENTION_DAYS) deleted the file.",
+    )
+    status = ImportStatusField(
+        help_text="uploaded, checking and importing are still running: poll until it changes.",
+    )
+    error = serializers.CharField(help_text="Why the file could not be read (status failed).")
+    rows_done = serializers.IntegerField(help_text="Rows read or imported so far.")
+    progress = serializers.SerializerMethodField(help_text="Percent of the running step.")
+    rows_total = serializers.IntegerField(help_text="Rows with data (while checking: the file's).")
+    rows_valid = serializers.IntegerField(help_text="Right and new: what an import would add.")
+    rows_invalid = serializers.IntegerField(help_text="Rows with at least one problem.")
+    rows_present = serializers.IntegerField(
+        help_text="Already registered with this body: nothing new, and not an error."
+    )
+    mode = serializers.ChoiceField(choices=ImportMode.choices, allow_blank=True)
+    imported_count = serializers.IntegerField(help_text="Volunteers the import created.")
+    imported_at = serializers.DateTimeField(allow_null=True)
+
+    @extend_schema_field(serializers.IntegerField(min_value=0, max_value=100))
+    def get_progress(self, roster_import: RosterImport) -> int:
+        total = roster_import.rows_total
+        return min(100, roster_import.rows_done * 100 // total) if total else 0
+
+
+class ProblemSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text="The row number Excel shows.")
+    column = serializers.CharField(help_text="Column letter and header, e.g. D 身份证号.")
+    message = serializers.CharField()
+
+
+class RosterImportDetailSerializer(RosterImportSerializer):
+    header_row = serializers.IntegerField(allow_null=True, help_text="Where the header was found.")
+    unknown_headers = serializers.ListField(
+        child=serializers.CharField(), help_text="Columns not recognised, and ignored."
+    )
+    problem_count = serializers.SerializerMethodField()
+    problems = serializers.SerializerMethodField(
+        help_text=f"The first {PROBLEMS_SHOWN}; the error report holds them all."
+    )
+
+    def get_problem_count(self, roster_import: RosterImport) -> int:
+        return len(roster_import.problems)
+
+    @extend_schema_field(ProblemSerializer(many=True))
+    def get_problems(self, roster_import: RosterImport) -> list[dict[str, Any]]:
+        return list(roster_import.problems[:PROBLEMS_SHOWN])
+
+
+# --- input -----------------------------------------------------------------------------------
+
+
+class RosterUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text="The roster: xlsx, or csv in UTF-8 (with or without BOM) or GBK/GB18030; at "
+        "most 50 MB. Required columns 姓名, 身份证号, 手机号 (see template/)."
+    )
+    body = id_field(help_text="The registration body.")
+    organization = id_field(
+        required=False,
+        help_text="Registered through: the body's own organisation (the default) or one it "
+        "delegated to.",
+    )
+    consent_affirmed = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Everyone on the roster signed the registration form with its separate "
+        "consent to processing their ID number; the upload needs it.",
+    )
+
+
+class CommitSerializer(serializers.Serializer):
+    mode = serializers.ChoiceField(
+        choices=ImportMode.choices,
+        help_text="all: only if no row has a problem (else nothing, status refused); "
+        "valid_only: the valid rows, leaving the others out.",
+    )
+
+
+class Gone(APIException):
+    status_code = status.HTTP_410_GONE
+    default_code = "purged"
+
+
+XLSX_ANSWER = {
+    (200, roster_downloads.XLSX): OpenApiResponse(OpenApiTypes.BINARY, description="The file.")
+}
+GONE = {
+    410: OpenApiResponse(
+        ErrorSerializer, description="The file was deleted after the retention period."
+    )
+}
+DOWNLOADS = ("report", "template")
+
+
+def _xlsx(content: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=roster_downloads.XLSX)
+    response["Content-Disposition"] = str(
+        content_disposition_header(as_attachment=True, filename=name)
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- the viewset -----------------------------------------------------------------------------
+
+
+class RosterImportViewSet(viewsets.GenericViewSet):
+    """Roster imports into bodies through organisations in the user's subtrees, newest
+    first."""
+
+    serializer_class = RosterImportSerializer
+    http_method_names = ["get", "post", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[RosterImport]:
+        rows = RosterImport.objects.select_related(
+            "body__organization", "organization", "uploaded_by"
+        ).defer("content")
+        return scope(self.request.user, rows)
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        # The downloads answer a spreadsheet whatever the client accepts (an Accept naming
+        # the spreadsheet type included); their errors stay JSON.
+        return super().perform_content_negotiation(request, force=force or self.action in DOWNLOADS)
+
+    def _import(self, pk: str) -> RosterImport:
+        found = self.get_queryset().filter(pk=object_id(pk)).first()
+        if found is None:
+            raise NotFound()
+        return found
+
+    def _detail(self, pk: int, *, status_code: int = 200) -> Response:
+        found = self.get_queryset().get(pk=pk)
+        return Response(RosterImportDetailSerializer(found).data, status=status_code)
+
+    @extend_schema(
+        summary="The roster imports in your subtrees, newest first",
+        responses={200: RosterImportSerializer(many=True), **errors(400, 401)},
+    )
+    def list(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.get_queryset().defer("problems"))
+        return self.get_paginated_response(RosterImportSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="One roster import: status, progress, counts and problems",
+        responses={200: RosterImportDetailSerializer, **errors(401, 404)},
+    )
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return self._detail(self._import(pk).pk)
+
+    @extend_schema(
+        summary="Upload a roster (registrars); its check runs in the background",
+        description="Stores the file (encrypted, with its SHA-256) and queues the dry run; "
+        "poll the import until its status is checked (or failed), read the report, then "
+        "choose how to import with commit/. Nothing is written to the ledger before.",
+        request={"multipart/form-data": RosterUploadSerializer},
+        responses={201: RosterImportDetailSerializer, **errors(400, 401, 403)},
+    )
+    def create(self, request: Request) -> Response:
+        data = validated(RosterUploadSerializer, request.data)
+        body, organization = _registration_point(request.user, data)
+        upload = data["file"]
+        roster_import = imports.upload_roster(
+            # One byte beyond the limit is enough for the service to refuse an oversized file.
+            upload.read(imports.MAX_FILE_BYTES + 1),
+            filename=upload.name,
+            body=body,
+            organization=organization,
+            actor=request.user,
+            consent_affirmed=data["consent_affirmed"],
+        )
+        return self._detail(roster_import.pk, status_code=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Import a checked roster, all rows or the valid ones (registrars)",
+        description="Runs in the background: 202 while it waits or runs (poll the import), "
+        "200 when it has already finished. With mode all and a row with a problem nothing is "
+        "imported and the status becomes refused; rows already registered with the body are "
+        "never imported twice. Imported people start as applied.",
+        request=CommitSerializer,
+        responses={
+            200: OpenApiResponse(RosterImportDetailSerializer, description="Finished."),
+            202: OpenApiResponse(
+                RosterImportDetailSerializer, description="Waiting or running: poll the import."
+            ),
+            **errors(400, 401, 403, 404),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def commit(self, request: Request, pk: str) -> Response:
+        roster_import = self._import(pk)
+        mode = validated(CommitSerializer, request.data)["mode"]
+        if not imports.may_import(request.user, roster_import.body, roster_import.organization):
+            raise PermissionDenied(_("You may not register volunteers for this body here."))
+        if roster_import.status not in COMMITTABLE:
+            raise DjangoValidationError(
+                _("Import a roster once its check has finished."), code="not_checked"
+            )
+        result = tasks.import_roster_task.enqueue(
+            roster_import.pk, mode, cast(int, request.user.pk)
+        )
+        waiting = result.status in (TaskResultStatus.READY, TaskResultStatus.RUNNING)
+        return self._detail(roster_import.pk, status_code=202 if waiting else 200)
+
+    @extend_schema(
+        summary="The error report: every row with its problems beside it (xlsx)",
+        description="Only the uploader and the body's administrators; each download is "
+        "logged. Corrected in place, it can be uploaded again (its extra columns are ignored).",
+        responses={**XLSX_ANSWER, **errors(400, 401, 403, 404), **GONE},
+    )
+    @action(detail=True)
+    def report(self, request: Request, pk: str) -> HttpResponse:
+        roster_import = self._import(pk)
+        if not imports.may_see_files(request.user, roster_import):
+            raise PermissionDenied(
+                _("Only the uploader and the registration body's administrators may download it.")
+            )
+        try:
+            content = roster_files.error_report_xlsx(roster_import)
+        except DjangoValidationError as error:
+            if error.code == "purged":
+                raise Gone(error.messages[0]) from None
+            raise
+        roster_downloads.log_download(request.user, roster_import, "error_report")
+        return _xlsx(content, roster_downloads.report_name(roster_import))
+
+    @extend_schema(
+        summary="The import template (xlsx): ID and phone columns as text, drop-down lists",
+        responses={**XLSX_ANSWER, **errors(401)},
+    )
+    @action(detail=False, pagination_class=None)
+    def template(self, request: Request) -> HttpResponse:
+        return _xlsx(roster_files.template_xlsx(), roster_downloads.TEMPLATE_NAME)
