@@ -331,3 +331,18 @@ def test_a_failed_file_reports_why(api, registrar, upload) -> None:  # type: ign
         ImportStatus.FAILED,
         "This is an old Excel .xls file. Open it in Excel or WPS and save it as .xlsx.",
     )
+
+
+def test_a_roster_may_come_through_a_station_the_body_delegated_to(
+    api, registrar, org, upload
+) -> None:  # type: ignore[no-untyped-def]
+    station = org("430602001001-ST")
+    response = upload(registrar, roster_xlsx([person(1, "吴十")]), organization=station.pk)
+    assert response.status_code == 201
+    assert response.json()["organization"] == {
+        "id": station.pk,
+        "code": "430602001001-ST",
+        "name": "郭亮社区志愿服务站",
+    }
+    roster_import = RosterImport.objects.get(pk=response.json()["id"])
+    assert (roster_import.body.code, roster_import.status) == ("4306003", ImportStatus.CHECKED)
