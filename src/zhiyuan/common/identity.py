@@ -107,6 +107,23 @@ def resident_id_check_character(first17: str) -> str:
     return "X" if value == 10 else str(value)
 
 
+def looks_like_resident_id(text: str) -> bool:
+    """Whether `text` (any case, no spaces) is shaped like an 18-character number of the
+    GB 11643 layout (resident ID, HMT permit, foreigner's permanent residence ID): 17 digits
+    whose digits 7-14 are a real date from 1900 on, and the right check character. For
+    spotting numbers in free text; `parse_identity_document` is the check of a typed ID."""
+    number = text.upper()
+    if not _EIGHTEEN.fullmatch(number):
+        return False
+    try:
+        birth_date = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        return False
+    return birth_date >= _EARLIEST_BIRTH_DATE and (
+        resident_id_check_character(number[:17]) == number[17]
+    )
+
+
 def parse_identity_document(
     document_type: str, raw: str, *, today: date | None = None
 ) -> IdentityDocument:

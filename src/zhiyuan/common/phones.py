@@ -36,3 +36,12 @@ def normalize_mobile(raw: str) -> str:
             code="invalid_mobile",
         )
     return str(number.national_number)
+
+
+def is_mobile(raw: str) -> bool:
+    """Whether `raw` is a mainland China mobile number (`normalize_mobile` takes it)."""
+    try:
+        normalize_mobile(raw)
+    except ValidationError:
+        return False
+    return True

@@ -27,6 +27,7 @@ from zhiyuan.accounts.access import covers
 from zhiyuan.common import pdf
 from zhiyuan.common.audit import log_action
 from zhiyuan.common.masking import mask_document, mask_phone
+from zhiyuan.common.text import clean_note
 from zhiyuan.divisions.enums import PREFIX_LENGTH
 from zhiyuan.divisions.models import Division
 from zhiyuan.organizations.enums import OrgLevel
@@ -515,7 +516,7 @@ def print_registration_form(
     values were printed and, if so, why (never a value).
     Raises PermissionDenied (reveal without the roles), ValidationError (key "reason": reveal
     without a reason), FontUnavailable (nothing is logged then)."""
-    reason = " ".join((reason or "").split())[:200]
+    reason = clean_note(reason, field="reason")
     if reveal and not may_reveal_form(actor, volunteer):
         raise PermissionDenied(_("Your roles do not allow full ID numbers or phones."))
     if reveal and len(reason) < 2:

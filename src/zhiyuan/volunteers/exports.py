@@ -23,6 +23,7 @@ from zhiyuan.accounts.access import covers, scope_prefixes
 from zhiyuan.accounts.selectors import home_organization
 from zhiyuan.common.audit import log_action
 from zhiyuan.common.masking import mask_document, mask_phone
+from zhiyuan.common.text import clean_note
 from zhiyuan.volunteers.enums import ActivityCategory, PersonalField, Skill
 from zhiyuan.volunteers.models import Volunteer
 from zhiyuan.volunteers.selectors import REVEAL_ROLES
@@ -178,7 +179,7 @@ def ledger_xlsx(
     Audit: one "volunteer.ledger.exported" entry with the count, and for a full export the
     fields shown and the reason (never a value).
     """
-    reason = " ".join((reason or "").split())[:200]
+    reason = clean_note(reason, field="reason")
     reveal = _reveal_roles(user, full=full, reason=reason)
     buffer = BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"constant_memory": True, **WORKBOOK_OPTIONS})

@@ -324,6 +324,10 @@ class VolunteerRequestForm(forms.Form):
         label=_("Message"),
         required=False,
         max_length=1000,
+        help_text=_(
+            "Say what is wrong and what is right, without ID or mobile numbers: the "
+            "registrars check those with you."
+        ),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 

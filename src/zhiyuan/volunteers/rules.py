@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zhiyuan.common.identity import DocumentType, Gender, parse_identity_document
 from zhiyuan.common.phones import normalize_mobile
-from zhiyuan.common.text import has_control_characters
+from zhiyuan.common.text import clean_note, has_control_characters
 from zhiyuan.divisions.models import Division
 from zhiyuan.organizations.enums import OrgKind
 from zhiyuan.organizations.models import Organization
@@ -76,6 +76,8 @@ _CHOICE_LISTS: dict[str, Any] = {
     "service_intentions": ActivityCategory,
     "available_times": AvailableTime,
 }
+# Free text; all but the address (encrypted) is stored in clear, so no ID or mobile number
+# may hide in it.
 _TEXT_LIMITS = {
     "occupation": 50,
     "work_unit_name": 100,
@@ -127,6 +129,10 @@ def _values(enum: Any) -> dict[str, int]:
     """The enum's values with their positions (Django computes `enum.values` anew on each use,
     which was a third of the time spent on a roster row)."""
     return {value: index for index, value in enumerate(enum.values)}
+
+
+def _clear_text(raw: Any, limit: int) -> str:
+    return clean_note(_text(raw, limit), limit=limit)
 
 
 def _choice(enum: Any, raw: Any) -> str:
@@ -242,7 +248,8 @@ def clean_person(
     for field, enum in _CHOICE_LISTS.items():
         clean[field] = errors.run(field, _choice_list, enum, data.get(field))
     for field, limit in _TEXT_LIMITS.items():
-        clean[field] = errors.run(field, _text, data.get(field), limit)
+        check = _text if field == "address_detail" else _clear_text
+        clean[field] = errors.run(field, check, data.get(field), limit)
     clean["mobile"] = errors.run("mobile", _phone, data.get("mobile"), required=True)
     clean["guardian_mobile"] = errors.run(
         "guardian_mobile", _phone, data.get("guardian_mobile"), required=False

@@ -28,6 +28,7 @@ from zhiyuan.common.audit import log_action
 from zhiyuan.common.masking import mask_name
 from zhiyuan.common.phones import normalize_mobile
 from zhiyuan.common.sms import send_sms
+from zhiyuan.common.text import clean_note
 from zhiyuan.organizations.enums import OrgKind
 from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers import rules, selectors
@@ -146,7 +147,10 @@ def grant_delegation(
         if body.delegations.filter(organization=organization, revoked_at__isnull=True).exists():
             raise ValidationError({"organization": _("This organisation already has consent.")})
         delegation = Delegation.objects.create(
-            body=body, organization=organization, note=note[:200], granted_by=_user(actor)
+            body=body,
+            organization=organization,
+            note=clean_note(note, field="note"),
+            granted_by=_user(actor),
         )
         log_action(
             actor,
@@ -528,7 +532,7 @@ def confirm_in_person(volunteer: Volunteer, *, actor: Any, reason: str) -> Volun
     These confirmations are counted per registrar and shown (selectors.in_person_confirmations).
     Raises PermissionDenied, ValidationError (key "reason")."""
     _require(actor, volunteer.organization, selectors.REGISTERING_ROLES)
-    reason = " ".join((reason or "").split())
+    reason = clean_note(reason, field="reason")
     if len(reason) < 4:
         raise ValidationError(
             {"reason": _("Say how the person confirmed, e.g. “signed the form at the centre”.")}
@@ -570,7 +574,7 @@ def _transition(
 
 
 def _reason(reason: str) -> str:
-    reason = " ".join((reason or "").split())
+    reason = clean_note(reason, field="reason")
     if not reason:
         raise ValidationError({"reason": _("Give a reason; it is kept in the history.")})
     return reason
@@ -700,10 +704,10 @@ def reveal_personal_data(volunteer: Volunteer, field: str, *, actor: Any, reason
     if field not in PersonalField.values:
         raise ValidationError({"field": _("Choose a field.")})
     _require(actor, volunteer.organization, selectors.REVEAL_ROLES[field])
-    reason = " ".join((reason or "").split())
+    reason = clean_note(reason, field="reason")
     if len(reason) < 2:
         raise ValidationError({"reason": _("Say why you need the full value.")})
-    _audit(actor, "volunteer.personal_data.viewed", volunteer, field=field, reason=reason[:200])
+    _audit(actor, "volunteer.personal_data.viewed", volunteer, field=field, reason=reason)
     return str(getattr(volunteer, field))
 
 
@@ -774,7 +778,7 @@ def submit_request(volunteer: Volunteer, *, kind: str, message: str) -> Voluntee
     registration's organisation. Raises ValidationError."""
     if kind not in RequestKind.values:
         raise ValidationError({"kind": _("Choose what you are asking for.")})
-    message = rules._text(message, 1000)
+    message = clean_note(message, field="message", limit=1000)
     if kind == RequestKind.CORRECTION and not message:
         raise ValidationError({"message": _("Say what is wrong and what is right.")})
     if volunteer.requests.filter(kind=kind, status=RequestStatus.OPEN).exists():
@@ -791,6 +795,7 @@ def handle_request(
     """A registrar closes a request as done or declined, with a response to the volunteer.
     A cancellation request marked done cancels the registration at the volunteer's request."""
     _require(actor, request.volunteer.organization, selectors.REGISTERING_ROLES)
+    response = clean_note(response, field="response", limit=500)
     with transaction.atomic():
         locked = VolunteerRequest.objects.select_for_update().get(pk=request.pk)
         if locked.status != RequestStatus.OPEN:
@@ -809,7 +814,7 @@ def handle_request(
         locked.status = RequestStatus.DONE if done else RequestStatus.DECLINED
         locked.handled_by = _user(actor)
         locked.handled_at = timezone.now()
-        locked.response = " ".join((response or "").split())[:500]
+        locked.response = response
         locked.save()
         log_action(
             actor,

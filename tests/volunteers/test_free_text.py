@@ -1,0 +1,137 @@
+"""Reasons, responses, notes and messages are kept in clear (in the registration, the audit
+log, the request inbox): every service that takes one refuses control characters (PostgreSQL
+refused a NUL with a 500), text beyond its limit, and ID or mobile numbers."""
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.test import Client
+
+from tests.factories import synthetic_id
+from tests.volunteers.people import register
+from zhiyuan.accounts.models import User
+from zhiyuan.common.models import AuditEntry
+from zhiyuan.organizations.models import Organization
+from zhiyuan.volunteers import documents, exports, selectors, services
+from zhiyuan.volunteers.enums import RegistrationStatus, RequestKind
+from zhiyuan.volunteers.models import RegistrationBody, Volunteer, VolunteerRequest
+
+pytestmark = pytest.mark.django_db
+
+STREET = "430602001-SC"
+PHONE_IN_TEXT = "已电话 139-1234-5678 核实本人"
+BAD_TEXTS = {
+    "control": "到场\x00签字确认",
+    "personal_number": PHONE_IN_TEXT,
+    "too_long": "到场签字" * 300,
+}
+
+
+def _applied(registrar: User) -> Volunteer:
+    return register(registrar, STREET, confirm=False)
+
+
+def _active(registrar: User) -> Volunteer:
+    return register(registrar, STREET)
+
+
+def _request(registrar: User) -> VolunteerRequest:
+    return services.submit_request(_active(registrar), kind=RequestKind.CORRECTION, message="改名")
+
+
+CALLS: dict[str, tuple[str, Callable[[User, str], Any]]] = {
+    "confirm in person": (
+        "reason",
+        lambda u, text: services.confirm_in_person(_applied(u), actor=u, reason=text),
+    ),
+    "suspend": (
+        "reason",
+        lambda u, text: services.suspend_registration(_active(u), actor=u, reason=text),
+    ),
+    "cancel": (
+        "reason",
+        lambda u, text: services.cancel_registration(
+            _active(u), actor=u, kind="refusal_of_duties", reason=text
+        ),
+    ),
+    "withdraw": (
+        "reason",
+        lambda u, text: services.withdraw_application(_applied(u), actor=u, reason=text),
+    ),
+    "reveal": (
+        "reason",
+        lambda u, text: services.reveal_personal_data(_active(u), "mobile", actor=u, reason=text),
+    ),
+    "request": (
+        "message",
+        lambda u, text: services.submit_request(
+            _active(u), kind=RequestKind.CORRECTION, message=text
+        ),
+    ),
+    "response": (
+        "response",
+        lambda u, text: services.handle_request(_request(u), actor=u, done=False, response=text),
+    ),
+    "delegation note": (
+        "note",
+        lambda u, text: services.grant_delegation(
+            RegistrationBody.objects.get(organization__code=STREET),
+            Organization.objects.get(code="430602001002-ST"),
+            actor=None,
+            note=text,
+        ),
+    ),
+    "full export": (
+        "reason",
+        lambda u, text: exports.ledger_xlsx(u, selectors.ledger(u), full=True, reason=text),
+    ),
+    "printed form": (
+        "reason",
+        lambda u, text: documents.print_registration_form(
+            _active(u), actor=u, reveal=True, reason=text
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("call", list(CALLS))
+@pytest.mark.parametrize("code", list(BAD_TEXTS))
+def test_free_text_that_must_not_be_kept_is_refused(registrar: User, call: str, code: str) -> None:
+    field, run = CALLS[call]
+    entries = AuditEntry.objects.count()
+    with pytest.raises(ValidationError) as caught:
+        run(registrar, BAD_TEXTS[code])
+    assert [
+        (name, [e.code for e in errors]) for name, errors in caught.value.error_dict.items()
+    ] == [(field, [code])]
+    # Only the set-up's own entries (registration, confirmation, request) were written.
+    assert not AuditEntry.objects.filter(pk__gt=entries, data__icontains="核").exists()
+    assert not VolunteerRequest.objects.filter(message__contains="139").exists()
+
+
+def test_a_person_text_field_kept_in_clear_refuses_a_phone_number(registrar: User) -> None:
+    with pytest.raises(ValidationError) as caught:
+        register(registrar, STREET, occupation="教师 13912345678")
+    assert caught.value.error_dict["occupation"][0].code == "personal_number"
+
+
+def test_the_encrypted_address_may_hold_numbers(registrar: User) -> None:
+    volunteer = register(registrar, STREET, address_detail="东路 13 栋 1391234 号")
+    assert volunteer.address_detail == "东路 13 栋 1391234 号"
+
+
+def test_a_reason_with_an_id_number_on_the_web_is_shown_as_an_error(
+    registrar: User, login: Callable[[User], Client]
+) -> None:
+    volunteer = _active(registrar)
+    response = login(registrar).post(
+        f"/volunteers/{volunteer.pk}/suspend/",
+        {"reason": f"核对 {synthetic_id('19800101')}"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    volunteer.refresh_from_db()
+    assert volunteer.status == RegistrationStatus.ACTIVE
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]
