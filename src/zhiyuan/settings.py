@@ -333,6 +333,7 @@ SPECTACULAR_SETTINGS = {
         "DivisionLevelEnum": "zhiyuan.divisions.enums.DivisionLevel",
         "OrgLevelEnum": "zhiyuan.organizations.enums.OrgLevel",
         "OrgKindEnum": "zhiyuan.organizations.enums.OrgKind",
+        "ImportStatusEnum": "zhiyuan.volunteers.enums.ImportStatus",
         "RoleKindEnum": "zhiyuan.accounts.enums.RoleKind",
         "CancellationKindEnum": "zhiyuan.volunteers.enums.CancellationKind",
         "MembershipStatusEnum": "zhiyuan.volunteers.enums.MembershipStatus",

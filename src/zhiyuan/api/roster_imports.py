@@ -17,8 +17,6 @@ from django.http import HttpResponse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django_tasks.base import TaskResultStatus
-from drf_spectacular.extensions import OpenApiSerializerFieldExtension
-from drf_spectacular.plumbing import ResolvedComponent, build_choice_field
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
@@ -32,7 +30,7 @@ from zhiyuan.api.audit import ActorSerializer
 from zhiyuan.api.lookups import object_id
 from zhiyuan.api.openapi import ErrorSerializer, errors
 from zhiyuan.api.shared import BodyRefSerializer, OrganizationRefSerializer, id_field, validated
-from zhiyuan.api.volunteers import _registration_point
+from zhiyuan.api.volunteers import registration_point
 from zhiyuan.volunteers import imports, roster_downloads, roster_files, tasks
 from zhiyuan.volunteers.enums import ImportMode, ImportStatus
 from zhiyuan.volunteers.models import RosterImport
@@ -42,31 +40,6 @@ COMMITTABLE = (ImportStatus.CHECKED, ImportStatus.REFUSED)
 
 
 # --- answers ---------------------------------------------------------------------------------
-
-
-class ImportStatusField(serializers.ChoiceField):
-    """The import's status, described once in the schema as ImportStatusEnum."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(choices=ImportStatus.choices, **kwargs)
-
-
-class ImportStatusFieldExtension(OpenApiSerializerFieldExtension):
-    """Names the status enum itself: both the list and the detail carry a "status", and the
-    schema's enum naming would otherwise guess a hashed name with a warning (the other way
-    is an ENUM_NAME_OVERRIDES entry in settings)."""
-
-    target_class = ImportStatusField
-
-    def map_serializer_field(self, auto_schema: Any, direction: Any) -> Any:
-        component = ResolvedComponent(
-            name="ImportStatusEnum",
-            type=ResolvedComponent.SCHEMA,
-            object="ImportStatusEnum",
-            schema=build_choice_field(self.target),
-        )
-        auto_schema.registry.register_on_missing(component)
-        return component.ref
 
 
 class RosterImportSerializer(serializers.Serializer):
@@ -85,7 +58,8 @@ class RosterImportSerializer(serializers.Serializer):
         allow_null=True,
         help_text="When the retention period (ROSTER_RETENTION_DAYS) deleted the file.",
     )
-    status = ImportStatusField(
+    status = serializers.ChoiceField(
+        choices=ImportStatus.choices,
         help_text="uploaded, checking and importing are still running: poll until it changes.",
     )
     error = serializers.CharField(help_text="Why the file could not be read (status failed).")
@@ -242,7 +216,7 @@ class RosterImportViewSet(viewsets.GenericViewSet):
     )
     def create(self, request: Request) -> Response:
         data = validated(RosterUploadSerializer, request.data)
-        body, organization = _registration_point(request.user, data)
+        body, organization = registration_point(request.user, data)
         upload = data["file"]
         roster_import = imports.upload_roster(
             # One byte beyond the limit is enough for the service to refuse an oversized file.

@@ -442,7 +442,7 @@ def filter_ledger(user: Any, volunteers: QuerySet[Volunteer], data: dict[str, An
     return _search(volunteers, data.get("q", ""))
 
 
-def _registration_point(user: Any, data: dict[str, Any]) -> tuple[RegistrationBody, Organization]:
+def registration_point(user: Any, data: dict[str, Any]) -> tuple[RegistrationBody, Organization]:
     """The body and organisation named in `data`, among those the user sees or registers
     through (a delegation may reach beyond the user's subtrees); the service decides."""
     points = selectors.registration_points(user)
@@ -551,7 +551,7 @@ class VolunteerViewSet(viewsets.GenericViewSet):
     )
     def create(self, request: Request) -> Response:
         data = validated(VolunteerCreateSerializer, request.data)
-        body, organization = _registration_point(request.user, data)
+        body, organization = registration_point(request.user, data)
         registered = services.register_volunteer(
             {field: data[field] for field in rules.PERSON_FIELDS if field in data},
             body=body,
