@@ -258,6 +258,15 @@ INVALID = [
     (OTHER, "9" * 31, "invalid_other_number"),
     (OTHER, "ABC\x00123", "invalid_other_number"),
     (OTHER, "ABC\u202e123", "invalid_other_number"),
+    # ID numbers under a passport or another document: they would escape their checks, and a
+    # legacy number the one-person rule (its digest differs from the 18-digit number's)
+    (PASSPORT, VALID_ID, "id_number_as_other_document"),
+    (OTHER, VALID_ID.lower(), "id_number_as_other_document"),
+    (OTHER, fullwidth(VALID_ID), "id_number_as_other_document"),
+    (OTHER, HMT_HK, "id_number_as_other_document"),
+    (PASSPORT, FOREIGN_ID, "id_number_as_other_document"),
+    (PASSPORT, "110105491231002", "legacy_id_number"),
+    (OTHER, "110105 491231 002", "legacy_id_number"),
     # nothing typed, or no such type
     *((kind, raw, "required") for kind in DocumentType.values for raw in ("", " \u3000\t")),
     ("driving_licence", VALID_ID, "unknown_document_type"),

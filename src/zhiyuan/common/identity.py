@@ -68,7 +68,8 @@ class IdentityDocument:
 HMT_AREA_CODES = frozenset({"810000", "820000", "830000"})
 
 _CHINA_TIME = ZoneInfo("Asia/Shanghai")
-_EARLIEST_BIRTH_DATE = date(1900, 1, 1)
+# The earliest plausible birth date, of a number or typed beside one.
+EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 # ISO 7064 MOD 11-2 weights 2^(17-i) mod 11 for the 17 digits, left to right.
 _MOD_11_2_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
 # Invisible characters that spreadsheets and chat apps paste along with a number.
@@ -119,7 +120,7 @@ def looks_like_resident_id(text: str) -> bool:
         birth_date = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         return False
-    return birth_date >= _EARLIEST_BIRTH_DATE and (
+    return birth_date >= EARLIEST_BIRTH_DATE and (
         resident_id_check_character(number[:17]) == number[17]
     )
 
@@ -136,7 +137,7 @@ def parse_identity_document(
     "hmt_number_as_resident_id", "not_hmt_area", "not_foreign_permanent_id",
     "impossible_birth_date", "birth_date_before_1900", "future_birth_date",
     "wrong_check_character", "invalid_permanent_card", "invalid_passport",
-    "invalid_other_number".
+    "invalid_other_number", "id_number_as_other_document".
     """
     parser = _PARSERS.get(document_type)
     if parser is None:
@@ -250,15 +251,23 @@ def _check_credit_code_shape(code: str) -> None:
 # 18-digit numbers: resident IDs, HMT permits, foreigners' permanent residence IDs.
 
 
+def _is_legacy_id_number(number: str) -> bool:
+    return len(number) == 15 and number.isascii() and number.isdigit()
+
+
+def _legacy_id_number() -> ValidationError:
+    return ValidationError(
+        _(
+            "15-digit ID numbers are no longer in use. Enter the 18-digit number printed "
+            "on the current identity card."
+        ),
+        code="legacy_id_number",
+    )
+
+
 def _parse_resident_id(number: str, today: date) -> IdentityDocument:
-    if len(number) == 15 and number.isascii() and number.isdigit():
-        raise ValidationError(
-            _(
-                "15-digit ID numbers are no longer in use. Enter the 18-digit number printed "
-                "on the current identity card."
-            ),
-            code="legacy_id_number",
-        )
+    if _is_legacy_id_number(number):
+        raise _legacy_id_number()
     _check_eighteen_digit_shape(number)
     if number[:6] in HMT_AREA_CODES:
         raise ValidationError(
@@ -351,7 +360,7 @@ def _birth_date(digits: str, today: date) -> date:
             ),
             code="impossible_birth_date",
         ) from None
-    if birth_date < _EARLIEST_BIRTH_DATE:
+    if birth_date < EARLIEST_BIRTH_DATE:
         raise ValidationError(
             _("Digits 7 to 14 give a year of birth before 1900. Check them against the card."),
             code="birth_date_before_1900",
@@ -389,6 +398,24 @@ def is_known_area_code(area_code: str) -> bool:
 # Documents with a number format only.
 
 
+def _refuse_id_numbers(number: str) -> None:
+    """Under a passport or another document, an 18-digit ID number (resident ID, residence
+    permit, permanent residence ID) would escape its checks and give no birth date or gender,
+    and a 15-digit legacy resident number would escape the one-person rule: its digest differs
+    from that of the 18-digit number the same person holds today."""
+    if _is_legacy_id_number(number):
+        raise _legacy_id_number()
+    if looks_like_resident_id(number):
+        raise ValidationError(
+            _(
+                "This is an 18-digit ID number. Choose its document type (resident identity "
+                "card, residence permit or permanent residence ID) so that it is checked and "
+                "the date of birth and gender are taken from it."
+            ),
+            code="id_number_as_other_document",
+        )
+
+
 def _parse_old_permanent_card(number: str, today: date) -> IdentityDocument:
     if not _OLD_PERMANENT_CARD.fullmatch(number):
         raise ValidationError(
@@ -402,6 +429,7 @@ def _parse_old_permanent_card(number: str, today: date) -> IdentityDocument:
 
 
 def _parse_passport(number: str, today: date) -> IdentityDocument:
+    _refuse_id_numbers(number)
     if not _PASSPORT.fullmatch(number):
         raise ValidationError(
             _(
@@ -414,6 +442,7 @@ def _parse_passport(number: str, today: date) -> IdentityDocument:
 
 
 def _parse_other(number: str, today: date) -> IdentityDocument:
+    _refuse_id_numbers(number)
     if len(number) > 30 or not number.isprintable():
         raise ValidationError(
             _(

@@ -16,7 +16,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
-from zhiyuan.common.identity import DocumentType, Gender, parse_identity_document
+from zhiyuan.common.identity import (
+    EARLIEST_BIRTH_DATE,
+    DocumentType,
+    Gender,
+    parse_identity_document,
+)
 from zhiyuan.common.phones import normalize_mobile
 from zhiyuan.common.text import clean_note, has_control_characters
 from zhiyuan.divisions.models import Division
@@ -323,6 +328,14 @@ def _derive(
         errors.add(
             "birth_date",
             ValidationError(_("The date of birth cannot be in the future."), code="future"),
+        )
+    if clean["birth_date"] and clean["birth_date"] < EARLIEST_BIRTH_DATE:
+        # 0001-01-01 made an age of 2025, outside every age band of the statistics.
+        errors.add(
+            "birth_date",
+            ValidationError(
+                _("The date of birth is before 1900; check the year."), code="before_1900"
+            ),
         )
 
 
