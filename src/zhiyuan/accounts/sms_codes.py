@@ -11,7 +11,7 @@ from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
@@ -50,6 +50,7 @@ def issue_code(
     template: str,
     send: bool = True,
     params: Callable[[SmsCode], dict[str, str]] | None = None,
+    rate_group: str = "",
 ) -> SmsCode:
     """Record a new six-digit code for (`mobile`, `purpose`) and, when `send`, text it with
     `template` once the transaction commits; the message's params are code, minutes, and what
@@ -57,14 +58,18 @@ def issue_code(
 
     `mobile` is the normalised 11-digit form. Callers that must not reveal whether a number is
     known record the code either way and pass `send=False` for unknown numbers.
+    The rate limits count the codes of `purpose`; with `rate_group`, those of every purpose
+    starting with it (one code per application, say: else each new application would bring
+    a stranger's number a fresh allowance).
     Raises ValidationError: "too_soon" (params: seconds) or "too_many_today" (params: count).
     """
     digest = mobile_digest(mobile)
+    counted = {"purpose__startswith": rate_group} if rate_group else {"purpose": purpose}
     with transaction.atomic():
         # Requests for one number queue here, so that only the first of several sent at
         # once finds no recent code (the others answer "too soon").
-        locks.hold(f"accounts.sms_code:{purpose}:{digest}")
-        _refuse_if_sent_recently(digest, purpose)
+        locks.hold(f"accounts.sms_code:{rate_group or purpose}:{digest}")
+        _refuse_if_sent_recently(SmsCode.objects.filter(mobile_digest=digest, **counted))
         code = f"{secrets.randbelow(10**6):06d}"
         sms = SmsCode.objects.create(
             mobile_digest=digest,
@@ -79,9 +84,8 @@ def issue_code(
     return sms
 
 
-def _refuse_if_sent_recently(digest: str, purpose: str) -> None:
+def _refuse_if_sent_recently(sent: QuerySet[SmsCode]) -> None:
     now = timezone.now()
-    sent = SmsCode.objects.filter(mobile_digest=digest, purpose=purpose)
     last = sent.order_by("-created_at").values_list("created_at", flat=True).first()
     if last is not None and now - last < timedelta(seconds=RESEND_SECONDS):
         wait = RESEND_SECONDS - int((now - last).total_seconds())

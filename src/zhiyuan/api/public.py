@@ -28,6 +28,7 @@ from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers import rules, services
 from zhiyuan.volunteers.enums import RegistrationChannel, RegistrationStatus
 from zhiyuan.volunteers.models import Delegation, RegistrationBody
+from zhiyuan.volunteers.throttles import RegistrationThrottle
 
 
 class PublicRateThrottle(ScopedRateThrottle):
@@ -123,7 +124,11 @@ class RegistrationPointList(PublicView):
 
 
 class SelfRegistration(PublicView):
-    """A person registers themself; a code and a link go to their mobile to confirm."""
+    """A person registers themself; a code and a link go to their mobile to confirm.
+    Each one texts a number, so it also counts against the registration page's allowance
+    per address (RegistrationThrottle), not only the looser API_PUBLIC_RATE."""
+
+    throttle_classes = [PublicRateThrottle, RegistrationThrottle]
 
     @extend_schema(
         operation_id="public_registrations_create",

@@ -276,8 +276,21 @@ def register_volunteer(
         )
         _audit(actor, "volunteer.registration.applied", volunteer, channel=channel, body=body.code)
         if send_confirmation:
-            send_confirmation_request(volunteer, actor=actor)
+            warnings += _send_first_confirmation(volunteer, actor=actor)
     return Registered(volunteer, warnings)
+
+
+def _send_first_confirmation(volunteer: Volunteer, *, actor: Any) -> tuple[str, ...]:
+    """The first "please confirm" message of a new application; when the mobile's rate
+    limits hold it back, the application stays and a warning says so."""
+    try:
+        send_confirmation_request(volunteer, actor=actor)
+    except ValidationError as error:
+        return (
+            _("No confirmation code was sent now: %(reason)s")
+            % {"reason": " ".join(error.messages)},
+        )
+    return ()
 
 
 def _clean_with_consent(
@@ -304,8 +317,11 @@ def _clean_with_consent(
     return clean, warnings
 
 
+CONFIRM_PURPOSES = "vconfirm:"
+
+
 def _confirm_purpose(volunteer: Volunteer) -> str:
-    return f"vconfirm:{volunteer.pk}"
+    return f"{CONFIRM_PURPOSES}{volunteer.pk}"
 
 
 def confirmation_link(volunteer: Volunteer, sms_id: int) -> str:
@@ -316,7 +332,9 @@ def confirmation_link(volunteer: Volunteer, sms_id: int) -> str:
 def send_confirmation_request(volunteer: Volunteer, *, actor: Any = None) -> None:
     """Text the person a one-time code and a link to confirm their own registration.
 
-    Raises ValidationError: "not_applied", or the rate limits of sms_codes ("too_soon",
+    The rate limits of sms_codes count every confirmation message to the mobile, whatever
+    the application: one number typed into many applications is texted no more often.
+    Raises ValidationError: "not_applied", or the rate limits ("too_soon",
     "too_many_today"). Audit: volunteer.confirmation.requested."""
     if volunteer.status != RegistrationStatus.APPLIED:
         raise ValidationError(
@@ -327,6 +345,7 @@ def send_confirmation_request(volunteer: Volunteer, *, actor: Any = None) -> Non
             volunteer.mobile,
             _confirm_purpose(volunteer),
             template="registration_confirm",
+            rate_group=CONFIRM_PURPOSES,
             params=lambda sms: {
                 "body": volunteer.body.organization.name,
                 "link": confirmation_link(volunteer, sms.pk),

@@ -32,7 +32,6 @@ from zhiyuan.common import crypto
 from zhiyuan.common.forms import add_validation_errors
 from zhiyuan.common.masking import mask_document, mask_name, mask_phone
 from zhiyuan.common.phones import normalize_mobile
-from zhiyuan.common.proxies import client_address
 from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers import selectors, services
 from zhiyuan.volunteers.enums import (
@@ -59,6 +58,7 @@ from zhiyuan.volunteers.models import (
     VolunteerRequest,
 )
 from zhiyuan.volunteers.selectors import RegistrationPoint
+from zhiyuan.volunteers.throttles import LoginCodeThrottle, RegistrationThrottle
 
 _PENDING = "volunteers.join.pending"
 _DONE = "volunteers.join.done"
@@ -70,25 +70,6 @@ _TICKET_CONTEXT = "volunteers.me.login-ticket"
 _POINT_KEY = re.compile(r"([0-9]{1,10}):([0-9]{1,10})")
 _TEAM_OPTIONS = 500
 _LIVE_MEMBERSHIP = (MembershipStatus.APPLIED, MembershipStatus.APPROVED)
-
-
-class _AddressThrottle(SimpleRateThrottle):
-    """Counts per client address (`common.proxies.client_address`): the limits per number
-    alone would let one client have many numbers texted, at the platform's expense."""
-
-    def get_cache_key(self, request: Any, view: Any) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": client_address(request)}
-
-
-class RegistrationThrottle(_AddressThrottle):
-    # Generous: at a community event many people register over one Wi-Fi network.
-    scope = "volunteer_registration"
-    rate = "60/hour"
-
-
-class LoginCodeThrottle(_AddressThrottle):
-    scope = "volunteer_login_code"
-    rate = "10/hour"
 
 
 def _allowed(throttle: SimpleRateThrottle, request: HttpRequest) -> bool:
