@@ -675,13 +675,29 @@ def transfer_registration(
 
 
 def reregister(volunteer: Volunteer, *, actor: Any, year: int | None = None) -> Volunteer:
-    """Record the yearly re-registration (where the city requires it) for `year` (this year)."""
+    """Record the yearly re-registration (where the city requires it) for `year`: this year
+    (the default) or, for campaigns at the turn of the year, the next. A registration counts
+    for every year up to the one recorded (`selectors.registered_volunteers`), so a later
+    year would make it count without re-registering, and an earlier one would undo a record.
+    Raises PermissionDenied, ValidationError (key "year", or the status)."""
     _require(actor, volunteer.organization, selectors.REGISTERING_ROLES)
-    year = year or selectors.local_today().year
+    this_year = selectors.local_today().year
+    year = year or this_year
+    if year not in (this_year, this_year + 1):
+        raise ValidationError(
+            {
+                "year": _("Re-register for this year (%(this)s) or the next (%(next)s).")
+                % {"this": this_year, "next": this_year + 1}
+            }
+        )
     with transaction.atomic():
         locked = Volunteer.objects.select_for_update().get(pk=volunteer.pk)
         if locked.status != RegistrationStatus.ACTIVE:
             raise ValidationError(_("Only active registrations are re-registered."))
+        if (locked.reregistered_year or 0) >= year:
+            raise ValidationError(
+                _("Already re-registered for %(year)s.") % {"year": locked.reregistered_year}
+            )
         locked.reregistered_year = year
         locked.save(update_fields=["reregistered_year", "updated_at"])
         _audit(actor, "volunteer.registration.reregistered", locked, year=year)
