@@ -33,7 +33,6 @@ from zhiyuan.common.identity import (
     DocumentType,
     Gender,
     normalize_document_number,
-    resident_id_check_character,
 )
 from zhiyuan.common.masking import mask_document, mask_phone
 from zhiyuan.common.models import AuditEntry
@@ -376,18 +375,6 @@ def _years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
-def _looks_like_id_or_mobile(text: str) -> bool:
-    """Whether a search text is a resident ID number or a mobile: those stay out of URLs."""
-    number = normalize_document_number(text)
-    if len(number) == 18 and number[:17].isdigit():
-        return resident_id_check_character(number[:17]) == number[17]
-    try:
-        normalize_mobile(number)
-    except DjangoValidationError:
-        return False
-    return True
-
-
 def _mobile(raw: str) -> str:
     try:
         return normalize_mobile(raw)
@@ -399,12 +386,7 @@ def _search(volunteers: QuerySet[Volunteer], text: str) -> QuerySet[Volunteer]:
     text = text.strip()
     if not text:
         return volunteers
-    # A registration number in the user's scope may look like a mobile or an ID (a long
-    # body code): it wins.
-    if (
-        _looks_like_id_or_mobile(text)
-        and not volunteers.filter(registration_number=text.upper()).exists()
-    ):
+    if selectors.identity_in_search(volunteers, text):
         raise ValidationError(
             {"q": [_("Never put an ID number or a mobile in a URL: use POST lookup/ instead.")]}
         )

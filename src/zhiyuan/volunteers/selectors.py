@@ -232,6 +232,18 @@ def _years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
+def identity_in_search(queryset: QuerySet[Volunteer], text: str) -> bool:
+    """Whether a search text bound for a URL (a GET filter, the API's `q`) holds an ID or
+    mobile number: those are looked up by POST (`find_by_identity`) and never carried in a
+    URL, where access logs and browser histories keep them. A registration number in
+    `queryset` is no such number, even where a long body code makes one look like it."""
+    from zhiyuan.common.text import holds_personal_number
+
+    return holds_personal_number(text) and not (
+        queryset.filter(registration_number=text.strip().upper()).exists()
+    )
+
+
 def find_by_identity(
     queryset: QuerySet[Volunteer], *, document_number: str = "", mobile: str = ""
 ) -> QuerySet[Volunteer]:

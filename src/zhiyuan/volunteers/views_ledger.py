@@ -58,8 +58,11 @@ def ledger_filter(request: HttpRequest) -> selectors.LedgerFilter:
         value = request.GET.get(name, "")
         return value if value in enum.values else ""
 
+    q = search_text(request)
+    if q and selectors.identity_in_search(selectors.ledger(request.user), q):
+        q = ""  # never searched, echoed or passed on in links (see `ledger`)
     return selectors.LedgerFilter(
-        q=search_text(request),
+        q=q,
         organization=organization,
         status=choice("status", RegistrationStatus),
         political_status=choice("political_status", PoliticalStatus),
@@ -83,6 +86,8 @@ def ledger(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         identity = clean_search(request.POST.get("identity", ""))
         queryset = selectors.find_by_identity(queryset, document_number=identity, mobile=identity)
+    elif search_text(request) and not filters.q:
+        return _identity_in_url(request)
     else:
         queryset = selectors.filter_ledger(queryset, filters)
     page = Paginator(queryset.order_by("-applied_at", "-pk"), PAGE_SIZE).get_page(
@@ -109,6 +114,20 @@ def ledger(request: HttpRequest) -> HttpResponse:
             "may_export_full": exports.may_reveal_any(request.user),
         },
     )
+
+
+def _identity_in_url(request: HttpRequest) -> HttpResponse:
+    """An ID or mobile number typed into the name search (a GET, so in the URL): the page
+    again without it, and a pointer to the box that looks them up by POST."""
+    messages.error(
+        request,
+        _(
+            "ID numbers and mobiles are never searched through the address bar: type them "
+            "into the box for whole ID numbers or mobiles."
+        ),
+    )
+    kept = {name: str(value) for name, value in request.GET.items() if name not in ("q", "page")}
+    return redirect(f"{request.path}?{urlencode(kept)}" if kept else request.path)
 
 
 def _volunteer(request: HttpRequest, pk: int) -> Volunteer:
