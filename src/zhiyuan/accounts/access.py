@@ -4,7 +4,9 @@ A role on an organisation covers that organisation's subtree and nothing else (S
 Every list, detail, search, export and API endpoint passes its queryset through `scope`;
 objects outside the scope are absent, and detail look-ups answer 404 (`get_scoped_or_404`).
 A model opts in by naming the path of its organisation in `ACCESS_PATH` ("path" for
-Organization itself, "organization__path" for things that belong to one).
+Organization itself, "organization__path" for things that belong to one), or several in
+`ACCESS_PATHS` when a role on any of them reaches the object (a registration: the
+organisation it was made through, and its registration body's).
 Platform staff with superuser rights see everything; the Django admin is theirs alone.
 """
 
@@ -81,11 +83,17 @@ def scope(user: Any, queryset: QuerySet[M], roles: Iterable[str] = ALL_ROLES) ->
         return queryset
     if not prefixes:
         return queryset.none()
-    field = f"{queryset.model.ACCESS_PATH}__startswith"  # type: ignore[attr-defined]
+    paths = access_paths(queryset.model)
     condition = Q()
     for prefix in prefixes:
-        condition |= Q(**{field: prefix})
+        for path in paths:
+            condition |= Q(**{f"{path}__startswith": prefix})
     return queryset.filter(condition)
+
+
+def access_paths(model: Any) -> tuple[str, ...]:
+    """The tree paths through which roles reach objects of `model`."""
+    return tuple(getattr(model, "ACCESS_PATHS", None) or (model.ACCESS_PATH,))
 
 
 def get_scoped_or_404(

@@ -15,7 +15,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from zhiyuan.accounts.access import covers, get_scoped_or_404, scope
+from zhiyuan.accounts.access import get_scoped_or_404, scope
 from zhiyuan.api.audit import ActorSerializer
 from zhiyuan.api.lookups import object_id
 from zhiyuan.api.openapi import errors
@@ -132,7 +132,7 @@ class MembershipViewSet(viewsets.GenericViewSet):
         volunteer = selectors.ledger(request.user).filter(pk=data["volunteer"]).first()
         if volunteer is None:
             raise ValidationError({"volunteer": [_("No volunteer with this id is visible.")]})
-        if not covers(request.user, volunteer.organization, selectors.REGISTERING_ROLES):
+        if not selectors.covers_registration(request.user, volunteer, selectors.REGISTERING_ROLES):
             raise PermissionDenied(_("Only registrars and administrators apply for volunteers."))
         # Any team of the city: the service checks it is an active team or station.
         team = Organization.objects.filter(pk=data["team"]).first()

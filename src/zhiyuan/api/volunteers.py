@@ -23,7 +23,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied, ValidationErro
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from zhiyuan.accounts.access import covers, scope
+from zhiyuan.accounts.access import scope
 from zhiyuan.accounts.models import mobile_digest
 from zhiyuan.api.audit import ActorSerializer
 from zhiyuan.api.lookups import object_id
@@ -409,7 +409,7 @@ def filter_ledger(user: Any, volunteers: QuerySet[Volunteer], data: dict[str, An
         volunteers = volunteers.filter(body_id=data["body"])
     if "organization" in data:
         organization = _visible_organization(user, data["organization"])
-        volunteers = volunteers.filter(organization__path__startswith=organization.path)
+        volunteers = selectors.in_subtree(volunteers, organization)
     today = selectors.local_today()
     if "age_min" in data:
         volunteers = volunteers.filter(birth_date__lte=_years_before(today, data["age_min"]))
@@ -598,7 +598,7 @@ class VolunteerViewSet(viewsets.GenericViewSet):
         volunteers = self.get_queryset()
         if "organization" in data:
             organization = _visible_organization(request.user, data["organization"])
-            volunteers = volunteers.filter(organization__path__startswith=organization.path)
+            volunteers = selectors.in_subtree(volunteers, organization)
         body = {
             "organizations": selectors.confirmation_progress(volunteers),
             "in_person": selectors.in_person_confirmations(volunteers),
@@ -638,7 +638,7 @@ class VolunteerViewSet(viewsets.GenericViewSet):
     def send_confirmation(self, request: Request, pk: str) -> Response:
         volunteer = self._volunteer(pk)
         # The service leaves access to its callers (it also serves self-registration).
-        if not covers(request.user, volunteer.organization, selectors.REGISTERING_ROLES):
+        if not selectors.covers_registration(request.user, volunteer, selectors.REGISTERING_ROLES):
             raise PermissionDenied(_("Only registrars and administrators send these messages."))
         services.send_confirmation_request(volunteer, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

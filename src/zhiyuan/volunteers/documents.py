@@ -23,7 +23,6 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Image, Paragraph, Spacer, Table, TableStyle
 
-from zhiyuan.accounts.access import covers
 from zhiyuan.common import pdf
 from zhiyuan.common.audit import log_action
 from zhiyuan.common.masking import mask_document, mask_phone
@@ -35,7 +34,7 @@ from zhiyuan.volunteers.allocation import AllocationRow
 from zhiyuan.volunteers.enums import ActivityCategory, AgeBasis, AvailableTime, Skill
 from zhiyuan.volunteers.exports import WORKBOOK_OPTIONS, choice_labels, text_cell, write_text_row
 from zhiyuan.volunteers.models import Delegation, Volunteer
-from zhiyuan.volunteers.selectors import REVEAL_ROLES
+from zhiyuan.volunteers.selectors import REVEAL_ROLES, covers_registration
 
 LINE = colors.black
 LABEL_BACKGROUND = colors.HexColor("#f2f2f2")
@@ -506,7 +505,7 @@ FORM_REVEALS = ("document_number", "mobile", "guardian_mobile", "emergency_conta
 def may_reveal_form(user: Any, volunteer: Volunteer) -> bool:
     """Whether `user` may print `volunteer`'s form with full values: a role allowed to see each
     of FORM_REVEALS on the volunteer's organisation (administrators and registrars)."""
-    return all(covers(user, volunteer.organization, REVEAL_ROLES[field]) for field in FORM_REVEALS)
+    return all(covers_registration(user, volunteer, REVEAL_ROLES[field]) for field in FORM_REVEALS)
 
 
 def print_registration_form(

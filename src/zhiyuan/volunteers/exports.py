@@ -19,14 +19,14 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from xlsxwriter.worksheet import Worksheet
 
-from zhiyuan.accounts.access import covers, scope_prefixes
+from zhiyuan.accounts.access import scope_prefixes
 from zhiyuan.accounts.selectors import home_organization
 from zhiyuan.common.audit import log_action
 from zhiyuan.common.masking import mask_document, mask_phone
 from zhiyuan.common.text import clean_note
 from zhiyuan.volunteers.enums import ActivityCategory, PersonalField, Skill
 from zhiyuan.volunteers.models import Volunteer
-from zhiyuan.volunteers.selectors import REVEAL_ROLES
+from zhiyuan.volunteers.selectors import REVEAL_ROLES, covers_registration
 
 # Spreadsheets start a formula (or DDE call) with these (OWASP, "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -101,7 +101,7 @@ class _LedgerSheet:
 
     def _personal(self, volunteer: Volunteer, field: str) -> str:
         roles = self.reveal.get(field)
-        if roles is not None and covers(self.user, volunteer.organization, roles):
+        if roles is not None and covers_registration(self.user, volunteer, roles):
             self.shown.add(field)
             return str(getattr(volunteer, field))
         value = getattr(volunteer, field)

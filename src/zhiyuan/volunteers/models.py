@@ -193,9 +193,14 @@ class Volunteer(models.Model):
     targets count); `home_division` is where they live. Only an active or suspended
     registration holds the person: a second one elsewhere is refused (one person, one
     registration, city-wide).
+
+    Roles reach a registration through `organization` and through the body's organisation:
+    the body keeps the ledger (MISSION §2), also of registrations made through a delegation
+    outside its own subtree (a district unit registering for the district's association).
     """
 
     ACCESS_PATH = "organization__path"
+    ACCESS_PATHS = ("organization__path", "body__organization__path")
 
     # --- the registration
     body = models.ForeignKey(
@@ -419,9 +424,10 @@ class Membership(models.Model):
 
 class VolunteerRequest(models.Model):
     """A volunteer's request to correct their details or cancel their registration; it reaches
-    the registrars of the organisation the registration belongs to."""
+    the registrars of the organisation the registration belongs to and of its body."""
 
     ACCESS_PATH = "volunteer__organization__path"
+    ACCESS_PATHS = ("volunteer__organization__path", "volunteer__body__organization__path")
 
     volunteer = models.ForeignKey(
         Volunteer, verbose_name=_("volunteer"), on_delete=models.CASCADE, related_name="requests"

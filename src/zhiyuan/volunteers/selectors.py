@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from zhiyuan.accounts.access import scope, scope_prefixes
+from zhiyuan.accounts.access import ALL_ROLES, covers, scope, scope_prefixes
 from zhiyuan.accounts.enums import RoleKind
 from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers.enums import ConfirmationMethod, RegistrationStatus
@@ -138,8 +138,25 @@ def may_register_through(user: Any, body: RegistrationBody, organization: Organi
 
 
 def ledger(user: Any) -> QuerySet[Volunteer]:
-    """Volunteers `user` may see: registered through an organisation in their subtrees."""
+    """Volunteers `user` may see: registered through an organisation in their subtrees, or
+    with a body whose organisation is (Volunteer.ACCESS_PATHS)."""
     return scope(user, Volunteer.objects.all()).select_related("body__organization", "organization")
+
+
+def covers_registration(user: Any, volunteer: Volunteer, roles: Any = ALL_ROLES) -> bool:
+    """Whether `user` holds one of `roles` over `volunteer`'s registration: on the organisation
+    it was registered through or on its body's (or above either), as `ledger` reads it."""
+    return covers(user, volunteer.organization, roles) or covers(
+        user, volunteer.body.organization, roles
+    )
+
+
+def in_subtree(queryset: QuerySet[Volunteer], organization: Organization) -> QuerySet[Volunteer]:
+    """Registrations made through `organization`'s subtree or kept by a body in it."""
+    return queryset.filter(
+        Q(organization__path__startswith=organization.path)
+        | Q(body__organization__path__startswith=organization.path)
+    )
 
 
 def in_person_confirmations(queryset: QuerySet[Volunteer]) -> list[Any]:
@@ -206,7 +223,7 @@ def filter_ledger(
             Q(name__icontains=filters.q) | Q(registration_number__startswith=filters.q.upper())
         )
     if filters.organization is not None:
-        queryset = queryset.filter(organization__path__startswith=filters.organization.path)
+        queryset = in_subtree(queryset, filters.organization)
     for field in ("status", "political_status", "gender"):
         if getattr(filters, field):
             queryset = queryset.filter(**{field: getattr(filters, field)})

@@ -76,6 +76,12 @@ def _require(actor: Any, organization: Organization, roles: Any) -> None:
         raise _refuse(_("You do not have a role for this organisation."))
 
 
+def _require_registration(actor: Any, volunteer: Volunteer, roles: Any) -> None:
+    """A role over the registration: through its organisation or its body's."""
+    if not selectors.covers_registration(actor, volunteer, roles):
+        raise _refuse(_("You do not have a role for this organisation."))
+
+
 def _audit(actor: Any, action: str, volunteer: Volunteer, **data: Any) -> None:
     log_action(actor, action, volunteer, organization=volunteer.organization, data=data)
 
@@ -358,8 +364,8 @@ def send_confirmation_requests(organization: Organization, *, actor: Any) -> dic
     """ "Please confirm" messages to everyone still applied, registered through `organization`
     or below it. Returns counts: sent, skipped (texted recently or too often today)."""
     _require(actor, organization, selectors.REGISTERING_ROLES)
-    pending = selectors.ledger(actor).filter(
-        status=RegistrationStatus.APPLIED, organization__path__startswith=organization.path
+    pending = selectors.in_subtree(
+        selectors.ledger(actor).filter(status=RegistrationStatus.APPLIED), organization
     )
     counts = {"sent": 0, "skipped": 0}
     for volunteer in pending.iterator():
@@ -550,7 +556,7 @@ def confirm_in_person(volunteer: Volunteer, *, actor: Any, reason: str) -> Volun
     """A registrar records that the person confirmed in person (no mobile, say), with a reason.
     These confirmations are counted per registrar and shown (selectors.in_person_confirmations).
     Raises PermissionDenied, ValidationError (key "reason")."""
-    _require(actor, volunteer.organization, selectors.REGISTERING_ROLES)
+    _require_registration(actor, volunteer, selectors.REGISTERING_ROLES)
     reason = clean_note(reason, field="reason")
     if len(reason) < 4:
         raise ValidationError(
@@ -573,7 +579,7 @@ def _transition(
     **fields: Any,
 ) -> Volunteer:
     """Move the locked registration from one of `allowed_from` to `to`; writes `action`."""
-    _require(actor, volunteer.organization, selectors.REGISTERING_ROLES)
+    _require_registration(actor, volunteer, selectors.REGISTERING_ROLES)
     with transaction.atomic():
         locked = Volunteer.objects.select_for_update().get(pk=volunteer.pk)
         if locked.status not in allowed_from:
@@ -653,7 +659,7 @@ def transfer_registration(
     """Move a registration to another body (through `organization`): number, status and
     history stay. The actor must cover the current registration with a registering role.
     Raises PermissionDenied, ValidationError. Audit: volunteer.registration.transferred."""
-    _require(actor, volunteer.organization, selectors.REGISTERING_ROLES)
+    _require_registration(actor, volunteer, selectors.REGISTERING_ROLES)
     _check_point(body, organization)
     with transaction.atomic():
         locked = Volunteer.objects.select_for_update().get(pk=volunteer.pk)
@@ -680,7 +686,7 @@ def reregister(volunteer: Volunteer, *, actor: Any, year: int | None = None) -> 
     for every year up to the one recorded (`selectors.registered_volunteers`), so a later
     year would make it count without re-registering, and an earlier one would undo a record.
     Raises PermissionDenied, ValidationError (key "year", or the status)."""
-    _require(actor, volunteer.organization, selectors.REGISTERING_ROLES)
+    _require_registration(actor, volunteer, selectors.REGISTERING_ROLES)
     this_year = selectors.local_today().year
     year = year or this_year
     if year not in (this_year, this_year + 1):
@@ -708,7 +714,7 @@ def update_person(volunteer: Volunteer, data: dict[str, Any], *, actor: Any) -> 
     """Correct the person's details: `data` holds the fields to change (rules.PERSON_FIELDS);
     all rules run again on the result. The audit entry names the changed fields, not values.
     Raises PermissionDenied, ValidationError."""
-    _require(actor, volunteer.organization, selectors.REGISTERING_ROLES)
+    _require_registration(actor, volunteer, selectors.REGISTERING_ROLES)
     current = {field: getattr(volunteer, field) for field in rules.PERSON_FIELDS}
     merged = {**current, **data}
     clean, _warnings = rules.clean_person(
@@ -738,7 +744,7 @@ def reveal_personal_data(volunteer: Volunteer, field: str, *, actor: Any, reason
     Raises PermissionDenied, ValidationError (key "reason")."""
     if field not in PersonalField.values:
         raise ValidationError({"field": _("Choose a field.")})
-    _require(actor, volunteer.organization, selectors.REVEAL_ROLES[field])
+    _require_registration(actor, volunteer, selectors.REVEAL_ROLES[field])
     reason = clean_note(reason, field="reason")
     if len(reason) < 2:
         raise ValidationError({"reason": _("Say why you need the full value.")})
@@ -829,7 +835,7 @@ def handle_request(
 ) -> VolunteerRequest:
     """A registrar closes a request as done or declined, with a response to the volunteer.
     A cancellation request marked done cancels the registration at the volunteer's request."""
-    _require(actor, request.volunteer.organization, selectors.REGISTERING_ROLES)
+    _require_registration(actor, request.volunteer, selectors.REGISTERING_ROLES)
     response = clean_note(response, field="response", limit=500)
     with transaction.atomic():
         locked = VolunteerRequest.objects.select_for_update().get(pk=request.pk)

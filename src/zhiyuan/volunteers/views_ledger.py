@@ -142,12 +142,12 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _detail_context(request: HttpRequest, volunteer: Volunteer, **extra: Any) -> dict[str, Any]:
     user = request.user
-    registering = covers(user, volunteer.organization, selectors.REGISTERING_ROLES)
+    registering = selectors.covers_registration(user, volunteer, selectors.REGISTERING_ROLES)
     revealable = [
         (field, label)
         for field, label in PersonalField.choices
         if getattr(volunteer, field)
-        and covers(user, volunteer.organization, selectors.REVEAL_ROLES[field])
+        and selectors.covers_registration(user, volunteer, selectors.REVEAL_ROLES[field])
     ]
     entries = [(entry, action_label(entry.action)) for entry in selectors.history(volunteer)]
     points = selectors.registration_points(user) if registering else []
@@ -213,7 +213,7 @@ def confirm_in_person(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def send_confirmation(request: HttpRequest, pk: int) -> HttpResponse:
     def send(volunteer: Volunteer) -> None:
-        if not covers(request.user, volunteer.organization, selectors.REGISTERING_ROLES):
+        if not selectors.covers_registration(request.user, volunteer, selectors.REGISTERING_ROLES):
             raise PermissionDenied
         services.send_confirmation_request(volunteer, actor=request.user)
 
@@ -328,7 +328,7 @@ def progress(request: HttpRequest) -> HttpResponse:
         organization = scope(request.user, Organization.objects.filter(code=code)).first()
         if organization is None:
             raise Http404
-        queryset = queryset.filter(organization__path__startswith=organization.path)
+        queryset = selectors.in_subtree(queryset, organization)
     if request.method == "POST":
         target = organization or _top_registering_org(request)
         if target is None:
@@ -462,7 +462,7 @@ def register(request: HttpRequest) -> HttpResponse:
 def correct(request: HttpRequest, pk: int) -> HttpResponse:
     """Correct a registration's details (the volunteer asked, or a mistake was found)."""
     volunteer = _volunteer(request, pk)
-    if not covers(request.user, volunteer.organization, selectors.REGISTERING_ROLES):
+    if not selectors.covers_registration(request.user, volunteer, selectors.REGISTERING_ROLES):
         raise PermissionDenied
     form = CorrectionForm(
         request.POST or None,
