@@ -4,6 +4,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
+from tests.volunteers.people import register
 from zhiyuan.volunteers import selectors, services
 from zhiyuan.volunteers.models import RegistrationBody, RegistrationPolicy
 
@@ -26,6 +27,12 @@ def test_policy_is_inherited_from_the_nearest_ancestor(city_admin, street_admin,
         ({"number_format": "{code}{seq:06d}"}, "number_format"),
         ({"number_format": "{code}{yy}{seq:06d}{oops}"}, "number_format"),
         ({"number_format": "{code}{yy}{seq:d"}, "number_format"),
+        # Literal braces, attributes, unpadded or padded-in-front sequences: numbers of one
+        # body could meet another's, or its own from another year.
+        ({"number_format": "{{code}}{yy}{seq:06d}"}, "number_format"),
+        ({"number_format": "{code}{yy}{seq:06d}{seq.real}"}, "number_format"),
+        ({"number_format": "{code}{yy}1{seq}"}, "number_format"),
+        ({"number_format": "{yy}{code}{seq:06d}"}, "number_format"),
         ({"privacy_notice_version": " "}, "privacy_notice_version"),
     ],
 )
@@ -65,3 +72,19 @@ def test_policy_page_saves_for_admins_and_is_read_only_for_registrars(
     assert login(street_admin).post(url, data).status_code == 302
     policy = RegistrationPolicy.objects.get(organization__code="430602001-SC")
     assert (policy.reregistration_required, policy.privacy_notice_version) == (True, "2026-2")
+
+
+def test_a_number_already_issued_is_refused_not_a_server_error(registrar, outsider, org) -> None:  # type: ignore[no-untyped-def]
+    """A policy saved before formats were checked ("{{code}}" prints a literal "{code}") made
+    two bodies issue one number: the database refused it with a 500."""
+    RegistrationPolicy.objects.create(
+        organization=org("4306-GC"), number_format="{{code}}{yy}{seq:06d}"
+    )
+    first = register(registrar, "430602001-SC")
+    applied = register(outsider, "430602002-SC", confirm=False)
+    with pytest.raises(ValidationError) as raised:
+        services.confirm_in_person(applied, actor=outsider, reason="本人到场签字")
+    assert raised.value.code == "number_taken"
+    applied.refresh_from_db()
+    assert (applied.status, applied.registration_number) == ("applied", None)
+    assert first.registration_number.startswith("{code}")

@@ -65,6 +65,10 @@ TEAM_KINDS = (OrgKind.SERVICE_TEAM, OrgKind.GENERAL_SERVICE_TEAM, OrgKind.SERVIC
 CONFIRM_LINK_SALT = "zhiyuan.volunteers.confirm-link"
 CONFIRM_LINK_SECONDS = 7 * 24 * 3600
 _BODY_CODE = re.compile(r"[0-9A-Z]{2,12}")
+# Body code first (no code starts another), then the year, then a fixed-width sequence: the
+# numbers of different bodies and years can never meet. Anything freer let "{{code}}..." (a
+# literal "{code}") through, and bodies then issued the same numbers.
+_NUMBER_FORMAT = re.compile(r"\{code\}-?\{(yy|yyyy)\}-?\{seq:0[4-9]d\}")
 
 
 def _refuse(message: str) -> PermissionDenied:
@@ -398,7 +402,18 @@ def _next_number(body: RegistrationBody, policy: RegistrationPolicy, year: int) 
     sequence = RegistrationNumberSequence.objects.select_for_update().get(pk=sequence.pk)
     sequence.last_value += 1
     sequence.save(update_fields=["last_value"])
-    return format_number(policy, body, year, sequence.last_value)
+    number = format_number(policy, body, year, sequence.last_value)
+    if Volunteer.objects.filter(registration_number=number).exists():
+        # Only a policy saved before its format was checked can get here; say so, not a 500.
+        raise ValidationError(
+            _(
+                "The registration policy's number format gives %(number)s, a number already "
+                "issued. Ask an administrator to correct the number format."
+            )
+            % {"number": number},
+            code="number_taken",
+        )
+    return number
 
 
 def _close_application(volunteer: Volunteer, *, actor: Any, reason: str) -> None:
@@ -917,16 +932,11 @@ def _check_policy(policy: RegistrationPolicy) -> None:
         errors["minimum_age"] = _(
             "Ages must run minimum ≤ own-income age ≤ age of majority, between 10 and 21."
         )
-    sample = RegistrationBody(code="4306001")
-    fmt = policy.number_format or ""
-    try:
-        number = format_number(policy, sample, 2026, 1)
-    except (KeyError, ValueError, IndexError, AttributeError):
-        number = ""
-    has_year = "{yy" in fmt or "{yyyy" in fmt
-    if not number or "{code}" not in fmt or "{seq" not in fmt or not has_year or len(number) > 40:
+    if not _NUMBER_FORMAT.fullmatch(policy.number_format or ""):
         errors["number_format"] = _(
-            "Use {code}, a year ({yy} or {yyyy}) and the sequence ({seq:06d}), at most 40 characters."
+            "Write the body code, the year and the zero-padded sequence in this order, "
+            "with or without hyphens between them: {code}{yy}{seq:06d} or "
+            "{code}-{yyyy}-{seq:05d} (4 to 9 digits)."
         )
     if not policy.privacy_notice_version.strip():
         errors["privacy_notice_version"] = _("Give the version of the privacy notice.")
