@@ -643,18 +643,40 @@ def reinstate_registration(volunteer: Volunteer, *, actor: Any) -> Volunteer:
 
 def cancel_registration(volunteer: Volunteer, *, actor: Any, kind: str, reason: str) -> Volunteer:
     """Cancel at the volunteer's request or by the body for refusal of duties (中国注册志愿者
-    管理办法), with a reason. The number is never reused. Audit: ...registration.cancelled."""
+    管理办法), with a reason. The number is never reused, and the person leaves their teams
+    (only registered volunteers are members). Audit: ...registration.cancelled, and
+    volunteer.membership.left for each team."""
     if kind not in CancellationKind.values:
         raise ValidationError({"kind": _("Choose why the registration ends.")})
-    return _transition(
-        volunteer,
-        actor=actor,
-        allowed_from=HOLDING_STATUSES,
-        to=RegistrationStatus.CANCELLED,
-        action="volunteer.registration.cancelled",
-        reason=_reason(reason),
-        cancellation_kind=kind,
+    with transaction.atomic():
+        cancelled = _transition(
+            volunteer,
+            actor=actor,
+            allowed_from=HOLDING_STATUSES,
+            to=RegistrationStatus.CANCELLED,
+            action="volunteer.registration.cancelled",
+            reason=_reason(reason),
+            cancellation_kind=kind,
+        )
+        _leave_teams(cancelled, actor=actor)
+    return cancelled
+
+
+def _leave_teams(volunteer: Volunteer, *, actor: Any) -> None:
+    live = Membership.objects.select_for_update().filter(
+        volunteer=volunteer, status__in=[MembershipStatus.APPLIED, MembershipStatus.APPROVED]
     )
+    for membership in live.select_related("team"):
+        membership.status = MembershipStatus.LEFT
+        membership.left_on = timezone.localdate()
+        membership.save(update_fields=["status", "left_on"])
+        log_action(
+            actor,
+            "volunteer.membership.left",
+            membership,
+            organization=membership.team,
+            data={"reason": "registration_cancelled"},
+        )
 
 
 def withdraw_application(volunteer: Volunteer, *, actor: Any, reason: str) -> Volunteer:
@@ -801,6 +823,8 @@ def decide_membership(membership: Membership, *, actor: Any, approve: bool) -> M
         locked = Membership.objects.select_for_update().get(pk=membership.pk)
         if locked.status != MembershipStatus.APPLIED:
             raise ValidationError(_("This application was already decided."))
+        if approve and locked.volunteer.status != RegistrationStatus.ACTIVE:
+            raise ValidationError(_("Only active registered volunteers join teams."))
         locked.status = MembershipStatus.APPROVED if approve else MembershipStatus.REJECTED
         locked.decided_at = timezone.now()
         locked.decided_by = _user(actor)
@@ -837,6 +861,11 @@ def submit_request(volunteer: Volunteer, *, kind: str, message: str) -> Voluntee
     message = clean_note(message, field="message", limit=1000)
     if kind == RequestKind.CORRECTION and not message:
         raise ValidationError({"message": _("Say what is wrong and what is right.")})
+    if kind == RequestKind.CANCELLATION and volunteer.status not in (
+        RegistrationStatus.APPLIED,
+        *HOLDING_STATUSES,
+    ):
+        raise ValidationError(_("This registration has already ended."))
     if volunteer.requests.filter(kind=kind, status=RequestStatus.OPEN).exists():
         raise ValidationError(_("You already have an open request of this kind."))
     with transaction.atomic():
