@@ -666,7 +666,7 @@ def _leave_teams(volunteer: Volunteer, *, actor: Any) -> None:
     live = Membership.objects.select_for_update().filter(
         volunteer=volunteer, status__in=[MembershipStatus.APPLIED, MembershipStatus.APPROVED]
     )
-    for membership in live.select_related("team"):
+    for membership in live.select_related("team").order_by("pk"):
         membership.status = MembershipStatus.LEFT
         membership.left_on = timezone.localdate()
         membership.save(update_fields=["status", "left_on"])
