@@ -137,7 +137,12 @@ def _values(enum: Any) -> dict[str, int]:
 
 
 def _clear_text(raw: Any, limit: int) -> str:
-    return clean_note(_text(raw, limit), limit=limit)
+    text = _text(raw, limit)
+    # Text with fewer than 10 digits holds no mobile (11 characters) or ID number (18), and
+    # clean_note's other checks are _text's: skip it (a tenth of the time a roster row takes).
+    if sum(map(text.count, "0123456789")) < 10:
+        return text
+    return clean_note(text, limit=limit)
 
 
 def _choice(enum: Any, raw: Any) -> str:
