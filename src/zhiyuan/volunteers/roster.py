@@ -488,7 +488,11 @@ class CellProblem(Exception):
 
 class RowReader:
     """Turns a roster row into the raw data of `rules.PERSON_FIELDS`, cell by cell.
-    Built once per import: the choice words are computed once."""
+    Built once per import: the choice words are computed once, and each distinct text of a
+    choice column is looked up once (a roster repeats a few dozen of them on every row)."""
+
+    # Choice texts remembered per column; beyond this a column is looked up cell by cell.
+    CACHE_SIZE = 10_000
 
     def __init__(self, columns: dict[int, str]) -> None:
         self.columns = columns
@@ -496,15 +500,34 @@ class RowReader:
             name: _choice_words(enum, _EXTRA_CHOICES.get(name, {}))
             for name, enum in {**_CHOICE_FIELDS, **_LIST_FIELDS}.items()
         }
+        self._choices: dict[str, dict[str, Any]] = {name: {} for name in self.choice_words}
 
     def read(self, cells: list[Cell]) -> tuple[dict[str, Any], dict[str, str]]:
         """(raw person data, problems by field). Empty rows give ({}, {})."""
         data: dict[str, Any] = {}
         problems: dict[str, str] = {}
+        width = len(cells)
         for index, name in self.columns.items():
-            cell = cells[index] if index < len(cells) else Cell(None)
+            cell = cells[index] if index < width else _EMPTY_CELL
+            value = cell.value
             try:
-                value = self._value(name, cell)
+                if type(value) is str and not cell.formula_without_value:
+                    # Most cells: text. NFKC leaves ASCII as it is.
+                    text = (
+                        value.strip()
+                        if value.isascii()
+                        else unicodedata.normalize("NFKC", value).strip()
+                    )
+                    if not text:
+                        continue
+                    if name in self._choices:
+                        value = self._choice_value(name, text)
+                    elif name == "birth_date":
+                        value = _date_value(text)
+                    else:
+                        value = text
+                else:
+                    value = self._value(name, cell)
             except CellProblem as problem:
                 problems[name] = str(problem.message)
                 continue
@@ -537,11 +560,30 @@ class RowReader:
         if name == "birth_date":
             return _date_value(value)
         text = cell_text(value)
-        if name in _CHOICE_FIELDS and text:
-            return self._choice(name, text)
-        if name in _LIST_FIELDS and text:
-            return [self._choice(name, part) for part in _LIST_SEPARATORS.split(text) if part]
+        if name in self._choices and text:
+            return self._choice_value(name, text)
         return text
+
+    def _choice_value(self, name: str, text: str) -> Any:
+        """The choice (or, in a list column, the list of choices) that `text` names; raises
+        CellProblem for a word that names none."""
+        known = self._choices[name]
+        found = known.get(text)
+        if found is None:
+            try:
+                if name in _LIST_FIELDS:
+                    found = tuple(
+                        self._choice(name, part) for part in _LIST_SEPARATORS.split(text) if part
+                    )
+                else:
+                    found = self._choice(name, text)
+            except CellProblem as problem:
+                found = _Refused(problem.message)
+            if len(known) < self.CACHE_SIZE:
+                known[text] = found
+        if isinstance(found, _Refused):
+            raise CellProblem(found.message)  # a new one: a raised one would grow its traceback
+        return list(found) if isinstance(found, tuple) else found
 
     def _choice(self, name: str, text: str) -> str:
         value = self.choice_words[name].get(_key(text))
@@ -551,6 +593,14 @@ class RowReader:
                 % {"value": text[:30]}
             )
         return value
+
+
+_EMPTY_CELL = Cell(None)
+
+
+@dataclass(frozen=True)
+class _Refused:
+    message: Any
 
 
 def cell_text(value: Any) -> str:
