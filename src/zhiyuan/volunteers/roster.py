@@ -212,16 +212,17 @@ def _key(text: Any) -> str:
 
 def _choice_words(enum: Any, extra: dict[str, str]) -> dict[str, str]:
     """Every word that names a choice: its value, its English and Chinese labels (with and
-    without 族 for ethnic groups), and the extra words offices use."""
+    without 族 for ethnic groups), and the extra words offices use. The same whatever the
+    language of the page or task that reads the roster, so a check and its import agree."""
     words: dict[str, str] = {}
     for value, label in enum.choices:
         words[_key(value)] = value
-        words[_key(str(label))] = value
-        with translation.override("zh-hans"):
-            chinese = _key(str(label))
-        words[chinese] = value
-        if chinese.endswith("族"):
-            words[chinese[:-1]] = value
+        for language in ("en", "zh-hans"):
+            with translation.override(language):
+                text = _key(str(label))
+            words[text] = value
+            if text.endswith("族"):
+                words[text[:-1]] = value
     words.update({_key(word): value for word, value in extra.items()})
     return words
 
@@ -327,14 +328,24 @@ def _formulas_without_values(data: bytes) -> dict[int, set[int]]:
     missing: dict[int, set[int]] = {}
     for _event, element in ElementTree.iterparse(io.BytesIO(xml)):
         if element.tag.endswith("}c") or element.tag == "c":
-            children = {child.tag.rsplit("}", 1)[-1] for child in element}
-            if "f" in children and "v" not in children and element.get("t") != "inlineStr":
+            children = {child.tag.rsplit("}", 1)[-1]: child for child in element}
+            if "f" in children and _without_value(element, children.get("v")):
                 match = _CELL_REF.fullmatch(element.get("r", ""))
                 if match:
                     row, column = int(match.group(2)) - 1, _column_index(match.group(1))
                     missing.setdefault(row, set()).add(column)
             element.clear()
     return missing
+
+
+def _without_value(cell: Any, value: Any) -> bool:
+    """Whether a formula cell holds no saved result: no <v>, or an empty one (openpyxl writes
+    `<v/>`) in a cell whose type is not text (Excel writes an empty text result as
+    t="str" with an empty <v>)."""
+    kind = cell.get("t", "n")
+    if kind == "inlineStr":
+        return False
+    return value is None or (not (value.text or "") and kind not in ("str", "s"))
 
 
 def _first_sheet_name(archive: zipfile.ZipFile) -> str | None:
