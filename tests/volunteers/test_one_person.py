@@ -77,3 +77,15 @@ def test_a_typed_birth_date_of_1900_is_taken(registrar: User) -> None:
         gender="female",
     )
     assert volunteer.birth_date == date(1900, 1, 1)
+
+
+def test_a_birth_date_typed_in_full_width_digits_is_read(registrar: User) -> None:
+    volunteer = register(
+        registrar,
+        STREET,
+        document_type="passport",
+        document_number="E12345679",
+        birth_date="１９９０－０５－１７",
+        gender="female",
+    )
+    assert volunteer.birth_date == date(1990, 5, 17)

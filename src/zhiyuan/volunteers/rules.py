@@ -168,7 +168,8 @@ def _date(raw: Any) -> date | None:
     if isinstance(raw, date):
         return raw
     try:
-        return date.fromisoformat(str(raw).strip())
+        # NFKC: a Chinese input method types full-width digits and hyphens (１９９０－０５－１７).
+        return date.fromisoformat(unicodedata.normalize("NFKC", str(raw)).strip())
     except ValueError:
         raise ValidationError(
             _("Enter the date as YYYY-MM-DD, for example 1990-05-17."), code="invalid_date"
