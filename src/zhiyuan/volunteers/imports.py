@@ -290,29 +290,27 @@ def _against_ledger(result: Evaluation, body: RegistrationBody, column: str) -> 
     holds are problems naming that body (never the person's data)."""
     if not result.valid:
         return
-    by_digest: dict[str, list[Volunteer]] = {}
+    # digest -> [(body id, status, holding body's name)] of live registrations
+    by_digest: dict[str, list[tuple[int, str, str]]] = {}
     digests = [digest for _row, _clean, digest in result.valid]
     for start in range(0, len(digests), BATCH_SIZE):
-        chunk = digests[start : start + BATCH_SIZE]
-        existing = Volunteer.objects.filter(document_digest__in=chunk).exclude(
+        existing = Volunteer.objects.filter(document_digest__in=digests[start : start + BATCH_SIZE])
+        for digest, *registration in existing.exclude(
             status__in=[RegistrationStatus.CANCELLED, RegistrationStatus.CLOSED]
-        )
-        for volunteer in existing.select_related("body__organization").only(
-            "document_digest", "status", "body__organization__name", "body__code"
-        ):
-            by_digest.setdefault(volunteer.document_digest, []).append(volunteer)
+        ).values_list("document_digest", "body_id", "status", "body__organization__name"):
+            by_digest.setdefault(digest, []).append(tuple(registration))  # type: ignore[arg-type]
     kept: list[tuple[int, dict[str, Any], str]] = []
     for row, clean, digest in result.valid:
         others = by_digest.get(digest, [])
-        if any(v.body_id == body.pk for v in others):
+        if any(body_id == body.pk for body_id, _status, _name in others):
             result.present.append(row)
             continue
-        holder = next((v for v in others if v.status in HOLDING_STATUSES), None)
+        holder = next((name for _id, status, name in others if status in HOLDING_STATUSES), None)
         if holder is not None:
             message = _(
                 "Already registered with %(body)s: one person has one registration city-wide. "
                 "Ask %(body)s to transfer the registration instead."
-            ) % {"body": holder.body.organization.name}
+            ) % {"body": holder}
             result.problem(row, column, message)
             continue
         kept.append((row, clean, digest))
