@@ -679,3 +679,63 @@ def test_the_template_has_text_id_and_phone_columns_and_drop_down_lists() -> Non
     assert not any(
         c.data_type == "f" for s in book.worksheets for row in s.iter_rows() for c in row
     )
+
+
+# --- two processes ---------------------------------------------------------------------------
+
+
+def test_a_large_roster_checked_by_two_processes_gives_the_same_report(
+    registrar, body, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """From imports.PARALLEL_FROM_ROWS rows on, a forked copy checks the second half of the
+    file: the outcome must be the one a single process finds, row for row, including the same
+    person on both halves and a look-up (a division code) only the second half names."""
+    twice = synthetic_id("19900101")
+    rows: list[list[Any]] = [["姓名", "身份证号", "手机号", "居住地区划代码"]]
+    rows += [
+        [f"甲{'一二三四五六七八'[i]}", synthetic_id("19900202"), f"1380013810{i}", ""]
+        for i in range(8)
+    ]
+    rows[2][1] = twice
+    rows[3][2] = "1380013"  # a problem in the first half
+    rows += [
+        ["乙一", twice, "13800138200", ""],  # the same person as row 3, on the other half
+        ["乙二", synthetic_id("19900303"), "13800138201", "430602001001"],  # 郭亮社区
+        ["乙三", synthetic_id("19900303"), "13800138202", "999999999999"],
+        [],
+        ["乙四", synthetic_id("19900404"), "13800138203", "430602001001"],
+    ]
+    data = xlsx(rows)
+    forks: list[int] = []
+    start = imports._SecondHalf.__init__
+
+    def counting(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        forks.append(1)
+        start(self, *args, **kwargs)
+
+    monkeypatch.setattr(imports._SecondHalf, "__init__", counting)
+    monkeypatch.setattr(imports, "PARALLEL_FROM_ROWS", 1_000_000)
+    alone = check(registrar, body, data)
+    monkeypatch.setattr(imports, "PARALLEL_FROM_ROWS", 4)
+    together = check(registrar, body, data)
+    assert forks == [1]
+    assert outcome(together) == outcome(alone) == (ImportStatus.CHECKED, 1, 12, 9, 3, 0)
+    assert (
+        problems(together)
+        == problems(alone)
+        == [
+            (4, "C 手机号", "Enter an 11-digit mainland mobile number, such as 13800138000."),
+            (10, "B 身份证号", SAME_PERSON % 3),
+            (
+                12,
+                "D 居住地区划代码",
+                "No division has this code; choose the community or village from the list.",
+            ),
+        ]
+    )
+    people = commit(registrar, together, "valid_only")  # checked again, by two processes
+    assert forks == [1, 1]
+    assert [(v.name, v.home_division and v.home_division.code) for v in people][-2:] == [
+        ("乙二", "430602001001"),
+        ("乙四", "430602001001"),
+    ]

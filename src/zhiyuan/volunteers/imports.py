@@ -15,8 +15,11 @@ confirm like anyone else (services.send_confirmation_requests).
 import base64
 import gc
 import hashlib
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+import os
+import pickle
+import threading
+from collections.abc import Callable, Generator, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import partial
@@ -158,12 +161,13 @@ def file_bytes(roster_import: RosterImport) -> bytes:
 
 @dataclass
 class Evaluation:
-    """The outcome of checking a roster: valid rows to import (row number, clean data,
-    digest), rows already present with this body, and problems (row, column, message)."""
+    """The outcome of checking a roster: valid rows to import (row number, clean data — or
+    what evaluate's `prepare` made of it —, digest of the ID number), rows already present
+    with this body, and problems (row, column, message)."""
 
     header_row: int = 0
     unknown_headers: list[str] = field(default_factory=list)
-    valid: list[tuple[int, dict[str, Any], str]] = field(default_factory=list)
+    valid: list[tuple[int, Any, str]] = field(default_factory=list)
     present: list[int] = field(default_factory=list)
     problems: list[dict[str, Any]] = field(default_factory=list)
     invalid_rows: set[int] = field(default_factory=set)
@@ -180,10 +184,13 @@ class _Lookups:
 
     def __init__(self) -> None:
         self.cache: dict[tuple[str, str], tuple[Any, ValidationError | None]] = {}
+        self.offline = False  # in a forked helper, which must not use the database
 
     def resolve(self, name: str, code: str) -> Any:
         key = (name, code)
         if key not in self.cache:
+            if self.offline:
+                raise _Offline
             check = rules.resolve_division if name == "home_division" else rules.resolve_work_unit
             try:
                 self.cache[key] = (check(code), None)
@@ -202,47 +209,63 @@ def evaluate(
     body: RegistrationBody,
     today: date,
     progress: Callable[[int, int], None] | None = None,
+    prepare: Callable[[dict[str, Any], str], Any] | None = None,
 ) -> Evaluation:
     """Check every row of the roster `data` (see `roster`) against the registration rules,
-    the other rows and the ledger. Raises roster.RosterError for a file that cannot be read
+    the other rows and the ledger. `prepare(clean data, ID digest)` is applied to each row
+    the rules accept, as it is checked (an import prepares its database values there, on both
+    cores when two processes check). Raises roster.RosterError for a file that cannot be read
     (its header, its format), before any row is read."""
     sheet = roster.open_roster(data)
     result = Evaluation(header_row=sheet.header_row, unknown_headers=sheet.unknown_headers)
     reader = roster.RowReader(sheet.columns)
     labels = {field: _column_label(sheet, field) for field in sheet.columns.values()}
     lookups = _Lookups()
+    check = partial(
+        _check_row, reader, policy=policy, today=today, lookups=lookups, prepare=prepare
+    )
     first_row: dict[str, int] = {}
-    for number, cells in sheet.rows:
-        outcome = _check_row(reader, cells, policy, today, lookups)
-        if outcome is None:
-            continue
-        result.rows_total += 1
-        if result.rows_total > MAX_ROWS:
-            raise roster.RosterError(
-                _("A roster holds at most %(max)s rows; split the file."),
-                code="too_many_rows",
-                params={"max": MAX_ROWS},
-            )
-        clean, problems, number_text = outcome
-        for field_name, message in problems.items():
-            result.problem(number, labels.get(field_name, field_name), message)
-        if progress and result.rows_total % PROGRESS_EVERY == 0:
-            progress(number, sheet.last_row)
-        if not number_text:
-            continue
-        digest = document_digest(number_text)  # a valid row's number_text is its clean number
-        if digest in first_row:
-            result.problem(
-                number,
-                labels["document_number"],
-                _("The same person as row %(row)s of this file.") % {"row": first_row[digest]},
-            )
-            continue
-        first_row[digest] = number
-        if clean is not None and number not in result.invalid_rows:
-            result.valid.append((number, clean, digest))
+    with closing(_outcomes(sheet, check, lookups)) as outcomes:
+        for number, outcome in outcomes:
+            if outcome is not None:
+                _add(result, number, outcome, labels, first_row)
+            if progress and number % PROGRESS_EVERY == 0:
+                progress(number, sheet.last_row)
     _against_ledger(result, body, labels["document_number"])
     return result
+
+
+def _add(
+    result: Evaluation,
+    number: int,
+    outcome: tuple[Any, dict[str, str], str],
+    labels: dict[str, str],
+    first_row: dict[str, int],
+) -> None:
+    """Add a checked row to `result`: its problems, or the row as valid unless the same person
+    was on an earlier row (`first_row`: ID number digest -> row)."""
+    result.rows_total += 1
+    if result.rows_total > MAX_ROWS:
+        raise roster.RosterError(
+            _("A roster holds at most %(max)s rows; split the file."),
+            code="too_many_rows",
+            params={"max": MAX_ROWS},
+        )
+    clean, problems, digest = outcome
+    for field_name, message in problems.items():
+        result.problem(number, labels.get(field_name, field_name), message)
+    if not digest:
+        return
+    if digest in first_row:
+        result.problem(
+            number,
+            labels["document_number"],
+            _("The same person as row %(row)s of this file.") % {"row": first_row[digest]},
+        )
+        return
+    first_row[digest] = number
+    if clean is not None and number not in result.invalid_rows:
+        result.valid.append((number, clean, digest))
 
 
 def _column_label(sheet: roster.Roster, field_name: str) -> str:
@@ -250,15 +273,154 @@ def _column_label(sheet: roster.Roster, field_name: str) -> str:
     return f"{roster.column_letter(sheet.first_column + index)} {sheet.headers[index]}"
 
 
+Outcome = tuple[Any, dict[str, str], str] | None
+# Rosters from this many rows on are checked by two processes (see _SecondHalf).
+PARALLEL_FROM_ROWS = 20_000
+
+
+class _Offline(Exception):
+    """A forked helper needs the database for a row: the row is checked by the parent."""
+
+
+def _outcomes(
+    sheet: roster.Roster, check: Callable[[list[roster.Cell]], Outcome], lookups: _Lookups
+) -> Generator[tuple[int, Outcome], None, None]:
+    """(row number, `check` of the row) for every row of `sheet`, in order. A large roster's
+    second half is checked by a forked copy of this process meanwhile (_SecondHalf)."""
+    rows = sheet.rows
+    split = _split_row(sheet)
+    if split is None:
+        for number, cells in rows:
+            yield number, check(cells)
+        return
+    helper = _SecondHalf(sheet, split, check, lookups)
+    try:
+        pending: tuple[int, list[roster.Cell]] | None = None
+        for number, cells in rows:
+            if number > split:
+                pending = (number, cells)
+                break
+            yield number, check(cells)
+        results = helper.results()
+        if results is None:  # the helper failed: check its rows here
+            if pending is not None:
+                yield pending[0], check(pending[1])
+            for number, cells in rows:
+                yield number, check(cells)
+            return
+        for number, outcome, unchecked in results:
+            yield number, (check(unchecked) if unchecked is not None else outcome)
+    finally:
+        helper.close()
+
+
+def _split_row(sheet: roster.Roster) -> int | None:
+    """The last row this process checks itself when a helper checks the rest; None when the
+    roster is too small, the machine has one core, or forking is not safe here (other threads
+    running, which a fork would leave holding their locks)."""
+    rows = sheet.last_row - sheet.header_row
+    if (
+        rows < PARALLEL_FROM_ROWS
+        or not hasattr(os, "fork")
+        or _cores() < 2
+        or threading.active_count() > 1
+    ):
+        return None
+    return sheet.header_row + rows * 52 // 100  # the parent also gathers the outcomes
+
+
+def _cores() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+class _SecondHalf:
+    """The rows after `split`, checked by a forked copy of this process while this one checks
+    the rows up to it: checking is pure computation (the registration rules), so two cores
+    halve it. The copy never uses the database — a row needing a look-up the copy has not
+    cached comes back unchecked, and the parent checks it — and leaves the connections it
+    inherited untouched (closing one would end the parent's session). Its outcomes come back
+    pickled through a pipe; if anything fails, `results` is None and the parent checks the
+    rows itself."""
+
+    def __init__(
+        self,
+        sheet: roster.Roster,
+        split: int,
+        check: Callable[[list[roster.Cell]], Outcome],
+        lookups: _Lookups,
+    ) -> None:
+        self.reader, writer = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the copy: never returns
+            code = 1
+            try:
+                os.close(self.reader)
+                _leave_connections()
+                lookups.offline = True
+                sheet.skip_to(split + 1)
+                found: list[tuple[int, Outcome, list[roster.Cell] | None]] = []
+                for number, cells in sheet.rows:
+                    if number > split:
+                        try:
+                            found.append((number, check(cells), None))
+                        except _Offline:
+                            found.append((number, None, cells))
+                with os.fdopen(writer, "wb") as pipe:
+                    pickle.dump(found, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(writer)
+
+    def results(self) -> list[tuple[int, Outcome, list[roster.Cell] | None]] | None:
+        try:
+            with os.fdopen(self.reader, "rb") as pipe:
+                self.reader = -1
+                data = pipe.read()
+            _pid, status = os.waitpid(self.pid, 0)
+            self.pid = 0
+            return pickle.loads(data) if status == 0 and data else None  # noqa: S301 - our own
+        except (OSError, pickle.UnpicklingError, EOFError):
+            return None
+
+    def close(self) -> None:
+        """Stop waiting for the copy (if the parent gave up early) and reap it."""
+        if self.reader >= 0:
+            os.close(self.reader)  # the copy's write fails and it exits
+            self.reader = -1
+        if self.pid:
+            os.waitpid(self.pid, 0)
+            self.pid = 0
+
+
+# Connections a forked helper inherited: kept referenced, so that they are never closed (and
+# the parent's sessions never ended) by the helper.
+_INHERITED: list[Any] = []
+
+
+def _leave_connections() -> None:
+    """In a forked helper: put aside the database connections inherited from the parent, so
+    that any use opens a connection of its own instead of talking on the parent's."""
+    for connection in connections.all(initialized_only=True):
+        _INHERITED.append(connection.connection)
+        connection.connection = None
+
+
 def _check_row(
     reader: roster.RowReader,
     cells: list[roster.Cell],
+    *,
     policy: RegistrationPolicy,
     today: date,
     lookups: _Lookups,
-) -> tuple[dict[str, Any] | None, dict[str, str], str] | None:
-    """(clean data or None, problems by field, the normalised ID number where it is readable,
-    for finding the same person twice) for one row; None for an empty row."""
+    prepare: Callable[[dict[str, Any], str], Any] | None = None,
+) -> Outcome:
+    """(clean data — or `prepare` of it — or None, problems by field, the digest of the ID
+    number where it is readable, for finding the same person twice) for one row; None for an
+    empty row.
+    Raises _Offline in a forked helper when a look-up would need the database."""
     raw, problems = reader.read(cells)
     if not raw and not problems:
         return None
@@ -275,14 +437,17 @@ def _check_row(
         for name, messages in error.message_dict.items():
             problems.setdefault(name, " ".join(messages))
         clean = None
-    number = ""
+    digest = ""
     if "document_number" not in problems and raw.get("document_number"):
         number = (
             clean["document_number"]
             if clean
             else normalize_document_number(str(raw["document_number"]))
         )
-    return (None if problems else clean), problems, number
+        digest = document_digest(number)
+    if problems or clean is None:
+        return None, problems, digest
+    return (prepare(clean, digest) if prepare else clean), problems, digest
 
 
 def _against_ledger(result: Evaluation, body: RegistrationBody, column: str) -> None:
@@ -293,13 +458,15 @@ def _against_ledger(result: Evaluation, body: RegistrationBody, column: str) -> 
     # digest -> [(body id, status, holding body's name)] of live registrations
     by_digest: dict[str, list[tuple[int, str, str]]] = {}
     digests = [digest for _row, _clean, digest in result.valid]
-    for start in range(0, len(digests), BATCH_SIZE):
-        existing = Volunteer.objects.filter(document_digest__in=digests[start : start + BATCH_SIZE])
+    # Digests per query: as many as the database takes (SQLite: 999 parameters).
+    size = (connections[router.db_for_read(Volunteer)].features.max_query_params or 10_000) - 9
+    for start in range(0, len(digests), size):
+        existing = Volunteer.objects.filter(document_digest__in=digests[start : start + size])
         for digest, *registration in existing.exclude(
             status__in=[RegistrationStatus.CANCELLED, RegistrationStatus.CLOSED]
         ).values_list("document_digest", "body_id", "status", "body__organization__name"):
             by_digest.setdefault(digest, []).append(tuple(registration))  # type: ignore[arg-type]
-    kept: list[tuple[int, dict[str, Any], str]] = []
+    kept: list[tuple[int, Any, str]] = []
     for row, clean, digest in result.valid:
         others = by_digest.get(digest, [])
         if any(body_id == body.pk for body_id, _status, _name in others):
@@ -449,6 +616,7 @@ def import_roster(
         raise ValidationError(_("Import a roster once its check has finished."), code="not_checked")
     today = today or selectors.local_today()
     policy = selectors.policy_for(roster_import.organization)
+    table = _ImportedVolunteers(roster_import, actor=actor, policy=policy)
     RosterImport.objects.filter(pk=roster_import.pk).update(
         status=ImportStatus.IMPORTING, rows_done=0
     )
@@ -463,11 +631,12 @@ def import_roster(
                 body=roster_import.body,
                 today=today,
                 progress=progress,
+                prepare=table.prepare,
             )
             if mode == ImportMode.ALL_OR_NOTHING and result.invalid_rows:
                 refused = result
             else:
-                _write(roster_import, result, actor=actor, mode=mode, policy=policy)
+                _write(roster_import, result, actor=actor, mode=mode, table=table)
     except ValidationError as error:  # the file cannot be read (any more)
         _failed(roster_import, error)
         raise
@@ -490,9 +659,9 @@ def _write(
     *,
     actor: Any,
     mode: str,
-    policy: RegistrationPolicy,
+    table: "_ImportedVolunteers",
 ) -> None:
-    created = _insert(roster_import, result, actor=actor, policy=policy)
+    created = _insert(roster_import, result, actor=actor, table=table)
     roster_import.mode = mode
     roster_import.imported_count = created
     roster_import.imported_by = actor if getattr(actor, "is_authenticated", False) else None
@@ -513,33 +682,15 @@ def _write(
 
 
 def _insert(
-    roster_import: RosterImport, result: Evaluation, *, actor: Any, policy: RegistrationPolicy
+    roster_import: RosterImport, result: Evaluation, *, actor: Any, table: "_ImportedVolunteers"
 ) -> int:
-    """Insert the valid rows as applied registrations, with one audit entry each, in batches
-    (progress in rows_done). Returns how many were created."""
-    now = timezone.now()
-    registrar = actor if getattr(actor, "is_authenticated", False) else None
-    same = {
-        "body": roster_import.body,
-        "organization": roster_import.organization,
-        "status": RegistrationStatus.APPLIED,
-        "channel": RegistrationChannel.IMPORT,
-        "registered_by": registrar,
-        "privacy_notice_version": policy.privacy_notice_version,
-        "id_consent_at": roster_import.uploaded_at,
-        "roster_import": roster_import,
-        "applied_at": now,
-        "status_changed_at": now,
-    }
-    varying = [*rules.PERSON_FIELDS, "document_digest", "mobile_digest"]
-    table = _Table(Volunteer, same=same, varying=varying)
+    """Insert the valid rows (their database values, prepared while checking) as applied
+    registrations, with one audit entry each, in batches (progress in rows_done). Returns how
+    many were created."""
     created = 0
     with _page_cache():
         for batch in _batches(result.valid, BATCH_SIZE):
-            for _row, clean, digest in batch:
-                clean["document_digest"] = digest
-                clean["mobile_digest"] = mobile_digest(clean["mobile"])
-            table.insert([clean for _row, clean, _digest in batch])
+            table.insert_values([values for _row, values, _digest in batch])
             created += len(batch)
             if created % PROGRESS_EVERY == 0 or created == len(result.valid):
                 RosterImport.objects.filter(pk=roster_import.pk).update(rows_done=created)
@@ -642,25 +793,67 @@ class _Table:
             return field.get_prep_value  # what those two come to (encryption, choice lists)
         return partial(field.get_db_prep_save, connection=self.connection)
 
-    def rows(self, items: list[dict[str, Any]]) -> Iterator[list[Any]]:
-        for item in items:
+    def values(self, item: dict[str, Any]) -> list[Any]:
+        """The database values of `item`'s varying fields, in the table's order."""
+        get = item.get
+        return [
+            get(name) if convert is None else convert(get(name))
+            for _position, name, convert in self.converters
+        ]
+
+    def rows(self, values: list[list[Any]]) -> Iterator[list[Any]]:
+        positions = [position for position, _name, _convert in self.converters]
+        for varying in values:
             row = self.base.copy()
-            for position, name, convert in self.converters:
-                value = item.get(name)
-                row[position] = value if convert is None else convert(value)
+            for position, value in zip(positions, varying, strict=True):
+                row[position] = value
             yield row
 
     def insert(self, items: list[dict[str, Any]]) -> None:
+        self.insert_values([self.values(item) for item in items])
+
+    def insert_values(self, values: list[list[Any]]) -> None:
+        """Insert rows whose varying fields' database values are `values` (see `values`)."""
         columns = ", ".join(self.names)
         with self.connection.cursor() as cursor:
             if self.connection.vendor == "postgresql" and hasattr(cursor.cursor, "copy"):
                 with cursor.cursor.copy(f"COPY {self.table} ({columns}) FROM STDIN") as copy:
-                    for row in self.rows(items):
+                    for row in self.rows(values):
                         copy.write_row(row)
                 return
             marks = ", ".join(["%s"] * len(self.names))
             insert = f"INSERT INTO {self.table} ({columns}) VALUES ({marks})"  # noqa: S608
-            cursor.executemany(insert, list(self.rows(items)))
+            cursor.executemany(insert, list(self.rows(values)))
+
+
+class _ImportedVolunteers(_Table):
+    """The volunteers' table as an import writes it: every row applied, by import, through
+    `roster_import`; each row's person data (rules.PERSON_FIELDS) and look-up digests."""
+
+    def __init__(self, roster_import: RosterImport, *, actor: Any, policy: RegistrationPolicy):
+        now = timezone.now()
+        super().__init__(
+            Volunteer,
+            same={
+                "body": roster_import.body,
+                "organization": roster_import.organization,
+                "status": RegistrationStatus.APPLIED,
+                "channel": RegistrationChannel.IMPORT,
+                "registered_by": actor if getattr(actor, "is_authenticated", False) else None,
+                "privacy_notice_version": policy.privacy_notice_version,
+                "id_consent_at": roster_import.uploaded_at,
+                "roster_import": roster_import,
+                "applied_at": now,
+                "status_changed_at": now,
+            },
+            varying=[*rules.PERSON_FIELDS, "document_digest", "mobile_digest"],
+        )
+
+    def prepare(self, clean: dict[str, Any], digest: str) -> list[Any]:
+        """The database values of a checked row (evaluate's `prepare`)."""
+        clean["document_digest"] = digest
+        clean["mobile_digest"] = mobile_digest(clean["mobile"])
+        return self.values(clean)
 
 
 def _batches(items: list[Any], size: int) -> Iterator[list[Any]]:

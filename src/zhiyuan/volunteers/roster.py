@@ -23,7 +23,8 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -247,6 +248,14 @@ class Roster:
     rows: Iterator[tuple[int, list[Cell]]]
     first_column: int = 0
     last_row: int = 0  # the file's last row number (for progress bars)
+    # rows numbered below skip[0] may be passed over unread (`skip_to`); shared with the reader
+    skip: list[int] = field(default_factory=lambda: [0])
+
+    def skip_to(self, number: int) -> None:
+        """Let `rows` pass over the rows before row `number` without reading their cells (a
+        forked helper that checks the second half of a file starts there). The caller still
+        filters by row number: a CSV file's rows are all read."""
+        self.skip[0] = number
 
 
 # --- reading files ---------------------------------------------------------------------------
@@ -255,8 +264,9 @@ class Roster:
 def open_roster(data: bytes) -> Roster:
     """Read `data` (the file's bytes) as a roster. Raises RosterError with a message that says
     what to do (legacy xls, unreadable file, no header, missing required columns)."""
+    skip = [0]
     if data[:4] == b"PK\x03\x04":
-        grid, first_column, last_row = _xlsx_rows(data)
+        grid, first_column, last_row = _xlsx_rows(data, skip)
     elif data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise RosterError(
             _("This is an old Excel .xls file. Open it in Excel or WPS and save it as .xlsx."),
@@ -266,6 +276,7 @@ def open_roster(data: bytes) -> Roster:
         grid, first_column, last_row = _csv_rows(data), 0, data.count(b"\n") + 1
     sheet = _with_header(grid, first_column)
     sheet.last_row = last_row
+    sheet.skip = skip
     return sheet
 
 
@@ -286,21 +297,26 @@ def _check_archive(data: bytes) -> None:
         )
 
 
-def _xlsx_rows(data: bytes) -> tuple[Iterator[tuple[int, list[Cell]]], int, int]:
+def _xlsx_rows(data: bytes, skip: list[int]) -> tuple[Iterator[tuple[int, list[Cell]]], int, int]:
     _check_archive(data)
-    try:
-        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheet = workbook.get_sheet_by_index(0)
-    except Exception:
-        raise RosterError(
-            _("The file could not be read as an Excel workbook. Save it again as .xlsx."),
-            code="unreadable",
-        ) from None
-    missing = _formulas_without_values(data)
+    # calamine parses without holding the GIL: the formula scan runs meanwhile.
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        scan = executor.submit(_formulas_without_values, data)
+        try:
+            workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+            sheet = workbook.get_sheet_by_index(0)
+        except Exception:
+            raise RosterError(
+                _("The file could not be read as an Excel workbook. Save it again as .xlsx."),
+                code="unreadable",
+            ) from None
+        missing = scan.result()
     first_column = sheet.start[1] if sheet.start else 0
 
     def rows() -> Iterator[tuple[int, list[Cell]]]:
         for index, values in enumerate(sheet.iter_rows()):
+            if index + 1 < skip[0]:
+                continue
             cells = [Cell(value) for value in values[:MAX_COLUMNS]]
             for column in missing.get(index, ()):
                 position = column - first_column
