@@ -160,3 +160,20 @@ def test_api_self_registrations_count_against_the_pages_allowance_per_address(
     refused = client.post("/join/", {**person_data(), "point": point, "consent": "on"})
     assert refused.status_code == 429
     assert Volunteer.objects.count() == 2
+
+
+def test_codes_tried_from_one_address_are_limited(client, settings) -> None:  # type: ignore[no-untyped-def]
+    """Five wrong tries end a code: without a limit per address anyone who knows a mobile
+    could burn that person's codes. The 31st try in an hour is refused before it counts."""
+    from django.core.cache import cache
+
+    cache.clear()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    tried = [
+        client.post("/join/confirm/", {"mobile": "13900000077", "code": "000000"})
+        for _ in range(31)
+    ]
+    errors = [list(r.context["form"].non_field_errors()) for r in tried]
+    assert errors[:30] == [[]] * 30
+    assert errors[30] == ["Too many codes were tried from your network. Try again in an hour."]
+    cache.clear()

@@ -28,7 +28,7 @@ from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers import rules, services
 from zhiyuan.volunteers.enums import RegistrationChannel, RegistrationStatus
 from zhiyuan.volunteers.models import Delegation, RegistrationBody
-from zhiyuan.volunteers.throttles import RegistrationThrottle
+from zhiyuan.volunteers.throttles import CodeAttemptThrottle, RegistrationThrottle
 
 
 class PublicRateThrottle(ScopedRateThrottle):
@@ -163,6 +163,8 @@ class SelfRegistration(PublicView):
 
 class SelfConfirmation(PublicView):
     """The person confirms their own registration with their mobile and the code."""
+
+    throttle_classes = [PublicRateThrottle, CodeAttemptThrottle]
 
     @extend_schema(
         operation_id="public_registrations_confirm",

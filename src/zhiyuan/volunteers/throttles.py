@@ -27,3 +27,12 @@ class RegistrationThrottle(AddressThrottle):
 class LoginCodeThrottle(AddressThrottle):
     scope = "volunteer_login_code"
     rate = "10/hour"
+
+
+class CodeAttemptThrottle(AddressThrottle):
+    """Codes typed on /join/confirm/, /me/ and POST /api/v1/public/registrations/confirm/.
+    Five wrong tries end a code; without a limit per address, anyone who knows a mobile
+    number could use up that person's codes as fast as they are sent."""
+
+    scope = "volunteer_code_attempt"
+    rate = "30/hour"

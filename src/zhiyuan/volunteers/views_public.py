@@ -58,7 +58,11 @@ from zhiyuan.volunteers.models import (
     VolunteerRequest,
 )
 from zhiyuan.volunteers.selectors import RegistrationPoint
-from zhiyuan.volunteers.throttles import LoginCodeThrottle, RegistrationThrottle
+from zhiyuan.volunteers.throttles import (
+    CodeAttemptThrottle,
+    LoginCodeThrottle,
+    RegistrationThrottle,
+)
 
 _PENDING = "volunteers.join.pending"
 _DONE = "volunteers.join.done"
@@ -75,6 +79,14 @@ _LIVE_MEMBERSHIP = (MembershipStatus.APPLIED, MembershipStatus.APPROVED)
 def _allowed(throttle: SimpleRateThrottle, request: HttpRequest) -> bool:
     # DRF's throttle only reads the cache key (ours) and the clock: a Django request does.
     return throttle.allow_request(request, None)  # type: ignore[arg-type]
+
+
+def _attempt_allowed(request: HttpRequest, form: Any) -> bool:
+    """Whether this address may try another code (CodeAttemptThrottle); if not, says so."""
+    if _allowed(CodeAttemptThrottle(), request):
+        return True
+    form.add_error(None, _("Too many codes were tried from your network. Try again in an hour."))
+    return False
 
 
 def _text(error: ValidationError) -> str:
@@ -245,7 +257,7 @@ def join_confirm(request: HttpRequest) -> HttpResponse:
     form: CodeForm = (
         CodeForm(request.POST or None) if volunteer else MobileCodeForm(request.POST or None)
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and _attempt_allowed(request, form):
         code = form.cleaned_data["code"].strip()
         try:
             if volunteer is not None:
@@ -411,7 +423,7 @@ def me_code(request: HttpRequest) -> HttpResponse:
     except crypto.DecryptionError:
         messages.error(request, _("Please ask for a code again."))
         return redirect("public:me")
-    if form.is_valid():
+    if form.is_valid() and _attempt_allowed(request, form):
         try:
             _check_login_code(mobile, form.cleaned_data["code"])
         except ValidationError as exc:
