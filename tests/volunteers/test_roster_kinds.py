@@ -19,6 +19,7 @@ from django.utils import translation
 from tests.factories import synthetic_id
 from tests.volunteers.people import register
 from zhiyuan.common.identity import resident_id_check_character
+from zhiyuan.common.models import AuditEntry
 from zhiyuan.volunteers import exports, imports, roster, roster_files, selectors
 from zhiyuan.volunteers.enums import ImportStatus
 from zhiyuan.volunteers.models import RosterImport, Volunteer
@@ -738,4 +739,35 @@ def test_a_large_roster_checked_by_two_processes_gives_the_same_report(
     assert [(v.name, v.home_division and v.home_division.code) for v in people][-2:] == [
         ("乙二", "430602001001"),
         ("乙四", "430602001001"),
+    ]
+
+
+def test_each_imported_volunteer_has_the_audit_entry_a_form_registration_writes(
+    registrar, body
+) -> None:  # type: ignore[no-untyped-def]
+    rows = [
+        ["姓名", "身份证号", "手机号"],
+        ["柳一", synthetic_id("19900101"), "13800138000"],
+        ["柳二", synthetic_id("19900102"), "13800138001"],
+    ]
+    checked = check(registrar, body, xlsx(rows))
+    people = commit(registrar, checked)
+    entries = AuditEntry.objects.filter(
+        action="volunteer.registration.applied", data__import=checked.pk
+    )
+    street = body(STREET)
+    assert [
+        (e.actor, e.object_type, e.object_id, e.object_repr, e.organization, e.data, e.origin)
+        for e in entries.order_by("pk")
+    ] == [
+        (
+            registrar,
+            "volunteers.volunteer",
+            str(v.pk),
+            str(v),  # "申请 …" in Chinese, the language of the import
+            street.organization,
+            {"channel": "import", "body": street.code, "import": checked.pk},
+            "system",
+        )
+        for v in people
     ]
