@@ -103,7 +103,7 @@ def clean_name(raw: Any, *, field_label: Any = None) -> str:
         raise ValidationError(_("Enter the name as it is on the ID document."), code="required")
     if len(text) > 50:
         raise ValidationError(_("A name has at most 50 characters."), code="too_long")
-    if has_control_characters(text) or not all(
+    if _has_controls(text) or not all(
         unicodedata.category(ch)[0] in "LM" or ch in _NAME_PUNCTUATION for ch in text
     ):
         raise ValidationError(
@@ -118,9 +118,15 @@ def clean_name(raw: Any, *, field_label: Any = None) -> str:
     return text
 
 
+def _has_controls(text: str) -> bool:
+    """has_control_characters, answered at once for printable text (no Cc or Cf character,
+    which the controls it looks for are): most text, at C speed."""
+    return not text.isprintable() and has_control_characters(text)
+
+
 def _text(raw: Any, limit: int) -> str:
     text = " ".join(unicodedata.normalize("NFKC", str(raw or "")).split())
-    if has_control_characters(text):
+    if _has_controls(text):
         raise ValidationError(_("Remove control characters from this text."), code="control")
     if len(text) > limit:
         raise ValidationError(
