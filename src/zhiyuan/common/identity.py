@@ -75,6 +75,7 @@ _MOD_11_2_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
 # Invisible characters that spreadsheets and chat apps paste along with a number.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 
+_SEVENTEEN = re.compile(r"[0-9]{17}")
 _EIGHTEEN = re.compile(r"[0-9]{17}[0-9X]")
 _OLD_PERMANENT_CARD = re.compile(r"[A-Z]{3}[0-9]{12}")
 _PASSPORT = re.compile(r"[A-Z0-9]{5,20}")
@@ -99,7 +100,7 @@ def normalize_document_number(raw: str) -> str:
 def resident_id_check_character(first17: str) -> str:
     """The 18th character for the 17 digits `first17` (GB 11643-1999 / ISO 7064 MOD 11-2):
     "0".."9", or "X" for 10. Raises ValueError unless `first17` is 17 ASCII digits."""
-    if not re.fullmatch(r"[0-9]{17}", first17):
+    if not _SEVENTEEN.fullmatch(first17):
         raise ValueError("expected 17 digits")
     total = sum(
         int(digit) * weight for digit, weight in zip(first17, _MOD_11_2_WEIGHTS, strict=True)
