@@ -534,31 +534,37 @@ class RowReader:
         data: dict[str, Any] = {}
         problems: dict[str, str] = {}
         width = len(cells)
+        choices = self._choices
         for index, name in self.columns.items():
             cell = cells[index] if index < width else _EMPTY_CELL
             value = cell.value
             try:
                 if type(value) is str and not cell.formula_without_value:
-                    # Most cells: text. NFKC leaves ASCII as it is.
-                    text = (
-                        value.strip()
-                        if value.isascii()
-                        else unicodedata.normalize("NFKC", value).strip()
-                    )
-                    if not text:
-                        continue
-                    if name in self._choices:
-                        value = self._choice_value(name, text)
-                    elif name == "birth_date":
-                        value = _date_value(text)
+                    # Most cells: text, and in choice columns a text seen before.
+                    known = choices.get(name)
+                    found = known.get(value) if known is not None else None
+                    if found is not None:
+                        value = _chosen(found)
                     else:
-                        value = text
+                        text = (  # NFKC leaves ASCII as it is
+                            value.strip()
+                            if value.isascii()
+                            else unicodedata.normalize("NFKC", value).strip()
+                        )
+                        if not text:
+                            continue
+                        if known is not None:
+                            value = self._choice_value(name, text)
+                        elif name == "birth_date":
+                            value = _date_value(text)
+                        else:
+                            value = text
                 else:
                     value = self._value(name, cell)
             except CellProblem as problem:
                 problems[name] = str(problem.message)
                 continue
-            if value not in ("", None, []):
+            if value != "" and value is not None and value != []:
                 data[name] = value
         if data and "document_type" not in data and "document_number" in data:
             data["document_type"] = guess_document_type(data["document_number"])
@@ -608,9 +614,7 @@ class RowReader:
                 found = _Refused(problem.message)
             if len(known) < self.CACHE_SIZE:
                 known[text] = found
-        if isinstance(found, _Refused):
-            raise CellProblem(found.message)  # a new one: a raised one would grow its traceback
-        return list(found) if isinstance(found, tuple) else found
+        return _chosen(found)
 
     def _choice(self, name: str, text: str) -> str:
         value = self.choice_words[name].get(_key(text))
@@ -628,6 +632,14 @@ _EMPTY_CELL = Cell(None)
 @dataclass(frozen=True)
 class _Refused:
     message: Any
+
+
+def _chosen(found: Any) -> Any:
+    """A remembered choice as read: a value, a new list of values, or a new CellProblem (a
+    raised exception would grow its traceback each time it is raised again)."""
+    if isinstance(found, _Refused):
+        raise CellProblem(found.message)
+    return list(found) if isinstance(found, tuple) else found
 
 
 def cell_text(value: Any) -> str:
