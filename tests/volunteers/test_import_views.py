@@ -111,7 +111,7 @@ def test_a_roster_with_problems_is_checked_and_its_report_shown(english, registr
     assert "The header row is row 3; the row numbers are those Excel shows." in html
     assert f'href="{IMPORTS}{roster_import.pk}/report.xlsx"' in html
     assert 'hx-get="' not in html  # nothing runs: no polling
-    assert '<button type="submit" name="mode" value="all" disabled style' in html
+    assert '<button type="submit" name="mode" value="all" disabled>' in html
     assert "Import the valid row only (1)" in html
     assert not Volunteer.objects.filter(roster_import=roster_import).exists()
 

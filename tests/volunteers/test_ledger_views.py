@@ -144,3 +144,30 @@ def test_progress_counts_and_bulk_message(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("volunteers:progress"))
     assert [m.template for m in OutboxSmsBackend.outbox] == ["registration_confirm"]
+
+
+def test_history_details_are_described_in_words() -> None:
+    from django.utils import translation
+
+    from zhiyuan.volunteers.history import describe
+
+    with translation.override("en"):
+        assert describe({"method": "in_person", "number": "430600326000001"}) == (
+            "confirmation: In person, recorded by a registrar; registration number: 430600326000001"
+        )
+        assert describe({"fields": ["name", "mobile"], "channel": "import"}) == (
+            "fields: name、mobile; channel: Imported from a roster"
+        )
+
+
+def test_reregistration_is_offered_only_where_the_policy_requires_it(
+    registrar, street_admin, org, body, login
+) -> None:  # type: ignore[no-untyped-def]
+    volunteer = services.confirm_in_person(
+        register(registrar, body), actor=registrar, reason="本人到场签字"
+    )
+    url = reverse("volunteers:detail", args=[volunteer.pk])
+    action = reverse("volunteers:reregister", args=[volunteer.pk])
+    assert action not in login(registrar).get(url).content.decode()
+    services.set_policy(org("430602001-SC"), actor=street_admin, reregistration_required=True)
+    assert action in login(registrar).get(url).content.decode()

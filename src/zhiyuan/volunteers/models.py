@@ -523,4 +523,4 @@ class RosterImport(models.Model):
         ordering = ["-uploaded_at", "-pk"]
 
     def __str__(self) -> str:
-        return f"{self.filename} ({self.uploaded_at:%Y-%m-%d %H:%M})"
+        return f"{self.filename} ({timezone.localtime(self.uploaded_at):%Y-%m-%d %H:%M})"

@@ -24,7 +24,7 @@ from zhiyuan.common.identity import DocumentType, Gender
 from zhiyuan.common.masking import mask_document, mask_phone
 from zhiyuan.common.params import clean_search, search_text
 from zhiyuan.organizations.models import Organization
-from zhiyuan.volunteers import exports, selectors, services
+from zhiyuan.volunteers import exports, history, selectors, services
 from zhiyuan.volunteers.enums import (
     ActivityCategory,
     AvailableTime,
@@ -149,7 +149,10 @@ def _detail_context(request: HttpRequest, volunteer: Volunteer, **extra: Any) ->
         if getattr(volunteer, field)
         and selectors.covers_registration(user, volunteer, selectors.REVEAL_ROLES[field])
     ]
-    entries = [(entry, action_label(entry.action)) for entry in selectors.history(volunteer)]
+    entries = [
+        (entry, action_label(entry.action), history.describe(entry.data))
+        for entry in selectors.history(volunteer)
+    ]
     points = selectors.registration_points(user) if registering else []
     return {
         "nav": "ledger",
@@ -174,6 +177,9 @@ def _detail_context(request: HttpRequest, volunteer: Volunteer, **extra: Any) ->
         .select_related("organization"),
         "points": points,
         "this_year": selectors.local_today().year,
+        "reregistration_required": selectors.policy_for(
+            volunteer.organization
+        ).reregistration_required,
         **extra,
     }
 
@@ -382,6 +388,9 @@ def policy(request: HttpRequest) -> HttpResponse:
             **{name: getattr(current, name) for name in services.POLICY_FIELDS}
         ),
     )
+    if not administers:
+        for field in form.fields.values():
+            field.disabled = True
     if request.method == "POST":
         if not administers:
             raise PermissionDenied
