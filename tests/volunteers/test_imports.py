@@ -193,3 +193,46 @@ def test_the_error_report_marks_the_row_and_can_be_uploaded_again(registrar, bod
     )
     again = upload(registrar, body, report)
     assert (again.header_row, again.unknown_headers, again.rows_total) == (1, [], 2)
+
+
+def test_the_command_imports_valid_rows_and_sends_please_confirm(
+    registrar, body, tmp_path, settings, capsys, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    from django.core.management import CommandError, call_command
+
+    from zhiyuan.common.sms import OutboxSmsBackend
+
+    settings.SMS_BACKEND = "zhiyuan.common.sms.OutboxSmsBackend"
+    OutboxSmsBackend.outbox = []
+    good = synthetic_id("19820202")
+    bad = good[:-1] + ("1" if good[-1] != "1" else "2")
+    path = tmp_path / "名册.xlsx"
+    path.write_bytes(
+        xlsx(
+            [
+                [1, "郑一", "男", good, "13811119999", "群众", ""],
+                [2, "郑二", "男", bad, "13811110000", "群众", ""],
+            ]
+        )
+    )
+    code = body("430602001-SC").code
+    with translation.override("en"), pytest.raises(CommandError, match="--valid-only"):
+        call_command("import_roster", str(path), body=code, actor="registrar")
+    assert not Volunteer.objects.filter(name__startswith="郑").exists()
+    with django_capture_on_commit_callbacks(execute=True), translation.override("en"):
+        call_command(
+            "import_roster",
+            str(path),
+            body=code,
+            actor="registrar",
+            valid_only=True,
+            send_confirmations=True,
+        )
+    out = capsys.readouterr()
+    assert "2 rows: 1 valid, 1 with problems, 0 already present." in out.out
+    assert "Imported 1 people as applied" in out.out
+    assert "row 5, column D 身份证号（必填）" in out.err
+    assert list(Volunteer.objects.filter(name__startswith="郑").values_list("name", flat=True)) == [
+        "郑一"
+    ]
+    assert [m.template for m in OutboxSmsBackend.outbox] == ["registration_confirm"]

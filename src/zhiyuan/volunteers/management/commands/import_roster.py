@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from zhiyuan.accounts.models import User
 from zhiyuan.organizations.models import Organization
-from zhiyuan.volunteers import imports
+from zhiyuan.volunteers import imports, services
 from zhiyuan.volunteers.enums import ImportMode, ImportStatus
 from zhiyuan.volunteers.models import RegistrationBody, RosterImport
 
@@ -34,13 +34,27 @@ class Command(BaseCommand):
             metavar="ORG_CODE",
             help="Organisation registering for the body by delegation (default: the body's own).",
         )
-        parser.add_argument("--as", dest="actor", required=True, metavar="USERNAME")
+        parser.add_argument(
+            "--as",
+            dest="actor",
+            required=True,
+            metavar="USERNAME",
+            help="The registrar or administrator the import is recorded as (their roles must "
+            "cover the registration point).",
+        )
         parser.add_argument("--dry-run", action="store_true", help="Only check; import nothing.")
         parser.add_argument(
             "--valid-only", action="store_true", help="Import the valid rows, leave out the rest."
         )
+        parser.add_argument(
+            "--send-confirmations",
+            action="store_true",
+            help="After importing, text everyone still awaiting confirmation at the registration "
+            "point the 'please confirm' message (as the web page's button does).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        self.stderr.style_func = None  # progress and problems are not errors: no red
         actor = User.objects.filter(username=options["actor"], is_active=True).first()
         if actor is None:
             raise CommandError(f"No active account with username {options['actor']!r}.")
@@ -78,10 +92,25 @@ class Command(BaseCommand):
         except PermissionDenied as exc:
             raise CommandError(str(exc) or "Permission denied.") from None
         except ValidationError as exc:
-            raise CommandError(" ".join(exc.messages)) from None
+            hint = (
+                " Add --valid-only to import the valid rows." if exc.code == "has_problems" else ""
+            )
+            raise CommandError(" ".join(exc.messages) + hint) from None
         self.stdout.write(
-            f"Imported {roster_import.imported_count} people as applied; they confirm by SMS."
+            f"Imported {roster_import.imported_count} people as applied: each counts once they "
+            "confirm with the code texted to their own mobile."
         )
+        if options["send_confirmations"]:
+            counts = services.send_confirmation_requests(through, actor=actor)
+            self.stdout.write(
+                f"'Please confirm' messages sent: {counts['sent']}; skipped (sent recently): "
+                f"{counts['skipped']}."
+            )
+        else:
+            self.stdout.write(
+                "Send them the 'please confirm' message with --send-confirmations, or from "
+                "/volunteers/progress/."
+            )
 
     def _bar(self, label: str) -> Any:
         def show(row: int, last_row: int) -> None:
@@ -94,7 +123,7 @@ class Command(BaseCommand):
         return show
 
     def _report(self, roster_import: RosterImport) -> None:
-        self.stderr.write("")
+        self.stderr.write("\r", ending="")
         if roster_import.status == ImportStatus.FAILED:
             raise CommandError(roster_import.error)
         for header in roster_import.unknown_headers:
