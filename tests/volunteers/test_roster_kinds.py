@@ -772,3 +772,45 @@ def test_each_imported_volunteer_has_the_audit_entry_a_form_registration_writes(
         )
         for v in people
     ]
+
+
+def many_rows(count: int) -> bytes:
+    rows: list[list[Any]] = [["姓名", "身份证号", "手机号"]]
+    rows += [
+        ["丙" + "一二三四五六七八九十"[i % 10], synthetic_id("19950505"), f"1380013{i:04d}"]
+        for i in range(count)
+    ]
+    return xlsx(rows)
+
+
+def test_a_failed_helper_leaves_the_check_to_the_parent(registrar, body, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def broken() -> None:
+        raise RuntimeError("the helper cannot start")
+
+    monkeypatch.setattr(imports, "_cores", lambda: 2)
+    monkeypatch.setattr(imports, "PARALLEL_FROM_ROWS", 4)
+    monkeypatch.setattr(imports, "_leave_connections", broken)  # runs in the helper only
+    answers: list[Any] = []
+    results = imports._SecondHalf.results
+
+    def recorded(self):  # type: ignore[no-untyped-def]
+        answers.append(results(self))
+        return answers[-1]
+
+    monkeypatch.setattr(imports._SecondHalf, "results", recorded)
+    checked = check(registrar, body, many_rows(12))
+    assert answers == [None]  # the helper failed
+    assert (outcome(checked), checked.problems) == ((ImportStatus.CHECKED, 1, 12, 12, 0, 0), [])
+
+
+def test_a_roster_refused_while_the_helper_works_stops_the_helper(
+    registrar, body, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(imports, "_cores", lambda: 2)
+    monkeypatch.setattr(imports, "PARALLEL_FROM_ROWS", 4)
+    monkeypatch.setattr(imports, "MAX_ROWS", 3)  # refused on the parent's half
+    checked = check(registrar, body, many_rows(12))
+    assert (checked.status, checked.error) == (
+        ImportStatus.FAILED,
+        "A roster holds at most 3 rows; split the file.",
+    )

@@ -17,6 +17,7 @@ import gc
 import hashlib
 import os
 import pickle
+import signal
 import threading
 from collections.abc import Callable, Generator, Iterator
 from contextlib import closing, contextmanager
@@ -386,10 +387,13 @@ class _SecondHalf:
             return None
 
     def close(self) -> None:
-        """Stop waiting for the copy (if the parent gave up early) and reap it."""
+        """Reap the copy; if the parent gave up before reading its outcomes (an error), stop
+        it first rather than wait for work nobody will read."""
         if self.reader >= 0:
-            os.close(self.reader)  # the copy's write fails and it exits
+            os.close(self.reader)
             self.reader = -1
+            if self.pid:
+                os.kill(self.pid, signal.SIGKILL)
         if self.pid:
             os.waitpid(self.pid, 0)
             self.pid = 0
