@@ -10,6 +10,10 @@ file and against the ledger are reported with both row numbers or the body that 
 person; rows already registered with this body are reported as present, not as errors, so
 importing the same file again creates nothing new. Imported people start as applied and
 confirm like anyone else (services.send_confirmation_requests).
+
+Speed (docs/benchmarks.md): rows are inserted without model instances (`_Table`), audit
+entries by one INSERT … SELECT, and a large roster is checked on two cores, a forked helper
+checking its second half (`_SecondHalf`).
 """
 
 import base64
@@ -828,9 +832,6 @@ class _Table:
             for position, value in zip(positions, varying, strict=True):
                 row[position] = value
             yield row
-
-    def insert(self, items: list[dict[str, Any]]) -> None:
-        self.insert_values([self.values(item) for item in items])
 
     def insert_values(self, values: list[list[Any]]) -> None:
         """Insert rows whose varying fields' database values are `values` (see `values`)."""
