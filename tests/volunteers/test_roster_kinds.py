@@ -274,8 +274,9 @@ def as_number_cell(number: str) -> str:
 
 def damaged_number_that_passes_the_check() -> tuple[str, str]:
     """A synthetic resident ID (18 digits) whose value as a number cell (a double, written
-    with 16 significant digits) reads back as another 18-digit number with a right check character,
-    so a reader that "repaired" the cell would take a wrong person's number without noticing."""
+    with 16 significant digits) reads back as another 18-digit number with a right check
+    character, so a reader that "repaired" the cell would take a wrong person's number
+    without noticing."""
     for day in range(1, 29):
         for sequence in range(1000):
             first17 = f"430602199001{day:02d}{sequence:03d}"
@@ -297,7 +298,7 @@ def test_numeric_id_cells_are_refused_never_repaired(registrar, body) -> None:  
     rows = [
         header,
         ["赵六", float(number), "13800138000"],  # damaged, yet passes MOD 11-2
-        ["钱七", int(plain), "13800138001"],  # damaged, fails MOD 11-2
+        ["钱七", int(plain), "13800138001"],  # damaged too
         ["孙八", number, "13800138002"],  # the same number as text: fine
     ]
     data = xlsx(rows)
