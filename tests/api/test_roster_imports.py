@@ -262,8 +262,8 @@ def test_the_error_report_is_for_the_uploader_and_the_bodys_administrators(
     assert rows[0] == ("原行号", *HEADER, "问题")
     assert [(row[0], row[2], row[-1]) for row in rows[1:]] == [
         (4, "张三", ""),
-        (5, "李四", f"E 手机号：{BAD_MOBILE}"),
-        (6, "王五", "D 身份证号：The same person as row 4 of this file."),
+        (5, "李四", f"手机号：{BAD_MOBILE}"),
+        (6, "王五", "身份证号：The same person as row 4 of this file."),
     ]
     assert api(street_admin).get(url).status_code == 200
     for user in (viewer, checker):

@@ -300,7 +300,7 @@ def test_the_uploader_and_the_bodys_administrators_download_the_file_and_report(
     rows = list(openpyxl.load_workbook(io.BytesIO(report.content)).active.values)
     assert rows[0] == ("原行号", *HEADER, "问题")
     assert [row[0] for row in rows[1:]] == [4, 5, 6]
-    assert rows[2][-1] == f"E 手机号：{BAD_MOBILE}"
+    assert rows[2][-1] == f"手机号：{BAD_MOBILE}"
     assert english(city_admin).get(f"{base}file").status_code == 200
     for user in (viewer, checker):
         assert english(user).get(f"{base}file").status_code == 403

@@ -188,8 +188,8 @@ def test_the_error_report_marks_the_row_and_can_be_uploaded_again(registrar, bod
     assert rows[1][:2] == (4, "1") and rows[1][-1] in ("", None)
     assert rows[2][0] == 5
     assert rows[2][-1] == (
-        "D 身份证号（必填）：The same person as row 4 of this file.；"
-        "E 手机号：Enter an 11-digit mainland mobile number, such as 13800138000."
+        "身份证号（必填）：The same person as row 4 of this file.；"
+        "手机号：Enter an 11-digit mainland mobile number, such as 13800138000."
     )
     again = upload(registrar, body, report)
     assert (again.header_row, again.unknown_headers, again.rows_total) == (1, [], 2)

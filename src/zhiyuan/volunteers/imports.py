@@ -35,6 +35,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections, models, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from zhiyuan.accounts.access import covers
 from zhiyuan.accounts.enums import RoleKind
@@ -650,13 +651,17 @@ def import_roster(
         raise
     if refused is not None:
         _record(roster_import, refused, status=ImportStatus.REFUSED)
+        count = len(refused.invalid_rows)
         raise ValidationError(
-            _(
+            ngettext(
+                "%(count)s row has a problem, so nothing was imported. Correct it and upload "
+                "the file again, or choose to import the valid rows only.",
                 "%(count)s rows have problems, so nothing was imported. Correct them and "
-                "upload the file again, or choose to import the valid rows only."
+                "upload the file again, or choose to import the valid rows only.",
+                count,
             ),
             code="has_problems",
-            params={"count": len(refused.invalid_rows)},
+            params={"count": count},
         )
     return roster_import
 

@@ -175,7 +175,11 @@ def error_report_xlsx(roster_import: RosterImport) -> bytes:
             value = cells[index].value if index < len(cells) else ""
             cell_format = fault if index in marked else plain
             sheet.write_string(out, index + 1, text_cell(_report_text(value)), cell_format)
-        summary = "；".join(f"{p['column']}：{p['message']}" for p in problems)
+        # The column by its header only: the report's letters are one to the right of the
+        # original file's (its first column is the original row number).
+        summary = "；".join(
+            f"{p['column'].partition(' ')[2] or p['column']}：{p['message']}" for p in problems
+        )
         sheet.write_string(out, width + 1, text_cell(summary), plain)
         out += 1
     sheet.freeze_panes(1, 1)
