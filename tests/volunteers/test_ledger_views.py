@@ -171,3 +171,39 @@ def test_reregistration_is_offered_only_where_the_policy_requires_it(
     assert action not in login(registrar).get(url).content.decode()
     services.set_policy(org("430602001-SC"), actor=street_admin, reregistration_required=True)
     assert action in login(registrar).get(url).content.decode()
+
+
+def test_a_photo_is_checked_stored_under_a_random_name_and_served_in_scope(
+    registrar, outsider, viewer, body, login, settings, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    import io as _io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    settings.MEDIA_ROOT = tmp_path
+    volunteer = register(registrar, body, name="冯照片")
+    picture = _io.BytesIO()
+    Image.new("RGB", (60, 80), "white").save(picture, format="PNG")
+    upload = reverse("volunteers:photo-upload", args=[volunteer.pk])
+    client = login(registrar)
+    client.post(upload, {"photo": SimpleUploadedFile("冯照片.txt", b"not an image")})
+    volunteer.refresh_from_db()
+    assert not volunteer.photo
+    assert (
+        login(viewer)
+        .post(upload, {"photo": SimpleUploadedFile("a.png", picture.getvalue())})
+        .status_code
+        == 403
+    )
+    client.post(upload, {"photo": SimpleUploadedFile("冯照片.png", picture.getvalue())})
+    volunteer.refresh_from_db()
+    assert volunteer.photo.name.startswith("volunteer-photos/") and "冯" not in volunteer.photo.name
+    served = client.get(reverse("volunteers:photo", args=[volunteer.pk]))
+    assert (served.status_code, served["Content-Type"], served.content) == (
+        200,
+        "image/png",
+        picture.getvalue(),
+    )
+    assert login(outsider).get(reverse("volunteers:photo", args=[volunteer.pk])).status_code == 404
+    assert AuditEntry.objects.filter(action="volunteer.photo.changed").count() == 1

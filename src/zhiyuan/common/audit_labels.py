@@ -37,6 +37,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "volunteer.registration.transferred": _("Registration transferred"),
     "volunteer.registration.reregistered": _("Re-registered for the year"),
     "volunteer.details.corrected": _("Details corrected"),
+    "volunteer.photo.changed": _("Photo changed"),
     "volunteer.personal_data.viewed": _("Full ID number or phone viewed"),
     "volunteer.ledger.exported": _("Ledger exported"),
     "volunteer.form.printed": _("Registration form printed"),

@@ -8,6 +8,7 @@ Attachments 2 and 4. Every change writes an audit entry; none holds an ID number
 """
 
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import partial
@@ -995,3 +996,41 @@ def set_policy(organization: Organization, *, actor: Any, **fields: Any) -> Regi
             data={name: getattr(policy, name) for name in POLICY_FIELDS},
         )
     return policy
+
+
+PHOTO_MAX_BYTES = 2 * 1024 * 1024
+PHOTO_FORMATS = {"JPEG": "jpg", "PNG": "png"}
+
+
+def set_photo(volunteer: Volunteer, upload: Any, *, actor: Any) -> Volunteer:
+    """Store the volunteer's photo (the optional photo of Attachment 4): a JPEG or PNG of at
+    most PHOTO_MAX_BYTES, checked by opening it as an image; the old one is replaced.
+    Raises PermissionDenied, ValidationError (key "photo"). Audit: volunteer.photo.changed."""
+    from io import BytesIO
+
+    from django.core.files.base import ContentFile
+    from PIL import Image, UnidentifiedImageError
+
+    if not selectors.covers_registration(actor, volunteer, selectors.REGISTERING_ROLES):
+        raise _refuse(_("You do not have a role for this organisation."))
+    data = upload.read(PHOTO_MAX_BYTES + 1) if upload else b""
+    if not data or len(data) > PHOTO_MAX_BYTES:
+        raise ValidationError({"photo": _("Choose a JPEG or PNG photo of at most 2 MB.")})
+    try:
+        with Image.open(BytesIO(data)) as image:
+            image.verify()
+            kind = image.format or ""
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        kind = ""
+    if kind not in PHOTO_FORMATS:
+        raise ValidationError({"photo": _("Choose a JPEG or PNG photo of at most 2 MB.")})
+    with transaction.atomic():
+        old = volunteer.photo.name if volunteer.photo else ""
+        # The file name is random: a person's name or number never goes into a path.
+        name = f"{secrets.token_hex(16)}.{PHOTO_FORMATS[kind]}"
+        volunteer.photo.save(name, ContentFile(data), save=False)
+        volunteer.save(update_fields=["photo", "updated_at"])
+        _audit(actor, "volunteer.photo.changed", volunteer)
+        if old:
+            transaction.on_commit(partial(volunteer.photo.storage.delete, old))
+    return volunteer

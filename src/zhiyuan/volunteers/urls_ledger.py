@@ -18,4 +18,6 @@ urlpatterns = [
     path("<int:pk>/reregister/", views.reregister, name="reregister"),
     path("<int:pk>/transfer/", views.transfer, name="transfer"),
     path("<int:pk>/reveal/", views.reveal, name="reveal"),
+    path("<int:pk>/photo/", views.photo, name="photo"),
+    path("<int:pk>/photo/upload/", views.upload_photo, name="photo-upload"),
 ]

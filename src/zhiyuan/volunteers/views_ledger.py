@@ -489,3 +489,30 @@ def correct(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request, "volunteers/correct.html", {"nav": "ledger", "form": form, "v": volunteer}
     )
+
+
+@login_required
+@require_POST
+def upload_photo(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        lambda v: services.set_photo(v, request.FILES.get("photo"), actor=request.user),
+        _("Photo saved."),
+    )
+
+
+@login_required
+def photo(request: HttpRequest, pk: int) -> HttpResponse:
+    """The volunteer's photo, for those who see the registration (never cached)."""
+    volunteer = _volunteer(request, pk)
+    if not volunteer.photo:
+        raise Http404
+    try:
+        content = volunteer.photo.read()
+    except OSError:
+        raise Http404 from None
+    kind = "image/png" if (volunteer.photo.name or "").endswith(".png") else "image/jpeg"
+    response = HttpResponse(content, content_type=kind)
+    response["Cache-Control"] = "private, no-store"
+    return response
