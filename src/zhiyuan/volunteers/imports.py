@@ -626,9 +626,15 @@ def import_roster(
     today = today or selectors.local_today()
     policy = selectors.policy_for(roster_import.organization)
     table = _ImportedVolunteers(roster_import, actor=actor, policy=policy)
-    RosterImport.objects.filter(pk=roster_import.pk).update(
-        status=ImportStatus.IMPORTING, rows_done=0
-    )
+    # Claimed by its status in the database, not the instance's: a replayed or concurrent
+    # commit (double click, API retry, two workers) holding a stale copy must not import again
+    # and overwrite what the first import recorded.
+    claimed = RosterImport.objects.filter(
+        pk=roster_import.pk, status__in=(ImportStatus.CHECKED, ImportStatus.REFUSED)
+    ).update(status=ImportStatus.IMPORTING, rows_done=0)
+    if not claimed:
+        roster_import.refresh_from_db(fields=["status"])
+        raise ValidationError(_("Import a roster once its check has finished."), code="not_checked")
     refused: Evaluation | None = None
     try:
         with _young_collections_only(), transaction.atomic():

@@ -35,6 +35,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from zhiyuan.common.identity import DocumentType, Gender, guess_document_type
+from zhiyuan.common.masking import mask_document
 from zhiyuan.volunteers.enums import (
     ActivityCategory,
     AgeBasis,
@@ -413,8 +414,14 @@ def _csv_rows(data: bytes) -> Iterator[tuple[int, list[Cell]]]:
             code="unreadable",
         )
     reader = csv.reader(io.StringIO(text, newline=""))
-    for number, values in enumerate(reader, start=1):
-        yield number, [Cell(value) for value in values[:MAX_COLUMNS]]
+    try:
+        for number, values in enumerate(reader, start=1):
+            yield number, [Cell(value) for value in values[:MAX_COLUMNS]]
+    except csv.Error:  # e.g. a field beyond csv.field_size_limit (an unclosed quote, or binary)
+        raise RosterError(
+            _("The file is not a spreadsheet or CSV file. Save it from Excel or WPS as .xlsx."),
+            code="unreadable",
+        ) from None
 
 
 def _with_header(rows: Iterator[tuple[int, list[Cell]]], first_column: int) -> Roster:
@@ -621,12 +628,19 @@ class RowReader:
         if value is None:
             raise CellProblem(
                 _("“%(value)s” is not one of the choices; use the template's drop-down list.")
-                % {"value": text[:30]}
+                % {"value": _LONG_NUMBER.sub(_masked_number, text[:30])}
             )
         return value
 
 
 _EMPTY_CELL = Cell(None)
+# Digit runs as long as a phone or ID number: a cell in a shifted column may hold one, and a
+# problem's message (kept on the import, shown by the API) must hold no personal data.
+_LONG_NUMBER = re.compile(r"[0-9]{6,}[0-9Xx]?")
+
+
+def _masked_number(match: "re.Match[str]") -> str:
+    return mask_document(match.group())
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,94 @@
+"""Roster imports against files and requests meant to break them (issue 4): each test here
+failed before its fix."""
+
+from datetime import date
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import translation
+
+from tests.factories import synthetic_id
+from zhiyuan.volunteers import imports
+from zhiyuan.volunteers.enums import ImportMode, ImportStatus
+from zhiyuan.volunteers.models import RosterImport, Volunteer
+
+pytestmark = pytest.mark.django_db
+TODAY = date(2026, 11, 29)
+HEADER = "姓名,身份证号,手机号"
+
+
+def checked(registrar, body, data: bytes) -> RosterImport:  # type: ignore[no-untyped-def]
+    point = body("430602001-SC")
+    roster_import = imports.upload_roster(
+        data,
+        filename="名册.csv",
+        body=point,
+        organization=point.organization,
+        actor=registrar,
+        consent_affirmed=True,
+        check=False,
+    )
+    with translation.override("en"):
+        return imports.check_roster(roster_import, today=TODAY)
+
+
+def csv_bytes(*lines: str) -> bytes:
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+def rows(count: int) -> list[str]:
+    names = "甲乙丙丁戊己庚辛壬癸"
+    return [
+        f"张{names[i // 10 % 10]}{names[i % 10]},{synthetic_id('19900101')},1381111{i:04d}"
+        for i in range(count)
+    ]
+
+
+def test_a_csv_cell_beyond_the_csv_field_limit_fails_the_check_instead_of_crashing(
+    registrar,  # type: ignore[no-untyped-def]
+    body,
+) -> None:
+    # 200,000 characters in one quoted cell: csv.Error "field larger than field limit" used to
+    # escape the check, leaving the import "checking" for ever.
+    data = csv_bytes(HEADER, *rows(1), '张三,"' + "1" * 200_000 + '",13811112222')
+    roster_import = checked(registrar, body, data)
+    assert (roster_import.status, roster_import.error) == (
+        ImportStatus.FAILED,
+        "The file is not a spreadsheet or CSV file. Save it from Excel or WPS as .xlsx.",
+    )
+
+
+def test_a_stale_second_commit_neither_imports_nor_overwrites_the_first(registrar, body) -> None:  # type: ignore[no-untyped-def]
+    # A double click or an API replay: both requests loaded the import while it was checked.
+    roster_import = checked(registrar, body, csv_bytes(HEADER, *rows(2)))
+    stale = RosterImport.objects.get(pk=roster_import.pk)
+    imports.import_roster(
+        roster_import, actor=registrar, mode=ImportMode.ALL_OR_NOTHING, today=TODAY
+    )
+    with pytest.raises(ValidationError) as refusal:
+        imports.import_roster(stale, actor=registrar, mode=ImportMode.VALID_ONLY, today=TODAY)
+    assert refusal.value.code == "not_checked"
+    roster_import.refresh_from_db()
+    assert (roster_import.status, roster_import.imported_count, roster_import.mode) == (
+        ImportStatus.IMPORTED,
+        2,
+        ImportMode.ALL_OR_NOTHING,
+    )
+    assert Volunteer.objects.filter(roster_import=roster_import).count() == 2
+
+
+def test_a_choice_problem_never_repeats_a_phone_or_id_number(registrar, body) -> None:  # type: ignore[no-untyped-def]
+    # Columns shifted by one: the ID number and the phone sit under 性别 and 政治面貌.
+    number = synthetic_id("19900101")
+    data = csv_bytes("姓名,性别,政治面貌,身份证号,手机号", f"张三,{number},13811112222,,")
+    roster_import = checked(registrar, body, data)
+    messages = {problem["column"]: problem["message"] for problem in roster_import.problems}
+    masked = number[:2] + "*" * 14 + number[-2:]
+    assert messages["B 性别"] == (
+        f"“{masked}” is not one of the choices; use the template's drop-down list."
+    )
+    assert messages["C 政治面貌"] == (
+        "“13*******22” is not one of the choices; use the template's drop-down list."
+    )
+    assert number not in str(roster_import.problems)
+    assert "13811112222" not in str(roster_import.problems)
