@@ -1,14 +1,16 @@
 """Roster imports against files and requests meant to break them (issue 4): each test here
 failed before its fix."""
 
+import io
 from datetime import date
 
+import openpyxl
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from tests.factories import synthetic_id
-from zhiyuan.volunteers import imports
+from zhiyuan.volunteers import imports, roster_files
 from zhiyuan.volunteers.enums import ImportMode, ImportStatus
 from zhiyuan.volunteers.models import RosterImport, Volunteer
 
@@ -92,3 +94,30 @@ def test_a_choice_problem_never_repeats_a_phone_or_id_number(registrar, body) ->
     )
     assert number not in str(roster_import.problems)
     assert "13811112222" not in str(roster_import.problems)
+
+
+def test_a_problem_of_a_field_without_a_column_names_the_field_in_words(registrar, body) -> None:  # type: ignore[no-untyped-def]
+    # A minor without an age basis: the file has no 注册依据 column, and the problem used to be
+    # placed in the column "age_basis", the field's key, in the page, the API and the report.
+    number = synthetic_id("20100101")
+    data = csv_bytes(HEADER, f"张三,{number},13811112222")
+    roster_import = checked(registrar, body, data)
+    assert roster_import.problems == [
+        {
+            "row": 2,
+            "column": "age basis",
+            "message": "Under 18: record the guardian's consent, the school's consent, or (16 "
+            "and over) a declaration of living on one's own income.",
+        }
+    ]
+    with translation.override("en"):
+        report = openpyxl.load_workbook(io.BytesIO(roster_files.error_report_xlsx(roster_import)))
+    assert [cell.value for cell in report.active[2]] == [
+        2,
+        "张三",
+        number,
+        "13811112222",
+        "age basis："
+        "Under 18: record the guardian's consent, the school's consent, or (16 and over) a "
+        "declaration of living on one's own income.",
+    ]

@@ -259,7 +259,7 @@ def _add(
         )
     clean, problems, digest = outcome
     for field_name, message in problems.items():
-        result.problem(number, labels.get(field_name, field_name), message)
+        result.problem(number, _problem_column(labels, field_name), message)
     if not digest:
         return
     if digest in first_row:
@@ -272,6 +272,14 @@ def _add(
     first_row[digest] = number
     if clean is not None and number not in result.invalid_rows:
         result.valid.append((number, clean, digest))
+
+
+def _problem_column(labels: dict[str, str], field_name: str) -> str:
+    """Where a problem is: the file's column ("D 身份证号"), or for a field the file has no
+    column for (e.g. the age basis of a minor) the field's name in words, never its key."""
+    if field_name in labels:
+        return labels[field_name]
+    return str(roster.FIELD_LABELS.get(field_name, field_name))
 
 
 def _column_label(sheet: roster.Roster, field_name: str) -> str:

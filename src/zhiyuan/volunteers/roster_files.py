@@ -177,14 +177,21 @@ def error_report_xlsx(roster_import: RosterImport) -> bytes:
             sheet.write_string(out, index + 1, text_cell(_report_text(value)), cell_format)
         # The column by its header only: the report's letters are one to the right of the
         # original file's (its first column is the original row number).
+        # A field without a column in the file is named in words, which may hold spaces.
         summary = "；".join(
-            f"{p['column'].partition(' ')[2] or p['column']}：{p['message']}" for p in problems
+            f"{_header_of(p['column']) if p['column'] in columns_at_fault else p['column']}："
+            f"{p['message']}"
+            for p in problems
         )
         sheet.write_string(out, width + 1, text_cell(summary), plain)
         out += 1
     sheet.freeze_panes(1, 1)
     book.close()
     return buffer.getvalue()
+
+
+def _header_of(column: str) -> str:
+    return column.partition(" ")[2] or column
 
 
 def _report_text(value: Any) -> str:
