@@ -114,8 +114,15 @@ def keyring() -> Keyring:
     restart after changing it). Only the embedded set-up creates a missing key file: elsewhere a
     missing file is a configuration error, never a silently new key that could not read old data."""
     if settings.FIELD_ENCRYPTION_KEYS:
-        return parse_keyring(settings.FIELD_ENCRYPTION_KEYS)
+        return _keyring_from_text(settings.FIELD_ENCRYPTION_KEYS)
     return _keyring_from_file(settings.FIELD_ENCRYPTION_KEY_FILE, may_create=settings.EMBEDDED)
+
+
+@lru_cache(maxsize=4)
+def _keyring_from_text(text: str) -> Keyring:
+    # Parsed once per text: encrypt and lookup_digest run hundreds of thousands of times in
+    # a roster import.
+    return parse_keyring(text)
 
 
 @lru_cache(maxsize=4)
@@ -139,9 +146,14 @@ def _sm4_key(master: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=16, salt=None, info=b"zhiyuan-sm4").derive(master)
 
 
+@lru_cache(maxsize=32)
+def _aes_gcm(key: bytes) -> AESGCM:
+    return AESGCM(key)
+
+
 def _seal(cipher: str, key: bytes, nonce: bytes, plaintext: bytes, aad: bytes) -> bytes:
     if cipher == "g":
-        return AESGCM(key).encrypt(nonce, plaintext, aad)
+        return _aes_gcm(key).encrypt(nonce, plaintext, aad)
     encryptor = Cipher(algorithms.SM4(_sm4_key(key)), modes.GCM(nonce)).encryptor()
     encryptor.authenticate_additional_data(aad)
     body = encryptor.update(plaintext) + encryptor.finalize()
@@ -150,7 +162,7 @@ def _seal(cipher: str, key: bytes, nonce: bytes, plaintext: bytes, aad: bytes) -
 
 def _open(cipher: str, key: bytes, nonce: bytes, sealed: bytes, aad: bytes) -> bytes:
     if cipher == "g":
-        return AESGCM(key).decrypt(nonce, sealed, aad)
+        return _aes_gcm(key).decrypt(nonce, sealed, aad)
     body, tag = sealed[:-TAG_BYTES], sealed[-TAG_BYTES:]
     decryptor = Cipher(algorithms.SM4(_sm4_key(key)), modes.GCM(nonce, tag)).decryptor()
     decryptor.authenticate_additional_data(aad)

@@ -28,7 +28,8 @@ def normalize_mobile(raw: str) -> str:
     if (
         number is None
         or number.country_code != 86
-        or not phonenumbers.is_valid_number(number)
+        # number_type answers UNKNOWN for an invalid number, so a mobile type implies a
+        # valid number (is_valid_number would compute the same type a second time).
         or phonenumbers.number_type(number) not in _MOBILE_TYPES
     ):
         raise ValidationError(

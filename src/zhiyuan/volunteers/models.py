@@ -266,7 +266,7 @@ class Volunteer(models.Model):
         _("ID document type"), max_length=24, choices=DocumentType.choices
     )
     document_number = EncryptedTextField(_("ID number"))
-    document_digest = models.CharField(max_length=64, db_index=True, editable=False)
+    document_digest = models.CharField(max_length=64, editable=False)
     birth_date = models.DateField(_("date of birth"))
     ethnicity = models.CharField(
         _("ethnicity"), max_length=2, choices=Ethnicity.choices, blank=True, default=""
@@ -293,7 +293,7 @@ class Volunteer(models.Model):
         _("work unit or school (name)"), max_length=100, blank=True, default=""
     )
     mobile = EncryptedTextField(_("mobile"))
-    mobile_digest = models.CharField(max_length=64, db_index=True, editable=False)
+    mobile_digest = models.CharField(max_length=64, editable=False)
     email = models.EmailField(_("email"), blank=True, default="")
     home_division = models.ForeignKey(
         "divisions.Division",
@@ -353,6 +353,10 @@ class Volunteer(models.Model):
             models.Index(fields=["status", "registered_on"]),
             models.Index(fields=["body", "status"]),
             models.Index(fields=["birth_date"]),
+            # Plain indexes for equality look-ups by digest (db_index would add a second,
+            # pattern index on PostgreSQL: one more index to update per inserted row).
+            models.Index(fields=["document_digest"], name="volunteer_document_digest"),
+            models.Index(fields=["mobile_digest"], name="volunteer_mobile_digest"),
         ]
         constraints = [
             models.UniqueConstraint(

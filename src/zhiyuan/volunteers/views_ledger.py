@@ -509,7 +509,8 @@ def photo(request: HttpRequest, pk: int) -> HttpResponse:
     if not volunteer.photo:
         raise Http404
     try:
-        content = volunteer.photo.read()
+        with volunteer.photo.open("rb") as file:
+            content = file.read()
     except OSError:
         raise Http404 from None
     kind = "image/png" if (volunteer.photo.name or "").endswith(".png") else "image/jpeg"
