@@ -6,11 +6,12 @@ from datetime import date
 
 import openpyxl
 import pytest
+import xlsxwriter
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from tests.factories import synthetic_id
-from zhiyuan.volunteers import imports, roster_files
+from zhiyuan.volunteers import imports, roster, roster_files
 from zhiyuan.volunteers.enums import ImportMode, ImportStatus
 from zhiyuan.volunteers.models import RosterImport, Volunteer
 
@@ -121,3 +122,30 @@ def test_a_problem_of_a_field_without_a_column_names_the_field_in_words(registra
         "Under 18: record the guardian's consent, the school's consent, or (16 and over) a "
         "declaration of living on one's own income.",
     ]
+
+
+def test_a_tiny_xlsx_with_one_far_away_cell_is_refused_before_it_is_read(registrar, body) -> None:  # type: ignore[no-untyped-def]
+    # 5 KB: a header and one cell at XFD100001. calamine reads a sheet into a dense grid from
+    # A1 to its last cell: it asked for 52 GB and aborted the whole process (web or worker).
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer)
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, ["姓名", "身份证号", "手机号"])
+    sheet.write(100_000, 16_383, "x")
+    book.close()
+    roster_import = checked(registrar, body, buffer.getvalue())
+    assert (roster_import.status, roster_import.error) == (
+        ImportStatus.FAILED,
+        "The file unpacks to far more data than a roster holds; it was not read.",
+    )
+
+
+def test_a_roster_of_many_rows_and_usual_width_is_not_taken_for_a_bomb() -> None:
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer)
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, ["姓名", "身份证号", "手机号"])
+    sheet.write(199_999, 49, "x")  # 200,000 rows of 50 columns: 10 million cells
+    book.close()
+    roster.open_roster(buffer.getvalue())  # no RosterError
+    assert roster._grid_cells(b'<row r="200000"><c r="AX200000" t="s"><v>1</v></c>') == 10_000_000
