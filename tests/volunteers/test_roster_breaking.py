@@ -2,6 +2,7 @@
 failed before its fix."""
 
 import io
+import zipfile
 from datetime import date
 
 import openpyxl
@@ -149,3 +150,43 @@ def test_a_roster_of_many_rows_and_usual_width_is_not_taken_for_a_bomb() -> None
     book.close()
     roster.open_roster(buffer.getvalue())  # no RosterError
     assert roster._grid_cells(b'<row r="200000"><c r="AX200000" t="s"><v>1</v></c>') == 10_000_000
+
+
+def _with_sheet_xml(change) -> bytes:  # type: ignore[no-untyped-def]
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer)
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, ["姓名", "身份证号", "手机号"])
+    sheet.write_formula(1, 0, "=1+1", None, "x")
+    book.close()
+    original = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    changed = io.BytesIO()
+    with zipfile.ZipFile(changed, "w") as archive:
+        for name in original.namelist():
+            content = original.read(name)
+            if name == "xl/worksheets/sheet1.xml":
+                content = change(content)
+            archive.writestr(name, content)
+    return changed.getvalue()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda xml: xml.replace(b"?>", b'?><!DOCTYPE x [<!ENTITY a "aaaa">]>', 1),
+        lambda xml: xml + b"<c r='Z9'><f>1",
+    ],
+    ids=["entity declaration", "junk after the sheet"],
+)
+def test_a_sheet_calamine_reads_but_the_formula_scan_cannot_fails_the_check(
+    registrar,  # type: ignore[no-untyped-def]
+    body,
+    change,
+) -> None:
+    # The scan's EntitiesForbidden or ParseError escaped the check: the import stayed
+    # "checking" for ever and its page polled for ever.
+    roster_import = checked(registrar, body, _with_sheet_xml(change))
+    assert (roster_import.status, roster_import.error) == (
+        ImportStatus.FAILED,
+        "The file could not be read as an Excel workbook. Save it again as .xlsx.",
+    )

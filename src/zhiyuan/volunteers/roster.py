@@ -29,7 +29,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import python_calamine
-from defusedxml import ElementTree
+from defusedxml import DefusedXmlException, ElementTree
 from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -373,15 +373,24 @@ def _formulas_without_values(data: bytes) -> dict[int, set[int]]:
     if b"<f" not in xml and b":f>" not in xml:
         return {}
     missing: dict[int, set[int]] = {}
-    for _event, element in ElementTree.iterparse(io.BytesIO(xml)):
-        if element.tag.endswith("}c") or element.tag == "c":
-            children = {child.tag.rsplit("}", 1)[-1]: child for child in element}
-            if "f" in children and _without_value(element, children.get("v")):
-                match = _CELL_REF.fullmatch(element.get("r", ""))
-                if match:
-                    row, column = int(match.group(2)) - 1, _column_index(match.group(1))
-                    missing.setdefault(row, set()).add(column)
-            element.clear()
+    try:
+        for _event, element in ElementTree.iterparse(io.BytesIO(xml)):
+            if element.tag.endswith("}c") or element.tag == "c":
+                children = {child.tag.rsplit("}", 1)[-1]: child for child in element}
+                if "f" in children and _without_value(element, children.get("v")):
+                    match = _CELL_REF.fullmatch(element.get("r", ""))
+                    if match:
+                        row, column = int(match.group(2)) - 1, _column_index(match.group(1))
+                        missing.setdefault(row, set()).add(column)
+                element.clear()
+    except (ElementTree.ParseError, DefusedXmlException):
+        # XML that calamine reads leniently but is malformed, or declares entities (refused by
+        # defusedxml): without this, the check failed with an uncaught error and the import
+        # stayed "checking" for ever.
+        raise RosterError(
+            _("The file could not be read as an Excel workbook. Save it again as .xlsx."),
+            code="unreadable",
+        ) from None
     return missing
 
 
