@@ -236,3 +236,50 @@ def test_the_command_imports_valid_rows_and_sends_please_confirm(
         "郑一"
     ]
     assert [m.template for m in OutboxSmsBackend.outbox] == ["registration_confirm"]
+
+
+def test_an_id_number_in_the_file_name_is_masked_before_it_is_kept(registrar, body) -> None:  # type: ignore[no-untyped-def]
+    number = synthetic_id("19880101")
+    point = body("430602001-SC")
+    roster_import = imports.upload_roster(
+        b"x",
+        filename=f"张三{number}.xlsx",
+        body=point,
+        organization=point.organization,
+        actor=registrar,
+        consent_affirmed=True,
+        check=False,
+    )
+    assert roster_import.filename == f"张三{number[:2]}{'*' * 14}{number[-2:]}.xlsx"
+    entry = AuditEntry.objects.filter(action="volunteer.roster.uploaded").latest("pk")
+    assert number not in str(entry.data) and number not in entry.object_repr
+
+
+def test_a_check_that_breaks_off_ends_as_failed_not_checking_for_ever(
+    registrar, body, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from zhiyuan.volunteers import tasks
+
+    data = xlsx([[1, "卫一", "男", synthetic_id("19750505"), "13811112223", "群众", ""]])
+    point = body("430602001-SC")
+    roster_import = imports.upload_roster(
+        data,
+        filename="a.xlsx",
+        body=point,
+        organization=point.organization,
+        actor=registrar,
+        consent_affirmed=True,
+        check=False,
+    )
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        imports.RosterImport.objects.filter(pk=roster_import.pk).update(
+            status=ImportStatus.CHECKING
+        )
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(imports, "evaluate", broken)
+    with pytest.raises(RuntimeError):
+        tasks.check_roster_task.call(roster_import.pk)
+    roster_import.refresh_from_db()
+    assert roster_import.status == ImportStatus.FAILED

@@ -147,8 +147,11 @@ def upload_roster(
 
 
 def _clean_filename(filename: str) -> str:
+    """A file name fit to keep and show: printable, no path, and no ID or phone number (offices
+    name files after people: "张三430602….xlsx"; the name goes into audit entries)."""
     name = "".join(ch for ch in (filename or "roster") if ch.isprintable()).strip()
-    return name.replace("/", "_").replace("\\", "_")[-200:] or "roster"
+    name = roster.mask_long_numbers(name.replace("/", "_").replace("\\", "_"))
+    return name[-200:] or "roster"
 
 
 def file_bytes(roster_import: RosterImport) -> bytes:
@@ -560,6 +563,17 @@ def _young_collections_only() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*thresholds)
+
+
+def mark_failed(roster_import: RosterImport) -> None:
+    """End a check or import that broke off unexpectedly (a database error, say), so that no
+    page waits for it for ever; the error itself goes to the task's record and the log."""
+    RosterImport.objects.filter(
+        pk=roster_import.pk, status__in=[ImportStatus.CHECKING, ImportStatus.IMPORTING]
+    ).update(
+        status=ImportStatus.FAILED,
+        error=_("The check stopped because of an error on the server. Upload the file again."),
+    )
 
 
 def _failed(roster_import: RosterImport, error: ValidationError) -> RosterImport:

@@ -682,6 +682,11 @@ def _masked_number(match: "re.Match[str]") -> str:
     return mask_document(match.group())
 
 
+def mask_long_numbers(text: str) -> str:
+    """`text` with every run of six or more digits masked like an ID number."""
+    return _LONG_NUMBER.sub(_masked_number, text)
+
+
 @dataclass(frozen=True)
 class _Refused:
     message: Any

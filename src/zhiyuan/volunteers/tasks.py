@@ -16,7 +16,12 @@ def check_roster_task(roster_import_id: int) -> str:
         roster_import = RosterImport.objects.select_related("body", "organization").get(
             pk=roster_import_id
         )
-        return imports.check_roster(roster_import).status
+        try:
+            return imports.check_roster(roster_import).status
+        except Exception:
+            # Whatever went wrong, the page must not poll a check that will never end.
+            imports.mark_failed(roster_import)
+            raise
 
 
 @task()
@@ -34,3 +39,6 @@ def import_roster_task(roster_import_id: int, mode: str, actor_id: int) -> str:
         except (ValidationError, PermissionDenied):
             roster_import.refresh_from_db()
             return roster_import.status
+        except Exception:
+            imports.mark_failed(roster_import)
+            raise

@@ -68,7 +68,8 @@ class Command(BaseCommand):
                 raise CommandError(f"No organisation has the code {options['through']!r}.")
         path = Path(options["path"])
         try:
-            data = path.read_bytes()
+            with path.open("rb") as file:  # at most the limit and a byte: never a whole disk
+                data = file.read(imports.MAX_FILE_BYTES + 1)
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc.strerror}.") from None
         try:
