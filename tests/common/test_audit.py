@@ -100,3 +100,32 @@ def test_unknown_page_answers_with_the_site_404(client) -> None:  # type: ignore
     page = response.content.decode()
     assert "页面不存在" in page
     assert "志愿服务平台" in page
+
+
+def test_the_per_row_form_writes_what_the_bulk_form_writes(org, city_admin) -> None:  # type: ignore[no-untyped-def]
+    from zhiyuan.common.audit import log_action_per_row
+
+    street = org("430602001-SC")
+    stations = Organization.objects.filter(kind="service_station", path__startswith=street.path)
+    with origin_scope("cli"):
+        log_actions(
+            city_admin,
+            [Change("organization.checked", o, street, {"n": 1}) for o in stations.order_by("pk")],
+        )
+        log_action_per_row(
+            city_admin,
+            "organization.rechecked",
+            stations,
+            organization=street,
+            data={"n": 1},
+            repr_around=("站 ", "号"),
+        )
+    fields = ("actor", "object_type", "object_id", "organization", "data", "origin")
+    bulk = list(
+        AuditEntry.objects.filter(action="organization.checked").order_by("pk").values(*fields)
+    )
+    per_row = AuditEntry.objects.filter(action="organization.rechecked").order_by("pk")
+    assert list(per_row.values(*fields)) == bulk
+    assert len(bulk) == stations.count() > 1
+    assert [e.object_repr for e in per_row] == [f"站 {o.pk}号" for o in stations.order_by("pk")]
+    assert all(e.created_at is not None for e in per_row)

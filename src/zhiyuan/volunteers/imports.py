@@ -11,7 +11,7 @@ person; rows already registered with this body are reported as present, not as e
 importing the same file again creates nothing new. Imported people start as applied and
 confirm like anyone else (services.send_confirmation_requests).
 
-Speed (docs/benchmarks.md): rows are inserted without model instances (`_Table`), audit
+Speed (docs/benchmarks.md): rows are inserted without model instances (`common.bulk.TableWriter`), audit
 entries by one INSERT … SELECT, and a large roster is checked on two cores, a forked helper
 checking its second half (`_SecondHalf`).
 """
@@ -32,7 +32,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connections, models, router, transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -41,9 +41,9 @@ from zhiyuan.accounts.access import covers
 from zhiyuan.accounts.enums import RoleKind
 from zhiyuan.accounts.models import mobile_digest
 from zhiyuan.common import locks
-from zhiyuan.common.audit import current_origin, log_action
+from zhiyuan.common.audit import log_action, log_action_per_row
+from zhiyuan.common.bulk import TableWriter
 from zhiyuan.common.identity import normalize_document_number
-from zhiyuan.common.models import AuditEntry
 from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers import roster, rules, selectors
 from zhiyuan.volunteers.enums import (
@@ -759,128 +759,26 @@ def _page_cache(kib: int = 65536) -> Iterator[None]:
 
 def _log_applied(roster_import: RosterImport, actor: Any) -> None:
     """One "volunteer.registration.applied" entry per imported volunteer, as a registration on
-    the form writes: the entries `audit.log_actions` would write, made by the database in one
-    INSERT … SELECT over the import's new rows (100,000 AuditEntry instances for
-    `bulk_create` took longer than the import's own inserts)."""
-    entries = _Table(
-        AuditEntry,
-        same={
-            "actor": actor if actor is not None and actor.is_authenticated else None,
-            "action": "volunteer.registration.applied",
-            "object_type": Volunteer._meta.label_lower,
-            "organization": roster_import.organization,
-            "data": {
-                "channel": RegistrationChannel.IMPORT,
-                "body": roster_import.body.code,
-                "import": roster_import.pk,
-            },
-            "origin": current_origin(),
-        },
-        varying=["object_id", "object_repr"],
-    )
+    the form writes, through the audit service's form for very large bulk paths."""
     # Volunteer.__str__ of an application, around its id.
     before, found, after = _("Application %(id)s").partition("%(id)s")
     if not found:
         before, after = _("Application %(id)s") % {"id": ""}, ""
-    key = "CAST(v.id AS TEXT)"
-    expressions = {"object_id": key, "object_repr": f"%s || {key} || %s"}
-    selected: list[str] = []
-    params: list[Any] = []
-    varying = {position: name for position, name, _convert in entries.converters}
-    for position, value in enumerate(entries.base):
-        selected.append(expressions[varying[position]] if position in varying else "%s")
-        params += [before, after] if varying.get(position) == "object_repr" else []
-        params += [] if position in varying else [value]
-    volunteers = entries.connection.ops.quote_name(Volunteer._meta.db_table)
-    column = entries.connection.ops.quote_name(Volunteer._meta.get_field("roster_import").column)
-    with entries.connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {entries.table} ({', '.join(entries.names)}) "  # noqa: S608
-            f"SELECT {', '.join(selected)} FROM {volunteers} AS v "
-            f"WHERE v.{column} = %s ORDER BY v.id",
-            [*params, roster_import.pk],
-        )
+    log_action_per_row(
+        actor,
+        "volunteer.registration.applied",
+        Volunteer.objects.filter(roster_import=roster_import),
+        organization=roster_import.organization,
+        data={
+            "channel": RegistrationChannel.IMPORT,
+            "body": roster_import.body.code,
+            "import": roster_import.pk,
+        },
+        repr_around=(before, after),
+    )
 
 
-# Fields whose database value is the Python value itself (text).
-_PLAIN_FIELDS = (models.CharField, models.TextField, models.EmailField)
-
-
-class _Table:
-    """Inserts many rows of one model without building model instances (`bulk_create`
-    prepared every value of every row one by one: two thirds of a 100,000-row import).
-    A column whose value is the same on every row (`same`, defaults, auto_now) is prepared
-    once; a `varying` one per row by its field where it needs converting (encryption, dates,
-    choice lists, foreign keys), as it is for plain text. COPY on PostgreSQL, executemany
-    elsewhere. Signals and `save()` are not run, as with `bulk_create`."""
-
-    def __init__(self, model: type[models.Model], *, same: dict[str, Any], varying: list[str]):
-        self.connection = connections[router.db_for_write(model)]
-        prototype = model(**same)
-        self.names: list[str] = []
-        self.base: list[Any] = []
-        self.converters: list[tuple[int, str, Callable[[Any], Any] | None]] = []
-        for model_field in model._meta.local_concrete_fields:
-            if model_field is model._meta.pk:
-                continue
-            position = len(self.names)
-            self.names.append(self.connection.ops.quote_name(str(model_field.column)))
-            if model_field.name in varying:
-                self.base.append(None)
-                self.converters.append((position, model_field.name, self._converter(model_field)))
-            else:
-                value = model_field.pre_save(prototype, add=True)  # type: ignore[arg-type]
-                self.base.append(model_field.get_db_prep_save(value, connection=self.connection))
-        self.table = self.connection.ops.quote_name(model._meta.db_table)
-
-    def _converter(self, field: Any) -> Callable[[Any], Any] | None:
-        if field.is_relation:
-            return lambda value: (
-                None
-                if value is None
-                else field.get_db_prep_save(getattr(value, "pk", value), connection=self.connection)
-            )
-        if type(field) in _PLAIN_FIELDS:
-            return None
-        kind = type(field)
-        if (
-            kind.get_db_prep_save is models.Field.get_db_prep_save
-            and kind.get_db_prep_value is models.Field.get_db_prep_value
-        ):
-            return field.get_prep_value  # what those two come to (encryption, choice lists)
-        return partial(field.get_db_prep_save, connection=self.connection)
-
-    def values(self, item: dict[str, Any]) -> list[Any]:
-        """The database values of `item`'s varying fields, in the table's order."""
-        get = item.get
-        return [
-            get(name) if convert is None else convert(get(name))
-            for _position, name, convert in self.converters
-        ]
-
-    def rows(self, values: list[list[Any]]) -> Iterator[list[Any]]:
-        positions = [position for position, _name, _convert in self.converters]
-        for varying in values:
-            row = self.base.copy()
-            for position, value in zip(positions, varying, strict=True):
-                row[position] = value
-            yield row
-
-    def insert_values(self, values: list[list[Any]]) -> None:
-        """Insert rows whose varying fields' database values are `values` (see `values`)."""
-        columns = ", ".join(self.names)
-        with self.connection.cursor() as cursor:
-            if self.connection.vendor == "postgresql" and hasattr(cursor.cursor, "copy"):
-                with cursor.cursor.copy(f"COPY {self.table} ({columns}) FROM STDIN") as copy:
-                    for row in self.rows(values):
-                        copy.write_row(row)
-                return
-            marks = ", ".join(["%s"] * len(self.names))
-            insert = f"INSERT INTO {self.table} ({columns}) VALUES ({marks})"  # noqa: S608
-            cursor.executemany(insert, list(self.rows(values)))
-
-
-class _ImportedVolunteers(_Table):
+class _ImportedVolunteers(TableWriter):
     """The volunteers' table as an import writes it: every row applied, by import, through
     `roster_import`; each row's person data (rules.PERSON_FIELDS) and look-up digests."""
 
