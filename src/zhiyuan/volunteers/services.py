@@ -10,7 +10,7 @@ Attachments 2 and 4. Every change writes an audit entry; none holds an ID number
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from functools import partial
 from typing import Any
 
@@ -26,7 +26,6 @@ from zhiyuan.accounts.access import covers
 from zhiyuan.accounts.enums import RoleKind
 from zhiyuan.common import locks
 from zhiyuan.common.audit import log_action
-from zhiyuan.common.masking import mask_name
 from zhiyuan.common.phones import normalize_mobile
 from zhiyuan.common.sms import send_sms
 from zhiyuan.common.text import clean_note
@@ -345,8 +344,13 @@ def send_confirmation_request(volunteer: Volunteer, *, actor: Any = None) -> Non
 
     The rate limits of sms_codes count every confirmation message to the mobile, whatever
     the application: one number typed into many applications is texted no more often.
-    Raises ValidationError: "not_applied", or the rate limits ("too_soon",
+    `actor` None is the person (public pages); staff need a registering role for it.
+    Raises PermissionDenied, ValidationError: "not_applied", or the rate limits ("too_soon",
     "too_many_today"). Audit: volunteer.confirmation.requested."""
+    if getattr(actor, "is_authenticated", False) and not selectors.covers_registration(
+        actor, volunteer, selectors.REGISTERING_ROLES
+    ):
+        raise _refuse(_("Only registrars and administrators send these messages."))
     if volunteer.status != RegistrationStatus.APPLIED:
         raise ValidationError(
             _("Only applications awaiting confirmation can be confirmed."), code="not_applied"
@@ -909,13 +913,6 @@ def handle_request(
             organization=locked.volunteer.organization,
         )
     return locked
-
-
-def mask_for_notice(volunteer: Volunteer) -> str:
-    return mask_name(volunteer.name)
-
-
-CODE_VALID = timedelta(minutes=sms_codes.CODE_MINUTES)
 
 
 def designate_standard_bodies(root: Organization, *, prefix: str, actor: Any) -> int:

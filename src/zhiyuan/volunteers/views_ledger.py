@@ -218,12 +218,12 @@ def confirm_in_person(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def send_confirmation(request: HttpRequest, pk: int) -> HttpResponse:
-    def send(volunteer: Volunteer) -> None:
-        if not selectors.covers_registration(request.user, volunteer, selectors.REGISTERING_ROLES):
-            raise PermissionDenied
-        services.send_confirmation_request(volunteer, actor=request.user)
-
-    return _act(request, pk, send, _("The confirmation message is on its way."))
+    return _act(
+        request,
+        pk,
+        lambda v: services.send_confirmation_request(v, actor=request.user),
+        _("The confirmation message is on its way."),
+    )
 
 
 @login_required
