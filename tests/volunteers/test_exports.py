@@ -269,8 +269,7 @@ def test_the_view_downloads_the_filtered_ledger(english, registrar, mine) -> Non
 def test_the_chinese_file_name_is_encoded_for_every_browser(login, registrar) -> None:  # type: ignore[no-untyped-def]
     with translation.override("zh-hans"):
         title = translation.gettext("Volunteer ledger")
-    if title == "Volunteer ledger":
-        pytest.skip("no Chinese translation of 'Volunteer ledger' yet (make messages, translate)")
+    assert title == "志愿者台账"
     response = login(registrar).get(URL)
     name = f"{title}-{timezone.localdate():%Y%m%d}.xlsx"
     assert response["Content-Disposition"] == f"attachment; filename*=utf-8''{quote(name)}"
@@ -328,3 +327,12 @@ def test_a_full_export_asks_for_a_reason_then_downloads(english, registrar, mine
     assert read(response.content)[1][5:7] == [active.document_number, active.mobile]
     [entry] = exports()
     assert entry.data == {"count": 1, "fields": ["document_number", "mobile"], "reason": "活动保险"}
+
+
+def test_only_roles_that_may_see_full_numbers_are_offered_the_full_export(
+    registrar, street_admin, checker, viewer, team_leader, nobody
+) -> None:  # type: ignore[no-untyped-def]
+    from zhiyuan.volunteers.exports import may_reveal_any
+
+    assert [may_reveal_any(u) for u in (registrar, street_admin, checker)] == [True, True, True]
+    assert [may_reveal_any(u) for u in (viewer, team_leader, nobody)] == [False, False, False]

@@ -251,6 +251,16 @@ def test_an_id_number_in_the_file_name_is_masked_before_it_is_kept(registrar, bo
         check=False,
     )
     assert roster_import.filename == f"张三{number[:2]}{'*' * 14}{number[-2:]}.xlsx"
+    separated = imports.upload_roster(
+        b"x",
+        filename="李四 138-0013-8000.xlsx",
+        body=point,
+        organization=point.organization,
+        actor=registrar,
+        consent_affirmed=True,
+        check=False,
+    )
+    assert separated.filename == "李四 13*******00.xlsx"
     entry = AuditEntry.objects.filter(action="volunteer.roster.uploaded").latest("pk")
     assert number not in str(entry.data) and number not in entry.object_repr
 

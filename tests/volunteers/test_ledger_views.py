@@ -207,3 +207,18 @@ def test_a_photo_is_checked_stored_under_a_random_name_and_served_in_scope(
     )
     assert login(outsider).get(reverse("volunteers:photo", args=[volunteer.pk])).status_code == 404
     assert AuditEntry.objects.filter(action="volunteer.photo.changed").count() == 1
+
+
+def test_the_ledger_page_decrypts_no_personal_number(registrar, body, login, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from zhiyuan.common import crypto
+
+    register(registrar, body)
+    opened: list[str] = []
+    real = crypto.decrypt
+    monkeypatch.setattr(
+        crypto,
+        "decrypt",
+        lambda value, *, context: opened.append(context) or real(value, context=context),
+    )
+    assert login(registrar).get(reverse("volunteers:ledger")).status_code == 200
+    assert [c for c in opened if c.startswith("volunteers.")] == []

@@ -20,7 +20,7 @@ def has_control_characters(text: str) -> bool:
 
 
 # Digits with the separators people type inside a phone or ID number ("138-0013-8000").
-_SEPARATED_DIGITS = re.compile(r"(?<=[0-9])[\s\-]+(?=[0-9])")
+SEPARATED_DIGITS = re.compile(r"(?<=[0-9])[\s\-]+(?=[0-9])")
 _NUMBER_RUNS = re.compile(r"[0-9]+[Xx]?")
 
 
@@ -32,7 +32,7 @@ def holds_personal_number(text: str) -> bool:
     from zhiyuan.common.identity import looks_like_resident_id
     from zhiyuan.common.phones import is_mobile
 
-    flat = _SEPARATED_DIGITS.sub("", unicodedata.normalize("NFKC", text))
+    flat = SEPARATED_DIGITS.sub("", unicodedata.normalize("NFKC", text))
     return any(
         (len(run) == 18 and looks_like_resident_id(run)) or (len(run) == 11 and is_mobile(run))
         for run in _NUMBER_RUNS.findall(flat)

@@ -26,7 +26,7 @@ from zhiyuan.common.masking import mask_document, mask_phone
 from zhiyuan.common.text import clean_note
 from zhiyuan.volunteers.enums import ActivityCategory, PersonalField, Skill
 from zhiyuan.volunteers.models import Volunteer
-from zhiyuan.volunteers.selectors import REVEAL_ROLES, covers_registration
+from zhiyuan.volunteers.selectors import LIST_DEFERRED, REVEAL_ROLES, covers_registration
 
 # Spreadsheets start a formula (or DDE call) with these (OWASP, "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -184,7 +184,7 @@ def ledger_xlsx(
     buffer = BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"constant_memory": True, **WORKBOOK_OPTIONS})
     ledger = _LedgerSheet(workbook, user, reveal)
-    rows = queryset.select_related("body__organization", "organization")
+    rows = queryset.select_related("body__organization", "organization").defer(*LIST_DEFERRED)
     for volunteer in rows.iterator(chunk_size=2000):
         ledger.add(volunteer)
     ledger.finish()

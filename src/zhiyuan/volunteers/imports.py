@@ -44,6 +44,7 @@ from zhiyuan.common import locks
 from zhiyuan.common.audit import log_action, log_action_per_row
 from zhiyuan.common.bulk import TableWriter
 from zhiyuan.common.identity import normalize_document_number
+from zhiyuan.common.text import SEPARATED_DIGITS
 from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers import roster, rules, selectors
 from zhiyuan.volunteers.enums import (
@@ -150,7 +151,10 @@ def _clean_filename(filename: str) -> str:
     """A file name fit to keep and show: printable, no path, and no ID or phone number (offices
     name files after people: "张三430602….xlsx"; the name goes into audit entries)."""
     name = "".join(ch for ch in (filename or "roster") if ch.isprintable()).strip()
-    name = roster.mask_long_numbers(name.replace("/", "_").replace("\\", "_"))
+    # Digits separated by spaces or dashes ("138-0013-8000") are joined first, then masked.
+    name = roster.mask_long_numbers(
+        SEPARATED_DIGITS.sub("", name.replace("/", "_").replace("\\", "_"))
+    )
     return name[-200:] or "roster"
 
 
@@ -568,12 +572,19 @@ def _young_collections_only() -> Iterator[None]:
 def mark_failed(roster_import: RosterImport) -> None:
     """End a check or import that broke off unexpectedly (a database error, say), so that no
     page waits for it for ever; the error itself goes to the task's record and the log."""
-    RosterImport.objects.filter(
-        pk=roster_import.pk, status__in=[ImportStatus.CHECKING, ImportStatus.IMPORTING]
-    ).update(
-        status=ImportStatus.FAILED,
-        error=_("The check stopped because of an error on the server. Upload the file again."),
-    )
+    broken = {
+        ImportStatus.CHECKING: _(
+            "The check stopped because of an error on the server. Upload the file again."
+        ),
+        ImportStatus.IMPORTING: _(
+            "The import stopped because of an error on the server; nothing was imported. "
+            "Upload the file again."
+        ),
+    }
+    for status, message in broken.items():
+        RosterImport.objects.filter(pk=roster_import.pk, status=status).update(
+            status=ImportStatus.FAILED, error=message
+        )
 
 
 def _failed(roster_import: RosterImport, error: ValidationError) -> RosterImport:

@@ -4,7 +4,7 @@ volunteers' requests. ID numbers and phones are encrypted at rest with keyed dig
 look-up; birth date, gender and the like stay in clear for statistics.
 """
 
-from typing import Any, ClassVar
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -176,14 +176,6 @@ class RegistrationNumberSequence(models.Model):
         return f"{self.body.code} {self.year}: {self.last_value}"
 
 
-class VolunteerQuerySet(models.QuerySet["Volunteer"]):
-    def registered(self, *, year: int | None = None) -> "VolunteerQuerySet":
-        """Registered volunteers: the one definition (see `selectors.registered_volunteers`)."""
-        from zhiyuan.volunteers.selectors import registered_volunteers
-
-        return registered_volunteers(self, year=year)
-
-
 class Volunteer(models.Model):
     """One registration of one person with one registration body: the ledger row (台账) and the
     registration form's content (Attachment 4, 注册志愿者登记表).
@@ -342,8 +334,6 @@ class Volunteer(models.Model):
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-
-    objects: ClassVar[Any] = VolunteerQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("volunteer")

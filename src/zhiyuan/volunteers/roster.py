@@ -667,7 +667,7 @@ class RowReader:
         if value is None:
             raise CellProblem(
                 _("“%(value)s” is not one of the choices; use the template's drop-down list.")
-                % {"value": _LONG_NUMBER.sub(_masked_number, text[:30])}
+                % {"value": mask_long_numbers(text[:30])}
             )
         return value
 

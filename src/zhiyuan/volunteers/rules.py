@@ -374,11 +374,11 @@ def check_age(clean: Mapping[str, Any], *, policy: RegistrationPolicy, today: da
     if basis == AgeBasis.ADULT:
         raise ValidationError(
             _(
-                "Under %(age)s: record the guardian's consent, the school's consent, or (16 and "
-                "over) a declaration of living on one's own income."
+                "Under %(age)s: record the guardian's consent, the school's consent, or (%(own)s "
+                "and over) a declaration of living on one's own income."
             ),
             code="minor_needs_basis",
-            params={"age": policy.adult_age},
+            params={"age": policy.adult_age, "own": policy.own_income_age},
         )
     if basis == AgeBasis.OWN_INCOME and age < policy.own_income_age:
         raise ValidationError(

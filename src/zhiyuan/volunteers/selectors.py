@@ -137,6 +137,10 @@ def may_register_through(user: Any, body: RegistrationBody, organization: Organi
     )
 
 
+# Encrypted fields no list shows: left unread (and undecrypted) by pages of many rows.
+LIST_DEFERRED = ("address_detail", "emergency_contact_phone", "guardian_mobile")
+
+
 def ledger(user: Any) -> QuerySet[Volunteer]:
     """Volunteers `user` may see: registered through an organisation in their subtrees, or
     with a body whose organisation is (Volunteer.ACCESS_PATHS)."""

@@ -11,12 +11,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from zhiyuan.accounts.access import covers, get_scoped_or_404, scope
+from zhiyuan.accounts.access import covers, scope
 from zhiyuan.accounts.enums import RoleKind
 from zhiyuan.common.audit_labels import action_label
 from zhiyuan.common.forms import add_validation_errors
@@ -90,9 +90,12 @@ def ledger(request: HttpRequest) -> HttpResponse:
         return _identity_in_url(request)
     else:
         queryset = selectors.filter_ledger(queryset, filters)
-    page = Paginator(queryset.order_by("-applied_at", "-pk"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(
+        queryset.defer(*selectors.LIST_DEFERRED, "document_number", "mobile").order_by(
+            "-applied_at", "-pk"
+        ),
+        PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
     params: dict[str, str] = {k: str(v) for k, v in request.GET.items() if k != "page" and v}
     return render(
         request,
@@ -131,7 +134,7 @@ def _identity_in_url(request: HttpRequest) -> HttpResponse:
 
 
 def _volunteer(request: HttpRequest, pk: int) -> Volunteer:
-    return get_scoped_or_404(request.user, selectors.ledger(request.user), pk=pk)
+    return get_object_or_404(selectors.ledger(request.user), pk=pk)  # ledger() is the scope
 
 
 @login_required
@@ -153,7 +156,6 @@ def _detail_context(request: HttpRequest, volunteer: Volunteer, **extra: Any) ->
         (entry, action_label(entry.action), history.describe(entry.data))
         for entry in selectors.history(volunteer)
     ]
-    points = selectors.registration_points(user) if registering else []
     return {
         "nav": "ledger",
         "v": volunteer,
@@ -175,7 +177,6 @@ def _detail_context(request: HttpRequest, volunteer: Volunteer, **extra: Any) ->
         "transfer_bodies": RegistrationBody.objects.filter(is_active=True)
         .exclude(pk=volunteer.body_id)
         .select_related("organization"),
-        "points": points,
         "this_year": selectors.local_today().year,
         "reregistration_required": selectors.policy_for(
             volunteer.organization
