@@ -10,11 +10,10 @@ They never travel in a URL: look people up by ID number or mobile with POST `loo
 list search (`q`) that looks like one is refused.
 """
 
-from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
@@ -367,30 +366,11 @@ class VolunteerFilter(serializers.Serializer):
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _years_before(day: date, years: int) -> date:
-    """The same day `years` earlier (28 February for a 29 February in a common year)."""
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:
-        return day.replace(year=day.year - years, day=28)
-
-
 def _mobile(raw: str) -> str:
     try:
         return normalize_mobile(raw)
     except DjangoValidationError as error:
         raise ValidationError({"mobile": error.messages}) from None
-
-
-def _search(volunteers: QuerySet[Volunteer], text: str) -> QuerySet[Volunteer]:
-    text = text.strip()
-    if not text:
-        return volunteers
-    if selectors.identity_in_search(volunteers, text):
-        raise ValidationError(
-            {"q": [_("Never put an ID number or a mobile in a URL: use POST lookup/ instead.")]}
-        )
-    return volunteers.filter(Q(name__icontains=text) | Q(registration_number__istartswith=text))
 
 
 def _visible_organization(user: Any, pk: int, field: str = "organization") -> Organization:
@@ -401,27 +381,29 @@ def _visible_organization(user: Any, pk: int, field: str = "organization") -> Or
 
 
 def filter_ledger(user: Any, volunteers: QuerySet[Volunteer], data: dict[str, Any]) -> Any:
-    """`volunteers` narrowed by the validated VolunteerFilter `data`."""
-    for name in ("status", "political_status", "gender"):
-        if name in data:
-            volunteers = volunteers.filter(**{name: data[name]})
-    if "body" in data:
-        volunteers = volunteers.filter(body_id=data["body"])
+    """`volunteers` narrowed by the validated VolunteerFilter `data` (selectors.filter_ledger,
+    as the ledger page filters). An ID or mobile number in `q` is refused: never in a URL."""
+    text = data.get("q", "").strip()
+    if text and selectors.identity_in_search(volunteers, text):
+        raise ValidationError(
+            {"q": [_("Never put an ID number or a mobile in a URL: use POST lookup/ instead.")]}
+        )
+    organization = None
     if "organization" in data:
         organization = _visible_organization(user, data["organization"])
-        volunteers = selectors.in_subtree(volunteers, organization)
-    today = selectors.local_today()
-    if "age_min" in data:
-        volunteers = volunteers.filter(birth_date__lte=_years_before(today, data["age_min"]))
-    if "age_max" in data:
-        volunteers = volunteers.filter(birth_date__gt=_years_before(today, data["age_max"] + 1))
-    if "skill" in data:
-        volunteers = volunteers.filter(skills__contains=f",{data['skill']},")
-    if "registered_from" in data:
-        volunteers = volunteers.filter(registered_on__gte=data["registered_from"])
-    if "registered_to" in data:
-        volunteers = volunteers.filter(registered_on__lte=data["registered_to"])
-    return _search(volunteers, data.get("q", ""))
+    filters = selectors.LedgerFilter(
+        q=text,
+        organization=organization,
+        body=data.get("body"),
+        age_min=data.get("age_min"),
+        age_max=data.get("age_max"),
+        **{
+            name: data.get(name) or "" for name in ("status", "political_status", "gender", "skill")
+        },
+        registered_from=data.get("registered_from"),
+        registered_to=data.get("registered_to"),
+    )
+    return selectors.filter_ledger(volunteers, filters)
 
 
 def registration_point(user: Any, data: dict[str, Any]) -> tuple[RegistrationBody, Organization]:

@@ -205,10 +205,14 @@ class LedgerFilter:
 
     `q` matches the name or the registration number (never an ID number or phone: those are
     looked up by digest, `find_by_identity`); `organization` is a subtree (an Organization);
-    `age_band` a key of AGE_BANDS; dates are registration dates (inclusive)."""
+    `age_band` a key of AGE_BANDS, `age_min`/`age_max` completed years (inclusive); dates
+    are registration dates (inclusive); `body` a registration body's id."""
 
     q: str = ""
     organization: Organization | None = None
+    body: int | None = None
+    age_min: int | None = None
+    age_max: int | None = None
     status: str = ""
     political_status: str = ""
     gender: str = ""
@@ -237,6 +241,12 @@ def filter_ledger(
             birth_date__lte=_years_before(today, youngest),
             birth_date__gt=_years_before(today, oldest + 1),
         )
+    if filters.age_min is not None:
+        queryset = queryset.filter(birth_date__lte=_years_before(today, filters.age_min))
+    if filters.age_max is not None:
+        queryset = queryset.filter(birth_date__gt=_years_before(today, filters.age_max + 1))
+    if filters.body is not None:
+        queryset = queryset.filter(body_id=filters.body)
     if filters.skill:
         queryset = queryset.filter(skills__contains=f",{filters.skill},")
     if filters.registered_from:
