@@ -207,10 +207,10 @@ def child_setup(path: Path) -> dict[str, Any]:
     import django
 
     django.setup()
-    from zhiyuan.accounts.enums import RoleKind
     from zhiyuan.accounts.models import Role, User
     from zhiyuan.divisions.importer import import_divisions
     from zhiyuan.divisions.models import Division
+    from zhiyuan.organizations.enums import RoleKind
     from zhiyuan.organizations.models import Organization
     from zhiyuan.organizations.structure import build_structure
     from zhiyuan.volunteers.services import designate_standard_bodies

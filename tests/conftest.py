@@ -25,10 +25,10 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import translation
 
-from zhiyuan.accounts.enums import RoleKind
 from zhiyuan.accounts.models import Role, User
 from zhiyuan.divisions.importer import import_divisions
 from zhiyuan.divisions.models import Division
+from zhiyuan.organizations.enums import RoleKind
 from zhiyuan.organizations.models import Organization
 from zhiyuan.organizations.structure import build_structure, create_management_area
 from zhiyuan.volunteers.models import RegistrationBody

@@ -334,7 +334,7 @@ SPECTACULAR_SETTINGS = {
         "OrgLevelEnum": "zhiyuan.organizations.enums.OrgLevel",
         "OrgKindEnum": "zhiyuan.organizations.enums.OrgKind",
         "ImportStatusEnum": "zhiyuan.volunteers.enums.ImportStatus",
-        "RoleKindEnum": "zhiyuan.accounts.enums.RoleKind",
+        "RoleKindEnum": "zhiyuan.organizations.enums.RoleKind",
         "CancellationKindEnum": "zhiyuan.volunteers.enums.CancellationKind",
         "MembershipStatusEnum": "zhiyuan.volunteers.enums.MembershipStatus",
         "RegistrationStatusEnum": "zhiyuan.volunteers.enums.RegistrationStatus",

@@ -9,9 +9,9 @@ from django.core.cache import cache
 from django.test import Client
 
 from tests.conftest import PASSWORD
-from zhiyuan.accounts.enums import RoleKind
 from zhiyuan.accounts.models import Role, User
 from zhiyuan.common.sms import OutboxSmsBackend, SmsMessage
+from zhiyuan.organizations.enums import RoleKind
 from zhiyuan.organizations.models import Organization
 
 FAMILY_MOBILE = "13712345678"

@@ -3,7 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from zhiyuan.accounts.access import _minimal_prefixes
+from zhiyuan.organizations.access import _minimal_prefixes
 
 STEP = 4
 steps = st.sampled_from(["0001", "0002", "0003", "000A"])

@@ -4,9 +4,9 @@ from django.core.exceptions import ValidationError
 
 from tests.concurrency import at_once, postgres_only
 from zhiyuan.accounts import services
-from zhiyuan.accounts.enums import RoleKind
 from zhiyuan.accounts.models import Role, SmsCode, User
 from zhiyuan.common.sms import OutboxSmsBackend
+from zhiyuan.organizations.enums import RoleKind
 from zhiyuan.organizations.models import Organization
 
 pytestmark = postgres_only

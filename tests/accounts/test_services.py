@@ -8,10 +8,10 @@ from django.db import IntegrityError, transaction
 
 from tests.conftest import PASSWORD
 from zhiyuan.accounts import selectors, services
-from zhiyuan.accounts.enums import RoleKind
 from zhiyuan.accounts.models import Role, User
 from zhiyuan.common.models import AuditEntry
 from zhiyuan.common.sms import SmsMessage
+from zhiyuan.organizations.enums import RoleKind
 from zhiyuan.organizations.models import Organization
 
 pytestmark = pytest.mark.django_db

@@ -9,10 +9,10 @@ import pytest
 from django.test import Client
 
 from zhiyuan.accounts import services
-from zhiyuan.accounts.enums import RoleKind
 from zhiyuan.accounts.models import Role, User
 from zhiyuan.common.models import AuditEntry
 from zhiyuan.common.sms import SmsMessage
+from zhiyuan.organizations.enums import RoleKind
 from zhiyuan.organizations.models import Organization
 
 pytestmark = pytest.mark.django_db

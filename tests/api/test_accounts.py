@@ -6,10 +6,10 @@ import pytest
 from django.test import Client
 
 from tests.conftest import PASSWORD
-from zhiyuan.accounts.enums import RoleKind
 from zhiyuan.accounts.models import Role, User
 from zhiyuan.common.models import AuditEntry
 from zhiyuan.common.sms import OutboxSmsBackend
+from zhiyuan.organizations.enums import RoleKind
 from zhiyuan.organizations.models import Organization
 
 pytestmark = pytest.mark.django_db

@@ -3,8 +3,8 @@
 import pytest
 from django.test import Client
 
-from zhiyuan.accounts.enums import RoleKind
 from zhiyuan.accounts.models import Role, User
+from zhiyuan.organizations.enums import RoleKind
 from zhiyuan.organizations.models import Organization
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,9 @@ from django.db import connection
 from django.test import override_settings
 
 from zhiyuan.common.models import OutboundSms
-from zhiyuan.common.sms import OutboxSmsBackend, SmsMessage, send_sms
-from zhiyuan.common.tasks import SmsDeliveryError, deliver_sms
+from zhiyuan.common.outbox import send_sms
+from zhiyuan.common.sms import OutboxSmsBackend, SmsDeliveryError, SmsMessage
+from zhiyuan.common.tasks import deliver_sms
 
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 

@@ -23,7 +23,8 @@ import pytest
 from django_tasks.signals import task_finished
 
 from zhiyuan.common.models import OutboundSms
-from zhiyuan.common.sms import SmsDeliveryError, SmsMessage, send_sms
+from zhiyuan.common.outbox import send_sms
+from zhiyuan.common.sms import SmsDeliveryError, SmsMessage
 from zhiyuan.common.sms_aliyun import AliyunSmsBackend, percent_encode, sign, string_to_sign
 from zhiyuan.common.tasks import deliver_sms
 

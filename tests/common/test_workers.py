@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ZHIYUAN = [sys.executable, "-m", "zhiyuan.manage"]
-SEND = "from zhiyuan.common.sms import send_sms; send_sms('13900007777', 'password_reset_code', {'code': '246810'})"
+SEND = "from zhiyuan.common.outbox import send_sms; send_sms('13900007777', 'password_reset_code', {'code': '246810'})"
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:

@@ -15,10 +15,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from zhiyuan.accounts.enums import RoleKind
 from zhiyuan.accounts.models import Role, User
 from zhiyuan.common import pdf
 from zhiyuan.organizations.chart import chart_data, organization_chart
+from zhiyuan.organizations.enums import RoleKind
 from zhiyuan.organizations.models import Organization
 
 pytestmark = pytest.mark.django_db

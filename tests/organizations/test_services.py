@@ -3,13 +3,12 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from zhiyuan.accounts.access import covers, forget_scope
-from zhiyuan.accounts.enums import RoleKind
 from zhiyuan.accounts.models import User
 from zhiyuan.accounts.services import grant_role
 from zhiyuan.divisions.models import Division
 from zhiyuan.organizations import services
-from zhiyuan.organizations.enums import OrgKind, OrgLevel
+from zhiyuan.organizations.access import covers, forget_scope
+from zhiyuan.organizations.enums import OrgKind, OrgLevel, RoleKind
 from zhiyuan.organizations.models import Organization
 from zhiyuan.organizations.structure import build_structure
 

@@ -11,8 +11,8 @@ from django.test import Client
 
 from tests.factories import WorkUnitFactory, synthetic_id
 from tests.volunteers.people import register
-from zhiyuan.accounts.enums import RoleKind
 from zhiyuan.accounts.models import Role, User
+from zhiyuan.organizations.enums import RoleKind
 from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers import selectors, services
 from zhiyuan.volunteers.enums import RegistrationStatus, RequestKind

@@ -12,10 +12,10 @@ from django.utils import timezone, translation
 
 from tests.factories import UserFactory, synthetic_id, synthetic_mobile
 from tests.volunteers.people import register
-from zhiyuan.accounts.enums import RoleKind
 from zhiyuan.accounts.models import Role
 from zhiyuan.common.masking import mask_document, mask_phone
 from zhiyuan.common.models import AuditEntry
+from zhiyuan.organizations.enums import RoleKind
 from zhiyuan.volunteers import selectors
 from zhiyuan.volunteers.exports import ledger_xlsx, text_cell
 

@@ -15,10 +15,10 @@ from django.test import Client
 from django.utils import timezone
 
 from tests.factories import person_data, synthetic_id, synthetic_mobile
-from zhiyuan.accounts.access import scope
 from zhiyuan.accounts.models import SmsCode, User
 from zhiyuan.common.models import AuditEntry, OutboundSms
 from zhiyuan.common.sms import OutboxSmsBackend, SmsMessage
+from zhiyuan.organizations.access import scope
 from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers import services
 from zhiyuan.volunteers.enums import (

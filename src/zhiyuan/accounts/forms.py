@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from zhiyuan.accounts import selectors
-from zhiyuan.accounts.enums import RoleKind
+from zhiyuan.organizations.enums import RoleKind
 from zhiyuan.organizations.models import Organization
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024

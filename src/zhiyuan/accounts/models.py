@@ -6,9 +6,9 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from zhiyuan.accounts.enums import RoleKind
 from zhiyuan.common import crypto
 from zhiyuan.common.fields import EncryptedTextField
+from zhiyuan.organizations.enums import RoleKind
 
 MOBILE_PURPOSE = "mobile"
 

@@ -1,4 +1,4 @@
-"""Reads of accounts and roles, always through the access layer (`zhiyuan.accounts.access`).
+"""Reads of accounts and roles, always through the access layer (`zhiyuan.organizations.access`).
 
 An administrator manages the accounts that hold at least one role inside the subtrees they
 administer. Platform staff accounts are never managed from here (the Django admin is theirs).
@@ -15,12 +15,12 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.http import urlsafe_base64_decode
 
-from zhiyuan.accounts.access import scope, scope_prefixes
-from zhiyuan.accounts.enums import RoleKind
 from zhiyuan.accounts.models import Role, User, mobile_digest
 from zhiyuan.common import crypto
 from zhiyuan.common.models import AuditEntry
 from zhiyuan.common.phones import normalize_mobile
+from zhiyuan.organizations.access import scope, scope_prefixes
+from zhiyuan.organizations.enums import RoleKind
 from zhiyuan.organizations.models import Organization
 
 ADMIN = (RoleKind.ADMINISTRATOR,)

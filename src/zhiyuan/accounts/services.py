@@ -34,14 +34,14 @@ from django.utils.translation import gettext as _
 from knox.models import get_token_model
 
 from zhiyuan.accounts import selectors, sms_codes
-from zhiyuan.accounts.access import covers, forget_scope
-from zhiyuan.accounts.enums import RoleKind
 from zhiyuan.accounts.models import Role, User, mobile_digest
 from zhiyuan.common.audit import Change, log_action, log_actions
 from zhiyuan.common.masking import mask_phone
+from zhiyuan.common.outbox import send_sms
 from zhiyuan.common.phones import normalize_mobile
-from zhiyuan.common.sms import send_sms
 from zhiyuan.common.text import has_control_characters
+from zhiyuan.organizations.access import covers, forget_scope
+from zhiyuan.organizations.enums import RoleKind
 from zhiyuan.organizations.models import Organization
 
 ADMIN = (RoleKind.ADMINISTRATOR,)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zhiyuan.accounts.models import SmsCode, mobile_digest
 from zhiyuan.common import locks
-from zhiyuan.common.sms import send_sms
+from zhiyuan.common.outbox import send_sms
 
 CODE_MINUTES = 10
 MAX_ATTEMPTS = 5

@@ -18,12 +18,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from zhiyuan.accounts import selectors, services
-from zhiyuan.accounts.enums import RoleKind
 from zhiyuan.accounts.models import Role, User
 from zhiyuan.api.lookups import object_id
 from zhiyuan.api.me import RoleOrganizationSerializer
 from zhiyuan.api.openapi import errors
 from zhiyuan.common.masking import mask_phone
+from zhiyuan.organizations.enums import RoleKind
 from zhiyuan.organizations.models import Organization
 
 

@@ -4,10 +4,10 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, serializers
 
-from zhiyuan.accounts.access import scope
-from zhiyuan.accounts.enums import RoleKind
 from zhiyuan.api.openapi import errors
 from zhiyuan.common.models import AuditEntry
+from zhiyuan.organizations.access import scope
+from zhiyuan.organizations.enums import RoleKind
 
 
 class ActorSerializer(serializers.Serializer):

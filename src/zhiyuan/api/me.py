@@ -8,10 +8,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from zhiyuan.accounts.enums import RoleKind
 from zhiyuan.accounts.models import Role, User
 from zhiyuan.api.openapi import errors
 from zhiyuan.common.masking import mask_phone
+from zhiyuan.organizations.enums import RoleKind
 
 
 class RoleOrganizationSerializer(serializers.Serializer):

@@ -15,11 +15,11 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from zhiyuan.accounts.access import get_scoped_or_404, scope
 from zhiyuan.api.audit import ActorSerializer
 from zhiyuan.api.lookups import object_id
 from zhiyuan.api.openapi import errors
 from zhiyuan.api.shared import OrganizationRefSerializer, id_field, validated
+from zhiyuan.organizations.access import get_scoped_or_404, scope
 from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers import selectors, services
 from zhiyuan.volunteers.enums import MembershipStatus, RequestKind, RequestStatus

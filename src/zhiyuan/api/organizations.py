@@ -1,4 +1,4 @@
-"""The organisation tree, always through the access layer (`zhiyuan.accounts.access`).
+"""The organisation tree, always through the access layer (`zhiyuan.organizations.access`).
 
 Reads show what the user's roles cover; objects outside answer 404. Writes (create, update,
 activate, deactivate) need an administrator role on the organisation or an ancestor: other
@@ -17,13 +17,12 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from zhiyuan.accounts.access import covers, get_scoped_or_404, scope
-from zhiyuan.accounts.enums import RoleKind
 from zhiyuan.api.lookups import object_id
 from zhiyuan.api.openapi import errors
 from zhiyuan.common.masking import mask_phone
 from zhiyuan.organizations import selectors, services, structure
-from zhiyuan.organizations.enums import OrgKind, OrgLevel, StationType, UnitCategory
+from zhiyuan.organizations.access import covers, get_scoped_or_404, scope
+from zhiyuan.organizations.enums import OrgKind, OrgLevel, RoleKind, StationType, UnitCategory
 from zhiyuan.organizations.models import Organization
 
 ADMIN = [RoleKind.ADMINISTRATOR]

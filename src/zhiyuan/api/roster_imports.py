@@ -25,12 +25,12 @@ from rest_framework.exceptions import APIException, NotFound, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from zhiyuan.accounts.access import scope
 from zhiyuan.api.audit import ActorSerializer
 from zhiyuan.api.lookups import object_id
 from zhiyuan.api.openapi import ErrorSerializer, errors
 from zhiyuan.api.shared import BodyRefSerializer, OrganizationRefSerializer, id_field, validated
 from zhiyuan.api.volunteers import registration_point
+from zhiyuan.organizations.access import scope
 from zhiyuan.volunteers import imports, roster_downloads, roster_files, tasks
 from zhiyuan.volunteers.enums import ImportMode, ImportStatus
 from zhiyuan.volunteers.models import RosterImport

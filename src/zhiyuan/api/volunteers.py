@@ -22,7 +22,6 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from zhiyuan.accounts.access import scope
 from zhiyuan.accounts.models import mobile_digest
 from zhiyuan.api.audit import ActorSerializer
 from zhiyuan.api.lookups import object_id
@@ -36,6 +35,7 @@ from zhiyuan.common.identity import (
 from zhiyuan.common.masking import mask_document, mask_phone
 from zhiyuan.common.models import AuditEntry
 from zhiyuan.common.phones import normalize_mobile
+from zhiyuan.organizations.access import scope
 from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers import rules, selectors, services
 from zhiyuan.volunteers.enums import (

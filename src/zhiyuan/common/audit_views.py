@@ -3,11 +3,11 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from zhiyuan.accounts.access import scope
-from zhiyuan.accounts.enums import RoleKind
 from zhiyuan.common.audit_labels import ACTION_LABELS
 from zhiyuan.common.models import AuditEntry
 from zhiyuan.common.params import search_text
+from zhiyuan.organizations.access import scope
+from zhiyuan.organizations.enums import RoleKind
 
 
 @login_required

@@ -2,6 +2,7 @@
 (a 100,000-row roster import). Values are prepared by each model field, as Django would."""
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
@@ -83,3 +84,22 @@ class TableWriter:
             marks = ", ".join(["%s"] * len(self.names))
             insert = f"INSERT INTO {self.table} ({columns}) VALUES ({marks})"  # noqa: S608
             cursor.executemany(insert, list(self.rows(values)))
+
+
+@contextmanager
+def sqlite_page_cache(model: type[models.Model], kib: int = 65536) -> Iterator[None]:
+    """On SQLite, a page cache of `kib` KiB on the connection that writes `model` while a bulk
+    path inserts, restored afterwards; elsewhere nothing. Tables with many indexes on random
+    keys (digests, codes) thrash SQLite's default 2 MB cache (`docs/benchmarks.md`)."""
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        (previous,) = cursor.fetchone()
+        cursor.execute(f"PRAGMA cache_size = -{int(kib)}")
+        try:
+            yield
+        finally:
+            cursor.execute(f"PRAGMA cache_size = {int(previous)}")

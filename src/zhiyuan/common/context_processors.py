@@ -5,8 +5,8 @@ from django.http import HttpRequest
 
 def shell(request: HttpRequest) -> dict[str, Any]:
     """Values the navigation shell needs on every page (`administers` is looked up only if used)."""
-    from zhiyuan.accounts.access import scope_prefixes
-    from zhiyuan.accounts.enums import RoleKind
+    from zhiyuan.organizations.access import scope_prefixes
+    from zhiyuan.organizations.enums import RoleKind
 
     def administers() -> bool:
         return scope_prefixes(request.user, [RoleKind.ADMINISTRATOR]) != []

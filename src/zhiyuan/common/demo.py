@@ -9,10 +9,10 @@ from pathlib import Path
 
 from django.db import transaction
 
-from zhiyuan.accounts.enums import RoleKind
 from zhiyuan.accounts.models import Role, User
 from zhiyuan.divisions.importer import import_divisions
 from zhiyuan.divisions.models import Division
+from zhiyuan.organizations.enums import RoleKind
 from zhiyuan.organizations.models import Organization
 from zhiyuan.organizations.structure import build_structure, create_management_area
 

@@ -11,8 +11,6 @@ from zhiyuan.common.enums import Origin
 from zhiyuan.common.models import OutboundSms
 from zhiyuan.common.sms import SmsDeliveryError
 
-__all__ = ["SmsDeliveryError", "deliver_sms"]
-
 # Parameter values this long or longer are blanked out of error texts (one-time codes have six
 # digits, links and names more); shorter ones ("10" minutes) would only garble the text.
 _SCRUBBED_PARAM_LENGTH = 4

@@ -27,7 +27,6 @@ import unicodedata
 import zlib
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -38,6 +37,7 @@ from django.utils.translation import gettext as _
 
 from zhiyuan.common import locks
 from zhiyuan.common.audit import Change, log_action, log_actions
+from zhiyuan.common.bulk import sqlite_page_cache
 from zhiyuan.divisions.enums import PREFIX_LENGTH
 from zhiyuan.divisions.models import Division, DivisionImport
 
@@ -287,22 +287,6 @@ UPDATE {table} SET abolished = %s WHERE code LIKE %s AND abolished = %s
 """
 
 
-@contextmanager
-def _page_cache(cursor: Any, kib: int = 65536) -> Iterator[None]:
-    """On SQLite, a larger page cache while importing: with the default 2 MB, index inserts
-    thrash and the whole country takes much longer (`docs/benchmarks.md`)."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    cursor.execute("PRAGMA cache_size")
-    (previous,) = cursor.fetchone()
-    cursor.execute(f"PRAGMA cache_size = -{int(kib)}")
-    try:
-        yield
-    finally:
-        cursor.execute(f"PRAGMA cache_size = {int(previous)}")
-
-
 def _sql(template: str) -> str:
     table = connection.ops.quote_name(Division._meta.db_table)
     return template.format(table=table, stage=STAGE)
@@ -377,7 +361,7 @@ def import_divisions(
     with path.open("rb") as handle:
         sha256 = hashlib.file_digest(handle, "sha256").hexdigest()
     per_level = Counter(row[1] for row in rows.values())
-    with transaction.atomic(), connection.cursor() as cursor, _page_cache(cursor):
+    with transaction.atomic(), sqlite_page_cache(Division), connection.cursor() as cursor:
         # A second import running at the same time waits here, then updates what the first
         # inserted (without the lock both inserted the same codes: a unique violation).
         locks.hold("divisions.import")

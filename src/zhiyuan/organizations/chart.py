@@ -13,7 +13,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from zhiyuan.accounts.access import scope
+from zhiyuan.organizations.access import scope
 from zhiyuan.organizations.enums import OrgKind, OrgLevel
 from zhiyuan.organizations.models import Organization
 
@@ -65,7 +65,7 @@ class OrganizationChart:
 
 
 def organization_chart(user: Any) -> OrganizationChart:
-    """The organisation tree `user` may see (accounts.access.scope), in one query.
+    """The organisation tree `user` may see (organizations.access.scope), in one query.
 
     Inactive organisations are included (marked `is_active=False`), as in the tree browser.
     A node whose parent is outside the scope becomes a top node, so a user with roles on

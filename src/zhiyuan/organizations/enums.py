@@ -67,3 +67,13 @@ class StationType(models.TextChoices):
     ELDERLY_HOME = "elderly_home", _("Elderly home")
     SPECIAL_SCHOOL = "special_school", _("Special-education school")
     OTHER = "other", _("Other")
+
+
+class RoleKind(models.TextChoices):
+    """Roles a user holds on an organisation; each covers that organisation's subtree."""
+
+    ADMINISTRATOR = "administrator", _("Administrator")
+    REGISTRAR = "registrar", _("Registrar")
+    TEAM_LEADER = "team_leader", _("Team leader")
+    CHECKER = "checker", _("Checker")
+    VIEWER = "viewer", _("Viewer")

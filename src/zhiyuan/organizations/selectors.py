@@ -6,7 +6,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 
-from zhiyuan.accounts.access import scope, scope_prefixes
+from zhiyuan.organizations.access import scope, scope_prefixes
 from zhiyuan.organizations.enums import OrgLevel
 from zhiyuan.organizations.models import Organization
 

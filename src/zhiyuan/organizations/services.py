@@ -6,14 +6,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from zhiyuan.accounts.access import scope_prefixes
-from zhiyuan.accounts.enums import RoleKind
 from zhiyuan.common import locks
 from zhiyuan.common.audit import log_action
 from zhiyuan.common.identity import validate_credit_code
 from zhiyuan.common.phones import normalize_mobile
 from zhiyuan.common.text import has_control_characters
-from zhiyuan.organizations.enums import OrgKind
+from zhiyuan.organizations.access import scope_prefixes
+from zhiyuan.organizations.enums import OrgKind, RoleKind
 from zhiyuan.organizations.models import Organization
 from zhiyuan.organizations.structure import TREE_LOCK, is_standard_code
 

@@ -6,13 +6,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from zhiyuan.accounts.access import covers, get_scoped_or_404
-from zhiyuan.accounts.enums import RoleKind
 from zhiyuan.common.forms import add_validation_errors
 from zhiyuan.common.models import AuditEntry
 from zhiyuan.common.params import search_text
 from zhiyuan.organizations import selectors, services
-from zhiyuan.organizations.enums import OrgLevel
+from zhiyuan.organizations.access import covers, get_scoped_or_404
+from zhiyuan.organizations.enums import OrgLevel, RoleKind
 from zhiyuan.organizations.forms import ManagementAreaForm, NewOrganizationForm, OrganizationForm
 from zhiyuan.organizations.models import Organization
 from zhiyuan.organizations.structure import add_management_area, area_division, build_structure_for

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import Count, Prefetch
 
-from zhiyuan.accounts.access import scope
+from zhiyuan.organizations.access import scope
 from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers import selectors
 from zhiyuan.volunteers.models import (

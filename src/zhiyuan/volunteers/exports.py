@@ -19,11 +19,11 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from xlsxwriter.worksheet import Worksheet
 
-from zhiyuan.accounts.access import scope_prefixes
 from zhiyuan.accounts.selectors import home_organization
 from zhiyuan.common.audit import log_action
 from zhiyuan.common.masking import mask_document, mask_phone
 from zhiyuan.common.text import clean_note
+from zhiyuan.organizations.access import scope_prefixes
 from zhiyuan.volunteers.enums import ActivityCategory, PersonalField, Skill
 from zhiyuan.volunteers.models import Volunteer
 from zhiyuan.volunteers.selectors import LIST_DEFERRED, REVEAL_ROLES, covers_registration

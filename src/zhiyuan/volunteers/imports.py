@@ -37,14 +37,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from zhiyuan.accounts.access import covers
-from zhiyuan.accounts.enums import RoleKind
 from zhiyuan.accounts.models import mobile_digest
 from zhiyuan.common import locks
 from zhiyuan.common.audit import log_action, log_action_per_row
-from zhiyuan.common.bulk import TableWriter
+from zhiyuan.common.bulk import TableWriter, sqlite_page_cache
 from zhiyuan.common.identity import normalize_document_number
 from zhiyuan.common.text import SEPARATED_DIGITS
+from zhiyuan.organizations.access import covers
+from zhiyuan.organizations.enums import RoleKind
 from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers import roster, rules, selectors
 from zhiyuan.volunteers.enums import (
@@ -740,7 +740,7 @@ def _insert(
     registrations, with one audit entry each, in batches (progress in rows_done). Returns how
     many were created."""
     created = 0
-    with _page_cache():
+    with sqlite_page_cache(Volunteer):
         for batch in _batches(result.valid, BATCH_SIZE):
             table.insert_values([values for _row, values, _digest in batch])
             created += len(batch)
@@ -748,24 +748,6 @@ def _insert(
                 RosterImport.objects.filter(pk=roster_import.pk).update(rows_done=created)
         _log_applied(roster_import, actor)
     return created
-
-
-@contextmanager
-def _page_cache(kib: int = 65536) -> Iterator[None]:
-    """On SQLite, a larger page cache while inserting: the volunteers' table has a dozen
-    indexes, most on random keys (digests), which thrash the default 2 MB cache."""
-    connection = connections[router.db_for_write(Volunteer)]
-    if connection.vendor != "sqlite":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        (previous,) = cursor.fetchone()
-        cursor.execute(f"PRAGMA cache_size = -{int(kib)}")
-        try:
-            yield
-        finally:
-            cursor.execute(f"PRAGMA cache_size = {int(previous)}")
 
 
 def _log_applied(roster_import: RosterImport, actor: Any) -> None:

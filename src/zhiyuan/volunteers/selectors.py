@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from zhiyuan.accounts.access import ALL_ROLES, covers, scope, scope_prefixes
-from zhiyuan.accounts.enums import RoleKind
+from zhiyuan.organizations.access import ALL_ROLES, covers, scope, scope_prefixes
+from zhiyuan.organizations.enums import RoleKind
 from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers.enums import ConfirmationMethod, RegistrationStatus
 from zhiyuan.volunteers.models import (

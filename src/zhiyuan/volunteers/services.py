@@ -22,14 +22,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhiyuan.accounts import sms_codes
-from zhiyuan.accounts.access import covers
-from zhiyuan.accounts.enums import RoleKind
 from zhiyuan.common import locks
 from zhiyuan.common.audit import log_action
+from zhiyuan.common.outbox import send_sms
 from zhiyuan.common.phones import normalize_mobile
-from zhiyuan.common.sms import send_sms
 from zhiyuan.common.text import clean_note
-from zhiyuan.organizations.enums import OrgKind
+from zhiyuan.organizations.access import covers
+from zhiyuan.organizations.enums import OrgKind, RoleKind
 from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers import rules, selectors
 from zhiyuan.volunteers.enums import (

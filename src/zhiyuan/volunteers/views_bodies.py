@@ -21,11 +21,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from zhiyuan.accounts.access import covers, get_scoped_or_404, scope_prefixes
-from zhiyuan.accounts.enums import RoleKind
 from zhiyuan.accounts.selectors import administered_organizations, administers_anything
 from zhiyuan.common.forms import add_validation_errors
 from zhiyuan.common.pdf import FontUnavailable
+from zhiyuan.organizations.access import covers, get_scoped_or_404, scope_prefixes
+from zhiyuan.organizations.enums import RoleKind
 from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers import documents, exports, selectors, services, views_ledger
 from zhiyuan.volunteers.allocation import allocation_bodies, allocation_rows, allocation_table

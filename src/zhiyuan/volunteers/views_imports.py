@@ -30,8 +30,8 @@ from django_htmx.http import HttpResponseClientRefresh
 from django_tasks.base import TaskResultStatus
 from django_tasks.exceptions import TaskException
 
-from zhiyuan.accounts.access import get_scoped_or_404, scope
 from zhiyuan.common.forms import add_validation_errors
+from zhiyuan.organizations.access import get_scoped_or_404, scope
 from zhiyuan.volunteers import imports, roster_downloads, roster_files, selectors, tasks
 from zhiyuan.volunteers.enums import ImportMode, ImportStatus
 from zhiyuan.volunteers.models import RosterImport

@@ -16,13 +16,13 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from zhiyuan.accounts.access import covers, scope
-from zhiyuan.accounts.enums import RoleKind
 from zhiyuan.common.audit_labels import action_label
 from zhiyuan.common.forms import add_validation_errors
 from zhiyuan.common.identity import DocumentType, Gender
 from zhiyuan.common.masking import mask_document, mask_phone
 from zhiyuan.common.params import clean_search, search_text
+from zhiyuan.organizations.access import covers, scope
+from zhiyuan.organizations.enums import RoleKind
 from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers import exports, history, selectors, services
 from zhiyuan.volunteers.enums import (

@@ -11,8 +11,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from zhiyuan.accounts.access import get_scoped_or_404, scope
-from zhiyuan.accounts.enums import RoleKind
+from zhiyuan.organizations.access import get_scoped_or_404, scope
+from zhiyuan.organizations.enums import RoleKind
 from zhiyuan.volunteers import selectors, services
 from zhiyuan.volunteers.enums import MembershipStatus, RequestStatus
 from zhiyuan.volunteers.models import Membership, VolunteerRequest

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
-from zhiyuan.accounts.enums import RoleKind
+from zhiyuan.organizations.enums import RoleKind
 
 M = TypeVar("M", bound=Model)
 
