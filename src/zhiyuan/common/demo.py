@@ -163,7 +163,9 @@ def load_demo_volunteers() -> int:
         if state == "in_person":
             services.confirm_in_person(volunteer, actor=registrar, reason="本人到服务中心签字确认")
             continue
-        volunteer = services._confirm(volunteer.pk, method=ConfirmationMethod.SMS_CODE, actor=None)
+        volunteer = services.confirm_registration(
+            volunteer.pk, method=ConfirmationMethod.SMS_CODE, actor=None
+        )
         if state == "suspended":
             services.suspend_registration(volunteer, actor=registrar, reason="连续一年未参加活动")
         elif state == "cancelled":

@@ -428,10 +428,16 @@ def _close_application(volunteer: Volunteer, *, actor: Any, reason: str) -> None
     _audit(actor, "volunteer.registration.closed", volunteer, reason=reason)
 
 
-def _confirm(volunteer_id: int, *, method: str, actor: Any, reason: str = "") -> Volunteer:
-    """Confirm application `volunteer_id`: the first confirmed registration of a person wins;
+def confirm_registration(
+    volunteer_id: int, *, method: str, actor: Any, reason: str = ""
+) -> Volunteer:
+    """The one transition applied → active: the first confirmed registration of a person wins;
     it gets the next registration number, and the person's other pending applications are
-    closed with a notice. Raises ValidationError "not_applied" / "already_registered"."""
+    closed with a notice. The caller has established the person's confirmation by `method`
+    (`ConfirmationMethod`: a checked code or link, or a registrar's record with `reason`);
+    `confirm_with_code`, `confirm_with_link` and `confirm_in_person` are the checked ways in
+    (中国注册志愿者管理办法: registration is the person's own act).
+    Raises ValidationError "not_applied" / "already_registered"."""
     lost_to: Volunteer | None = None
     with transaction.atomic():
         # The person's lock first, then the row (only the row: `of` keeps the joined body and
@@ -520,11 +526,11 @@ def confirm_with_code(volunteer: Volunteer, code: str) -> Volunteer:
     """The person confirms with the one-time code texted to their own mobile.
     Raises ValidationError ("invalid_code", "too_many_attempts", "not_applied", ...)."""
     sms = sms_codes.check_code(volunteer.mobile, _confirm_purpose(volunteer), code)
-    # Used up first and on its own: an application closed by _confirm (the person registered
-    # elsewhere meanwhile) must stay closed when _confirm then raises.
+    # Used up first and on its own: an application closed by confirm_registration (the person
+    # registered elsewhere meanwhile) must stay closed when it then raises.
     if not sms_codes.use_code(sms.pk):
         raise sms_codes.wrong_code()
-    return _confirm(volunteer.pk, method=ConfirmationMethod.SMS_CODE, actor=None)
+    return confirm_registration(volunteer.pk, method=ConfirmationMethod.SMS_CODE, actor=None)
 
 
 def confirm_by_mobile_and_code(mobile: str, code: str) -> Volunteer:
@@ -568,7 +574,7 @@ def confirm_with_link(token: str) -> Volunteer:
             _("This link was already used or has expired. Ask for a new confirmation message."),
             code="invalid_link",
         )
-    return _confirm(volunteer.pk, method=ConfirmationMethod.SMS_LINK, actor=None)
+    return confirm_registration(volunteer.pk, method=ConfirmationMethod.SMS_LINK, actor=None)
 
 
 def confirm_in_person(volunteer: Volunteer, *, actor: Any, reason: str) -> Volunteer:
@@ -581,7 +587,9 @@ def confirm_in_person(volunteer: Volunteer, *, actor: Any, reason: str) -> Volun
         raise ValidationError(
             {"reason": _("Say how the person confirmed, e.g. “signed the form at the centre”.")}
         )
-    return _confirm(volunteer.pk, method=ConfirmationMethod.IN_PERSON, actor=actor, reason=reason)
+    return confirm_registration(
+        volunteer.pk, method=ConfirmationMethod.IN_PERSON, actor=actor, reason=reason
+    )
 
 
 # --- lifecycle -------------------------------------------------------------------------------
