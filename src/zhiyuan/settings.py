@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "zhiyuan.volunteers",
     "zhiyuan.accounts",
     "zhiyuan.api",
+    "zhiyuan.demo",
 ]
 
 MIDDLEWARE = [
@@ -137,7 +138,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "zhiyuan.common.context_processors.shell",
+                "zhiyuan.accounts.context_processors.shell",
             ],
         },
     },

@@ -15,7 +15,7 @@ urlpatterns = [
     path("divisions/", include("zhiyuan.divisions.urls")),
     path("volunteers/", include("zhiyuan.volunteers.urls")),
     path("", include("zhiyuan.volunteers.urls_public")),
-    path("audit/", include("zhiyuan.common.urls")),
+    path("audit/", include("zhiyuan.accounts.urls_audit")),
     path("api/", include("zhiyuan.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -12,10 +12,10 @@ from zhiyuan.common.audit import log_action
 class AuditedAdmin(admin.ModelAdmin):
     """Records `<model>.admin_changed` / `admin_created` / `admin_deleted` with the changed field names."""
 
-    def _organization_of(self, obj: Model) -> Any:
-        from zhiyuan.organizations.models import Organization
-
-        return obj if isinstance(obj, Organization) else getattr(obj, "organization", None)
+    def organization_of(self, obj: Model) -> Any:
+        """The organisation the entry belongs to (whose administrators see it); an admin of a
+        model that is itself an organisation overrides this."""
+        return getattr(obj, "organization", None)
 
     def save_model(self, request: HttpRequest, obj: Model, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
@@ -24,7 +24,7 @@ class AuditedAdmin(admin.ModelAdmin):
             request.user,
             f"{obj._meta.model_name}.{verb}",
             obj,
-            organization=self._organization_of(obj),
+            organization=self.organization_of(obj),
             data={"fields": sorted(form.changed_data)},
         )
 
@@ -33,6 +33,6 @@ class AuditedAdmin(admin.ModelAdmin):
             request.user,
             f"{obj._meta.model_name}.admin_deleted",
             obj,
-            organization=self._organization_of(obj),
+            organization=self.organization_of(obj),
         )
         super().delete_model(request, obj)

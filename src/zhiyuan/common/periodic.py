@@ -1,69 +1,54 @@
 """Periodic work, run by `zhiyuan run_periodic` from cron, a systemd timer or `make run`.
 
-Each job is idempotent and safe to run at any interval; later capabilities (closing missed
-check-outs, reminders, reporting deadlines) add their jobs to `JOBS`.
+A small registry: each app lists its own jobs in a `jobs.py` module, registering each function
+with `@periodic_job`; `registered_jobs` imports every installed app's `jobs.py` when jobs are
+listed or run, so this module never names an app above it. Each job is idempotent and safe to run at any interval
+(closing missed check-outs, reminders and reporting deadlines are added the same way).
 """
 
 import logging
 from collections.abc import Callable
-from datetime import timedelta
+from importlib import import_module
 
-from django.core.management import call_command
-from django.utils import timezone
+from django.apps import apps
+from django.utils.module_loading import module_has_submodule
 
 logger = logging.getLogger("zhiyuan.periodic")
 
-
-def clear_expired_sessions() -> None:
-    call_command("clearsessions")
-
-
-def prune_sms_codes() -> None:
-    from zhiyuan.accounts.models import SmsCode
-
-    SmsCode.objects.filter(expires_at__lt=timezone.now() - timedelta(days=1)).delete()
+Job = Callable[[], None]
+JOBS: dict[str, Job] = {}
 
 
-def prune_sent_sms() -> None:
-    """Sent messages are kept 30 days (for support questions), then deleted."""
-    from zhiyuan.common.models import OutboundSms
-
-    OutboundSms.objects.filter(sent_at__lt=timezone.now() - timedelta(days=30)).delete()
-
-
-def purge_roster_files() -> None:
-    """Uploaded roster files hold personal data: deleted after ROSTER_RETENTION_DAYS."""
-    from zhiyuan.volunteers.imports import purge_expired_files
-
-    purge_expired_files()
+def periodic_job(job: Job) -> Job:
+    """Register `job` under its function name. Raises ValueError when another job has it."""
+    name = job.__name__
+    if JOBS.get(name, job) is not job:
+        raise ValueError(f"Two periodic jobs are named {name!r}.")
+    JOBS[name] = job
+    return job
 
 
-def prune_task_results() -> None:
-    from django.conf import settings
-
-    backend = str(settings.TASKS["default"]["BACKEND"])
-    if backend.startswith("django_tasks_db"):
-        call_command("prune_db_task_results", min_age_days=14, verbosity=0)
-
-
-JOBS: dict[str, Callable[[], None]] = {
-    "clear_expired_sessions": clear_expired_sessions,
-    "prune_sms_codes": prune_sms_codes,
-    "prune_sent_sms": prune_sent_sms,
-    "prune_task_results": prune_task_results,
-    "purge_roster_files": purge_roster_files,
-}
+def registered_jobs() -> dict[str, Job]:
+    """Every periodic job by name, after importing the `jobs` module of each of the project's
+    installed apps (each registers its own; other packages' modules of that name are not ours
+    to run). Importing is done once by Python's module cache."""
+    for config in apps.get_app_configs():
+        if config.name.startswith("zhiyuan.") and module_has_submodule(config.module, "jobs"):
+            import_module(f"{config.name}.jobs")
+    return JOBS
 
 
 def run_jobs(names: list[str] | None = None) -> dict[str, str]:
-    """Run the named jobs (all by default); one failing job does not stop the others.
+    """Run the named jobs (all by default, by name); one failing job does not stop the others.
 
-    Returns job name -> "ok" or the error's text.
+    Returns job name -> "ok" or the error's text. Raises KeyError for an unknown name.
     """
+    jobs = registered_jobs()
     outcome: dict[str, str] = {}
-    for name in names or list(JOBS):
+    for name in names or sorted(jobs):
+        job = jobs[name]
         try:
-            JOBS[name]()
+            job()
             outcome[name] = "ok"
         except Exception as exc:
             logger.exception("periodic job %s failed", name)

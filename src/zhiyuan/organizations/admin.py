@@ -12,3 +12,6 @@ class OrganizationAdmin(AuditedAdmin, TreeAdmin):
     list_display = ["name", "code", "kind", "level", "is_active"]
     list_filter = ["kind", "level", "is_active", "is_management_area"]
     search_fields = ["name", "code"]
+
+    def organization_of(self, obj: Organization) -> Organization:  # type: ignore[override]
+        return obj

@@ -17,15 +17,6 @@ def mask_phone(value: str) -> str:
     return _mask_phone(value) if value else ""
 
 
-@register.simple_tag
-def level_summary(counts: dict[int, int]) -> str:
-    """Non-zero per-level counts as one line: 街道（乡镇）级 1 · 社区（村）级 2."""
-    from zhiyuan.organizations.enums import OrgLevel
-
-    parts = [f"{label} {counts[level]}" for level, label in OrgLevel.choices if counts.get(level)]
-    return " · ".join(parts)
-
-
 @register.filter
 def action_label(action: str) -> str:
     from zhiyuan.common.audit_labels import action_label as label

@@ -3,7 +3,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from zhiyuan.common.periodic import JOBS, run_jobs
+from zhiyuan.common.periodic import registered_jobs, run_jobs
 
 
 class Command(BaseCommand):
@@ -13,7 +13,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--job", action="append", choices=sorted(JOBS), help="Only this job (repeatable)."
+            "--job",
+            action="append",
+            choices=sorted(registered_jobs()),
+            help="Only this job (repeatable).",
         )
         parser.add_argument(
             "--loop", type=int, metavar="SECONDS", help="Repeat every SECONDS until stopped."

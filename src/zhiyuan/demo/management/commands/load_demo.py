@@ -3,7 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from zhiyuan.accounts.models import User
-from zhiyuan.common.demo import DEMO_PASSWORD, DEMO_USERS, database_is_empty, load_demo
+from zhiyuan.demo.city import DEMO_PASSWORD, DEMO_USERS, database_is_empty, load_demo
 
 
 class Command(BaseCommand):

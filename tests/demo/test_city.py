@@ -1,41 +1,13 @@
-from datetime import timedelta
-
 import pytest
 from django.core.management import call_command
-from django.core.management.base import CommandError
 from django.db.models import Count
-from django.utils import timezone
 
-from zhiyuan.accounts.models import Role, SmsCode, User
-from zhiyuan.common.demo import DEMO_PASSWORD
+from zhiyuan.accounts.models import Role, User
+from zhiyuan.demo.city import DEMO_PASSWORD
 from zhiyuan.divisions.models import Division
 from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers.models import RegistrationBody, Volunteer
 from zhiyuan.volunteers.selectors import registered_volunteers
-
-
-@pytest.mark.django_db
-def test_run_periodic_prunes_old_sms_codes(capsys: pytest.CaptureFixture[str]) -> None:
-    now = timezone.now()
-    SmsCode.objects.create(
-        mobile_digest="a" * 64, purpose="reset", code_hash="x", expires_at=now - timedelta(days=2)
-    )
-    fresh = SmsCode.objects.create(
-        mobile_digest="b" * 64,
-        purpose="reset",
-        code_hash="x",
-        expires_at=now + timedelta(minutes=5),
-    )
-    call_command("run_periodic")
-    assert list(SmsCode.objects.values_list("pk", flat=True)) == [fresh.pk]
-    out = capsys.readouterr().out
-    assert "prune_sms_codes: ok" in out
-    assert "clear_expired_sessions: ok" in out
-
-
-def test_run_periodic_refuses_a_tight_loop() -> None:
-    with pytest.raises(CommandError, match="at least 10 seconds"):
-        call_command("run_periodic", loop=1)
 
 
 def test_demo_city_is_the_real_yueyang(

@@ -26,4 +26,4 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         "action_choices": [(code, str(label)) for code, label in ACTION_LABELS.items()],
         "nav": "audit",
     }
-    return render(request, "common/audit_log.html", context)
+    return render(request, "accounts/audit_log.html", context)

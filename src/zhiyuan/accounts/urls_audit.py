@@ -1,6 +1,6 @@
 from django.urls import path
 
-from zhiyuan.common import audit_views
+from zhiyuan.accounts import audit_views
 
 app_name = "audit"
 urlpatterns = [path("", audit_views.audit_log, name="log")]
