@@ -161,7 +161,7 @@ def test_csv_field_beyond_the_csv_modules_limit_is_unreadable() -> None:
     assert caught.value.code == "unreadable"
 
 
-def test_upload_of_a_file_that_unpacks_too_far_says_so(en_login, street_admin: User) -> None:  # type: ignore[no-untyped-def]
+def test_upload_of_a_file_that_unpacks_too_far_says_so(en_login, street_admin: User) -> None:
     padding = '<row r="3"><c r="A3" t="inlineStr"><is><t>' + "A" * (11 * 1024 * 1024)
     content = _with_sheet_xml(_xlsx([HEADER, GOOD[0]]), padding + "</t></is></c></row>")
     before = User.objects.count()
@@ -191,7 +191,7 @@ def _rows(rows: list[list[str]]) -> list[services.AccountRow]:
 
 def test_import_creates_and_invites_everyone(
     street_admin: User, outbox: list[SmsMessage], django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         report = services.import_accounts(
             _rows(GOOD), actor=street_admin, site_url="https://zy.example"
@@ -221,7 +221,7 @@ def test_import_creates_and_invites_everyone(
 
 def test_one_bad_row_writes_nothing_and_every_problem_is_reported(
     street_admin: User, outbox: list[SmsMessage], django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     rows = [
         *GOOD,
         ["", "lin_si", "12345", "430602002-SC", "boss"],  # row 5: four problems
@@ -276,7 +276,7 @@ def test_dry_run_writes_nothing(street_admin: User, outbox: list[SmsMessage]) ->
 
 
 @pytest.mark.parametrize("persona", ["registrar", "viewer", "team_leader", "nobody"])
-def test_non_administrators_can_import_into_nothing(persona: str, request) -> None:  # type: ignore[no-untyped-def]
+def test_non_administrators_can_import_into_nothing(persona: str, request) -> None:
     report = services.import_accounts(_rows(GOOD), actor=request.getfixturevalue(persona))
     assert {p.column for p in report.problems} == {"organization"}
     assert not User.objects.filter(username__startswith="lin_").exists()
@@ -285,7 +285,7 @@ def test_non_administrators_can_import_into_nothing(persona: str, request) -> No
 # --- the web upload -------------------------------------------------------------------------
 
 
-def _upload(client: Client, content: bytes, name: str, dry_run: bool = False):  # type: ignore[no-untyped-def]
+def _upload(client: Client, content: bytes, name: str, dry_run: bool = False):
     data: dict[str, object] = {"file": SimpleUploadedFile(name, content)}
     if dry_run:
         data["dry_run"] = "on"
@@ -294,7 +294,7 @@ def _upload(client: Client, content: bytes, name: str, dry_run: bool = False):  
 
 def test_upload_creates_accounts(
     en_login, street_admin: User, outbox: list[SmsMessage], django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     client = en_login(street_admin)
     assert client.get("/accounts/users/import/").status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
@@ -309,7 +309,7 @@ def test_upload_creates_accounts(
 
 def test_upload_with_a_bad_row_lists_problems_and_writes_nothing(
     en_login, street_admin: User
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     rows = [*GOOD, ["林四", "lin_si", "1381111", "430602001-SC", "查看员"]]
     response = _upload(en_login(street_admin), _csv([HEADER, *rows], "gbk"), "a.csv")
     page = response.content.decode()
@@ -319,19 +319,19 @@ def test_upload_with_a_bad_row_lists_problems_and_writes_nothing(
     assert not User.objects.filter(username__startswith="lin_").exists()
 
 
-def test_upload_dry_run(en_login, street_admin: User) -> None:  # type: ignore[no-untyped-def]
+def test_upload_dry_run(en_login, street_admin: User) -> None:
     response = _upload(en_login(street_admin), _csv([HEADER, *GOOD]), "a.csv", dry_run=True)
     assert "All 3 rows are right and can be imported." in response.content.decode()
     assert not User.objects.filter(username__startswith="lin_").exists()
 
 
-def test_upload_of_an_unreadable_file(en_login, street_admin: User) -> None:  # type: ignore[no-untyped-def]
+def test_upload_of_an_unreadable_file(en_login, street_admin: User) -> None:
     response = _upload(en_login(street_admin), b"PK\x03\x04broken", "a.xlsx")
     assert response.status_code == 200
     assert "This file cannot be read as a spreadsheet." in response.content.decode()
 
 
-def test_template_download(en_login, street_admin: User) -> None:  # type: ignore[no-untyped-def]
+def test_template_download(en_login, street_admin: User) -> None:
     response = en_login(street_admin).get("/accounts/users/import/template.csv")
     assert response.content.decode("utf-8") == "\ufeff姓名,用户名,手机号,组织代码,角色\r\n"
     assert read_account_sheet(response.content + _csv(GOOD[:1]), filename="t.csv").rows
@@ -352,7 +352,7 @@ def test_command_creates_and_invites(
     outbox: list[SmsMessage],
     capsys,
     django_capture_on_commit_callbacks,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         call_command("import_accounts", _file(tmp_path, GOOD), "--as", "street_admin")
     out = capsys.readouterr().out
@@ -362,13 +362,13 @@ def test_command_creates_and_invites(
     assert User.objects.filter(username__startswith="lin_").count() == 3
 
 
-def test_command_dry_run(tmp_path: Path, street_admin: User, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_command_dry_run(tmp_path: Path, street_admin: User, capsys) -> None:
     call_command("import_accounts", _file(tmp_path, GOOD), "--as", "street_admin", "--dry-run")
     assert "3 row(s) checked; all can be created (dry run)." in capsys.readouterr().out
     assert not User.objects.filter(username__startswith="lin_").exists()
 
 
-def test_command_applies_the_actors_scope(tmp_path: Path, outsider: User, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_command_applies_the_actors_scope(tmp_path: Path, outsider: User, capsys) -> None:
     with pytest.raises(CommandError) as caught:
         call_command("import_accounts", _file(tmp_path, GOOD), "--as", "outsider")
     assert str(caught.value) == "3 problem(s) in 3 row(s); nothing was created."

@@ -27,7 +27,7 @@ def _session_user(client: Client) -> int | None:
     return int(value) if value else None
 
 
-def _post(client: Client, identifier: str, password: str = PASSWORD, **extra: str):  # type: ignore[no-untyped-def]
+def _post(client: Client, identifier: str, password: str = PASSWORD, **extra: str):
     return client.post(LOGIN, {"identifier": identifier, "password": password, **extra})
 
 
@@ -75,7 +75,7 @@ class CountingHasher(MD5PasswordHasher):
 @pytest.mark.parametrize("api", [False, True], ids=["web", "api"])
 def test_a_known_name_costs_as_many_password_hashes_as_an_unknown_one(
     en_client: Client, street_admin: User, settings, api: bool
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """Real hashes take a good part of a second: a known username that was hashed twice
     (once to look for people sharing a mobile, once to log in) answered measurably later than
     an unknown one, so anyone could learn who has an account, or which mobile numbers do."""
@@ -235,7 +235,7 @@ def test_lockout_is_per_identifier(en_client: Client, street_admin: User, viewer
     assert _post(en_client, "viewer").status_code == 302
 
 
-def _from(client: Client, forwarded_for: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+def _from(client: Client, forwarded_for: str, password: str = PASSWORD):
     body = {"identifier": "street_admin", "password": password}
     return client.post(LOGIN, body, HTTP_X_FORWARDED_FOR=forwarded_for)
 
@@ -250,7 +250,7 @@ def test_a_forged_forwarded_for_header_buys_no_extra_attempts(
 
 def test_behind_a_trusted_proxy_a_lockout_is_per_client_not_per_proxy(
     en_client: Client, street_admin: User, settings
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """Behind nginx every request comes from the proxy's address: one person's five wrong
     passwords would lock the account for everyone. With TRUSTED_PROXIES=1 the address nginx
     appended counts, and what the client wrote in front of it does not."""

@@ -25,7 +25,7 @@ NEW_PASSWORD = "lantern-river-42"
 
 
 @pytest.fixture
-def send(outbox: list[SmsMessage], django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def send(outbox: list[SmsMessage], django_capture_on_commit_callbacks):
     """`send(mobile)` asks for a code and returns the code texted (or None)."""
 
     def ask(mobile: str) -> str | None:
@@ -41,7 +41,7 @@ def _codes(exc: ValidationError) -> set[str]:
     return {error.code or "" for error in exc.error_list}
 
 
-def test_code_is_sent_hashed_and_resets_the_password(send, street_admin: User) -> None:  # type: ignore[no-untyped-def]
+def test_code_is_sent_hashed_and_resets_the_password(send, street_admin: User) -> None:
     code = send("139 0000 0003")
     assert code is not None and len(code) == 6 and code.isdigit()
     stored = SmsCode.objects.get()
@@ -64,14 +64,14 @@ def test_code_is_sent_hashed_and_resets_the_password(send, street_admin: User) -
     assert caught.value.code == "invalid_ticket"
 
 
-def test_sms_text_params(send, outbox: list[SmsMessage], street_admin: User) -> None:  # type: ignore[no-untyped-def]
+def test_sms_text_params(send, outbox: list[SmsMessage], street_admin: User) -> None:
     code = send(STREET_ADMIN_MOBILE)
     assert outbox == [
         SmsMessage(STREET_ADMIN_MOBILE, "password_reset_code", {"code": code, "minutes": "10"})
     ]
 
 
-def test_unknown_number_gets_no_sms_but_the_same_answer(send, outbox: list[SmsMessage]) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_number_gets_no_sms_but_the_same_answer(send, outbox: list[SmsMessage]) -> None:
     assert send("13712340000") is None
     assert outbox == []
     assert SmsCode.objects.count() == 1  # recorded all the same: the rate limit applies too
@@ -80,7 +80,7 @@ def test_unknown_number_gets_no_sms_but_the_same_answer(send, outbox: list[SmsMe
     assert _codes(caught.value) == {"too_soon"}
 
 
-def test_one_code_per_minute_per_number(send, street_admin: User, city_admin: User) -> None:  # type: ignore[no-untyped-def]
+def test_one_code_per_minute_per_number(send, street_admin: User, city_admin: User) -> None:
     send(STREET_ADMIN_MOBILE)
     with pytest.raises(ValidationError) as caught:
         send(STREET_ADMIN_MOBILE)
@@ -90,7 +90,7 @@ def test_one_code_per_minute_per_number(send, street_admin: User, city_admin: Us
     assert send(STREET_ADMIN_MOBILE) is not None
 
 
-def test_at_most_five_codes_a_day_per_number(send, street_admin: User) -> None:  # type: ignore[no-untyped-def]
+def test_at_most_five_codes_a_day_per_number(send, street_admin: User) -> None:
     """A code a minute all day long was 1,440 messages to one person, sent by anyone."""
     for _ in range(sms_codes.CODES_PER_DAY):
         assert send(STREET_ADMIN_MOBILE) is not None
@@ -104,7 +104,7 @@ def test_at_most_five_codes_a_day_per_number(send, street_admin: User) -> None: 
 
 def test_wrong_codes_count_and_the_sixth_try_fails_even_when_right(
     send, street_admin: User
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     code = send(STREET_ADMIN_MOBILE)
     wrong = "000000" if code != "000000" else "111111"
     for _ in range(5):
@@ -117,7 +117,7 @@ def test_wrong_codes_count_and_the_sixth_try_fails_even_when_right(
     assert _codes(caught.value) == {"too_many_attempts"}
 
 
-def test_expired_code_fails(send, street_admin: User) -> None:  # type: ignore[no-untyped-def]
+def test_expired_code_fails(send, street_admin: User) -> None:
     code = send(STREET_ADMIN_MOBILE)
     SmsCode.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
     with pytest.raises(ValidationError) as caught:
@@ -125,7 +125,7 @@ def test_expired_code_fails(send, street_admin: User) -> None:  # type: ignore[n
     assert _codes(caught.value) == {"invalid_code"}
 
 
-def test_only_the_latest_code_works(send, street_admin: User) -> None:  # type: ignore[no-untyped-def]
+def test_only_the_latest_code_works(send, street_admin: User) -> None:
     first = send(STREET_ADMIN_MOBILE)
     SmsCode.objects.update(created_at=timezone.now() - timedelta(seconds=61))
     second = send(STREET_ADMIN_MOBILE)
@@ -137,7 +137,7 @@ def test_only_the_latest_code_works(send, street_admin: User) -> None:  # type: 
 
 def test_ticket_is_for_the_accounts_of_that_mobile_only(
     send, street_admin: User, city_admin: User
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     ticket = services.verify_reset_code(STREET_ADMIN_MOBILE, send(STREET_ADMIN_MOBILE))
     with pytest.raises(ValidationError) as caught:
         services.reset_password(ticket.token, user_id=city_admin.pk, password=NEW_PASSWORD)
@@ -148,7 +148,7 @@ def test_ticket_is_for_the_accounts_of_that_mobile_only(
     assert city_admin.check_password(PASSWORD)
 
 
-def test_weak_password_leaves_the_code_usable(send, street_admin: User) -> None:  # type: ignore[no-untyped-def]
+def test_weak_password_leaves_the_code_usable(send, street_admin: User) -> None:
     ticket = services.verify_reset_code(STREET_ADMIN_MOBILE, send(STREET_ADMIN_MOBILE))
     with pytest.raises(ValidationError) as caught:
         services.reset_password(ticket.token, user_id=street_admin.pk, password="1234")
@@ -157,7 +157,7 @@ def test_weak_password_leaves_the_code_usable(send, street_admin: User) -> None:
     services.reset_password(ticket.token, user_id=street_admin.pk, password=NEW_PASSWORD)
 
 
-def test_reset_lifts_a_log_in_lockout(en_client: Client, send, street_admin: User) -> None:  # type: ignore[no-untyped-def]
+def test_reset_lifts_a_log_in_lockout(en_client: Client, send, street_admin: User) -> None:
     for _ in range(5):
         en_client.post(
             "/accounts/login/", {"identifier": "street_admin", "password": "wrong-pw-000"}
@@ -174,7 +174,7 @@ def test_reset_lifts_a_log_in_lockout(en_client: Client, send, street_admin: Use
 # --- the pages ------------------------------------------------------------------------------
 
 
-def _start(client: Client, mobile: str, django_capture_on_commit_callbacks) -> str:  # type: ignore[no-untyped-def]
+def _start(client: Client, mobile: str, django_capture_on_commit_callbacks) -> str:
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/accounts/password-reset/", {"mobile": mobile})
     assert response.status_code == 200
@@ -186,7 +186,7 @@ def test_pages_reset_a_shared_mobile_for_the_chosen_person(
     family: list[User],
     outbox: list[SmsMessage],
     django_capture_on_commit_callbacks,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     page = _start(en_client, FAMILY_MOBILE, django_capture_on_commit_callbacks)
     assert "If an account uses 137****5678, a 6-digit code was sent to it by SMS." in page
     assert len(outbox) == 1  # one SMS for the number, not one per person
@@ -228,7 +228,7 @@ def _visible_answer(page: str, masked: str) -> str:
 
 def test_pages_answer_the_same_for_an_unknown_number(
     en_client: Client, street_admin: User, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     known = _start(en_client, STREET_ADMIN_MOBILE, django_capture_on_commit_callbacks)
     unknown = _start(en_client, "13712340000", django_capture_on_commit_callbacks)
     assert _visible_answer(known, "139****0003") == _visible_answer(unknown, "137****0000")
@@ -240,7 +240,7 @@ def test_pages_answer_the_same_for_an_unknown_number(
 
 def test_page_refuses_a_second_code_within_a_minute(
     en_client: Client, street_admin: User, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     _start(en_client, STREET_ADMIN_MOBILE, django_capture_on_commit_callbacks)
     response = en_client.post("/accounts/password-reset/", {"mobile": STREET_ADMIN_MOBILE})
     assert "A code was sent less than a minute ago." in response.content.decode()

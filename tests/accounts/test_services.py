@@ -87,7 +87,7 @@ def test_create_account_on_an_inactive_organisation_is_refused(
 
 
 @pytest.mark.parametrize("persona", ["registrar", "checker", "viewer", "team_leader", "nobody"])
-def test_non_administrators_cannot_create(persona: str, org: Org, request) -> None:  # type: ignore[no-untyped-def]
+def test_non_administrators_cannot_create(persona: str, org: Org, request) -> None:
     actor = request.getfixturevalue(persona)
     with pytest.raises(PermissionDenied):
         _create(actor, org("430602001001-TM"))
@@ -137,7 +137,7 @@ def test_chinese_role_names_are_accepted(street_admin: User, org: Org) -> None:
 
 def test_invitation_goes_by_sms_and_sets_the_password_once(
     street_admin: User, org: Org, outbox: list[SmsMessage], django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     user = _create(street_admin, org("430602001002-ST"))
     with django_capture_on_commit_callbacks(execute=True):
         invitation = services.invite_account(
@@ -175,7 +175,7 @@ def test_invitation_refuses_a_weak_password(street_admin: User, org: Org) -> Non
     assert not user.has_usable_password()
 
 
-def test_invitation_expires(street_admin: User, org: Org, settings) -> None:  # type: ignore[no-untyped-def]
+def test_invitation_expires(street_admin: User, org: Org, settings) -> None:
     user = _create(street_admin, org("430602001002-ST"))
     token = services.invitation_path(user).rstrip("/").split("/")[-1]
     settings.PASSWORD_RESET_TIMEOUT = -1  # every token is older than this
@@ -328,7 +328,7 @@ def test_granted_role_takes_effect_at_once(street_admin: User, viewer: User, org
 
 
 @pytest.mark.parametrize("persona", ["registrar", "checker", "viewer", "team_leader"])
-def test_non_administrators_cannot_grant_or_revoke(persona: str, org: Org, request) -> None:  # type: ignore[no-untyped-def]
+def test_non_administrators_cannot_grant_or_revoke(persona: str, org: Org, request) -> None:
     actor = request.getfixturevalue(persona)
     viewer = User.objects.get(username="viewer")
     with pytest.raises(PermissionDenied):

@@ -78,7 +78,7 @@ def test_street_admin_lists_their_streets_people(en_login: Login, street_admin: 
 
 
 @pytest.mark.parametrize("persona", ["registrar", "checker", "viewer", "team_leader", "nobody"])
-def test_non_administrators_get_an_explanation(persona: str, en_login: Login, request) -> None:  # type: ignore[no-untyped-def]
+def test_non_administrators_get_an_explanation(persona: str, en_login: Login, request) -> None:
     response = en_login(request.getfixturevalue(persona)).get("/accounts/users/")
     page = response.content.decode()
     assert response.status_code == 200
@@ -178,7 +178,7 @@ def test_a_forged_mobile_parameter_finds_nothing_in_particular(
 
 
 @pytest.mark.parametrize("persona", ["registrar", "checker", "viewer", "team_leader", "nobody"])
-def test_non_administrators_cannot_manage(persona: str, en_login: Login, request, org: Org) -> None:  # type: ignore[no-untyped-def]
+def test_non_administrators_cannot_manage(persona: str, en_login: Login, request, org: Org) -> None:
     client = en_login(request.getfixturevalue(persona))
     assert client.get("/accounts/users/new/").status_code == 403
     new = {
@@ -201,7 +201,7 @@ def test_non_administrators_cannot_manage(persona: str, en_login: Login, request
 
 def test_users_list_query_count_does_not_grow(
     en_login: Login, street_admin: User, staff: User, django_assert_max_num_queries
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     client = en_login(street_admin)
     station = Organization.objects.get(code="430602001001-ST")
     for i in range(30):
@@ -229,7 +229,7 @@ def test_create_account_from_the_web_and_invite(
     street_admin: User,
     outbox: list[SmsMessage],
     django_capture_on_commit_callbacks,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     client = en_login(street_admin)
     form = client.get("/accounts/users/new/", {"organization": "430602001002-ST"}).content.decode()
     assert 'value="430602001002-ST"' in form

@@ -19,7 +19,7 @@ def _fresh_throttle() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _english(settings) -> None:  # type: ignore[no-untyped-def]
+def _english(settings) -> None:
     """Messages are asserted in English (the msgids); Chinese is the default language."""
     settings.LANGUAGE_CODE = "en"
 

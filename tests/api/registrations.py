@@ -38,11 +38,11 @@ def registered(actor: User, org_code: str = MY_BODY, **overrides: Any) -> Volunt
     return activate(apply(actor, org_code, **overrides), actor)
 
 
-def post(client: Client, url: str, data: object = None):  # type: ignore[no-untyped-def]
+def post(client: Client, url: str, data: object = None):
     return client.post(url, data, content_type="application/json")
 
 
-def patch(client: Client, url: str, data: object):  # type: ignore[no-untyped-def]
+def patch(client: Client, url: str, data: object):
     return client.patch(url, data, content_type="application/json")
 
 

@@ -19,16 +19,16 @@ Org = Callable[[str], Organization]
 MY_STREET = {"street_admin", "registrar", "checker", "viewer", "team_leader"}
 
 
-def usernames(response) -> set[str]:  # type: ignore[no-untyped-def]
+def usernames(response) -> set[str]:
     assert response.status_code == 200, response.content
     return {row["username"] for row in response.json()["results"]}
 
 
-def post(client: Client, url: str, data: object = None):  # type: ignore[no-untyped-def]
+def post(client: Client, url: str, data: object = None):
     return client.post(url, data, content_type="application/json")
 
 
-def patch(client: Client, url: str, data: object):  # type: ignore[no-untyped-def]
+def patch(client: Client, url: str, data: object):
     return client.patch(url, data, content_type="application/json")
 
 
@@ -73,13 +73,13 @@ def test_accounts_need_a_log_in(client: Client, registrar: User) -> None:
         ("nobody", set()),
     ],
 )
-def test_list_shows_the_accounts_one_manages(api, request, persona: str, expected: set) -> None:  # type: ignore[no-untyped-def]
+def test_list_shows_the_accounts_one_manages(api, request, persona: str, expected: set) -> None:
     assert usernames(api(request.getfixturevalue(persona)).get(URL)) == expected
 
 
 def test_list_rows_mask_the_mobile_and_show_roles_in_scope(
     api, street_admin: User, two_streets: User, org: Org
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     rows = api(street_admin).get(URL, {"q": "两街"}).json()["results"]
     street = org("430602001-SC")
     role = two_streets.roles.get(organization=street)
@@ -107,7 +107,7 @@ def test_list_rows_mask_the_mobile_and_show_roles_in_scope(
     ]
 
 
-def test_search_by_name_username_or_whole_mobile(api, street_admin: User) -> None:  # type: ignore[no-untyped-def]
+def test_search_by_name_username_or_whole_mobile(api, street_admin: User) -> None:
     client = api(street_admin)
     assert usernames(client.get(URL, {"q": "登记"})) == {"registrar"}
     assert usernames(client.get(URL, {"q": "leader"})) == {"team_leader"}
@@ -119,14 +119,14 @@ def test_search_by_name_username_or_whole_mobile(api, street_admin: User) -> Non
     assert response.json() == {"q": ["Null characters are not allowed."]}
 
 
-def test_detail(api, street_admin: User, two_streets: User) -> None:  # type: ignore[no-untyped-def]
+def test_detail(api, street_admin: User, two_streets: User) -> None:
     body = api(street_admin).get(f"{URL}{two_streets.pk}/").json()
     assert (body["username"], body["mobile"], body["roles_outside"]) == ("both", "136****0006", 1)
     assert [r["organization"]["code"] for r in body["roles"]] == ["430602001-SC"]
 
 
 @pytest.mark.parametrize("persona", ["outsider", "registrar", "viewer", "etdz_admin"])
-def test_accounts_outside_ones_management_answer_404(api, request, persona: str) -> None:  # type: ignore[no-untyped-def]
+def test_accounts_outside_ones_management_answer_404(api, request, persona: str) -> None:
     """Accounts an actor does not manage do not exist for them, whatever they try."""
     client = api(request.getfixturevalue(persona))
     managed = {row["id"] for row in client.get(URL).json()["results"]}
@@ -154,13 +154,13 @@ def test_accounts_outside_ones_management_answer_404(api, request, persona: str)
 
 
 @pytest.mark.parametrize("url", [f"{URL}abc/", f"{URL}{'9' * 5000}/"])
-def test_malformed_ids_are_404(api, street_admin: User, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_ids_are_404(api, street_admin: User, url: str) -> None:
     assert api(street_admin).get(url).status_code == 404
 
 
 def test_administrator_creates_and_invites_an_account(
     api, street_admin: User, org: Org, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     station = org("430602001002-ST")
     OutboxSmsBackend.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -193,7 +193,7 @@ def test_administrator_creates_and_invites_an_account(
     assert actions == {"account.created", "role.granted", "account.invited"}
 
 
-def test_create_without_invitation(api, street_admin: User, org: Org) -> None:  # type: ignore[no-untyped-def]
+def test_create_without_invitation(api, street_admin: User, org: Org) -> None:
     response = post(
         api(street_admin),
         URL,
@@ -249,7 +249,7 @@ def test_create_without_invitation(api, street_admin: User, org: Org) -> None:  
 )
 def test_bad_creations_are_400_and_create_nothing(
     api, street_admin: User, org: Org, changes: dict, errors: dict
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     data = {
         "name": "赵新人",
         "username": "zhao.xin",
@@ -268,14 +268,14 @@ def test_bad_creations_are_400_and_create_nothing(
     assert snapshot() == before
 
 
-def test_missing_fields_are_400(api, street_admin: User) -> None:  # type: ignore[no-untyped-def]
+def test_missing_fields_are_400(api, street_admin: User) -> None:
     response = post(api(street_admin), URL, {})
     assert response.status_code == 400
     assert set(response.json()) == {"name", "username", "mobile", "organization", "kind"}
 
 
 @pytest.mark.parametrize("persona", ["registrar", "viewer", "team_leader", "nobody"])
-def test_only_administrators_create_accounts(api, request, org: Org, persona: str) -> None:  # type: ignore[no-untyped-def]
+def test_only_administrators_create_accounts(api, request, org: Org, persona: str) -> None:
     before = snapshot()
     response = post(
         api(request.getfixturevalue(persona)),
@@ -293,7 +293,7 @@ def test_only_administrators_create_accounts(api, request, org: Org, persona: st
     assert snapshot() == before
 
 
-def test_update_name_and_mobile(api, street_admin: User, registrar: User) -> None:  # type: ignore[no-untyped-def]
+def test_update_name_and_mobile(api, street_admin: User, registrar: User) -> None:
     url = f"{URL}{registrar.pk}/"
     response = patch(api(street_admin), url, {"name": "陈登记员", "mobile": "13700000011"})
     assert response.status_code == 200
@@ -312,7 +312,7 @@ def test_update_name_and_mobile(api, street_admin: User, registrar: User) -> Non
 
 def test_partly_managed_account_is_read_only_but_roles_can_be_granted(
     api, street_admin: User, two_streets: User, org: Org
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     client = api(street_admin)
     url = f"{URL}{two_streets.pk}/"
     outside = (
@@ -339,7 +339,7 @@ def test_partly_managed_account_is_read_only_but_roles_can_be_granted(
     assert not Role.objects.filter(pk=role.pk).exists()
 
 
-def test_role_errors(api, street_admin: User, registrar: User, org: Org) -> None:  # type: ignore[no-untyped-def]
+def test_role_errors(api, street_admin: User, registrar: User, org: Org) -> None:
     client = api(street_admin)
     url = f"{URL}{registrar.pk}/roles/"
     street = org("430602001-SC")
@@ -363,7 +363,7 @@ def test_role_errors(api, street_admin: User, registrar: User, org: Org) -> None
     assert snapshot() == before
 
 
-def test_deactivate_and_reactivate(api, street_admin: User, registrar: User) -> None:  # type: ignore[no-untyped-def]
+def test_deactivate_and_reactivate(api, street_admin: User, registrar: User) -> None:
     client = api(street_admin)
     victim = api(registrar)
     assert victim.get("/api/v1/me/").status_code == 200
@@ -382,7 +382,7 @@ def test_deactivate_and_reactivate(api, street_admin: User, registrar: User) -> 
     assert actions == ["account.deactivated", "account.reactivated"]
 
 
-def test_invite_again(api, street_admin: User, viewer: User) -> None:  # type: ignore[no-untyped-def]
+def test_invite_again(api, street_admin: User, viewer: User) -> None:
     response = post(api(street_admin), f"{URL}{viewer.pk}/invite/")
     assert response.status_code == 200
     assert response.json()["sms_sent"] is False  # the viewer has no mobile
@@ -395,7 +395,7 @@ def test_invite_again(api, street_admin: User, viewer: User) -> None:  # type: i
 
 def test_list_queries_stay_constant(
     api, street_admin: User, org: Org, django_assert_max_num_queries
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     client = api(street_admin)
     with django_assert_max_num_queries(7):  # token 2, scope 2, count, page, roles
         client.get(URL)

@@ -14,7 +14,7 @@ URL = "/api/v1/audit/"
 
 
 @pytest.fixture
-def entries(org, city_admin: User) -> dict[str, AuditEntry]:  # type: ignore[no-untyped-def]
+def entries(org, city_admin: User) -> dict[str, AuditEntry]:
     """One change in each street, one in the district above, one with no organisation."""
     AuditEntry.objects.all().delete()
     mine, other, district = org("430602001001-ST"), org("430602002001-ST"), org("430602-GC")
@@ -26,16 +26,16 @@ def entries(org, city_admin: User) -> dict[str, AuditEntry]:  # type: ignore[no-
     }
 
 
-def ids(response) -> list[int]:  # type: ignore[no-untyped-def]
+def ids(response) -> list[int]:
     assert response.status_code == 200, response.content
     return [row["id"] for row in response.json()["results"]]
 
 
-def test_audit_needs_a_log_in(client: Client, entries) -> None:  # type: ignore[no-untyped-def]
+def test_audit_needs_a_log_in(client: Client, entries) -> None:
     assert client.get(URL).status_code == 401
 
 
-def test_administrator_sees_own_subtree_only(api, street_admin: User, entries, org) -> None:  # type: ignore[no-untyped-def]
+def test_administrator_sees_own_subtree_only(api, street_admin: User, entries, org) -> None:
     response = api(street_admin).get(URL)
     assert ids(response) == [entries["mine"].pk]
     mine = entries["mine"]
@@ -66,17 +66,17 @@ def test_administrator_sees_own_subtree_only(api, street_admin: User, entries, o
         ("nobody", []),
     ],
 )
-def test_audit_scope_per_role(api, request, entries, persona: str, visible: list[str]) -> None:  # type: ignore[no-untyped-def]
+def test_audit_scope_per_role(api, request, entries, persona: str, visible: list[str]) -> None:
     client = api(request.getfixturevalue(persona))
     assert ids(client.get(URL)) == [entries[name].pk for name in visible]
 
 
-def test_staff_see_everything(api, staff: User, entries) -> None:  # type: ignore[no-untyped-def]
+def test_staff_see_everything(api, staff: User, entries) -> None:
     expected = [entries[n].pk for n in ("nowhere", "district", "other", "mine")]
     assert ids(api(staff).get(URL)) == expected
 
 
-def test_action_prefix_filter(api, district_admin: User, entries) -> None:  # type: ignore[no-untyped-def]
+def test_action_prefix_filter(api, district_admin: User, entries) -> None:
     client = api(district_admin)
     assert ids(client.get(URL, {"action": "organization.created"})) == [entries["district"].pk]
     assert ids(client.get(URL, {"action": "organization."})) == [
@@ -95,7 +95,7 @@ def test_action_prefix_filter(api, district_admin: User, entries) -> None:  # ty
         ({"offset": "x"}, {"offset": ["Enter a whole number from 0 to 1000000000."]}),
     ],
 )
-def test_bad_filters_are_400(api, district_admin: User, params: dict, errors: dict) -> None:  # type: ignore[no-untyped-def]
+def test_bad_filters_are_400(api, district_admin: User, params: dict, errors: dict) -> None:
     response = api(district_admin).get(URL, params)
     assert response.status_code == 400
     assert response.json() == errors
@@ -103,7 +103,7 @@ def test_bad_filters_are_400(api, district_admin: User, params: dict, errors: di
 
 def test_audit_queries_stay_constant(
     api, district_admin: User, city_admin: User, org, django_assert_max_num_queries
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     client = api(district_admin)
     with django_assert_max_num_queries(6):  # token 2, scope 2, count, page
         client.get(URL)

@@ -21,7 +21,7 @@ WRONG = {"non_field_errors": ["The mobile number/username or the password is wro
 LOCKED = {"detail": "Too many failed log-ins. Please try again later."}
 
 
-def log_in(client: Client, **body: object):  # type: ignore[no-untyped-def]
+def log_in(client: Client, **body: object):
     return client.post(LOGIN, body, content_type="application/json")
 
 
@@ -124,7 +124,7 @@ def test_a_new_password_ends_every_api_log_in(
     assert not AuthToken.objects.filter(user=registrar).exists()
 
 
-def test_logout_needs_a_token(login, street_admin: User) -> None:  # type: ignore[no-untyped-def]
+def test_logout_needs_a_token(login, street_admin: User) -> None:
     response = login(street_admin).post("/api/v1/auth/logout/")
     assert response.status_code == 401
 
@@ -310,7 +310,7 @@ def test_a_forged_forwarded_for_header_does_not_escape_the_throttle(client: Clie
 
 def test_behind_a_trusted_proxy_each_client_address_has_its_own_allowance(
     client: Client, settings
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """With TRUSTED_PROXIES=1 (one nginx appending the address it saw), the right-most
     X-Forwarded-For entry is the client; what the client itself wrote to its left is not."""
     settings.TRUSTED_PROXIES = 1
@@ -346,7 +346,7 @@ def test_token_limit_per_user(client: Client, street_admin: User) -> None:
     }
 
 
-def test_session_writes_need_the_csrf_token(street_admin: User, org) -> None:  # type: ignore[no-untyped-def]
+def test_session_writes_need_the_csrf_token(street_admin: User, org) -> None:
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(street_admin)
     station = org("430602001001-ST")
@@ -366,7 +366,7 @@ def test_session_writes_need_the_csrf_token(street_admin: User, org) -> None:  #
     assert response.json()["name"] == "改名"
 
 
-def test_token_calls_need_no_csrf_token(api, street_admin: User, org) -> None:  # type: ignore[no-untyped-def]
+def test_token_calls_need_no_csrf_token(api, street_admin: User, org) -> None:
     client = api(street_admin)
     client.handler.enforce_csrf_checks = True
     station = org("430602001001-ST")

@@ -11,13 +11,13 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/divisions/"
 
 
-def codes(response) -> list[str]:  # type: ignore[no-untyped-def]
+def codes(response) -> list[str]:
     assert response.status_code == 200, response.content
     return [row["code"] for row in response.json()["results"]]
 
 
 @pytest.fixture
-def client_(api, outsider: User) -> Client:  # type: ignore[no-untyped-def]
+def client_(api, outsider: User) -> Client:
     """Any logged-in user sees all divisions: the outsider is as good as anyone."""
     return api(outsider)
 
@@ -163,7 +163,7 @@ def test_children(client_: Client, abolished: Division) -> None:
 @pytest.mark.parametrize(("url", "queries"), [(URL, 4), (f"{URL}430602001000/children/", 5)])
 def test_list_queries_stay_constant(
     client_: Client, url: str, queries: int, django_assert_max_num_queries
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     with django_assert_max_num_queries(queries):
         assert client_.get(url).status_code == 200
     Division.objects.bulk_create(

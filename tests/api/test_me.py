@@ -18,7 +18,7 @@ def test_me_needs_a_log_in(client: Client) -> None:
     assert response.json() == {"detail": "Authentication credentials were not provided."}
 
 
-def test_me_with_masked_mobile_and_roles(api, street_admin: User, org) -> None:  # type: ignore[no-untyped-def]
+def test_me_with_masked_mobile_and_roles(api, street_admin: User, org) -> None:
     body = api(street_admin).get(URL).json()
     street = org("430602001-SC")
     assert body == {
@@ -41,7 +41,7 @@ def test_me_with_masked_mobile_and_roles(api, street_admin: User, org) -> None: 
     assert "13900000003" not in str(body)
 
 
-def test_me_shows_only_my_own_roles(api, outsider: User, nobody: User) -> None:  # type: ignore[no-untyped-def]
+def test_me_shows_only_my_own_roles(api, outsider: User, nobody: User) -> None:
     """Other people's roles (the street admin's next door) never show."""
     roles = api(outsider).get(URL).json()["roles"]
     assert [r["organization"]["code"] for r in roles] == ["430602002-SC"]
@@ -49,7 +49,7 @@ def test_me_shows_only_my_own_roles(api, outsider: User, nobody: User) -> None: 
     assert api(nobody).get(URL).json()["mobile"] == ""
 
 
-def test_me_query_count_constant(api, nobody: User, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_me_query_count_constant(api, nobody: User, django_assert_max_num_queries) -> None:
     client = api(nobody)
     with django_assert_max_num_queries(3):
         client.get(URL)

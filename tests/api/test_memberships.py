@@ -46,7 +46,7 @@ def test_memberships_need_a_log_in(client: Client, registrar: User, org: Org) ->
 
 def test_a_registrar_applies_and_the_team_leader_approves(
     api, registrar: User, team_leader: User, org: Org
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     volunteer = registered(registrar, name="入队者")
     response = post(api(registrar), URL, {"volunteer": volunteer.pk, "team": org(TEAM).pk})
     assert response.status_code == 201, response.content
@@ -89,14 +89,14 @@ def test_a_registrar_applies_and_the_team_leader_approves(
     ]
 
 
-def test_rejecting(api, registrar: User, street_admin: User, org: Org) -> None:  # type: ignore[no-untyped-def]
+def test_rejecting(api, registrar: User, street_admin: User, org: Org) -> None:
     member = membership(registered(registrar), org)
     response = post(api(street_admin), f"{URL}{member.pk}/reject/")
     assert response.status_code == 200
     assert response.json()["status"] == "rejected"
 
 
-def test_applications_are_checked(api, registrar: User, viewer: User, org: Org) -> None:  # type: ignore[no-untyped-def]
+def test_applications_are_checked(api, registrar: User, viewer: User, org: Org) -> None:
     active, pending = registered(registrar), apply(registrar)
     client = api(registrar)
     before = snapshot()
@@ -127,7 +127,7 @@ def test_applications_are_checked(api, registrar: User, viewer: User, org: Org) 
 
 def test_others_see_and_change_nothing(
     api, registrar: User, outsider: User, team_leader: User, org: Org
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     mine = registered(registrar)
     member = membership(mine, org)
     theirs = registered(outsider, OTHER_BODY)
@@ -149,7 +149,7 @@ def test_others_see_and_change_nothing(
     assert snapshot() == before
 
 
-def test_a_registrar_sees_but_does_not_decide(api, registrar: User, org: Org) -> None:  # type: ignore[no-untyped-def]
+def test_a_registrar_sees_but_does_not_decide(api, registrar: User, org: Org) -> None:
     member = membership(registered(registrar), org)
     before = snapshot()
     response = post(api(registrar), f"{URL}{member.pk}/approve/")
@@ -158,7 +158,7 @@ def test_a_registrar_sees_but_does_not_decide(api, registrar: User, org: Org) ->
     assert snapshot() == before
 
 
-def test_membership_filters(api, registrar: User, street_admin: User, org: Org) -> None:  # type: ignore[no-untyped-def]
+def test_membership_filters(api, registrar: User, street_admin: User, org: Org) -> None:
     first, second = registered(registrar), registered(registrar)
     one = membership(first, org)
     two = membership(second, org, "430602001-TM")
@@ -179,7 +179,7 @@ def test_membership_filters(api, registrar: User, street_admin: User, org: Org) 
 
 def test_membership_queries_stay_constant(
     api, registrar: User, street_admin: User, org: Org, django_assert_max_num_queries
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     client = api(street_admin)
     membership(registered(registrar), org)
     with django_assert_max_num_queries(6):  # token 2, scope 2, count, page
@@ -209,7 +209,7 @@ def request_row(found: VolunteerRequest, body: dict) -> dict:
     }
 
 
-def test_registrars_see_and_handle_requests(api, registrar: User, outsider: User) -> None:  # type: ignore[no-untyped-def]
+def test_registrars_see_and_handle_requests(api, registrar: User, outsider: User) -> None:
     volunteer = registered(registrar, name="要注销")
     correction = services.submit_request(volunteer, kind="correction", message="名字写错了")
     cancellation = services.submit_request(volunteer, kind="cancellation", message="")
@@ -242,7 +242,7 @@ def test_registrars_see_and_handle_requests(api, registrar: User, outsider: User
 
 def test_others_do_not_see_or_handle_requests(
     api, registrar: User, outsider: User, viewer: User
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     volunteer = registered(registrar)
     found = services.submit_request(volunteer, kind="correction", message="电话换了")
     before = [snapshot(), list(VolunteerRequest.objects.values_list("status", flat=True))]
@@ -256,7 +256,7 @@ def test_others_do_not_see_or_handle_requests(
     assert [snapshot(), list(VolunteerRequest.objects.values_list("status", flat=True))] == before
 
 
-def test_request_queries_stay_constant(api, registrar: User, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_request_queries_stay_constant(api, registrar: User, django_assert_max_num_queries) -> None:
     client = api(registrar)
     services.submit_request(registered(registrar), kind="correction", message="改")
     with django_assert_max_num_queries(6):  # token 2, scope 2, count, page

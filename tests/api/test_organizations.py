@@ -32,16 +32,16 @@ ETDZ = [
 ]
 
 
-def codes(response) -> list[str]:  # type: ignore[no-untyped-def]
+def codes(response) -> list[str]:
     assert response.status_code == 200, response.content
     return [row["code"] for row in response.json()["results"]]
 
 
-def patch(client: Client, url: str, data: object):  # type: ignore[no-untyped-def]
+def patch(client: Client, url: str, data: object):
     return client.patch(url, data, content_type="application/json")
 
 
-def post(client: Client, url: str, data: object = None):  # type: ignore[no-untyped-def]
+def post(client: Client, url: str, data: object = None):
     return client.post(url, data, content_type="application/json")
 
 
@@ -84,7 +84,7 @@ def test_organisations_need_a_log_in(client: Client, org: Org) -> None:
 )
 def test_list_shows_the_roles_subtrees_only(
     api, request, persona: str, expected: list[str]
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     client = api(request.getfixturevalue(persona))
     assert codes(client.get(URL)) == expected
     # Searches are scoped too: every station matches the name, only ours come back.
@@ -92,12 +92,12 @@ def test_list_shows_the_roles_subtrees_only(
     assert codes(client.get(URL, {"q": "志愿服务站"})) == stations
 
 
-def test_city_admin_sees_the_whole_city(api, city_admin: User) -> None:  # type: ignore[no-untyped-def]
+def test_city_admin_sees_the_whole_city(api, city_admin: User) -> None:
     response = api(city_admin).get(URL, {"limit": 200})
     assert response.json()["count"] == Organization.objects.count() == 36
 
 
-def test_list_rows(api, street_admin: User, org: Org) -> None:  # type: ignore[no-untyped-def]
+def test_list_rows(api, street_admin: User, org: Org) -> None:
     rows = api(street_admin).get(URL, {"limit": 2}).json()["results"]
     assert rows == [
         {
@@ -125,7 +125,7 @@ def test_list_rows(api, street_admin: User, org: Org) -> None:  # type: ignore[n
     ]
 
 
-def test_list_filters(api, district_admin: User, org: Org) -> None:  # type: ignore[no-untyped-def]
+def test_list_filters(api, district_admin: User, org: Org) -> None:
     client = api(district_admin)
     street = org("430602001-SC").pk
     assert codes(client.get(URL, {"kind": "service_centre"})) == [
@@ -164,7 +164,7 @@ def test_list_filters(api, district_admin: User, org: Org) -> None:  # type: ign
         ({"limit": "201"}, {"limit": ["Enter a whole number from 1 to 200."]}),
     ],
 )
-def test_bad_filters_are_400(api, street_admin: User, params: dict, errors: dict) -> None:  # type: ignore[no-untyped-def]
+def test_bad_filters_are_400(api, street_admin: User, params: dict, errors: dict) -> None:
     response = api(street_admin).get(URL, params)
     assert response.status_code == 400
     assert response.json() == errors
@@ -173,14 +173,14 @@ def test_bad_filters_are_400(api, street_admin: User, params: dict, errors: dict
 @pytest.mark.parametrize("code", ["430602002-SC", "430602-GC", "999999999"])
 def test_parent_filter_outside_the_scope_is_400(
     api, street_admin: User, org: Org, code: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     parent = org(code).pk if code != "999999999" else 999999999
     response = api(street_admin).get(URL, {"parent": parent})
     assert response.status_code == 400
     assert response.json() == {"parent": ["No organisation with this id is visible."]}
 
 
-def test_detail(api, street_admin: User, org: Org) -> None:  # type: ignore[no-untyped-def]
+def test_detail(api, street_admin: User, org: Org) -> None:
     station = org("430602001001-ST")
     station.contact_phone = "13800138000"
     station.responsible_person = "王站长"
@@ -214,7 +214,7 @@ def test_detail(api, street_admin: User, org: Org) -> None:  # type: ignore[no-u
     assert parse_datetime(body["updated_at"]) == station.updated_at
 
 
-def test_management_area_detail(api, etdz_admin: User, org: Org) -> None:  # type: ignore[no-untyped-def]
+def test_management_area_detail(api, etdz_admin: User, org: Org) -> None:
     area = org("YYETDZ-GC")
     body = api(etdz_admin).get(f"{URL}{area.pk}/").json()
     assert body["is_management_area"] is True
@@ -223,7 +223,7 @@ def test_management_area_detail(api, etdz_admin: User, org: Org) -> None:  # typ
     assert body["parent"] is None
 
 
-def test_children_with_counts(api, street_admin: User, org: Org) -> None:  # type: ignore[no-untyped-def]
+def test_children_with_counts(api, street_admin: User, org: Org) -> None:
     street = org("430602001-SC")
     body = api(street_admin).get(f"{URL}{street.pk}/children/").json()
     assert body["count"] == 3
@@ -234,7 +234,7 @@ def test_children_with_counts(api, street_admin: User, org: Org) -> None:  # typ
     ]
 
 
-def test_tree(api, street_admin: User, city_admin: User, nobody: User, org: Org) -> None:  # type: ignore[no-untyped-def]
+def test_tree(api, street_admin: User, city_admin: User, nobody: User, org: Org) -> None:
     street = api(street_admin).get(f"{URL}tree/").json()
     mine = {"city": 0, "district": 0, "street": 2, "community": 4}
     assert street["totals"] == mine
@@ -250,7 +250,7 @@ def test_tree(api, street_admin: User, city_admin: User, nobody: User, org: Org)
 
 
 @pytest.mark.parametrize("persona", ["street_admin", "viewer", "outsider", "team_leader"])
-def test_out_of_scope_objects_answer_404(api, request, org: Org, persona: str) -> None:  # type: ignore[no-untyped-def]
+def test_out_of_scope_objects_answer_404(api, request, org: Org, persona: str) -> None:
     """Whatever the role, organisations outside its subtrees do not exist for it."""
     user = request.getfixturevalue(persona)
     client = api(user)
@@ -274,7 +274,7 @@ def test_out_of_scope_objects_answer_404(api, request, org: Org, persona: str) -
 @pytest.mark.parametrize(
     "url", [f"{URL}abc/", f"{URL}99999999999999999999/", f"{URL}{'9' * 5000}/", f"{URL}1/x/"]
 )
-def test_malformed_ids_are_json_404s(api, street_admin: User, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_ids_are_json_404s(api, street_admin: User, url: str) -> None:
     response = api(street_admin).get(url)
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found."}
@@ -282,7 +282,7 @@ def test_malformed_ids_are_json_404s(api, street_admin: User, url: str) -> None:
 
 def test_list_queries_stay_constant(
     api, city_admin: User, org: Org, django_assert_max_num_queries
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     client = api(city_admin)
     street = org("430602001-SC")
     urls = {
@@ -309,7 +309,7 @@ def test_list_queries_stay_constant(
 
 
 @pytest.mark.parametrize("persona", ["registrar", "checker", "viewer", "team_leader"])
-def test_roles_below_administrator_cannot_write(api, request, org: Org, persona: str) -> None:  # type: ignore[no-untyped-def]
+def test_roles_below_administrator_cannot_write(api, request, org: Org, persona: str) -> None:
     client = api(request.getfixturevalue(persona))
     station = org("430602001001-TM") if persona == "team_leader" else org("430602001001-ST")
     assert client.get(f"{URL}{station.pk}/").status_code == 200
@@ -331,7 +331,7 @@ def test_roles_below_administrator_cannot_write(api, request, org: Org, persona:
     assert snapshot() == before
 
 
-def test_administrator_updates_an_organisation(api, street_admin: User, org: Org) -> None:  # type: ignore[no-untyped-def]
+def test_administrator_updates_an_organisation(api, street_admin: User, org: Org) -> None:
     station = org("430602001001-ST")
     response = patch(
         api(street_admin),
@@ -362,7 +362,7 @@ def test_administrator_updates_an_organisation(api, street_admin: User, org: Org
     }
 
 
-def test_administrator_above_may_update(api, city_admin: User, org: Org) -> None:  # type: ignore[no-untyped-def]
+def test_administrator_above_may_update(api, city_admin: User, org: Org) -> None:
     station = org("430602001001-ST")
     response = patch(api(city_admin), f"{URL}{station.pk}/", {"address": "郭亮路1号"})
     assert response.status_code == 200
@@ -407,7 +407,7 @@ def test_administrator_above_may_update(api, city_admin: User, org: Org) -> None
 )
 def test_bad_updates_are_400_and_change_nothing(
     api, street_admin: User, org: Org, data: object, errors: dict
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     station = org("430602001001-ST")
     before = snapshot()
     response = patch(api(street_admin), f"{URL}{station.pk}/", data)
@@ -421,7 +421,7 @@ def test_bad_updates_are_400_and_change_nothing(
     assert snapshot() == before
 
 
-def test_administrator_creates_a_child(api, street_admin: User, org: Org) -> None:  # type: ignore[no-untyped-def]
+def test_administrator_creates_a_child(api, street_admin: User, org: Org) -> None:
     community = org("430602001001-ST")
     response = post(
         api(street_admin),
@@ -481,7 +481,7 @@ def test_administrator_creates_a_child(api, street_admin: User, org: Org) -> Non
 )
 def test_bad_creations_are_400_and_create_nothing(
     api, street_admin: User, org: Org, data: dict, errors: dict
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     street = org("430602001-SC")
     before = snapshot()
     response = post(api(street_admin), f"{URL}{street.pk}/children/", data)
@@ -490,7 +490,7 @@ def test_bad_creations_are_400_and_create_nothing(
     assert snapshot() == before
 
 
-def test_deactivating_ones_own_organisation_is_403(api, street_admin: User, org: Org) -> None:  # type: ignore[no-untyped-def]
+def test_deactivating_ones_own_organisation_is_403(api, street_admin: User, org: Org) -> None:
     centre = org("430602001-SC")
     response = post(api(street_admin), f"{URL}{centre.pk}/deactivate/")
     assert response.status_code == 403
@@ -502,7 +502,7 @@ def test_deactivating_ones_own_organisation_is_403(api, street_admin: User, org:
     assert centre.is_active
 
 
-def test_deactivate_and_reactivate(api, street_admin: User, org: Org) -> None:  # type: ignore[no-untyped-def]
+def test_deactivate_and_reactivate(api, street_admin: User, org: Org) -> None:
     client = api(street_admin)
     station = org("430602001002-ST")
     response = post(client, f"{URL}{station.pk}/deactivate/")

@@ -34,7 +34,7 @@ def _registration(**overrides: Any) -> str:
 )
 def test_lone_surrogates_in_json_are_refused(
     api, registrar: User, client, overrides: dict[str, Any]
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     for caller, url in (
         (api(registrar), "/api/v1/volunteers/"),
         (client, "/api/v1/public/registrations/"),

@@ -24,7 +24,7 @@ Body = Callable[[str], RegistrationBody]
 
 
 @pytest.fixture(autouse=True)
-def outbox(settings):  # type: ignore[no-untyped-def]
+def outbox(settings):
     settings.SMS_BACKEND = "zhiyuan.common.sms.OutboxSmsBackend"
     OutboxSmsBackend.outbox = []
     return OutboxSmsBackend.outbox
@@ -66,14 +66,14 @@ def test_closed_points_are_not_listed(client: Client, body: Body, street_admin: 
     assert len(names) == 7
 
 
-def test_points_queries_stay_constant(client: Client, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_points_queries_stay_constant(client: Client, django_assert_max_num_queries) -> None:
     with django_assert_max_num_queries(2):  # bodies, delegations
         assert client.get(POINTS).status_code == 200
 
 
 def test_a_person_registers_and_confirms_themself(
     client: Client, body: Body, org: Org, outbox, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     number, mobile = synthetic_id("19930909"), synthetic_mobile()
     data = person_data(
         name="自助者",
@@ -170,7 +170,7 @@ def test_points_that_take_no_registrations_are_refused(
 
 def test_confirming_someone_elses_registration_needs_their_code(
     client: Client, registrar: User, outbox, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """Knowing a mobile gives nothing: no code, no confirmation, no data about the person."""
     mobile = synthetic_mobile()
     held = registered(registrar, mobile=mobile, name="别人")

@@ -40,7 +40,7 @@ def test_bodies_need_a_log_in(client: Client, body: Body) -> None:
     assert post(client, URL, {"organization": 1, "code": "X1"}).status_code == 401
 
 
-def test_list_and_detail(api, street_admin: User, body: Body, org: Org) -> None:  # type: ignore[no-untyped-def]
+def test_list_and_detail(api, street_admin: User, body: Body, org: Org) -> None:
     client = api(street_admin)
     mine = body("430602001-SC")
     listed = client.get(URL).json()
@@ -67,14 +67,14 @@ def test_list_and_detail(api, street_admin: User, body: Body, org: Org) -> None:
         ("nobody", []),
     ],
 )
-def test_list_shows_the_roles_subtrees_only(api, request, persona: str, codes: list[str]) -> None:  # type: ignore[no-untyped-def]
+def test_list_shows_the_roles_subtrees_only(api, request, persona: str, codes: list[str]) -> None:
     response = api(request.getfixturevalue(persona)).get(URL)
     assert [row["code"] for row in response.json()["results"]] == codes
 
 
 def test_other_streets_bodies_answer_404_and_change_nothing(
     api, outsider: User, body: Body, org: Org
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     client = api(outsider)
     mine = body("430602001-SC")
     delegation = Delegation.objects.get(body=mine)
@@ -92,7 +92,7 @@ def test_other_streets_bodies_answer_404_and_change_nothing(
     assert state() == before
 
 
-def test_designating_a_body(api, street_admin: User, registrar: User, org: Org) -> None:  # type: ignore[no-untyped-def]
+def test_designating_a_body(api, street_admin: User, registrar: User, org: Org) -> None:
     team = org("430602001-TM")
     data = {"organization": team.pk, "code": "yyl01"}
     before = state()
@@ -124,7 +124,7 @@ def test_designating_a_body(api, street_admin: User, registrar: User, org: Org) 
     assert created.designated_by == street_admin
 
 
-def test_delegations(api, street_admin: User, body: Body, org: Org) -> None:  # type: ignore[no-untyped-def]
+def test_delegations(api, street_admin: User, body: Body, org: Org) -> None:
     mine = body("430602001-SC")
     existing = Delegation.objects.get(body=mine)
     client = api(street_admin)
@@ -161,7 +161,7 @@ def test_delegations(api, street_admin: User, body: Body, org: Org) -> None:  # 
 
 def test_delegation_rules_and_roles(
     api, street_admin: User, registrar: User, body: Body, org: Org
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     mine = body("430602001-SC")
     url = f"{URL}{mine.pk}/delegations/"
     before = state()
@@ -181,7 +181,7 @@ def test_delegation_rules_and_roles(
 
 def test_list_queries_stay_constant(
     api, city_admin: User, street_admin: User, body: Body, org: Org, django_assert_max_num_queries
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     client = api(city_admin)
     with django_assert_max_num_queries(6):  # token 2, scope 2, count, page
         assert len(client.get(URL).json()["results"]) == 8

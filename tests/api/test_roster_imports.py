@@ -39,16 +39,16 @@ def flawed_roster() -> bytes:
 
 
 @pytest.fixture
-def street(body) -> RegistrationBody:  # type: ignore[no-untyped-def]
+def street(body) -> RegistrationBody:
     return body(STREET)
 
 
 @pytest.fixture
-def upload(api, street, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def upload(api, street, django_capture_on_commit_callbacks):
     """`upload(user, data, **fields)`: POST a roster; the check (queued on commit) has run
     when the call returns."""
 
-    def send(user: User, data: bytes, **fields: object):  # type: ignore[no-untyped-def]
+    def send(user: User, data: bytes, **fields: object):
         form = {
             "file": SimpleUploadedFile("名册.xlsx", data),
             "body": street.pk,
@@ -61,7 +61,7 @@ def upload(api, street, django_capture_on_commit_callbacks):  # type: ignore[no-
     return send
 
 
-def checked(registrar: User, upload, data: bytes | None = None) -> RosterImport:  # type: ignore[no-untyped-def]
+def checked(registrar: User, upload, data: bytes | None = None) -> RosterImport:
     response = upload(registrar, data or flawed_roster())
     assert response.status_code == 201, response.content
     return RosterImport.objects.get(pk=response.json()["id"])
@@ -69,7 +69,7 @@ def checked(registrar: User, upload, data: bytes | None = None) -> RosterImport:
 
 def test_an_upload_answers_201_and_its_check_runs_in_the_background(
     api, registrar, street, upload
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     data = flawed_roster()
     response = upload(registrar, data)
     assert response.status_code == 201
@@ -122,7 +122,7 @@ def test_an_upload_answers_201_and_its_check_runs_in_the_background(
     assert not Volunteer.objects.filter(roster_import=roster_import).exists()
 
 
-def test_the_detail_shows_the_first_500_problems(api, registrar, upload) -> None:  # type: ignore[no-untyped-def]
+def test_the_detail_shows_the_first_500_problems(api, registrar, upload) -> None:
     roster_import = checked(registrar, upload)
     many = [{"row": row, "column": "E 手机号", "message": BAD_MOBILE} for row in range(4, 604)]
     RosterImport.objects.filter(pk=roster_import.pk).update(problems=many)
@@ -130,7 +130,7 @@ def test_the_detail_shows_the_first_500_problems(api, registrar, upload) -> None
     assert (detail["problem_count"], detail["problems"]) == (600, many[:500])
 
 
-def test_an_upload_refuses_bad_input_with_field_messages(api, registrar, street, upload) -> None:  # type: ignore[no-untyped-def]
+def test_an_upload_refuses_bad_input_with_field_messages(api, registrar, street, upload) -> None:
     data = roster_xlsx([person(1, "赵六")])
     response = upload(registrar, data, consent_affirmed="false")
     assert (response.status_code, response.json()) == (
@@ -155,7 +155,7 @@ def test_an_upload_refuses_bad_input_with_field_messages(api, registrar, street,
     assert not RosterImport.objects.exists()
 
 
-def test_only_registering_roles_may_upload(api, viewer, checker, outsider, upload, client) -> None:  # type: ignore[no-untyped-def]
+def test_only_registering_roles_may_upload(api, viewer, checker, outsider, upload, client) -> None:
     data = roster_xlsx([person(1, "钱七")])
     for user in (viewer, checker):
         response = upload(user, data)
@@ -172,7 +172,7 @@ def test_only_registering_roles_may_upload(api, viewer, checker, outsider, uploa
     assert not RosterImport.objects.exists()
 
 
-def test_the_valid_rows_are_imported_by_explicit_choice(api, registrar, upload) -> None:  # type: ignore[no-untyped-def]
+def test_the_valid_rows_are_imported_by_explicit_choice(api, registrar, upload) -> None:
     roster_import = checked(registrar, upload)
     response = api(registrar).post(
         f"{URL}{roster_import.pk}/commit/", {"mode": "valid_only"}, content_type="application/json"
@@ -197,7 +197,7 @@ def test_the_valid_rows_are_imported_by_explicit_choice(api, registrar, upload) 
     )
 
 
-def test_all_or_nothing_is_refused_while_a_row_has_a_problem(api, registrar, upload) -> None:  # type: ignore[no-untyped-def]
+def test_all_or_nothing_is_refused_while_a_row_has_a_problem(api, registrar, upload) -> None:
     roster_import = checked(registrar, upload)
     response = api(registrar).post(
         f"{URL}{roster_import.pk}/commit/", {"mode": "all"}, content_type="application/json"
@@ -207,7 +207,7 @@ def test_all_or_nothing_is_refused_while_a_row_has_a_problem(api, registrar, upl
     assert not Volunteer.objects.filter(roster_import=roster_import).exists()
 
 
-def test_the_import_mode_must_be_one_of_the_two(api, registrar, upload) -> None:  # type: ignore[no-untyped-def]
+def test_the_import_mode_must_be_one_of_the_two(api, registrar, upload) -> None:
     roster_import = checked(registrar, upload)
     response = api(registrar).post(
         f"{URL}{roster_import.pk}/commit/", {"mode": "some"}, content_type="application/json"
@@ -218,7 +218,7 @@ def test_the_import_mode_must_be_one_of_the_two(api, registrar, upload) -> None:
     )
 
 
-def test_a_queued_import_answers_202(api, registrar, upload, settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_queued_import_answers_202(api, registrar, upload, settings) -> None:
     roster_import = checked(registrar, upload, roster_xlsx([person(1, "孙八")]))
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     response = api(registrar).post(
@@ -229,7 +229,7 @@ def test_a_queued_import_answers_202(api, registrar, upload, settings) -> None: 
 
 def test_seeing_roles_may_not_import_and_others_find_nothing(
     api, registrar, viewer, outsider, upload
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     roster_import = checked(registrar, upload)
     commit = f"{URL}{roster_import.pk}/commit/"
     response = api(viewer).post(commit, {"mode": "all"}, content_type="application/json")
@@ -249,7 +249,7 @@ def test_seeing_roles_may_not_import_and_others_find_nothing(
 
 def test_the_error_report_is_for_the_uploader_and_the_bodys_administrators(
     api, registrar, street_admin, viewer, checker, upload
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     roster_import = checked(registrar, upload)
     url = f"{URL}{roster_import.pk}/report/"
     response = api(registrar).get(url, HTTP_ACCEPT=XLSX)
@@ -284,7 +284,7 @@ def test_the_error_report_is_for_the_uploader_and_the_bodys_administrators(
     ]
 
 
-def test_after_the_retention_period_the_report_is_gone(api, registrar, upload, settings) -> None:  # type: ignore[no-untyped-def]
+def test_after_the_retention_period_the_report_is_gone(api, registrar, upload, settings) -> None:
     roster_import = checked(registrar, upload)
     later = timezone.now() + timezone.timedelta(days=settings.ROSTER_RETENTION_DAYS + 1)
     imports.purge_expired_files(now=later)
@@ -297,7 +297,7 @@ def test_after_the_retention_period_the_report_is_gone(api, registrar, upload, s
     assert detail["file_deleted_at"] is not None
 
 
-def test_the_template_downloads_whatever_the_client_accepts(api, viewer, client) -> None:  # type: ignore[no-untyped-def]
+def test_the_template_downloads_whatever_the_client_accepts(api, viewer, client) -> None:
     for accept in ("*/*", XLSX, "application/json"):
         response = api(viewer).get(f"{URL}template/", HTTP_ACCEPT=accept)
         assert response.status_code == 200, accept
@@ -309,7 +309,7 @@ def test_the_template_downloads_whatever_the_client_accepts(api, viewer, client)
 
 def test_the_list_is_scoped_newest_first_and_takes_constant_queries(
     api, registrar, city_admin, upload, django_assert_max_num_queries
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     ids = [checked(registrar, upload, roster_xlsx([person(1, "周九")])).pk for _ in range(3)]
     client = api(city_admin)
     # token, roles (scope), the count, the page with body, organisations and uploader
@@ -324,7 +324,7 @@ def test_the_list_is_scoped_newest_first_and_takes_constant_queries(
     ]
 
 
-def test_a_failed_file_reports_why(api, registrar, upload) -> None:  # type: ignore[no-untyped-def]
+def test_a_failed_file_reports_why(api, registrar, upload) -> None:
     response = upload(registrar, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100)
     detail = api(registrar).get(f"{URL}{response.json()['id']}/").json()
     assert (detail["status"], detail["error"]) == (
@@ -335,7 +335,7 @@ def test_a_failed_file_reports_why(api, registrar, upload) -> None:  # type: ign
 
 def test_a_roster_may_come_through_a_station_the_body_delegated_to(
     api, registrar, org, upload
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     station = org("430602001001-ST")
     response = upload(registrar, roster_xlsx([person(1, "吴十")]), organization=station.pk)
     assert response.status_code == 201

@@ -9,13 +9,13 @@ from zhiyuan.organizations.models import Organization
 pytestmark = pytest.mark.django_db
 
 
-def _client(user) -> APIClient:  # type: ignore[no-untyped-def]
+def _client(user) -> APIClient:
     client = APIClient()
     client.force_authenticate(user)
     return client
 
 
-def test_city_admin_builds_the_structure(city_admin, org) -> None:  # type: ignore[no-untyped-def]
+def test_city_admin_builds_the_structure(city_admin, org) -> None:
     Division.objects.create(
         code="430602001099", name="新建社区居民委员会", level=5, parent_id="430602001000", year=2024
     )
@@ -30,7 +30,7 @@ def test_city_admin_builds_the_structure(city_admin, org) -> None:  # type: igno
     }
 
 
-def test_building_from_a_station_is_a_400(street_admin, org) -> None:  # type: ignore[no-untyped-def]
+def test_building_from_a_station_is_a_400(street_admin, org) -> None:
     response = _client(street_admin).post(
         f"/api/v1/organizations/{org('430602001001-ST').pk}/build-structure/"
     )
@@ -43,7 +43,7 @@ def test_building_from_a_station_is_a_400(street_admin, org) -> None:  # type: i
 
 
 @pytest.mark.parametrize("persona", ["district_admin", "street_admin", "outsider", "viewer"])
-def test_others_cannot_build_the_city(persona: str, org, request) -> None:  # type: ignore[no-untyped-def]
+def test_others_cannot_build_the_city(persona: str, org, request) -> None:
     before = Organization.objects.count()
     client = _client(request.getfixturevalue(persona))
     city = org("4306-GC").pk
@@ -58,7 +58,7 @@ def test_others_cannot_build_the_city(persona: str, org, request) -> None:  # ty
     assert Organization.objects.count() == before
 
 
-def test_city_admin_adds_a_management_area(city_admin, org) -> None:  # type: ignore[no-untyped-def]
+def test_city_admin_adds_a_management_area(city_admin, org) -> None:
     body = {"name": "南湖风景区", "code": "NHFJQ", "townships": ["430603001000"]}
     response = _client(city_admin).post(
         f"/api/v1/organizations/{org('4306-GC').pk}/management-areas/", body, format="json"
@@ -69,7 +69,7 @@ def test_city_admin_adds_a_management_area(city_admin, org) -> None:  # type: ig
     assert Organization.objects.get_parent(org("430603001-SC")).code == "NHFJQ-GC"
 
 
-def test_management_area_with_a_village_code_is_a_400(city_admin, org) -> None:  # type: ignore[no-untyped-def]
+def test_management_area_with_a_village_code_is_a_400(city_admin, org) -> None:
     body = {"name": "某区", "code": "MQ", "townships": ["430602001001"]}
     response = _client(city_admin).post(
         f"/api/v1/organizations/{org('4306-GC').pk}/management-areas/", body, format="json"

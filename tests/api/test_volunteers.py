@@ -34,18 +34,18 @@ Body = Callable[[str], RegistrationBody]
 
 
 @pytest.fixture(autouse=True)
-def outbox(settings):  # type: ignore[no-untyped-def]
+def outbox(settings):
     settings.SMS_BACKEND = "zhiyuan.common.sms.OutboxSmsBackend"
     OutboxSmsBackend.outbox = []
     return OutboxSmsBackend.outbox
 
 
-def results(response) -> list[dict]:  # type: ignore[no-untyped-def]
+def results(response) -> list[dict]:
     assert response.status_code == 200, response.content
     return response.json()["results"]
 
 
-def names(response) -> list[str]:  # type: ignore[no-untyped-def]
+def names(response) -> list[str]:
     return [row["name"] for row in results(response)]
 
 
@@ -71,12 +71,12 @@ def org_ref(org: Org, code: str) -> dict:
     return {"id": found.pk, "code": found.code, "name": found.name}
 
 
-def history_of(volunteer: Volunteer):  # type: ignore[no-untyped-def]
+def history_of(volunteer: Volunteer):
     entries = AuditEntry.objects.filter(object_type="volunteers.volunteer")
     return entries.filter(object_id=str(volunteer.pk)).order_by("pk")
 
 
-def assert_nothing_personal(response, *values: str) -> None:  # type: ignore[no-untyped-def]
+def assert_nothing_personal(response, *values: str) -> None:
     """No full ID number or phone anywhere in the answer."""
     content = response.content.decode()
     for value in values:
@@ -97,7 +97,7 @@ def test_the_ledger_needs_a_log_in(client: Client, registrar: User) -> None:
     assert snapshot() == before
 
 
-def test_list_rows(api, registrar: User, body: Body, org: Org) -> None:  # type: ignore[no-untyped-def]
+def test_list_rows(api, registrar: User, body: Body, org: Org) -> None:
     number, mobile = synthetic_id("19850317"), synthetic_mobile()
     volunteer = registered(registrar, name="王小明", document_number=number, mobile=mobile)
     response = api(registrar).get(URL)
@@ -138,7 +138,7 @@ def test_list_rows(api, registrar: User, body: Body, org: Org) -> None:  # type:
 )
 def test_list_shows_the_roles_subtrees_only(
     api, request, registrar: User, outsider: User, persona: str, expected: list[str]
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     registered(registrar, name="岳阳楼")
     registered(outsider, OTHER_BODY, name="三眼桥")
     client = api(request.getfixturevalue(persona))
@@ -148,7 +148,7 @@ def test_list_shows_the_roles_subtrees_only(
     assert sorted(found) == sorted(expected)
 
 
-def test_list_filters(api, street_admin: User, registrar: User, body: Body, org: Org) -> None:  # type: ignore[no-untyped-def]
+def test_list_filters(api, street_admin: User, registrar: User, body: Body, org: Org) -> None:
     older = registered(
         registrar,
         name="老党员",
@@ -201,7 +201,7 @@ def test_list_filters(api, street_admin: User, registrar: User, body: Body, org:
     assert applied.registration_number is None
 
 
-def test_age_bounds_count_completed_years(api, registrar: User) -> None:  # type: ignore[no-untyped-def]
+def test_age_bounds_count_completed_years(api, registrar: User) -> None:
     day = today()
     birthday_today = day.replace(year=day.year - 30) if (day.month, day.day) != (2, 29) else None
     if birthday_today is None:
@@ -242,7 +242,7 @@ def test_age_bounds_count_completed_years(api, registrar: User) -> None:  # type
         ({"limit": "0"}, {"limit": ["Enter a whole number from 1 to 200."]}),
     ],
 )
-def test_bad_filters_are_400(api, registrar: User, params: dict, errors: dict) -> None:  # type: ignore[no-untyped-def]
+def test_bad_filters_are_400(api, registrar: User, params: dict, errors: dict) -> None:
     response = api(registrar).get(URL, params)
     assert response.status_code == 400
     assert response.json() == errors
@@ -251,7 +251,7 @@ def test_bad_filters_are_400(api, registrar: User, params: dict, errors: dict) -
 @pytest.mark.parametrize("code", ["430602002-SC", "4306-GC"])
 def test_organisation_filter_outside_the_scope_is_400(
     api, registrar: User, org: Org, code: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     response = api(registrar).get(URL, {"organization": org(code).pk})
     assert response.status_code == 400
     assert response.json() == {"organization": ["No organisation with this id is visible."]}
@@ -263,7 +263,7 @@ def test_organisation_filter_outside_the_scope_is_400(
 )
 def test_an_id_number_or_mobile_in_the_query_string_is_refused(
     api, registrar: User, query: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     response = api(registrar).get(URL, {"q": query})
     assert response.status_code == 400
     assert response.json() == {
@@ -271,13 +271,13 @@ def test_an_id_number_or_mobile_in_the_query_string_is_refused(
     }
 
 
-def test_a_registration_number_shaped_like_a_mobile_is_still_found(api, registrar: User) -> None:  # type: ignore[no-untyped-def]
+def test_a_registration_number_shaped_like_a_mobile_is_still_found(api, registrar: User) -> None:
     volunteer = registered(registrar, name="长编号")
     Volunteer.objects.filter(pk=volunteer.pk).update(registration_number="13800138000")
     assert names(api(registrar).get(URL, {"q": "13800138000"})) == ["长编号"]
 
 
-def test_list_queries_stay_constant(api, registrar: User, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_list_queries_stay_constant(api, registrar: User, django_assert_max_num_queries) -> None:
     client = api(registrar)
     registered(registrar)
     with django_assert_max_num_queries(6):  # token 2, scope 2, count, page
@@ -291,7 +291,7 @@ def test_list_queries_stay_constant(api, registrar: User, django_assert_max_num_
 
 def test_detail_shows_the_person_masked(
     api, checker: User, registrar: User, body: Body, org: Org
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     number, mobile = synthetic_id("19920704", male=False), synthetic_mobile()
     emergency = synthetic_mobile()
     volunteer = registered(
@@ -367,7 +367,7 @@ def test_detail_shows_the_person_masked(
 @pytest.mark.parametrize("persona", ["outsider", "team_leader", "etdz_admin", "nobody"])
 def test_registrations_outside_the_scope_answer_404_and_change_nothing(
     api, request, registrar: User, body: Body, persona: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     active = registered(registrar)
     applied = apply(registrar)
     client = api(request.getfixturevalue(persona))
@@ -396,7 +396,7 @@ def test_registrations_outside_the_scope_answer_404_and_change_nothing(
 
 
 @pytest.mark.parametrize("url", [f"{URL}abc/", f"{URL}99999999999999999999/", f"{URL}1/x/"])
-def test_malformed_ids_are_json_404s(api, registrar: User, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_ids_are_json_404s(api, registrar: User, url: str) -> None:
     response = api(registrar).get(url)
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found."}
@@ -413,7 +413,7 @@ def registration(bodies: Body, **overrides: object) -> dict:
 
 def test_a_registrar_registers_a_person_who_then_confirms(
     api, registrar: User, body: Body, org: Org, outbox, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     data = registration(body, name="赵新人", document_number=synthetic_id("19950615"))
     with django_capture_on_commit_callbacks(execute=True):
         response = post(api(registrar), URL, data)
@@ -445,7 +445,7 @@ def test_a_registrar_registers_a_person_who_then_confirms(
 
 def test_registering_through_a_delegated_station(
     api, registrar: User, body: Body, org: Org
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     station = org("430602001001-ST")
     data = registration(body, organization=station.pk, send_confirmation=False)
     response = post(api(registrar), URL, data)
@@ -454,7 +454,7 @@ def test_registering_through_a_delegated_station(
     assert response.json()["body"] == body_ref(body, "430602001-SC")
 
 
-def test_an_unknown_area_code_is_a_warning_not_a_refusal(api, registrar: User, body: Body) -> None:  # type: ignore[no-untyped-def]
+def test_an_unknown_area_code_is_a_warning_not_a_refusal(api, registrar: User, body: Body) -> None:
     data = registration(body, document_number=synthetic_id("19900101", area="999999"))
     response = post(api(registrar), URL, {**data, "send_confirmation": False})
     assert response.status_code == 201, response.content
@@ -504,7 +504,7 @@ def test_an_unknown_area_code_is_a_warning_not_a_refusal(api, registrar: User, b
 )
 def test_bad_registrations_are_400_with_field_keys_and_write_nothing(
     api, registrar: User, body: Body, overrides: dict, errors: dict
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     before = snapshot()
     response = post(api(registrar), URL, registration(body, **overrides))
     assert response.status_code == 400
@@ -514,7 +514,7 @@ def test_bad_registrations_are_400_with_field_keys_and_write_nothing(
 
 def test_a_person_registered_elsewhere_is_refused_naming_the_body(
     api, outsider: User, registrar: User, body: Body
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     number = synthetic_id("19880808")
     registered(outsider, OTHER_BODY, document_number=number, name="李四")
     response = post(api(registrar), URL, registration(body, document_number=number))
@@ -529,7 +529,7 @@ def test_a_person_registered_elsewhere_is_refused_naming_the_body(
 
 def test_others_cannot_register_for_the_body(
     api, outsider: User, viewer: User, checker: User, team_leader: User, body: Body, org: Org
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     before = snapshot()
     data = registration(body)
     for user in (outsider, team_leader):
@@ -563,7 +563,7 @@ def test_registration_points(
     team_leader: User,
     body: Body,
     org: Org,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     assert api(registrar).get(f"{URL}registration-points/").json() == [
         {"body": body_ref(body, "430602001-SC"), "organization": org_ref(org, "430602001-SC")},
         {"body": body_ref(body, "430602001-SC"), "organization": org_ref(org, "430602001001-ST")},
@@ -578,7 +578,7 @@ def test_registration_points(
 # --- correcting ------------------------------------------------------------------------------
 
 
-def test_correcting_the_person(api, registrar: User) -> None:  # type: ignore[no-untyped-def]
+def test_correcting_the_person(api, registrar: User) -> None:
     volunteer = registered(registrar, name="错名字")
     mobile = synthetic_mobile()
     response = patch(api(registrar), f"{URL}{volunteer.pk}/", {"name": "对名字", "mobile": mobile})
@@ -597,7 +597,7 @@ def test_correcting_the_person(api, registrar: User) -> None:  # type: ignore[no
     assert_nothing_personal(response, mobile)
 
 
-def test_corrections_are_checked_and_need_a_registrar(api, registrar: User, viewer: User) -> None:  # type: ignore[no-untyped-def]
+def test_corrections_are_checked_and_need_a_registrar(api, registrar: User, viewer: User) -> None:
     volunteer = registered(registrar)
     before = snapshot()
     bad = patch(api(registrar), f"{URL}{volunteer.pk}/", {"name": "王2", "email": "nope"})
@@ -618,7 +618,7 @@ def test_corrections_are_checked_and_need_a_registrar(api, registrar: User, view
 # --- the lifecycle ---------------------------------------------------------------------------
 
 
-def test_confirming_in_person_issues_the_number(api, registrar: User) -> None:  # type: ignore[no-untyped-def]
+def test_confirming_in_person_issues_the_number(api, registrar: User) -> None:
     volunteer = apply(registrar)
     client = api(registrar)
     short = post(client, f"{URL}{volunteer.pk}/confirm-in-person/", {"reason": "ok"})
@@ -641,7 +641,7 @@ def test_confirming_in_person_issues_the_number(api, registrar: User) -> None:  
 
 def test_sending_the_confirmation_again(
     api, registrar: User, viewer: User, outbox, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     volunteer = apply(registrar)
     with django_capture_on_commit_callbacks(execute=True):
         response = post(api(registrar), f"{URL}{volunteer.pk}/send-confirmation/")
@@ -663,13 +663,13 @@ def test_sending_the_confirmation_again(
 
 def test_suspend_reinstate_reregister_transfer_and_cancel(
     api, registrar: User, outsider: User, body: Body, org: Org
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     volunteer = registered(registrar)
     number = volunteer.registration_number
     client = api(registrar)
     base = f"{URL}{volunteer.pk}/"
 
-    def status_of(response) -> tuple:  # type: ignore[no-untyped-def]
+    def status_of(response) -> tuple:
         assert response.status_code == 200, response.content
         body = response.json()
         return body["status"], body["status_reason"], body["registration_number"]
@@ -739,7 +739,7 @@ def test_suspend_reinstate_reregister_transfer_and_cancel(
     ]
 
 
-def test_withdrawing_an_application(api, registrar: User) -> None:  # type: ignore[no-untyped-def]
+def test_withdrawing_an_application(api, registrar: User) -> None:
     volunteer = apply(registrar)
     response = post(api(registrar), f"{URL}{volunteer.pk}/withdraw/", {"reason": "填错了机构"})
     assert response.status_code == 200
@@ -749,7 +749,7 @@ def test_withdrawing_an_application(api, registrar: User) -> None:  # type: igno
 @pytest.mark.parametrize("persona", ["viewer", "checker"])
 def test_seeing_roles_cannot_change_registrations(
     api, request, registrar: User, body: Body, persona: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     active, applied = registered(registrar), apply(registrar)
     client = api(request.getfixturevalue(persona))
     before = snapshot()
@@ -771,7 +771,7 @@ def test_seeing_roles_cannot_change_registrations(
 # --- personal data ---------------------------------------------------------------------------
 
 
-def test_revealing_a_value_is_logged_and_not_cached(api, registrar: User) -> None:  # type: ignore[no-untyped-def]
+def test_revealing_a_value_is_logged_and_not_cached(api, registrar: User) -> None:
     volunteer = registered(registrar)
     response = post(
         api(registrar),
@@ -791,7 +791,7 @@ def test_revealing_a_value_is_logged_and_not_cached(api, registrar: User) -> Non
 
 def test_revealing_needs_a_permitted_role_and_a_reason(
     api, registrar: User, checker: User, viewer: User
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     volunteer = registered(registrar)
     url = f"{URL}{volunteer.pk}/reveal/"
     before = snapshot()
@@ -807,7 +807,7 @@ def test_revealing_needs_a_permitted_role_and_a_reason(
     assert allowed.json() == {"field": "mobile", "value": volunteer.mobile}
 
 
-def test_history(api, registrar: User, viewer: User, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_history(api, registrar: User, viewer: User, django_assert_max_num_queries) -> None:
     volunteer = registered(registrar)
     services.suspend_registration(volunteer, actor=registrar, reason="暂停")
     client = api(viewer)
@@ -849,7 +849,7 @@ def test_history(api, registrar: User, viewer: User, django_assert_max_num_queri
 
 def test_lookup_by_id_number_or_mobile_finds_registrations_in_scope(
     api, registrar: User, outsider: User
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     number = synthetic_id("19851111")
     mobile = synthetic_mobile()
     mine = registered(registrar, name="本街道", document_number=number, mobile=mobile)
@@ -879,7 +879,7 @@ def test_lookup_by_id_number_or_mobile_finds_registrations_in_scope(
         ),
     ],
 )
-def test_bad_lookups_are_400(api, registrar: User, data: dict, errors: dict) -> None:  # type: ignore[no-untyped-def]
+def test_bad_lookups_are_400(api, registrar: User, data: dict, errors: dict) -> None:
     response = post(api(registrar), f"{URL}lookup/", data)
     assert response.status_code == 400
     assert response.json() == errors
@@ -890,7 +890,7 @@ def test_bad_lookups_are_400(api, registrar: User, data: dict, errors: dict) -> 
 
 def test_confirmation_progress(
     api, registrar: User, street_admin: User, outsider: User, body: Body, org: Org
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     registered(registrar)
     apply(registrar)
     apply(registrar)
@@ -956,7 +956,7 @@ def test_confirmation_progress(
 
 def test_confirmation_progress_queries_stay_constant(
     api, registrar: User, street_admin: User, django_assert_max_num_queries
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     client = api(street_admin)
     with django_assert_max_num_queries(6):  # token 2, scope 2, progress, in person
         client.get(f"{URL}confirmation-progress/")
@@ -976,7 +976,7 @@ def test_sending_confirmations_in_bulk(
     org: Org,
     outbox,
     django_capture_on_commit_callbacks,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     first, second = apply(registrar), apply(registrar)
     registered(registrar)
     apply(outsider, OTHER_BODY)

@@ -8,7 +8,7 @@ from tests.conftest import PASSWORD
 pytestmark = pytest.mark.browser
 
 
-def test_street_admin_chart_draws_their_street_only(live_server, world_tx, chromium) -> None:  # type: ignore[no-untyped-def]
+def test_street_admin_chart_draws_their_street_only(live_server, world_tx, chromium) -> None:
     url = live_server.url
     errors: list[str] = []
     with browser_session() as page:

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.browser
 NO_HORIZONTAL_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth + 1"
 
 
-def test_tree_on_a_phone_in_wechat_with_large_text(live_server, world_tx, chromium) -> None:  # type: ignore[no-untyped-def]
+def test_tree_on_a_phone_in_wechat_with_large_text(live_server, world_tx, chromium) -> None:
     url = live_server.url
     with browser_session(width=375, height=740, user_agent=WECHAT_ANDROID) as page:
         log_in(page, url, "street_admin", PASSWORD)

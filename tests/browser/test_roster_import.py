@@ -63,7 +63,7 @@ def _pick(page: Any, point: str, path: Path) -> None:
 
 def test_a_registrar_corrects_a_roster_from_its_error_report_and_imports_it(
     live_server, world_tx, chromium, settings, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.SMS_BACKEND = "zhiyuan.common.sms.OutboxSmsBackend"
     OutboxSmsBackend.outbox.clear()
     street = RegistrationBody.objects.get(organization__code="430602001-SC")

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.browser
 
 def test_street_admin_sees_their_street_and_nothing_outside(
     live_server, world_tx, chromium
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     other_street = Organization.objects.get(code="430602002-SC").pk
     district = Organization.objects.get(code="430602-GC").pk
     url = live_server.url

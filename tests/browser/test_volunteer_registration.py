@@ -35,7 +35,7 @@ def _last_sms(template: str) -> dict[str, str]:
 
 def test_a_person_registers_on_a_phone_and_only_their_street_finds_them(
     live_server, world_tx, chromium, settings
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.SMS_BACKEND = "zhiyuan.common.sms.OutboxSmsBackend"
     OutboxSmsBackend.outbox.clear()
     cache.clear()

@@ -6,13 +6,13 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize("persona", ["city_admin", "street_admin", "nobody"])
-def test_admin_site_is_for_platform_staff_only(persona: str, login, request) -> None:  # type: ignore[no-untyped-def]
+def test_admin_site_is_for_platform_staff_only(persona: str, login, request) -> None:
     response = login(request.getfixturevalue(persona)).get("/admin/organizations/organization/")
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
 
 
-def test_staff_edit_in_admin_is_audited(login, staff, org) -> None:  # type: ignore[no-untyped-def]
+def test_staff_edit_in_admin_is_audited(login, staff, org) -> None:
     client = login(staff)
     station = org("430602001001-ST")
     assert client.get("/admin/organizations/organization/").status_code == 200
@@ -38,13 +38,13 @@ def test_staff_edit_in_admin_is_audited(login, staff, org) -> None:  # type: ign
     assert AuditEntry.objects.filter(action="organization.admin_changed").count() == 1
 
 
-def test_audit_entries_cannot_be_changed_in_admin(login, staff) -> None:  # type: ignore[no-untyped-def]
+def test_audit_entries_cannot_be_changed_in_admin(login, staff) -> None:
     client = login(staff)
     assert client.get("/admin/common/auditentry/").status_code == 200
     assert client.get("/admin/common/auditentry/add/").status_code == 403
 
 
-def test_staff_see_accounts_and_roles_in_admin_without_mobiles(login, staff, street_admin) -> None:  # type: ignore[no-untyped-def]
+def test_staff_see_accounts_and_roles_in_admin_without_mobiles(login, staff, street_admin) -> None:
     client = login(staff)
     listing = client.get("/admin/accounts/user/").content.decode()
     assert "street_admin" in listing
@@ -57,7 +57,7 @@ def test_staff_see_accounts_and_roles_in_admin_without_mobiles(login, staff, str
 
 def test_password_change_or_deactivation_in_admin_ends_api_tokens(
     login, staff, street_admin
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from knox.models import AuthToken
 
     AuthToken.objects.create(user=street_admin)

@@ -9,7 +9,7 @@ from zhiyuan.organizations.models import Organization
 pytestmark = pytest.mark.django_db
 
 
-def test_bulk_form_writes_one_entry_per_change(org, city_admin) -> None:  # type: ignore[no-untyped-def]
+def test_bulk_form_writes_one_entry_per_change(org, city_admin) -> None:
     stations = list(Organization.objects.filter(kind="service_station").order_by("code")[:3])
     with origin_scope("task"):
         written = log_actions(
@@ -45,7 +45,7 @@ def test_command_line_changes_are_marked_cli() -> None:
     assert entry.actor is None
 
 
-def test_audit_log_shows_only_the_administered_subtree(login, street_admin, outsider, org) -> None:  # type: ignore[no-untyped-def]
+def test_audit_log_shows_only_the_administered_subtree(login, street_admin, outsider, org) -> None:
     mine, theirs = org("430602001001-ST"), org("430602002001-ST")
     login(street_admin).post(f"/organizations/{mine.pk}/active/", {"active": "0"})
     login(outsider).post(f"/organizations/{theirs.pk}/active/", {"active": "0"})
@@ -59,7 +59,7 @@ def test_audit_log_shows_only_the_administered_subtree(login, street_admin, outs
 @pytest.mark.parametrize("persona", ["registrar", "viewer", "checker", "team_leader", "nobody"])
 def test_non_administrators_see_no_audit_entries(
     persona: str, login, org, street_admin, request
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     station = org("430602001001-ST")
     login(street_admin).post(f"/organizations/{station.pk}/active/", {"active": "0"})
     page = login(request.getfixturevalue(persona)).get("/audit/").content.decode()
@@ -69,7 +69,7 @@ def test_non_administrators_see_no_audit_entries(
     assert 'href="/audit/"' not in page  # not in the navigation either
 
 
-def test_large_text_toggle_sets_cookie_and_class(client) -> None:  # type: ignore[no-untyped-def]
+def test_large_text_toggle_sets_cookie_and_class(client) -> None:
     response = client.post("/prefs/large-text/", {"next": "/accounts/login/"})
     assert response.status_code == 302
     assert response["Location"] == "/accounts/login/"
@@ -80,7 +80,7 @@ def test_large_text_toggle_sets_cookie_and_class(client) -> None:  # type: ignor
     assert response["Location"] == "/"
 
 
-def test_language_switch_to_english(client) -> None:  # type: ignore[no-untyped-def]
+def test_language_switch_to_english(client) -> None:
     assert "登录" in client.get("/accounts/login/").content.decode()
     client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
     page = client.get("/accounts/login/").content.decode()
@@ -88,13 +88,13 @@ def test_language_switch_to_english(client) -> None:  # type: ignore[no-untyped-
     assert '<html lang="en"' in page
 
 
-def test_pages_are_chinese_even_for_an_english_browser(client) -> None:  # type: ignore[no-untyped-def]
+def test_pages_are_chinese_even_for_an_english_browser(client) -> None:
     page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     assert '<html lang="zh-hans"' in page
     assert "手机号或用户名" in page
 
 
-def test_unknown_page_answers_with_the_site_404(client) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_page_answers_with_the_site_404(client) -> None:
     response = client.get("/no/such/page/")
     assert response.status_code == 404
     page = response.content.decode()
@@ -102,7 +102,7 @@ def test_unknown_page_answers_with_the_site_404(client) -> None:  # type: ignore
     assert "志愿服务平台" in page
 
 
-def test_the_per_row_form_writes_what_the_bulk_form_writes(org, city_admin) -> None:  # type: ignore[no-untyped-def]
+def test_the_per_row_form_writes_what_the_bulk_form_writes(org, city_admin) -> None:
     from zhiyuan.common.audit import log_action_per_row
 
     street = org("430602001-SC")

@@ -105,7 +105,7 @@ def test_key_rotation_re_encrypts_with_the_new_key_and_old_values_stay_readable(
         assert User.objects.get(pk=user.pk).mobile == "13912345670"  # t1 no longer needed
 
 
-def test_key_file_is_generated_once_with_private_mode(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_key_file_is_generated_once_with_private_mode(tmp_path) -> None:
     path = tmp_path / "keys" / "field.keys"
     with override_settings(
         FIELD_ENCRYPTION_KEYS="", FIELD_ENCRYPTION_KEY_FILE=str(path), EMBEDDED=True
@@ -118,7 +118,7 @@ def test_key_file_is_generated_once_with_private_mode(tmp_path) -> None:  # type
     assert first.startswith("lookup:")
 
 
-def test_a_missing_key_file_outside_the_embedded_setup_is_an_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_missing_key_file_outside_the_embedded_setup_is_an_error(tmp_path) -> None:
     from django.core.exceptions import ImproperlyConfigured
 
     path = tmp_path / "typo.keys"
@@ -132,7 +132,7 @@ def test_a_missing_key_file_outside_the_embedded_setup_is_an_error(tmp_path) -> 
     assert not path.exists()
 
 
-def test_field_keys_command_creates_then_adds_a_key(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_field_keys_command_creates_then_adds_a_key(tmp_path) -> None:
     from django.core.management import call_command
     from django.core.management.base import CommandError
 

@@ -20,7 +20,7 @@ ODD = ["a" * 100_000, "\x00", "岳阳\x00楼", "\x1b[31m", "%"]
 @pytest.mark.parametrize("value", ODD, ids=["long", "nul", "inner-nul", "escape", "percent"])
 def test_search_pages_take_any_text(
     login, street_admin: User, url: str, name: str, value: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     client = login(street_admin)
     client.raise_request_exception = False
     assert client.get(url, {name: value}).status_code == 200

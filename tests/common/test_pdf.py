@@ -21,7 +21,7 @@ def _needs(*paths: Path) -> None:
 
 
 @pytest.fixture(autouse=True)
-def fonts_found_again():  # type: ignore[no-untyped-def]
+def fonts_found_again():
     """Each test finds the fonts under its own settings."""
     pdf.forget_fonts()
     yield
@@ -42,7 +42,7 @@ def test_wenquanyi_is_preferred_and_cff_never_chosen() -> None:
     assert pdf.choose_font([], pdf.PREFERRED_MAIN) is None
 
 
-def test_system_font_is_wenquanyi(settings) -> None:  # type: ignore[no-untyped-def]
+def test_system_font_is_wenquanyi(settings) -> None:
     _needs(WQY)
     settings.PDF_FONT_PATH = ""
     assert pdf.cjk_fonts().main_path == WQY
@@ -50,7 +50,7 @@ def test_system_font_is_wenquanyi(settings) -> None:  # type: ignore[no-untyped-
     assert ord("岳") in pdf.cjk_fonts().main_glyphs
 
 
-def test_missing_font_file_names_what_to_install(settings) -> None:  # type: ignore[no-untyped-def]
+def test_missing_font_file_names_what_to_install(settings) -> None:
     settings.PDF_FONT_PATH = "/nonexistent/font.ttf"
     with pytest.raises(pdf.FontUnavailable) as raised:
         pdf.cjk_font_name()
@@ -60,14 +60,14 @@ def test_missing_font_file_names_what_to_install(settings) -> None:  # type: ign
     assert "PDF_FONT_PATH" in message
 
 
-def test_cff_font_is_refused(settings) -> None:  # type: ignore[no-untyped-def]
+def test_cff_font_is_refused(settings) -> None:
     _needs(NOTO_CFF)
     settings.PDF_FONT_PATH = str(NOTO_CFF)
     with pytest.raises(pdf.FontUnavailable, match="不是 ReportLab 可嵌入的 TrueType 字体"):
         pdf.cjk_fonts()
 
 
-def test_characters_missing_from_the_main_font_use_the_fallback(settings) -> None:  # type: ignore[no-untyped-def]
+def test_characters_missing_from_the_main_font_use_the_fallback(settings) -> None:
     # DejaVu Sans has Latin but no Chinese glyphs: the Chinese runs go to the fallback.
     _needs(DEJAVU, WQY)
     settings.PDF_FONT_PATH = str(DEJAVU)
@@ -82,7 +82,7 @@ def test_characters_missing_from_the_main_font_use_the_fallback(settings) -> Non
     assert pdf.markup("<岳>&") == '&lt;<font name="ZhiyuanCJKFallback">岳</font>&gt;&amp;'
 
 
-def test_without_a_fallback_everything_stays_in_the_main_font(settings) -> None:  # type: ignore[no-untyped-def]
+def test_without_a_fallback_everything_stays_in_the_main_font(settings) -> None:
     _needs(WQY)
     settings.PDF_FONT_PATH = str(WQY)
     settings.PDF_FALLBACK_FONT_PATH = ""
@@ -91,7 +91,7 @@ def test_without_a_fallback_everything_stays_in_the_main_font(settings) -> None:
     assert pdf.font_runs(f"岳{rare}", fonts) == [(pdf.MAIN_FONT, f"岳{rare}")]
 
 
-def test_rendered_pdf_embeds_the_font_and_numbers_pages(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_rendered_pdf_embeds_the_font_and_numbers_pages(settings, tmp_path) -> None:
     _needs(WQY)
     if shutil.which("pdftotext") is None:
         pytest.skip("pdftotext is missing (apt-get install poppler-utils)")

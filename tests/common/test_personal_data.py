@@ -111,7 +111,7 @@ def _activity(street_admin: User, bodies: list[str]) -> None:
 @override_settings(TASKS=DATABASE_TASKS, SMS_BACKEND="zhiyuan.common.sms.ConsoleSmsBackend")
 def test_no_mobile_number_is_stored_logged_or_shown_in_clear(
     street_admin: User, caplog, capsys, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     caplog.set_level(logging.DEBUG)
     bodies: list[str] = []
     with django_capture_on_commit_callbacks(execute=True):

@@ -17,7 +17,7 @@ from zhiyuan.common.proxies import client_address
         (1, " , ", "192.0.2.1"),
     ],
 )
-def test_client_address(settings, proxies: int, forwarded: str, expected: str) -> None:  # type: ignore[no-untyped-def]
+def test_client_address(settings, proxies: int, forwarded: str, expected: str) -> None:
     settings.TRUSTED_PROXIES = proxies
     request = RequestFactory().get("/", REMOTE_ADDR="192.0.2.1", HTTP_X_FORWARDED_FOR=forwarded)
     assert client_address(request) == expected

@@ -14,7 +14,7 @@ DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUE
 
 
 @pytest.fixture
-def outbox():  # type: ignore[no-untyped-def]
+def outbox():
     OutboxSmsBackend.outbox.clear()
     yield OutboxSmsBackend.outbox
     OutboxSmsBackend.outbox.clear()
@@ -23,7 +23,7 @@ def outbox():  # type: ignore[no-untyped-def]
 @pytest.mark.django_db
 def test_message_is_delivered_when_the_transaction_commits(
     outbox, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         send_sms("13900001111", "password_reset_code", {"code": "123456"})
         assert outbox == []
@@ -39,7 +39,7 @@ def test_message_is_delivered_when_the_transaction_commits(
 
 
 @pytest.mark.django_db
-def test_number_and_code_are_not_stored_in_clear(django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_number_and_code_are_not_stored_in_clear(django_capture_on_commit_callbacks) -> None:
     send_sms("13900002222", "password_reset_code", {"code": "654321"})
     with connection.cursor() as cursor:
         cursor.execute("SELECT mobile, params FROM common_outboundsms")
@@ -49,7 +49,7 @@ def test_number_and_code_are_not_stored_in_clear(django_capture_on_commit_callba
 
 
 @override_settings(TASKS=DATABASE_TASKS)
-def test_database_worker_delivers_queued_messages(outbox, transactional_db) -> None:  # type: ignore[no-untyped-def]
+def test_database_worker_delivers_queued_messages(outbox, transactional_db) -> None:
     send_sms(
         "13900003333", "account_invitation", {"link": "http://x/invite/1/"}
     )  # autocommit: enqueued now

@@ -180,7 +180,7 @@ class FakeDysms:
 
 
 @pytest.fixture
-def dysms(settings) -> Iterator[FakeDysms]:  # type: ignore[no-untyped-def]
+def dysms(settings) -> Iterator[FakeDysms]:
     fake = FakeDysms()
     fake.start()
     settings.SMS_BACKEND = "zhiyuan.common.sms_aliyun.AliyunSmsBackend"
@@ -198,7 +198,7 @@ def task_tracebacks() -> Iterator[list[str]]:
     """The tracebacks the task backend records for failed tasks (what a worker would store)."""
     tracebacks: list[str] = []
 
-    def record(sender, task_result, **kwargs):  # type: ignore[no-untyped-def]
+    def record(sender, task_result, **kwargs):
         tracebacks.extend(error.traceback for error in task_result.errors)
 
     task_finished.connect(record)
@@ -283,7 +283,7 @@ def test_percent_encoding_keeps_only_unreserved_characters() -> None:
 @pytest.mark.django_db
 def test_reset_code_reaches_the_provider_through_the_task(
     dysms: FakeDysms, caplog, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     caplog.set_level(logging.DEBUG)
     with django_capture_on_commit_callbacks(execute=True):
         send_sms(MOBILE, "password_reset_code", dict(RESET))
@@ -304,7 +304,7 @@ def test_reset_code_reaches_the_provider_through_the_task(
 @pytest.mark.django_db
 def test_invitation_with_chinese_name_and_link_is_signed_right(
     dysms: FakeDysms, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     params = {"name": "张三", "link": "https://zy.example.cn/accounts/invitation/MQ/abc-123/"}
     with django_capture_on_commit_callbacks(execute=True):
         send_sms(MOBILE, "account_invitation", params)
@@ -318,7 +318,7 @@ def test_invitation_with_chinese_name_and_link_is_signed_right(
 @pytest.mark.django_db
 def test_wrong_secret_is_refused_and_recorded_without_the_number_or_code(
     dysms: FakeDysms, settings, caplog, task_tracebacks, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     caplog.set_level(logging.DEBUG)
     settings.SMS_ALIYUN_ACCESS_KEY_SECRET = "not-the-secret"
     with django_capture_on_commit_callbacks(execute=True):
@@ -357,7 +357,7 @@ def test_delivery_error_from_the_task_carries_the_provider_code(dysms: FakeDysms
 )
 def test_business_error_raises_with_the_provider_code(
     dysms: FakeDysms, caplog, mobile: str, template: str, code: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     caplog.set_level(logging.DEBUG)
     dysms.throttled.add(MOBILE)
     with pytest.raises(SmsDeliveryError) as caught:
@@ -368,7 +368,7 @@ def test_business_error_raises_with_the_provider_code(
     assert "1390000555" not in str(caught.value)
 
 
-def test_wrong_sign_name_is_a_business_error(dysms: FakeDysms, settings) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_sign_name_is_a_business_error(dysms: FakeDysms, settings) -> None:
     settings.SMS_ALIYUN_SIGN_NAME = "某某公司"
     with pytest.raises(SmsDeliveryError, match=r"isv\.SMS_SIGNATURE_ILLEGAL \(RequestId FAKE-1\)$"):
         send()
@@ -392,7 +392,7 @@ def test_provider_outage_without_json_raises_with_the_http_status(dysms: FakeDys
     assert caught.value.code == "HTTP 503"
 
 
-def test_refused_connection_raises(settings) -> None:  # type: ignore[no-untyped-def]
+def test_refused_connection_raises(settings) -> None:
     with socket.socket() as probe:  # a port that nothing listens on once it is closed
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -405,7 +405,7 @@ def test_refused_connection_raises(settings) -> None:  # type: ignore[no-untyped
     assert caught.value.code == "NoAnswer"
 
 
-def test_silent_provider_times_out(settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_silent_provider_times_out(settings, monkeypatch) -> None:
     monkeypatch.setattr(AliyunSmsBackend, "timeout", 0.2)
     with socket.socket() as silent:  # accepts connections (the kernel does), never answers
         silent.bind(("127.0.0.1", 0))
@@ -420,7 +420,7 @@ def test_default_timeout_is_ten_seconds() -> None:
     assert AliyunSmsBackend.timeout == 10.0
 
 
-def _aliyun_settings(settings, endpoint: str) -> None:  # type: ignore[no-untyped-def]
+def _aliyun_settings(settings, endpoint: str) -> None:
     settings.SMS_ALIYUN_ENDPOINT = endpoint
     settings.SMS_ALIYUN_ACCESS_KEY_ID = ACCESS_KEY_ID
     settings.SMS_ALIYUN_ACCESS_KEY_SECRET = SECRET
@@ -439,7 +439,7 @@ class EchoingSmsBackend:
 
 
 @pytest.mark.django_db
-def test_task_blanks_parameter_values_out_of_a_backends_error(settings) -> None:  # type: ignore[no-untyped-def]
+def test_task_blanks_parameter_values_out_of_a_backends_error(settings) -> None:
     settings.SMS_BACKEND = "tests.common.test_sms_aliyun.EchoingSmsBackend"
     send_sms(MOBILE, "password_reset_code", dict(RESET))
     with pytest.raises(SmsDeliveryError) as caught:

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 URL = "/divisions/search/"
 
 
-def codes(response) -> list[str]:  # type: ignore[no-untyped-def]
+def codes(response) -> list[str]:
     return [division.code for division in response.context["results"]]
 
 
@@ -24,7 +24,7 @@ def test_search_requires_log_in(client: Client) -> None:
     assert "岳阳".encode() not in response.content
 
 
-def test_search_by_name(login, nobody: User) -> None:  # type: ignore[no-untyped-def]
+def test_search_by_name(login, nobody: User) -> None:
     response = login(nobody).get(URL, {"q": "社区"})
     assert response.status_code == 200
     assert codes(response) == [
@@ -38,7 +38,7 @@ def test_search_by_name(login, nobody: User) -> None:  # type: ignore[no-untyped
     assert "郭亮社区" in response.content.decode()
 
 
-def test_search_by_code_prefix(login, outsider: User) -> None:  # type: ignore[no-untyped-def]
+def test_search_by_code_prefix(login, outsider: User) -> None:
     response = login(outsider).get(URL, {"q": "430602002"})
     assert codes(response) == ["430602002000", "430602002001", "430602002002"]
     page = response.content.decode()
@@ -46,19 +46,19 @@ def test_search_by_code_prefix(login, outsider: User) -> None:  # type: ignore[n
     assert "郭亮社区" not in page
 
 
-def test_abolished_division_is_marked(login, nobody: User) -> None:  # type: ignore[no-untyped-def]
+def test_abolished_division_is_marked(login, nobody: User) -> None:
     Division.objects.filter(code="430602002001").update(abolished=True)
     page = login(nobody).get(URL, {"q": "430602002001"}).content.decode()
     assert '桃花山社区 <span class="badge off">' in page
 
 
-def test_empty_query_shows_no_results(login, nobody: User) -> None:  # type: ignore[no-untyped-def]
+def test_empty_query_shows_no_results(login, nobody: User) -> None:
     response = login(nobody).get(URL, {"q": "  "})
     assert response.status_code == 200
     assert codes(response) == []
 
 
-def test_results_are_limited_to_50(login, nobody: User) -> None:  # type: ignore[no-untyped-def]
+def test_results_are_limited_to_50(login, nobody: User) -> None:
     Division.objects.bulk_create(
         Division(
             code=f"430603001{n:03d}", name=f"新村{n}", level=5, parent_id="430603001000", year=2023
@@ -69,7 +69,7 @@ def test_results_are_limited_to_50(login, nobody: User) -> None:  # type: ignore
     assert len(codes(response)) == 50
 
 
-def test_search_query_count(login, nobody: User, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_search_query_count(login, nobody: User, django_assert_max_num_queries) -> None:
     client = login(nobody)
     # session, user, one query for all results; the session is saved on every request
     # (savepoint, update, release) for the idle time-out.

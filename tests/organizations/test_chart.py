@@ -40,7 +40,7 @@ def _names(node: dict) -> set[str]:
     return {node["name"]}.union(*(_names(child) for child in node.get("children", [])))
 
 
-def _pdf_text(content: bytes, tmp_path) -> str:  # type: ignore[no-untyped-def]
+def _pdf_text(content: bytes, tmp_path) -> str:
     if shutil.which("pdftotext") is None:
         pytest.skip("pdftotext is missing (apt-get install poppler-utils)")
     path = tmp_path / "chart.pdf"
@@ -52,7 +52,7 @@ def _pdf_text(content: bytes, tmp_path) -> str:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def fonts_found_again():  # type: ignore[no-untyped-def]
+def fonts_found_again():
     pdf.forget_fonts()
     yield
     pdf.forget_fonts()
@@ -105,7 +105,7 @@ def test_chart_data_requires_log_in(client: Client) -> None:
         assert response["Location"] == f"/accounts/login/?next={url}"
 
 
-def test_chart_data_of_a_street_excludes_other_streets(login, street_admin) -> None:  # type: ignore[no-untyped-def]
+def test_chart_data_of_a_street_excludes_other_streets(login, street_admin) -> None:
     response = login(street_admin).get("/organizations/chart/data/")
     assert response.status_code == 200
     data = response.json()
@@ -126,13 +126,13 @@ def test_chart_data_of_a_street_excludes_other_streets(login, street_admin) -> N
     assert data["kinds"]["service_station"] == "志愿服务站"
 
 
-def test_outsider_gets_their_own_street_only(login, outsider) -> None:  # type: ignore[no-untyped-def]
+def test_outsider_gets_their_own_street_only(login, outsider) -> None:
     data = login(outsider).get("/organizations/chart/data/").json()
     assert data["root"]["name"] == OTHER_STREET
     assert all("岳阳楼" not in name and "郭亮" not in name for name in _names(data["root"]))
 
 
-def test_management_area_admin_sees_the_area_only(login, etdz_admin) -> None:  # type: ignore[no-untyped-def]
+def test_management_area_admin_sees_the_area_only(login, etdz_admin) -> None:
     data = login(etdz_admin).get("/organizations/chart/data/").json()
     root = data["root"]
     assert root["name"] == "岳阳经济技术开发区发展志愿服务事业指导委员会"
@@ -141,13 +141,13 @@ def test_management_area_admin_sees_the_area_only(login, etdz_admin) -> None:  #
     assert "岳阳楼区发展志愿服务事业指导委员会" not in _names(root)
 
 
-def test_user_without_roles_gets_an_empty_chart(login, nobody) -> None:  # type: ignore[no-untyped-def]
+def test_user_without_roles_gets_an_empty_chart(login, nobody) -> None:
     data = login(nobody).get("/organizations/chart/data/").json()
     assert data["root"] is None
     assert data["totals"] == [0, 0, 0, 0]
 
 
-def test_inactive_organisation_is_marked(login, street_admin, org) -> None:  # type: ignore[no-untyped-def]
+def test_inactive_organisation_is_marked(login, street_admin, org) -> None:
     station = org("430602001001-ST")
     station.is_active = False
     station.save(update_fields=["is_active"])
@@ -160,14 +160,14 @@ def test_inactive_organisation_is_marked(login, street_admin, org) -> None:  # t
 @pytest.mark.parametrize("persona", ["city_admin", "street_admin", "staff"])
 def test_chart_data_takes_a_constant_number_of_queries(
     persona: str, login, request, django_assert_max_num_queries
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     client = login(request.getfixturevalue(persona))
     # session, user, roles and their ancestors (the scope), organisations; the session save (3)
     with django_assert_max_num_queries(8):
         assert client.get("/organizations/chart/data/").status_code == 200
 
 
-def test_chart_page_shows_totals_and_serves_echarts_locally(login, street_admin) -> None:  # type: ignore[no-untyped-def]
+def test_chart_page_shows_totals_and_serves_echarts_locally(login, street_admin) -> None:
     page = login(street_admin).get("/organizations/chart/").content.decode()
     assert "<li>街道（乡镇）级 <b>2</b></li>" in page
     assert "<li>社区（村）级 <b>4</b></li>" in page
@@ -178,7 +178,7 @@ def test_chart_page_shows_totals_and_serves_echarts_locally(login, street_admin)
     assert 'href="/organizations/chart/pdf/"' in page
 
 
-def test_city_pdf_lists_the_tree_down_to_streets(login, city_admin, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_city_pdf_lists_the_tree_down_to_streets(login, city_admin, tmp_path) -> None:
     response = login(city_admin).get("/organizations/chart/pdf/")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -202,7 +202,7 @@ def test_city_pdf_lists_the_tree_down_to_streets(login, city_admin, tmp_path) ->
 
 def test_street_pdf_lists_its_communities_and_nothing_outside(
     login, street_admin, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     response = login(street_admin).get("/organizations/chart/pdf/")
     text = _pdf_text(response.content, tmp_path)
     for name in MY_STREET_NAMES:
@@ -214,7 +214,7 @@ def test_street_pdf_lists_its_communities_and_nothing_outside(
 
 def test_pdf_without_a_font_explains_what_to_install(
     login, street_admin, settings, fonts_found_again
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.PDF_FONT_PATH = "/nonexistent/font.ttf"
     response = login(street_admin).get("/organizations/chart/pdf/")
     assert response.status_code == 503
@@ -224,13 +224,13 @@ def test_pdf_without_a_font_explains_what_to_install(
     assert "/nonexistent/font.ttf" in page
 
 
-def test_chart_data_is_compressed_for_browsers_that_accept_it(login, city_admin) -> None:  # type: ignore[no-untyped-def]
+def test_chart_data_is_compressed_for_browsers_that_accept_it(login, city_admin) -> None:
     response = login(city_admin).get("/organizations/chart/data/", HTTP_ACCEPT_ENCODING="gzip")
     assert response["Content-Encoding"] == "gzip"
     assert gzip.decompress(response.content).decode().count('"name": ') == 36
 
 
-def test_pdf_of_a_user_without_roles_says_so(login, nobody, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_pdf_of_a_user_without_roles_says_so(login, nobody, tmp_path) -> None:
     response = login(nobody).get("/organizations/chart/pdf/")
     assert response.status_code == 200
     text = _pdf_text(response.content, tmp_path)

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize(
     "code", ["430602099-SC", "430699-GC", "nhfjq-va", "X-GT", " YY-ST ", "A-TM"]
 )
-def test_codes_of_the_standard_structure_are_reserved(street_admin: User, org, code: str) -> None:  # type: ignore[no-untyped-def]
+def test_codes_of_the_standard_structure_are_reserved(street_admin: User, org, code: str) -> None:
     before = Organization.objects.count()
     with pytest.raises(ValidationError) as caught:
         services.create_organization(
@@ -34,7 +34,7 @@ def test_codes_of_the_standard_structure_are_reserved(street_admin: User, org, c
 
 
 @pytest.mark.parametrize("code", ["430602001-TM2", "GC-1", "TEAM-SC-A"])
-def test_other_codes_with_dashes_are_free(street_admin: User, org, code: str) -> None:  # type: ignore[no-untyped-def]
+def test_other_codes_with_dashes_are_free(street_admin: User, org, code: str) -> None:
     created = services.create_organization(
         org("430602001-SC"),
         actor=street_admin,
@@ -48,7 +48,7 @@ def test_other_codes_with_dashes_are_free(street_admin: User, org, code: str) ->
 
 def test_a_later_build_never_hands_a_street_admin_a_new_township(
     street_admin: User, city_admin: User, org
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """The attack the reservation stops: a street administrator squats the centre code of a
     township that next year's codes add, holds a role on it, and the next build would have
     moved it (and the role) under the district as that township's centre."""
@@ -84,7 +84,7 @@ def test_a_later_build_never_hands_a_street_admin_a_new_township(
 @pytest.mark.parametrize("text", ["岳阳\x00楼", "\u202e站务", "a\x1b[31mb", "两\n行"])
 def test_text_with_control_characters_is_refused(
     street_admin: User, org, field: str, text: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     before = Organization.objects.count()
     fields = {"name": "服务队", field: text}
     with pytest.raises(ValidationError) as caught:
@@ -100,7 +100,7 @@ def test_text_with_control_characters_is_refused(
     assert Organization.objects.count() == before
 
 
-def test_an_edit_keeps_what_changed_in_the_tree_meanwhile(street_admin: User, org) -> None:  # type: ignore[no-untyped-def]
+def test_an_edit_keeps_what_changed_in_the_tree_meanwhile(street_admin: User, org) -> None:
     """The edit page loads the organisation, then saves it: a whole-row save wrote back the
     child count as loaded, so a child added in between was forgotten, and the next child
     took the first one's path (a unique violation, a 500)."""
@@ -129,7 +129,7 @@ def test_an_edit_keeps_what_changed_in_the_tree_meanwhile(street_admin: User, or
     assert all(not problems for problems in Organization.objects.find_problems())
 
 
-def test_credit_code_is_checked_normalised_and_unique(city_admin, org) -> None:  # type: ignore[no-untyped-def]
+def test_credit_code_is_checked_normalised_and_unique(city_admin, org) -> None:
     from django.core.exceptions import ValidationError
 
     from zhiyuan.organizations.services import update_organization

@@ -32,7 +32,7 @@ def test_rebuilding_creates_nothing_new() -> None:
     assert Organization.objects.count() == before
 
 
-def test_standard_names_and_parents(org) -> None:  # type: ignore[no-untyped-def]
+def test_standard_names_and_parents(org) -> None:
     station = org("430602001001-ST")
     assert station.name == "郭亮社区志愿服务站"
     assert Organization.objects.get_parent(station).code == "430602001-SC"
@@ -42,11 +42,11 @@ def test_standard_names_and_parents(org) -> None:  # type: ignore[no-untyped-def
     assert org("4306-GT").name == "岳阳市志愿服务总队"
 
 
-def test_village_committee_suffix_is_dropped_from_station_name(org) -> None:  # type: ignore[no-untyped-def]
+def test_village_committee_suffix_is_dropped_from_station_name(org) -> None:
     assert org("430602402001-ST").name == "亮山志愿服务站"
 
 
-def test_management_area_takes_over_its_townships(org) -> None:  # type: ignore[no-untyped-def]
+def test_management_area_takes_over_its_townships(org) -> None:
     area = org("YYETDZ-GC")
     centre = org("430602402-SC")
     assert area.is_management_area
@@ -74,7 +74,7 @@ def test_county_built_first_moves_under_city_later(empty_db_tx: None) -> None:
     assert Organization.objects.find_problems() == ([], [], [], [], [])
 
 
-def test_build_structure_command_reports_in_chinese_and_refuses_bad_codes(capsys) -> None:  # type: ignore[no-untyped-def]
+def test_build_structure_command_reports_in_chinese_and_refuses_bad_codes(capsys) -> None:
     from django.core.management import call_command
     from django.core.management.base import CommandError
 

@@ -9,7 +9,7 @@ from zhiyuan.organizations.models import Organization
 pytestmark = pytest.mark.django_db
 
 
-def test_city_admin_rebuilds_a_missing_station(login, city_admin, org) -> None:  # type: ignore[no-untyped-def]
+def test_city_admin_rebuilds_a_missing_station(login, city_admin, org) -> None:
     Division.objects.create(
         code="430602001099", name="新建社区居民委员会", level=5, parent_id="430602001000", year=2024
     )
@@ -25,7 +25,7 @@ def test_city_admin_rebuilds_a_missing_station(login, city_admin, org) -> None: 
     ).exists()
 
 
-def test_building_from_a_street_centre_is_refused(login, street_admin, org) -> None:  # type: ignore[no-untyped-def]
+def test_building_from_a_street_centre_is_refused(login, street_admin, org) -> None:
     before = Organization.objects.count()
     response = login(street_admin).post(
         f"/organizations/{org('430602001-SC').pk}/build-structure/", follow=True
@@ -37,13 +37,13 @@ def test_building_from_a_street_centre_is_refused(login, street_admin, org) -> N
 @pytest.mark.parametrize(
     "persona", ["district_admin", "street_admin", "registrar", "viewer", "outsider"]
 )
-def test_only_the_city_administrator_builds_the_city(persona: str, login, org, request) -> None:  # type: ignore[no-untyped-def]
+def test_only_the_city_administrator_builds_the_city(persona: str, login, org, request) -> None:
     client = login(request.getfixturevalue(persona))
     assert client.post(f"/organizations/{org('4306-GC').pk}/build-structure/").status_code == 404
     assert client.get(f"/organizations/{org('4306-GC').pk}/management-area/").status_code == 404
 
 
-def test_city_admin_adds_a_management_area(login, city_admin, org) -> None:  # type: ignore[no-untyped-def]
+def test_city_admin_adds_a_management_area(login, city_admin, org) -> None:
     client = login(city_admin)
     response = client.post(
         f"/organizations/{org('4306-GC').pk}/management-area/",
@@ -67,7 +67,7 @@ def test_city_admin_adds_a_management_area(login, city_admin, org) -> None:  # t
 )
 def test_management_area_with_bad_townships_is_refused(
     townships: str, message: str, login, city_admin, org
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     before = Organization.objects.count()
     response = login(city_admin).post(
         f"/organizations/{org('4306-GC').pk}/management-area/",
@@ -78,7 +78,7 @@ def test_management_area_with_bad_townships_is_refused(
     assert Organization.objects.count() == before
 
 
-def test_management_area_code_of_another_organisation_is_refused(login, city_admin, org) -> None:  # type: ignore[no-untyped-def]
+def test_management_area_code_of_another_organisation_is_refused(login, city_admin, org) -> None:
     response = login(city_admin).post(
         f"/organizations/{org('4306-GC').pk}/management-area/",
         {"name": "冒名区", "code": "4306", "townships": "430603001000"},
@@ -87,7 +87,7 @@ def test_management_area_code_of_another_organisation_is_refused(login, city_adm
     assert Organization.objects.get_parent(org("430603001-SC")).code == "430603-GC"
 
 
-def test_a_township_belongs_to_one_management_area(login, city_admin, org) -> None:  # type: ignore[no-untyped-def]
+def test_a_township_belongs_to_one_management_area(login, city_admin, org) -> None:
     response = login(city_admin).post(
         f"/organizations/{org('4306-GC').pk}/management-area/",
         {"name": "另一开发区", "code": "LYKFQ", "townships": "430602402000"},
@@ -100,7 +100,7 @@ def test_a_township_belongs_to_one_management_area(login, city_admin, org) -> No
     assert list(org("YYETDZ-GC").jurisdiction.values_list("code", flat=True)) == ["430602402000"]
 
 
-def test_an_area_code_is_not_taken_over_under_another_name(login, city_admin, org) -> None:  # type: ignore[no-untyped-def]
+def test_an_area_code_is_not_taken_over_under_another_name(login, city_admin, org) -> None:
     response = login(city_admin).post(
         f"/organizations/{org('4306-GC').pk}/management-area/",
         {"name": "南湖风景区", "code": "YYETDZ", "townships": "430603001000"},
@@ -112,7 +112,7 @@ def test_an_area_code_is_not_taken_over_under_another_name(login, city_admin, or
     assert org("YYETDZ-GC").jurisdiction.count() == 1
 
 
-def test_create_management_area_command_validates_like_the_web(capsys) -> None:  # type: ignore[no-untyped-def]
+def test_create_management_area_command_validates_like_the_web(capsys) -> None:
     from django.core.management import call_command
     from django.core.management.base import CommandError
 

@@ -20,7 +20,7 @@ def test_tree_requires_log_in(client: Client) -> None:
 
 
 @pytest.mark.parametrize("persona", ["street_admin", "registrar", "checker", "viewer"])
-def test_street_roles_see_their_street_only(persona: str, login, org, request) -> None:  # type: ignore[no-untyped-def]
+def test_street_roles_see_their_street_only(persona: str, login, org, request) -> None:
     client = login(request.getfixturevalue(persona))
     page = client.get("/organizations/").content.decode()
     assert MY_STREET in page
@@ -38,7 +38,7 @@ def test_street_roles_see_their_street_only(persona: str, login, org, request) -
 @pytest.mark.parametrize(
     "persona", ["street_admin", "registrar", "viewer", "team_leader", "outsider"]
 )
-def test_search_never_returns_out_of_scope(persona: str, login, request) -> None:  # type: ignore[no-untyped-def]
+def test_search_never_returns_out_of_scope(persona: str, login, request) -> None:
     client = login(request.getfixturevalue(persona))
     page = client.get("/organizations/", {"q": "志愿服务站"}).content.decode()
     visible = set(
@@ -54,33 +54,33 @@ def test_search_never_returns_out_of_scope(persona: str, login, request) -> None
         assert name in page
 
 
-def test_search_by_division_code(login, street_admin) -> None:  # type: ignore[no-untyped-def]
+def test_search_by_division_code(login, street_admin) -> None:
     page = login(street_admin).get("/organizations/", {"q": "430602001001"}).content.decode()
     assert "郭亮社区志愿服务站" in page
     assert "郭亮社区志愿服务队" in page
     assert "汴河社区志愿服务站" not in page
 
 
-def test_search_by_division_code_outside_scope_finds_nothing(login, street_admin) -> None:  # type: ignore[no-untyped-def]
+def test_search_by_division_code_outside_scope_finds_nothing(login, street_admin) -> None:
     page = login(street_admin).get("/organizations/", {"q": "430602002"}).content.decode()
     assert "桃花山社区志愿服务站" not in page
     assert "0 个结果" in page
 
 
-def test_children_partial_lists_children_with_counts(login, street_admin, org) -> None:  # type: ignore[no-untyped-def]
+def test_children_partial_lists_children_with_counts(login, street_admin, org) -> None:
     response = login(street_admin).get(f"/organizations/{org('430602001-SC').pk}/children/")
     html = response.content.decode()
     assert html.count("<li>") == 3  # the street team and two stations
     assert MY_STATION in html
 
 
-def test_team_leader_sees_only_their_team(login, team_leader, org) -> None:  # type: ignore[no-untyped-def]
+def test_team_leader_sees_only_their_team(login, team_leader, org) -> None:
     client = login(team_leader)
     assert client.get(f"/organizations/{org('430602001001-TM').pk}/").status_code == 200
     assert client.get(f"/organizations/{org('430602001001-ST').pk}/").status_code == 404
 
 
-def test_management_area_admin_sees_its_townships_not_the_district(login, etdz_admin, org) -> None:  # type: ignore[no-untyped-def]
+def test_management_area_admin_sees_its_townships_not_the_district(login, etdz_admin, org) -> None:
     client = login(etdz_admin)
     page = client.get("/organizations/").content.decode()
     assert "岳阳经济技术开发区发展志愿服务事业指导委员会" in page
@@ -88,20 +88,20 @@ def test_management_area_admin_sees_its_townships_not_the_district(login, etdz_a
     assert client.get(f"/organizations/{org('430602001-SC').pk}/").status_code == 404
 
 
-def test_district_admin_does_not_see_management_area_townships(login, district_admin, org) -> None:  # type: ignore[no-untyped-def]
+def test_district_admin_does_not_see_management_area_townships(login, district_admin, org) -> None:
     client = login(district_admin)
     assert client.get(f"/organizations/{org('430602001-SC').pk}/").status_code == 200
     assert client.get(f"/organizations/{org('430602402-SC').pk}/").status_code == 404
 
 
-def test_user_without_roles_sees_nothing(login, nobody, org) -> None:  # type: ignore[no-untyped-def]
+def test_user_without_roles_sees_nothing(login, nobody, org) -> None:
     client = login(nobody)
     page = client.get("/organizations/").content.decode()
     assert "志愿服务站" not in page
     assert client.get(f"/organizations/{org('4306-GC').pk}/").status_code == 404
 
 
-def test_admin_creates_work_unit_and_it_is_audited(login, street_admin, org) -> None:  # type: ignore[no-untyped-def]
+def test_admin_creates_work_unit_and_it_is_audited(login, street_admin, org) -> None:
     parent = org("430602001-SC")
     response = login(street_admin).post(
         f"/organizations/{parent.pk}/new/",
@@ -127,7 +127,7 @@ def test_admin_creates_work_unit_and_it_is_audited(login, street_admin, org) -> 
     assert entry.data == {"code": "UNIT-001", "kind": "work_unit"}
 
 
-def test_work_unit_without_category_is_refused_with_field_error(login, street_admin, org) -> None:  # type: ignore[no-untyped-def]
+def test_work_unit_without_category_is_refused_with_field_error(login, street_admin, org) -> None:
     parent = org("430602001-SC")
     before = Organization.objects.count()
     response = login(street_admin).post(
@@ -139,7 +139,7 @@ def test_work_unit_without_category_is_refused_with_field_error(login, street_ad
     assert Organization.objects.count() == before
 
 
-def test_bad_phone_is_refused(login, street_admin, org) -> None:  # type: ignore[no-untyped-def]
+def test_bad_phone_is_refused(login, street_admin, org) -> None:
     station = org("430602001001-ST")
     response = login(street_admin).post(
         f"/organizations/{station.pk}/edit/",
@@ -158,7 +158,7 @@ def test_bad_phone_is_refused(login, street_admin, org) -> None:  # type: ignore
 
 
 @pytest.mark.parametrize("persona", ["registrar", "viewer", "checker", "team_leader", "outsider"])
-def test_non_administrators_cannot_edit(persona: str, login, org, request) -> None:  # type: ignore[no-untyped-def]
+def test_non_administrators_cannot_edit(persona: str, login, org, request) -> None:
     station = org("430602001001-ST")
     client = login(request.getfixturevalue(persona))
     assert client.get(f"/organizations/{station.pk}/edit/").status_code == 404
@@ -173,7 +173,7 @@ def test_non_administrators_cannot_edit(persona: str, login, org, request) -> No
     assert station.is_active
 
 
-def test_deactivated_organisation_gives_no_access(login, district_admin, registrar, org) -> None:  # type: ignore[no-untyped-def]
+def test_deactivated_organisation_gives_no_access(login, district_admin, registrar, org) -> None:
     centre = org("430602001-SC")
     login(district_admin).post(f"/organizations/{centre.pk}/active/", {"active": "0"})
     centre.refresh_from_db()
@@ -189,7 +189,7 @@ def test_deactivated_organisation_gives_no_access(login, district_admin, registr
 
 def test_an_administrator_cannot_deactivate_the_organisation_of_their_own_role(
     login, street_admin, org
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """It locked the street administrator (and everyone in the street) out, with nobody
     inside left to reactivate it."""
     centre = org("430602001-SC")
@@ -203,7 +203,7 @@ def test_an_administrator_cannot_deactivate_the_organisation_of_their_own_role(
     assert not AuditEntry.objects.filter(action="organization.deactivated").exists()
 
 
-def test_phone_is_masked_on_detail_page(login, street_admin, org) -> None:  # type: ignore[no-untyped-def]
+def test_phone_is_masked_on_detail_page(login, street_admin, org) -> None:
     station = org("430602001001-ST")
     station.contact_phone = "13900001234"
     station.save()
@@ -214,7 +214,7 @@ def test_phone_is_masked_on_detail_page(login, street_admin, org) -> None:  # ty
 
 def test_tree_page_query_count_is_constant(
     login, city_admin, django_assert_max_num_queries
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     client = login(city_admin)
     with django_assert_max_num_queries(12):
         client.get("/organizations/")
@@ -225,7 +225,7 @@ def test_tree_page_query_count_is_constant(
 
 def test_tree_and_children_queries_do_not_grow_with_data(
     login, city_admin, org, django_assert_num_queries
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -246,7 +246,7 @@ def test_tree_and_children_queries_do_not_grow_with_data(
     assert "测试单位14" in client.get(f"/organizations/{centre.pk}/children/").content.decode()
 
 
-def test_deactivate_button_shows_only_to_administrators_above(login, street_admin, org) -> None:  # type: ignore[no-untyped-def]
+def test_deactivate_button_shows_only_to_administrators_above(login, street_admin, org) -> None:
     client = login(street_admin)
     own = client.get(f"/organizations/{org('430602001-SC').pk}/").content.decode()
     below = client.get(f"/organizations/{org('430602001001-ST').pk}/").content.decode()
@@ -256,7 +256,7 @@ def test_deactivate_button_shows_only_to_administrators_above(login, street_admi
 
 def test_deactivating_a_district_ends_access_of_roles_below_it(
     login, district_admin, city_admin, street_admin, org
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     district = org("430602-GC")
     login(city_admin).post(f"/organizations/{district.pk}/active/", {"active": "0"})
     district.refresh_from_db()

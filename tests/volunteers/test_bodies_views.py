@@ -29,10 +29,10 @@ YEAR = timezone.localdate().year
 
 
 @pytest.fixture
-def english(login):  # type: ignore[no-untyped-def]
+def english(login):
     """`english(user)`: a logged-in client that asks for English pages."""
 
-    def make(user):  # type: ignore[no-untyped-def]
+    def make(user):
         client = login(user)
         client.cookies["django_language"] = "en"
         return client
@@ -41,7 +41,7 @@ def english(login):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def fonts_found_again():  # type: ignore[no-untyped-def]
+def fonts_found_again():
     pdf.forget_fonts()
     yield
     pdf.forget_fonts()
@@ -55,7 +55,7 @@ def codes_on(page: str) -> list[str]:
     return [code for code in ALL_CODES if f">{code}</a>" in page]
 
 
-def pdf_text(content: bytes, tmp_path) -> str:  # type: ignore[no-untyped-def]
+def pdf_text(content: bytes, tmp_path) -> str:
     if shutil.which("pdftotext") is None:
         pytest.skip("pdftotext is missing (apt-get install poppler-utils)")
     path = tmp_path / "download.pdf"
@@ -71,7 +71,7 @@ def pdf_text(content: bytes, tmp_path) -> str:  # type: ignore[no-untyped-def]
 
 def test_the_city_sees_every_body_with_numbers_and_delegations(
     english, city_admin, registrar
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     register(registrar, "430602001-SC")
     page = english(city_admin).get(BODIES).content.decode()
     assert codes_on(page) == ALL_CODES
@@ -98,21 +98,21 @@ def test_the_city_sees_every_body_with_numbers_and_delegations(
 )
 def test_the_table_holds_only_the_bodies_in_scope(
     english, request, persona: str, codes: list[str]
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     page = english(request.getfixturevalue(persona)).get(BODIES).content.decode()
     assert codes_on(page) == codes
     if not codes:
         assert "No registration bodies in your area." in page
 
 
-def test_only_administrators_are_offered_designation(english, viewer, registrar) -> None:  # type: ignore[no-untyped-def]
+def test_only_administrators_are_offered_designation(english, viewer, registrar) -> None:
     for user in (viewer, registrar):
         response = english(user).get(BODIES)
         assert response.status_code == 200
         assert 'href="/volunteers/bodies/new/"' not in response.content.decode()
 
 
-def test_anonymous_visitors_are_sent_to_log_in(client) -> None:  # type: ignore[no-untyped-def]
+def test_anonymous_visitors_are_sent_to_log_in(client) -> None:
     for url in (BODIES, f"{BODIES}table.xlsx", f"{BODIES}table.pdf", f"{BODIES}new/"):
         response = client.get(url)
         assert response.status_code == 302
@@ -121,7 +121,7 @@ def test_anonymous_visitors_are_sent_to_log_in(client) -> None:  # type: ignore[
 
 def test_the_page_takes_a_constant_number_of_queries(
     login, city_admin, django_assert_max_num_queries
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     client = login(city_admin)
     # session, user, roles (scope), bodies, delegations, sequences, city policy (2), counts,
     # policies, administrator roles, the session save (3)
@@ -129,7 +129,7 @@ def test_the_page_takes_a_constant_number_of_queries(
         assert client.get(BODIES).status_code == 200
 
 
-def test_the_xlsx_download_is_named_by_date_and_scoped(english, street_admin) -> None:  # type: ignore[no-untyped-def]
+def test_the_xlsx_download_is_named_by_date_and_scoped(english, street_admin) -> None:
     response = english(street_admin).get(f"{BODIES}table.xlsx")
     name = f"Registration number allocation table-{timezone.localdate():%Y%m%d}.xlsx"
     assert response["Content-Disposition"] == f'attachment; filename="{name}"'
@@ -144,7 +144,7 @@ def test_the_xlsx_download_is_named_by_date_and_scoped(english, street_admin) ->
 )
 def test_the_downloads_hold_only_the_bodies_in_scope(
     english, request, persona: str, codes: list[str], tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     client = english(request.getfixturevalue(persona))
     response = client.get(f"{BODIES}table.xlsx")
     rows = list(openpyxl.load_workbook(BytesIO(response.content)).active.values)
@@ -155,7 +155,7 @@ def test_the_downloads_hold_only_the_bodies_in_scope(
         assert "Noregistrationbodiesinyourarea." in text
 
 
-def test_the_chinese_file_name_is_encoded(login, street_admin) -> None:  # type: ignore[no-untyped-def]
+def test_the_chinese_file_name_is_encoded(login, street_admin) -> None:
     with translation.override("zh-hans"):
         title = translation.gettext("Registration number allocation table")
     assert title == "注册编号分配表"
@@ -164,7 +164,7 @@ def test_the_chinese_file_name_is_encoded(login, street_admin) -> None:  # type:
     assert response["Content-Disposition"] == f"attachment; filename*=utf-8''{quote(name)}"
 
 
-def test_the_pdf_download_holds_the_bodies_in_scope(english, outsider, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_pdf_download_holds_the_bodies_in_scope(english, outsider, tmp_path) -> None:
     response = english(outsider).get(f"{BODIES}table.pdf")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -175,7 +175,7 @@ def test_the_pdf_download_holds_the_bodies_in_scope(english, outsider, tmp_path)
 
 def test_without_a_font_the_page_says_what_to_install(
     english, street_admin, settings, tmp_path, fonts_found_again
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.PDF_FONT_PATH = str(tmp_path / "missing.ttf")
     response = english(street_admin).get(f"{BODIES}table.pdf")
     assert response.status_code == 503
@@ -187,7 +187,7 @@ def test_without_a_font_the_page_says_what_to_install(
 # --- designating a body -------------------------------------------------------------------
 
 
-def test_an_administrator_designates_a_team_of_their_area(english, street_admin, org) -> None:  # type: ignore[no-untyped-def]
+def test_an_administrator_designates_a_team_of_their_area(english, street_admin, org) -> None:
     client = english(street_admin)
     form = client.get(f"{BODIES}new/").content.decode()
     assert '<option value="430602001-TM">' in form
@@ -229,7 +229,7 @@ def test_an_administrator_designates_a_team_of_their_area(english, street_admin,
 )
 def test_a_refused_designation_shows_the_reason_on_its_field(
     english, street_admin, data, field: str, message: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     before = RegistrationBody.objects.count()
     response = english(street_admin).post(f"{BODIES}new/", data)
     assert response.status_code == 200
@@ -238,7 +238,7 @@ def test_a_refused_designation_shows_the_reason_on_its_field(
 
 
 @pytest.mark.parametrize("persona", ["viewer", "registrar", "team_leader", "nobody"])
-def test_only_administrators_designate(english, request, persona: str) -> None:  # type: ignore[no-untyped-def]
+def test_only_administrators_designate(english, request, persona: str) -> None:
     client = english(request.getfixturevalue(persona))
     before = RegistrationBody.objects.count()
     assert client.get(f"{BODIES}new/").status_code == 403
@@ -250,7 +250,7 @@ def test_only_administrators_designate(english, request, persona: str) -> None: 
 # --- a body's page, delegations -----------------------------------------------------------
 
 
-def test_the_body_page_shows_its_numbers_and_delegations(english, street_admin, body) -> None:  # type: ignore[no-untyped-def]
+def test_the_body_page_shows_its_numbers_and_delegations(english, street_admin, body) -> None:
     centre = body("430602001-SC")
     delegation = centre.delegations.get()
     page = english(street_admin).get(body_url(centre)).content.decode()
@@ -262,7 +262,7 @@ def test_the_body_page_shows_its_numbers_and_delegations(english, street_admin, 
     assert '<option value="430602001001-ST">' not in page  # has consent already
 
 
-def test_a_viewer_sees_the_body_but_no_grant_or_revoke(english, viewer, body) -> None:  # type: ignore[no-untyped-def]
+def test_a_viewer_sees_the_body_but_no_grant_or_revoke(english, viewer, body) -> None:
     page = english(viewer).get(body_url(body("430602001-SC"))).content.decode()
     assert "郭亮社区志愿服务站" in page
     assert "/revoke/" not in page
@@ -270,12 +270,12 @@ def test_a_viewer_sees_the_body_but_no_grant_or_revoke(english, viewer, body) ->
 
 
 @pytest.mark.parametrize("persona", ["outsider", "team_leader", "nobody"])
-def test_a_body_outside_the_scope_is_not_found(english, request, persona: str, body) -> None:  # type: ignore[no-untyped-def]
+def test_a_body_outside_the_scope_is_not_found(english, request, persona: str, body) -> None:
     response = english(request.getfixturevalue(persona)).get(body_url(body("430602001-SC")))
     assert response.status_code == 404
 
 
-def test_an_administrator_grants_consent_to_a_station(english, street_admin, body, org) -> None:  # type: ignore[no-untyped-def]
+def test_an_administrator_grants_consent_to_a_station(english, street_admin, body, org) -> None:
     centre = body("430602001-SC")
     response = english(street_admin).post(
         f"{body_url(centre)}delegations/",
@@ -316,7 +316,7 @@ def test_an_administrator_grants_consent_to_a_station(english, street_admin, bod
 )
 def test_a_refused_grant_shows_the_reason(
     english, street_admin, body, code: str, message: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     centre = body("430602001-SC")
     before = Delegation.objects.count()
     response = english(street_admin).post(f"{body_url(centre)}delegations/", {"organization": code})
@@ -325,7 +325,7 @@ def test_a_refused_grant_shows_the_reason(
     assert Delegation.objects.count() == before
 
 
-def test_consent_stays_inside_the_body_s_own_area(english, district_admin, body) -> None:  # type: ignore[no-untyped-def]
+def test_consent_stays_inside_the_body_s_own_area(english, district_admin, body) -> None:
     """The district administrator covers the whole district, but a street centre's consent
     goes only to organisations of its own district (under its parent), as the service
     requires; another district's centre is not offered and is refused."""
@@ -347,7 +347,7 @@ def test_consent_stays_inside_the_body_s_own_area(english, district_admin, body)
 )
 def test_only_the_body_s_administrators_grant(
     english, request, body, persona: str, status: int
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     centre = body("430602001-SC")
     before = Delegation.objects.count()
     response = english(request.getfixturevalue(persona)).post(
@@ -357,7 +357,7 @@ def test_only_the_body_s_administrators_grant(
     assert Delegation.objects.count() == before
 
 
-def test_revoking_asks_for_confirmation_then_revokes(english, street_admin, body) -> None:  # type: ignore[no-untyped-def]
+def test_revoking_asks_for_confirmation_then_revokes(english, street_admin, body) -> None:
     centre = body("430602001-SC")
     delegation = centre.delegations.get()
     url = f"{BODIES}delegations/{delegation.pk}/revoke/"
@@ -387,7 +387,7 @@ def test_revoking_asks_for_confirmation_then_revokes(english, street_admin, body
 )
 def test_only_the_body_s_administrators_revoke(
     english, request, body, persona: str, status: int
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     delegation = body("430602001-SC").delegations.get()
     url = f"{BODIES}delegations/{delegation.pk}/revoke/"
     client = english(request.getfixturevalue(persona))
@@ -401,13 +401,13 @@ def test_only_the_body_s_administrators_revoke(
 
 
 @pytest.fixture
-def volunteer(registrar):  # type: ignore[no-untyped-def]
+def volunteer(registrar):
     return register(
         registrar, "430602001-SC", name="䶮·阿卜杜", document_number=synthetic_id("19880412")
     )
 
 
-def form_url(volunteer) -> str:  # type: ignore[no-untyped-def]
+def form_url(volunteer) -> str:
     return f"{BODIES}form/{volunteer.pk}.pdf"
 
 
@@ -415,7 +415,7 @@ def printed() -> list[dict]:
     return [e.data for e in AuditEntry.objects.filter(action="volunteer.form.printed")]
 
 
-def test_a_registrar_prints_the_masked_form(english, registrar, volunteer, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_registrar_prints_the_masked_form(english, registrar, volunteer, tmp_path) -> None:
     response = english(registrar).get(form_url(volunteer))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -434,7 +434,7 @@ def test_a_registrar_prints_the_masked_form(english, registrar, volunteer, tmp_p
     )
 
 
-def test_a_viewer_prints_masked_but_may_not_reveal(english, viewer, volunteer) -> None:  # type: ignore[no-untyped-def]
+def test_a_viewer_prints_masked_but_may_not_reveal(english, viewer, volunteer) -> None:
     client = english(viewer)
     assert client.get(form_url(volunteer)).status_code == 200
     assert client.get(form_url(volunteer), {"reveal": "1"}).status_code == 403
@@ -443,14 +443,14 @@ def test_a_viewer_prints_masked_but_may_not_reveal(english, viewer, volunteer) -
 
 
 @pytest.mark.parametrize("persona", ["outsider", "team_leader", "nobody"])
-def test_another_area_s_form_is_not_found(english, request, persona: str, volunteer) -> None:  # type: ignore[no-untyped-def]
+def test_another_area_s_form_is_not_found(english, request, persona: str, volunteer) -> None:
     client = english(request.getfixturevalue(persona))
     assert client.get(form_url(volunteer)).status_code == 404
     assert client.post(form_url(volunteer), {"reason": "核对"}).status_code == 404
     assert printed() == []
 
 
-def test_revealing_asks_for_a_reason_and_logs_it(english, registrar, volunteer, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_revealing_asks_for_a_reason_and_logs_it(english, registrar, volunteer, tmp_path) -> None:
     client = english(registrar)
     page = client.get(form_url(volunteer), {"reveal": "1"})
     assert page.status_code == 200
@@ -465,7 +465,7 @@ def test_revealing_asks_for_a_reason_and_logs_it(english, registrar, volunteer, 
 
 def test_without_a_font_the_form_says_what_to_install(
     english, registrar, volunteer, settings, tmp_path, fonts_found_again
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.PDF_FONT_PATH = str(tmp_path / "missing.ttf")
     response = english(registrar).get(form_url(volunteer))
     assert response.status_code == 503

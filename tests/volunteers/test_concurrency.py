@@ -29,7 +29,7 @@ REASON = "本人到服务中心签字确认"
 
 
 @pytest.fixture(autouse=True)
-def outbox(settings):  # type: ignore[no-untyped-def]
+def outbox(settings):
     settings.SMS_BACKEND = "zhiyuan.common.sms.OutboxSmsBackend"
     OutboxSmsBackend.outbox = []
     yield OutboxSmsBackend.outbox

@@ -14,7 +14,7 @@ from zhiyuan.volunteers.models import RegistrationBody
 pytestmark = pytest.mark.django_db
 
 
-def new_centre(org, code: str, name: str) -> Organization:  # type: ignore[no-untyped-def]
+def new_centre(org, code: str, name: str) -> Organization:
     centre = Organization(code=code, name=name, kind=OrgKind.SERVICE_CENTRE, level=OrgLevel.STREET)
     return Organization.objects.add_child(org("430602-GC"), instance=centre)
 
@@ -26,7 +26,7 @@ def run(*args: str) -> str:
     return out.getvalue()
 
 
-def test_new_centres_get_the_next_free_codes_in_tree_order(org) -> None:  # type: ignore[no-untyped-def]
+def test_new_centres_get_the_next_free_codes_in_tree_order(org) -> None:
     first = new_centre(org, "430602003-SC", "奇家岭街道志愿服务中心")
     second = new_centre(org, "430602004-SC", "枫桥湖街道志愿服务中心")
     output = run("--under", "430602-GC", "--prefix", "4306")
@@ -42,7 +42,7 @@ def test_new_centres_get_the_next_free_codes_in_tree_order(org) -> None:  # type
     assert (entry.actor, entry.data) == (None, {"code": "4306010"})
 
 
-def test_running_again_designates_nothing(org) -> None:  # type: ignore[no-untyped-def]
+def test_running_again_designates_nothing(org) -> None:
     before = RegistrationBody.objects.count()
     assert run("--under", "4306-GC", "--prefix", "4306") == (
         "岳阳市发展志愿服务事业指导委员会: 0 registration bodies designated.\n"
@@ -61,7 +61,7 @@ def test_a_malformed_prefix_is_refused(prefix: str) -> None:
         run("--under", "4306-GC", "--prefix", prefix)
 
 
-def test_a_clash_on_the_second_code_designates_none_at_all(org) -> None:  # type: ignore[no-untyped-def]
+def test_a_clash_on_the_second_code_designates_none_at_all(org) -> None:
     new_centre(org, "430602003-SC", "奇家岭街道志愿服务中心")
     new_centre(org, "430602004-SC", "枫桥湖街道志愿服务中心")
     # a team's code that 4306X002, the second centre's code, would start

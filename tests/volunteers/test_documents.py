@@ -26,7 +26,7 @@ WQY = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
 
 
 @pytest.fixture(autouse=True)
-def fonts(settings):  # type: ignore[no-untyped-def]
+def fonts(settings):
     if shutil.which("pdftotext") is None:
         pytest.skip("pdftotext is missing (apt-get install poppler-utils)")
     pdf.forget_fonts()
@@ -34,7 +34,7 @@ def fonts(settings):  # type: ignore[no-untyped-def]
     pdf.forget_fonts()
 
 
-def pdf_text(content: bytes, tmp_path, *, layout: bool = False) -> str:  # type: ignore[no-untyped-def]
+def pdf_text(content: bytes, tmp_path, *, layout: bool = False) -> str:
     path = tmp_path / "document.pdf"
     path.write_bytes(content)
     options = ["-layout"] if layout else []
@@ -61,7 +61,7 @@ def needs_chinese(msgid: str) -> str:
 
 
 @pytest.fixture
-def rare_name(registrar):  # type: ignore[no-untyped-def]
+def rare_name(registrar):
     return register(
         registrar,
         "430602001-SC",
@@ -79,7 +79,7 @@ def rare_name(registrar):  # type: ignore[no-untyped-def]
     )
 
 
-def test_the_form_prints_a_rare_name_and_masks_the_id_and_phones(rare_name, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_form_prints_a_rare_name_and_masks_the_id_and_phones(rare_name, tmp_path) -> None:
     with translation.override("en"):
         content = documents.registration_form_pdf(rare_name)
     text = pdf_text(content, tmp_path)
@@ -122,7 +122,7 @@ def test_the_form_prints_a_rare_name_and_masks_the_id_and_phones(rare_name, tmp_
     assert "Female" in text and "1988-04-12" in text
 
 
-def test_the_form_has_the_chinese_labels_of_the_paper_form(rare_name, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_form_has_the_chinese_labels_of_the_paper_form(rare_name, tmp_path) -> None:
     title = needs_chinese("Registration form of a registered volunteer")
     text = squeezed(pdf_text(documents.registration_form_pdf(rare_name), tmp_path))
     assert title == "注册志愿者登记表"
@@ -143,7 +143,7 @@ def test_the_form_has_the_chinese_labels_of_the_paper_form(rare_name, tmp_path) 
     assert rare_name.document_number not in text
 
 
-def test_a_revealed_form_shows_the_full_values(rare_name, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_revealed_form_shows_the_full_values(rare_name, tmp_path) -> None:
     with translation.override("en"):
         text = squeezed(pdf_text(documents.registration_form_pdf(rare_name, reveal=True), tmp_path))
     assert rare_name.document_number in text
@@ -151,7 +151,7 @@ def test_a_revealed_form_shows_the_full_values(rare_name, tmp_path) -> None:  # 
     assert "partlyhidden" not in text
 
 
-def test_a_minor_form_shows_the_guardian_with_the_mobile_masked(registrar, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_minor_form_shows_the_guardian_with_the_mobile_masked(registrar, tmp_path) -> None:
     guardian_mobile = synthetic_mobile()
     minor = register(
         registrar,
@@ -179,13 +179,13 @@ def test_a_minor_form_shows_the_guardian_with_the_mobile_masked(registrar, tmp_p
     assert guardian_mobile not in text
 
 
-def test_an_adult_form_has_no_guardian_row(rare_name, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_an_adult_form_has_no_guardian_row(rare_name, tmp_path) -> None:
     with translation.override("en"):
         text = squeezed(pdf_text(documents.registration_form_pdf(rare_name), tmp_path))
     assert "Guardian" not in text and "guardian:" not in text
 
 
-def test_the_photo_goes_into_the_photo_box(rare_name, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_photo_goes_into_the_photo_box(rare_name, settings, tmp_path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
     with translation.override("en"):
         without = documents.registration_form_pdf(rare_name)
@@ -199,7 +199,7 @@ def test_the_photo_goes_into_the_photo_box(rare_name, settings, tmp_path) -> Non
     assert "Photo" not in pdf_text(with_photo, tmp_path)
 
 
-def test_a_missing_photo_file_leaves_the_box_empty(rare_name, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_missing_photo_file_leaves_the_box_empty(rare_name, settings, tmp_path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
     rare_name.photo.name = "volunteer-photos/2026/gone.png"
     with translation.override("en"):
@@ -208,7 +208,7 @@ def test_a_missing_photo_file_leaves_the_box_empty(rare_name, settings, tmp_path
     assert "Photo" in pdf_text(content, tmp_path)
 
 
-def test_without_a_font_the_form_says_what_to_install(rare_name, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_without_a_font_the_form_says_what_to_install(rare_name, settings, tmp_path) -> None:
     settings.PDF_FONT_PATH = str(tmp_path / "missing.ttf")
     with translation.override("en"), pytest.raises(pdf.FontUnavailable, match="fonts-wqy-zenhei"):
         documents.registration_form_pdf(rare_name)
@@ -219,7 +219,7 @@ def test_without_a_font_the_form_says_what_to_install(rare_name, settings, tmp_p
 
 def test_the_allocation_xlsx_has_title_header_and_one_text_code_row_per_body(
     city_admin, registrar
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     register(registrar, "430602001-SC")
     register(registrar, "430602001-SC", through="430602001001-ST")
     register(registrar, "430602001-SC", confirm=False)
@@ -261,8 +261,8 @@ def test_the_allocation_xlsx_has_title_header_and_one_text_code_row_per_body(
 
 def test_the_allocation_table_holds_only_the_bodies_in_scope(
     street_admin, outsider, viewer, team_leader, nobody
-) -> None:  # type: ignore[no-untyped-def]
-    def codes(user) -> list[str]:  # type: ignore[no-untyped-def]
+) -> None:
+    def codes(user) -> list[str]:
         return [row.body.code for row in allocation_table(user, year=YEAR)]
 
     assert codes(street_admin) == ["4306003"]
@@ -274,7 +274,7 @@ def test_the_allocation_table_holds_only_the_bodies_in_scope(
 
 def test_the_allocation_table_takes_a_constant_number_of_queries(
     city_admin, registrar, django_assert_max_num_queries
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     register(registrar, "430602001-SC")
     # roles (scope), bodies, delegations, sequences, the city's policy (root, policy), counts,
     # policies
@@ -285,7 +285,7 @@ def test_the_allocation_table_takes_a_constant_number_of_queries(
 
 def test_the_allocation_pdf_lists_every_body_with_its_example_number(
     city_admin, registrar, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     register(registrar, "430602001-SC")
     with translation.override("en"):
         content = documents.allocation_table_pdf(
@@ -306,7 +306,7 @@ def test_the_allocation_pdf_lists_every_body_with_its_example_number(
     assert "郭亮社区志愿服务站（430602001001-ST）" in flat
 
 
-def test_the_allocation_pdf_title_is_the_attachment_s_chinese_name(city_admin, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_allocation_pdf_title_is_the_attachment_s_chinese_name(city_admin, tmp_path) -> None:
     assert needs_chinese("Registration number allocation table") == "注册编号分配表"
     content = documents.allocation_table_pdf(
         allocation_table(city_admin, year=YEAR), year=YEAR, today=TODAY

@@ -50,7 +50,7 @@ def read(content: bytes) -> list[list[object]]:
     ]
 
 
-def export(user, queryset=None, **options) -> list[list[object]]:  # type: ignore[no-untyped-def]
+def export(user, queryset=None, **options) -> list[list[object]]:
     with translation.override("en"):
         queryset = selectors.ledger(user) if queryset is None else queryset
         return read(ledger_xlsx(user, queryset, **options))
@@ -61,7 +61,7 @@ def exports() -> list[AuditEntry]:
 
 
 @pytest.fixture
-def mine(registrar):  # type: ignore[no-untyped-def]
+def mine(registrar):
     """A registered volunteer of 岳阳楼街道 and an application through its station."""
     active = register(
         registrar,
@@ -86,12 +86,12 @@ def mine(registrar):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def theirs(outsider):  # type: ignore[no-untyped-def]
+def theirs(outsider):
     """A registered volunteer of another street (三眼桥街道), which must not leak."""
     return register(outsider, "430602002-SC", name="赵外街")
 
 
-def test_a_masked_export_has_the_ledger_columns_and_masked_numbers(registrar, mine, theirs) -> None:  # type: ignore[no-untyped-def]
+def test_a_masked_export_has_the_ledger_columns_and_masked_numbers(registrar, mine, theirs) -> None:
     active, applied = mine
     rows = export(registrar)
     assert rows[0] == HEADER
@@ -141,7 +141,7 @@ def test_a_masked_export_has_the_ledger_columns_and_masked_numbers(registrar, mi
     assert entry.object_type == "accounts.user"
 
 
-def test_id_and_phone_cells_are_text(registrar, mine) -> None:  # type: ignore[no-untyped-def]
+def test_id_and_phone_cells_are_text(registrar, mine) -> None:
     with translation.override("en"):
         content = ledger_xlsx(registrar, selectors.ledger(registrar), full=True, reason="保险")
     sheet = openpyxl.load_workbook(BytesIO(content)).active
@@ -155,7 +155,7 @@ def test_id_and_phone_cells_are_text(registrar, mine) -> None:  # type: ignore[n
 @pytest.mark.parametrize(
     "start", ['=HYPERLINK("http://example.com/x","点我")', "+1+1", "-2+3", "@SUM(A1)"]
 )
-def test_a_value_that_looks_like_a_formula_is_written_as_inert_text(registrar, start: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_value_that_looks_like_a_formula_is_written_as_inert_text(registrar, start: str) -> None:
     register(registrar, "430602001-SC", work_unit_name=start)
     with translation.override("en"):
         content = ledger_xlsx(registrar, selectors.ledger(registrar))
@@ -177,7 +177,7 @@ def test_text_cells_neutralise_every_formula_start() -> None:
     assert [text_cell(v) for v in ("岳阳", "1=1", "", None, 42)] == ["岳阳", "1=1", "", "", "42"]
 
 
-def test_a_full_export_shows_the_numbers_and_logs_the_reason(registrar, mine) -> None:  # type: ignore[no-untyped-def]
+def test_a_full_export_shows_the_numbers_and_logs_the_reason(registrar, mine) -> None:
     active, applied = mine
     rows = export(registrar, full=True, reason="  活动 保险\n投保 ")
     assert [row[5:7] for row in rows[1:]] == [
@@ -194,27 +194,27 @@ def test_a_full_export_shows_the_numbers_and_logs_the_reason(registrar, mine) ->
     assert active.mobile not in str(entry.data)
 
 
-def test_a_full_export_without_a_reason_is_refused_and_writes_nothing(registrar, mine) -> None:  # type: ignore[no-untyped-def]
+def test_a_full_export_without_a_reason_is_refused_and_writes_nothing(registrar, mine) -> None:
     with pytest.raises(ValidationError) as error:
         export(registrar, full=True, reason=" ")
     assert list(error.value.message_dict) == ["reason"]
     assert exports() == []
 
 
-def test_a_viewer_cannot_export_full_values(viewer, mine) -> None:  # type: ignore[no-untyped-def]
+def test_a_viewer_cannot_export_full_values(viewer, mine) -> None:
     with pytest.raises(PermissionDenied):
         export(viewer, full=True, reason="保险")
     assert exports() == []
 
 
-def test_a_checker_sees_full_phones_but_masked_ids(checker, mine) -> None:  # type: ignore[no-untyped-def]
+def test_a_checker_sees_full_phones_but_masked_ids(checker, mine) -> None:
     active, _applied = mine
     rows = export(checker, full=True, reason="抽查")
     assert rows[2][5:7] == [mask_document(active.document_number), active.mobile]
     assert exports()[0].data == {"count": 2, "fields": ["mobile"], "reason": "抽查"}
 
 
-def test_full_values_only_where_a_role_allows_them(mine, theirs, registrar) -> None:  # type: ignore[no-untyped-def]
+def test_full_values_only_where_a_role_allows_them(mine, theirs, registrar) -> None:
     """A registrar of one street who only views another sees full numbers in their own
     street's rows only."""
     active, _applied = mine
@@ -228,7 +228,7 @@ def test_full_values_only_where_a_role_allows_them(mine, theirs, registrar) -> N
 
 def test_the_export_takes_a_constant_number_of_queries(
     registrar, mine, django_assert_max_num_queries
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     for _ in range(5):
         register(registrar, "430602001-SC")
     queryset = selectors.ledger(registrar)
@@ -244,8 +244,8 @@ URL = "/volunteers/bodies/export/ledger/"
 
 
 @pytest.fixture
-def english(login):  # type: ignore[no-untyped-def]
-    def make(user):  # type: ignore[no-untyped-def]
+def english(login):
+    def make(user):
         client = login(user)
         client.cookies["django_language"] = "en"
         return client
@@ -253,7 +253,7 @@ def english(login):  # type: ignore[no-untyped-def]
     return make
 
 
-def test_the_view_downloads_the_filtered_ledger(english, registrar, mine) -> None:  # type: ignore[no-untyped-def]
+def test_the_view_downloads_the_filtered_ledger(english, registrar, mine) -> None:
     response = english(registrar).get(URL, {"status": "active"})
     assert response.status_code == 200
     assert response["Content-Type"] == (
@@ -266,7 +266,7 @@ def test_the_view_downloads_the_filtered_ledger(english, registrar, mine) -> Non
     assert exports()[0].data == {"count": 1}
 
 
-def test_the_chinese_file_name_is_encoded_for_every_browser(login, registrar) -> None:  # type: ignore[no-untyped-def]
+def test_the_chinese_file_name_is_encoded_for_every_browser(login, registrar) -> None:
     with translation.override("zh-hans"):
         title = translation.gettext("Volunteer ledger")
     assert title == "志愿者台账"
@@ -275,7 +275,7 @@ def test_the_chinese_file_name_is_encoded_for_every_browser(login, registrar) ->
     assert response["Content-Disposition"] == f"attachment; filename*=utf-8''{quote(name)}"
 
 
-def test_the_view_filters_by_name_and_organisation(english, registrar, mine) -> None:  # type: ignore[no-untyped-def]
+def test_the_view_filters_by_name_and_organisation(english, registrar, mine) -> None:
     client = english(registrar)
     by_name = read(client.get(URL, {"q": "王"}).content)
     by_org = read(client.get(URL, {"org": "430602001001-ST"}).content)
@@ -283,7 +283,7 @@ def test_the_view_filters_by_name_and_organisation(english, registrar, mine) -> 
     assert [row[1] for row in by_org[1:]] == ["䶮·阿卜杜"]
 
 
-def test_another_street_exports_none_of_my_volunteers(english, outsider, mine, theirs) -> None:  # type: ignore[no-untyped-def]
+def test_another_street_exports_none_of_my_volunteers(english, outsider, mine, theirs) -> None:
     rows = read(english(outsider).get(URL).content)
     assert [row[1] for row in rows[1:]] == ["赵外街"]
     # an organisation outside the scope filters nothing: the outsider's own ledger
@@ -291,13 +291,13 @@ def test_another_street_exports_none_of_my_volunteers(english, outsider, mine, t
     assert [row[1] for row in rows[1:]] == ["赵外街"]
 
 
-def test_a_viewer_downloads_masked_values(english, viewer, mine) -> None:  # type: ignore[no-untyped-def]
+def test_a_viewer_downloads_masked_values(english, viewer, mine) -> None:
     active, _applied = mine
     rows = read(english(viewer).get(URL, {"status": "active"}).content)
     assert rows[1][5:7] == [mask_document(active.document_number), mask_phone(active.mobile)]
 
 
-def test_without_a_role_there_is_nothing_to_export(english, nobody, client) -> None:  # type: ignore[no-untyped-def]
+def test_without_a_role_there_is_nothing_to_export(english, nobody, client) -> None:
     assert english(nobody).get(URL).status_code == 403
     response = client.get(URL)
     assert response.status_code == 302
@@ -305,14 +305,14 @@ def test_without_a_role_there_is_nothing_to_export(english, nobody, client) -> N
     assert exports() == []
 
 
-def test_a_viewer_may_not_ask_for_full_values(english, viewer, mine) -> None:  # type: ignore[no-untyped-def]
+def test_a_viewer_may_not_ask_for_full_values(english, viewer, mine) -> None:
     client = english(viewer)
     assert client.get(URL, {"full": "1"}).status_code == 403
     assert client.post(URL, {"reason": "保险"}).status_code == 403
     assert exports() == []
 
 
-def test_a_full_export_asks_for_a_reason_then_downloads(english, registrar, mine) -> None:  # type: ignore[no-untyped-def]
+def test_a_full_export_asks_for_a_reason_then_downloads(english, registrar, mine) -> None:
     active, _applied = mine
     client = english(registrar)
     page = client.get(URL, {"full": "1", "status": "active"})
@@ -331,7 +331,7 @@ def test_a_full_export_asks_for_a_reason_then_downloads(english, registrar, mine
 
 def test_only_roles_that_may_see_full_numbers_are_offered_the_full_export(
     registrar, street_admin, checker, viewer, team_leader, nobody
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from zhiyuan.volunteers.exports import may_reveal_any
 
     assert [may_reveal_any(u) for u in (registrar, street_admin, checker)] == [True, True, True]

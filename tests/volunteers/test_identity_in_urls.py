@@ -36,7 +36,7 @@ def _english(client: Client) -> Client:
 )
 def test_an_id_number_or_mobile_in_the_name_search_goes_nowhere(
     registrar: User, login: Login, typed
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     volunteer = register(registrar, STREET, document_number=synthetic_id("19870605"))
     client = _english(login(registrar))
     response = client.get("/volunteers/", {"q": typed(volunteer), "status": "active", "page": "2"})

@@ -26,7 +26,7 @@ BAD_MOBILE = "Enter an 11-digit mainland mobile number, such as 13800138000."
 
 
 @pytest.fixture
-def english(login):  # type: ignore[no-untyped-def]
+def english(login):
     """`english(user)`: a logged-in client that asks for English pages."""
 
     def make(user: User) -> Client:
@@ -38,17 +38,17 @@ def english(login):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def point(body) -> str:  # type: ignore[no-untyped-def]
+def point(body) -> str:
     street = body(STREET)
     return f"{street.pk}:{street.organization_id}"
 
 
 @pytest.fixture
-def send(django_capture_on_commit_callbacks, point):  # type: ignore[no-untyped-def]
+def send(django_capture_on_commit_callbacks, point):
     """`send(client, data, ...)`: upload a roster through the page; the check (a task queued
     on commit) runs before the call returns."""
 
-    def upload(client: Client, data: bytes, *, consent: bool = True, name: str = "名册.xlsx"):  # type: ignore[no-untyped-def]
+    def upload(client: Client, data: bytes, *, consent: bool = True, name: str = "名册.xlsx"):
         form = {"point": point, "file": SimpleUploadedFile(name, data)}
         if consent:
             form["consent_affirmed"] = "on"
@@ -74,7 +74,7 @@ def last_import() -> RosterImport:
 
 def test_the_upload_page_offers_the_registrars_points_and_the_template(
     english, registrar, body, org
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     response = english(registrar).get(NEW)
     assert response.status_code == 200
     street = body(STREET)
@@ -88,7 +88,7 @@ def test_the_upload_page_offers_the_registrars_points_and_the_template(
     assert 'accept=".xlsx,.csv"' in html
 
 
-def test_a_roster_with_problems_is_checked_and_its_report_shown(english, registrar, send) -> None:  # type: ignore[no-untyped-def]
+def test_a_roster_with_problems_is_checked_and_its_report_shown(english, registrar, send) -> None:
     data, _good = flawed_roster()
     response = send(english(registrar), data)
     roster_import = last_import()
@@ -116,7 +116,7 @@ def test_a_roster_with_problems_is_checked_and_its_report_shown(english, registr
     assert not Volunteer.objects.filter(roster_import=roster_import).exists()
 
 
-def test_the_counts_and_present_rows_are_not_errors(english, registrar, send) -> None:  # type: ignore[no-untyped-def]
+def test_the_counts_and_present_rows_are_not_errors(english, registrar, send) -> None:
     data = roster_xlsx([person(1, "赵六"), person(2, "钱七", male=False)])
     send(english(registrar), data)
     first = last_import()
@@ -140,7 +140,7 @@ def test_the_counts_and_present_rows_are_not_errors(english, registrar, send) ->
     assert Volunteer.objects.filter(name__in=["赵六", "钱七"]).count() == 2
 
 
-def test_import_all_is_refused_while_a_row_has_a_problem(english, registrar, send) -> None:  # type: ignore[no-untyped-def]
+def test_import_all_is_refused_while_a_row_has_a_problem(english, registrar, send) -> None:
     data, _good = flawed_roster()
     send(english(registrar), data)
     roster_import = last_import()
@@ -158,7 +158,7 @@ def test_import_all_is_refused_while_a_row_has_a_problem(english, registrar, sen
 
 def test_importing_the_valid_rows_shows_the_result_and_the_confirmation_message(
     english, registrar, send
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     data, good = flawed_roster()
     send(english(registrar), data)
     roster_import = last_import()
@@ -181,7 +181,7 @@ def test_importing_the_valid_rows_shows_the_result_and_the_confirmation_message(
     assert page.context["ri"].imported_count == 1
 
 
-def test_the_upload_needs_the_consent_affirmation_and_a_file(english, registrar, send) -> None:  # type: ignore[no-untyped-def]
+def test_the_upload_needs_the_consent_affirmation_and_a_file(english, registrar, send) -> None:
     before = RosterImport.objects.count()
     response = send(english(registrar), roster_xlsx([person(1, "孙八")]), consent=False)
     assert response.status_code == 400
@@ -198,7 +198,7 @@ def test_the_upload_needs_the_consent_affirmation_and_a_file(english, registrar,
     assert RosterImport.objects.count() == before
 
 
-def test_an_unreadable_file_ends_as_failed_with_the_reason(english, registrar, send) -> None:  # type: ignore[no-untyped-def]
+def test_an_unreadable_file_ends_as_failed_with_the_reason(english, registrar, send) -> None:
     old_excel = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100
     send(english(registrar), old_excel, name="名册.xls")
     roster_import = last_import()
@@ -213,7 +213,7 @@ def test_an_unreadable_file_ends_as_failed_with_the_reason(english, registrar, s
 
 def test_a_point_outside_the_users_registration_points_is_a_form_error(
     english, registrar, body
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     other = body("430602002-SC")
     response = english(registrar).post(
         NEW,
@@ -227,7 +227,7 @@ def test_a_point_outside_the_users_registration_points_is_a_form_error(
     assert list(response.context["form"].errors) == ["point"]
 
 
-def test_seeing_roles_may_not_upload_or_import(english, registrar, viewer, checker, send) -> None:  # type: ignore[no-untyped-def]
+def test_seeing_roles_may_not_upload_or_import(english, registrar, viewer, checker, send) -> None:
     assert english(viewer).get(NEW).status_code == 403
     send(english(registrar), roster_xlsx([person(1, "吴十")]))
     roster_import = last_import()
@@ -238,7 +238,7 @@ def test_seeing_roles_may_not_upload_or_import(english, registrar, viewer, check
     assert not Volunteer.objects.filter(roster_import=roster_import).exists()
 
 
-def test_another_streets_imports_are_404_and_not_listed(english, registrar, outsider, send) -> None:  # type: ignore[no-untyped-def]
+def test_another_streets_imports_are_404_and_not_listed(english, registrar, outsider, send) -> None:
     send(english(registrar), roster_xlsx([person(1, "郑十一")]))
     roster_import = last_import()
     client = english(outsider)
@@ -251,7 +251,7 @@ def test_another_streets_imports_are_404_and_not_listed(english, registrar, outs
 
 def test_the_list_shows_the_imports_in_scope_newest_first(
     english, registrar, street_admin, city_admin, send, django_assert_max_num_queries
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     for name in ("a.xlsx", "b.xlsx", "c.xlsx"):
         send(english(registrar), roster_xlsx([person(1, "冯十二")]), name=name)
     client = english(city_admin)
@@ -270,7 +270,7 @@ def test_the_list_shows_the_imports_in_scope_newest_first(
     ]
 
 
-def test_the_template_downloads_with_its_chinese_name(english, viewer) -> None:  # type: ignore[no-untyped-def]
+def test_the_template_downloads_with_its_chinese_name(english, viewer) -> None:
     response = english(viewer).get(f"{IMPORTS}template.xlsx")
     assert response.status_code == 200
     assert response["Content-Disposition"] == (
@@ -283,7 +283,7 @@ def test_the_template_downloads_with_its_chinese_name(english, viewer) -> None: 
 
 def test_the_uploader_and_the_bodys_administrators_download_the_file_and_report(
     english, registrar, street_admin, city_admin, viewer, checker, send
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     data, _good = flawed_roster()
     send(english(registrar), data)
     roster_import = last_import()
@@ -319,7 +319,7 @@ def test_the_uploader_and_the_bodys_administrators_download_the_file_and_report(
 
 def test_after_the_retention_period_the_page_says_the_file_was_deleted(
     english, registrar, send, settings
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     data, _good = flawed_roster()
     send(english(registrar), data)
     roster_import = last_import()
@@ -338,7 +338,7 @@ def test_after_the_retention_period_the_page_says_the_file_was_deleted(
 
 def test_the_progress_fragment_polls_while_the_check_runs_then_reloads_the_page(
     english, registrar, send
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     send(english(registrar), roster_xlsx([person(1, "陈十三")]))
     roster_import = last_import()
     url = f"{IMPORTS}{roster_import.pk}/progress/"
@@ -359,7 +359,7 @@ def test_the_progress_fragment_polls_while_the_check_runs_then_reloads_the_page(
 
 def test_an_import_waiting_for_the_worker_is_shown_as_queued(
     english, registrar, send, settings
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     send(english(registrar), roster_xlsx([person(1, "卫十四")]))
     roster_import = last_import()
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
@@ -378,7 +378,7 @@ def test_an_import_waiting_for_the_worker_is_shown_as_queued(
     assert roster_import.status == ImportStatus.CHECKED
 
 
-def test_the_import_mode_must_be_chosen(english, registrar, send) -> None:  # type: ignore[no-untyped-def]
+def test_the_import_mode_must_be_chosen(english, registrar, send) -> None:
     send(english(registrar), roster_xlsx([person(1, "蒋十五")]))
     roster_import = last_import()
     response = english(registrar).post(f"{IMPORTS}{roster_import.pk}/commit/", follow=True)
@@ -388,7 +388,7 @@ def test_the_import_mode_must_be_chosen(english, registrar, send) -> None:  # ty
 
 def test_a_person_another_body_holds_is_a_problem_naming_that_body(
     english, registrar, outsider, send, body
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     number = synthetic_id("19770707")
     other: RegistrationBody = body("430602002-SC")
     imports.import_roster(

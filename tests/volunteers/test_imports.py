@@ -39,7 +39,7 @@ def xlsx(rows: list[list[object]], *, title: str | None = "岳阳楼街道志愿
     return buffer.getvalue()
 
 
-def upload(registrar, body, data: bytes, **options):  # type: ignore[no-untyped-def]
+def upload(registrar, body, data: bytes, **options):
     point = body("430602001-SC")
     roster_import = imports.upload_roster(
         data,
@@ -53,7 +53,7 @@ def upload(registrar, body, data: bytes, **options):  # type: ignore[no-untyped-
     return imports.check_roster(roster_import, today=TODAY)
 
 
-def test_a_clean_roster_is_checked_then_imported_as_applied(registrar, body) -> None:  # type: ignore[no-untyped-def]
+def test_a_clean_roster_is_checked_then_imported_as_applied(registrar, body) -> None:
     ids = [synthetic_id("19900101"), synthetic_id("19850505", male=False)]
     data = xlsx(
         [
@@ -90,7 +90,7 @@ def test_a_clean_roster_is_checked_then_imported_as_applied(registrar, body) -> 
     )
 
 
-def test_importing_the_same_file_again_creates_nothing_and_says_present(registrar, body) -> None:  # type: ignore[no-untyped-def]
+def test_importing_the_same_file_again_creates_nothing_and_says_present(registrar, body) -> None:
     data = xlsx([[1, "王五", "男", synthetic_id("19700101"), "13811114444", "群众", ""]])
     imports.import_roster(upload(registrar, body, data), actor=registrar, mode="all", today=TODAY)
     again = upload(registrar, body, data)
@@ -102,7 +102,7 @@ def test_importing_the_same_file_again_creates_nothing_and_says_present(registra
 
 def test_all_or_nothing_refuses_a_roster_with_a_bad_row_valid_only_takes_the_rest(
     registrar, body
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     good = synthetic_id("19800808")
     bad = good[:-1] + ("1" if good[-1] != "1" else "2")
     data = xlsx(
@@ -125,7 +125,7 @@ def test_all_or_nothing_refuses_a_roster_with_a_bad_row_valid_only_takes_the_res
     ]
 
 
-def test_only_registering_roles_for_the_point_may_upload(viewer, outsider, body) -> None:  # type: ignore[no-untyped-def]
+def test_only_registering_roles_for_the_point_may_upload(viewer, outsider, body) -> None:
     point = body("430602001-SC")
     for user in (viewer, outsider):
         with pytest.raises(PermissionDenied):
@@ -141,7 +141,7 @@ def test_only_registering_roles_for_the_point_may_upload(viewer, outsider, body)
 
 def test_files_are_encrypted_and_purged_after_the_retention_period(
     registrar, body, settings
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from django.db import connection
     from django.utils import timezone
 
@@ -168,7 +168,7 @@ def test_the_template_reads_back_with_every_column_recognised() -> None:
     assert sorted(sheet.columns.values()) == sorted(f for _t, f in roster_files.TEMPLATE_COLUMNS)
 
 
-def test_the_error_report_marks_the_row_and_can_be_uploaded_again(registrar, body) -> None:  # type: ignore[no-untyped-def]
+def test_the_error_report_marks_the_row_and_can_be_uploaded_again(registrar, body) -> None:
     import openpyxl
 
     from zhiyuan.volunteers import roster_files
@@ -197,7 +197,7 @@ def test_the_error_report_marks_the_row_and_can_be_uploaded_again(registrar, bod
 
 def test_the_command_imports_valid_rows_and_sends_please_confirm(
     registrar, body, tmp_path, settings, capsys, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from django.core.management import CommandError, call_command
 
     from zhiyuan.common.sms import OutboxSmsBackend
@@ -238,7 +238,7 @@ def test_the_command_imports_valid_rows_and_sends_please_confirm(
     assert [m.template for m in OutboxSmsBackend.outbox] == ["registration_confirm"]
 
 
-def test_an_id_number_in_the_file_name_is_masked_before_it_is_kept(registrar, body) -> None:  # type: ignore[no-untyped-def]
+def test_an_id_number_in_the_file_name_is_masked_before_it_is_kept(registrar, body) -> None:
     number = synthetic_id("19880101")
     point = body("430602001-SC")
     roster_import = imports.upload_roster(
@@ -267,7 +267,7 @@ def test_an_id_number_in_the_file_name_is_masked_before_it_is_kept(registrar, bo
 
 def test_a_check_that_breaks_off_ends_as_failed_not_checking_for_ever(
     registrar, body, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from zhiyuan.volunteers import tasks
 
     data = xlsx([[1, "卫一", "男", synthetic_id("19750505"), "13811112223", "群众", ""]])
@@ -282,7 +282,7 @@ def test_a_check_that_breaks_off_ends_as_failed_not_checking_for_ever(
         check=False,
     )
 
-    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def broken(*args, **kwargs):
         imports.RosterImport.objects.filter(pk=roster_import.pk).update(
             status=ImportStatus.CHECKING
         )

@@ -12,11 +12,11 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def quiet_sms(settings):  # type: ignore[no-untyped-def]
+def quiet_sms(settings):
     settings.SMS_BACKEND = "zhiyuan.common.sms.OutboxSmsBackend"
 
 
-def register(registrar, body, code="430602001-SC", **overrides):  # type: ignore[no-untyped-def]
+def register(registrar, body, code="430602001-SC", **overrides):
     point = body(code)
     return services.register_volunteer(
         person_data(**overrides),
@@ -28,7 +28,7 @@ def register(registrar, body, code="430602001-SC", **overrides):  # type: ignore
     ).volunteer
 
 
-def test_ledger_lists_only_the_users_subtree(registrar, outsider, city_admin, body, login) -> None:  # type: ignore[no-untyped-def]
+def test_ledger_lists_only_the_users_subtree(registrar, outsider, city_admin, body, login) -> None:
     mine = register(registrar, body, name="赵一")
     theirs = register(outsider, body, "430602002-SC", name="钱二")
     url = reverse("volunteers:ledger")
@@ -37,7 +37,7 @@ def test_ledger_lists_only_the_users_subtree(registrar, outsider, city_admin, bo
     assert {v.pk for v in login(city_admin).get(url + "?q=赵").context["page"]} == {mine.pk}
 
 
-def test_detail_of_another_street_is_404(registrar, outsider, body, login) -> None:  # type: ignore[no-untyped-def]
+def test_detail_of_another_street_is_404(registrar, outsider, body, login) -> None:
     volunteer = register(registrar, body)
     assert login(outsider).get(reverse("volunteers:detail", args=[volunteer.pk])).status_code == 404
     assert (
@@ -45,7 +45,7 @@ def test_detail_of_another_street_is_404(registrar, outsider, body, login) -> No
     )
 
 
-def test_detail_masks_id_and_phone(registrar, body, login) -> None:  # type: ignore[no-untyped-def]
+def test_detail_masks_id_and_phone(registrar, body, login) -> None:
     number = synthetic_id("19751212")
     volunteer = register(registrar, body, document_number=number, mobile="13698765432")
     html = login(registrar).get(reverse("volunteers:detail", args=[volunteer.pk])).content.decode()
@@ -54,7 +54,7 @@ def test_detail_masks_id_and_phone(registrar, body, login) -> None:  # type: ign
     assert "136****5432" in html
 
 
-def test_filters_by_status_gender_age_band_and_skill(registrar, body, login) -> None:  # type: ignore[no-untyped-def]
+def test_filters_by_status_gender_age_band_and_skill(registrar, body, login) -> None:
     young = register(
         registrar, body, document_number=synthetic_id("20000101", male=False), skills=["legal"]
     )
@@ -72,7 +72,7 @@ def test_filters_by_status_gender_age_band_and_skill(registrar, body, login) -> 
     assert found("?skill=legal") == {young.pk}
 
 
-def test_find_by_whole_id_number_is_posted_and_scoped(registrar, outsider, body, login) -> None:  # type: ignore[no-untyped-def]
+def test_find_by_whole_id_number_is_posted_and_scoped(registrar, outsider, body, login) -> None:
     number = synthetic_id("19830303")
     volunteer = register(registrar, body, document_number=number)
     url = reverse("volunteers:ledger")
@@ -82,7 +82,7 @@ def test_find_by_whole_id_number_is_posted_and_scoped(registrar, outsider, body,
     assert list(login(outsider).post(url, {"identity": number}).context["page"]) == []
 
 
-def test_in_person_confirmation_from_the_detail_page(registrar, body, login) -> None:  # type: ignore[no-untyped-def]
+def test_in_person_confirmation_from_the_detail_page(registrar, body, login) -> None:
     volunteer = register(registrar, body)
     client = login(registrar)
     response = client.post(
@@ -99,7 +99,7 @@ def test_in_person_confirmation_from_the_detail_page(registrar, body, login) -> 
     assert response.status_code == 302
 
 
-def test_viewer_sees_no_actions_and_cannot_act(registrar, viewer, body, login) -> None:  # type: ignore[no-untyped-def]
+def test_viewer_sees_no_actions_and_cannot_act(registrar, viewer, body, login) -> None:
     volunteer = register(registrar, body)
     client = login(viewer)
     html = client.get(reverse("volunteers:detail", args=[volunteer.pk])).content.decode()
@@ -110,7 +110,7 @@ def test_viewer_sees_no_actions_and_cannot_act(registrar, viewer, body, login) -
     assert response.status_code == 403
 
 
-def test_reveal_shows_once_and_logs_who_why(registrar, body, login) -> None:  # type: ignore[no-untyped-def]
+def test_reveal_shows_once_and_logs_who_why(registrar, body, login) -> None:
     number = synthetic_id("19910911")
     volunteer = register(registrar, body, document_number=number)
     response = login(registrar).post(
@@ -126,7 +126,7 @@ def test_reveal_shows_once_and_logs_who_why(registrar, body, login) -> None:  # 
 
 def test_progress_counts_and_bulk_message(
     registrar, body, login, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from zhiyuan.common.sms import OutboxSmsBackend
 
     first = register(registrar, body)
@@ -162,7 +162,7 @@ def test_history_details_are_described_in_words() -> None:
 
 def test_reregistration_is_offered_only_where_the_policy_requires_it(
     registrar, street_admin, org, body, login
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     volunteer = services.confirm_in_person(
         register(registrar, body), actor=registrar, reason="本人到场签字"
     )
@@ -175,7 +175,7 @@ def test_reregistration_is_offered_only_where_the_policy_requires_it(
 
 def test_a_photo_is_checked_stored_under_a_random_name_and_served_in_scope(
     registrar, outsider, viewer, body, login, settings, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     import io as _io
 
     from django.core.files.uploadedfile import SimpleUploadedFile
@@ -209,7 +209,7 @@ def test_a_photo_is_checked_stored_under_a_random_name_and_served_in_scope(
     assert AuditEntry.objects.filter(action="volunteer.photo.changed").count() == 1
 
 
-def test_the_ledger_page_decrypts_no_personal_number(registrar, body, login, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_ledger_page_decrypts_no_personal_number(registrar, body, login, monkeypatch) -> None:
     from zhiyuan.common import crypto
 
     register(registrar, body)

@@ -32,7 +32,7 @@ def _codes(error: ValidationError) -> dict[str, list[str | None]]:
 )
 def test_a_registered_person_cannot_register_again_under_another_document_type(
     registrar: User, outsider: User, document_type: str, form
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     number = synthetic_id("19800101")
     register(registrar, STREET, document_number=number)
     with pytest.raises(ValidationError) as caught:

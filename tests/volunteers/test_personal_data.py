@@ -70,7 +70,7 @@ def _pdf_text(content: bytes) -> str:
     return result.stdout.decode()
 
 
-def _activity(registrar: User, body, org, answers: list[str], own_screens: list[str], sent) -> None:  # type: ignore[no-untyped-def]
+def _activity(registrar: User, body, org, answers: list[str], own_screens: list[str], sent) -> None:
     centre = body("430602001-SC")
     point = f"{centre.pk}:{centre.organization_id}"
     person = {
@@ -211,7 +211,7 @@ def _activity(registrar: User, body, org, answers: list[str], own_screens: list[
 
 def test_no_id_number_or_phone_is_stored_logged_exported_or_shown_in_clear(
     registrar, body, org, settings, caplog, capsys, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.SMS_BACKEND = "zhiyuan.common.sms.OutboxSmsBackend"
     OutboxSmsBackend.outbox = []
     caplog.set_level(logging.DEBUG)

@@ -11,7 +11,7 @@ from zhiyuan.volunteers.models import RegistrationBody, RegistrationPolicy
 pytestmark = pytest.mark.django_db
 
 
-def test_policy_is_inherited_from_the_nearest_ancestor(city_admin, street_admin, org) -> None:  # type: ignore[no-untyped-def]
+def test_policy_is_inherited_from_the_nearest_ancestor(city_admin, street_admin, org) -> None:
     assert selectors.policy_for(org("430602001001-ST")).minimum_age == 14
     services.set_policy(org("4306-GC"), actor=city_admin, minimum_age=16, own_income_age=16)
     services.set_policy(org("430602001-SC"), actor=street_admin, reregistration_required=True)
@@ -36,19 +36,19 @@ def test_policy_is_inherited_from_the_nearest_ancestor(city_admin, street_admin,
         ({"privacy_notice_version": " "}, "privacy_notice_version"),
     ],
 )
-def test_bad_policies_are_refused_and_nothing_is_saved(city_admin, org, fields, key) -> None:  # type: ignore[no-untyped-def]
+def test_bad_policies_are_refused_and_nothing_is_saved(city_admin, org, fields, key) -> None:
     with pytest.raises(ValidationError) as raised:
         services.set_policy(org("4306-GC"), actor=city_admin, **fields)
     assert list(raised.value.message_dict) == [key]
     assert not RegistrationPolicy.objects.exists()
 
 
-def test_only_administrators_set_a_policy(registrar, org) -> None:  # type: ignore[no-untyped-def]
+def test_only_administrators_set_a_policy(registrar, org) -> None:
     with pytest.raises(PermissionDenied):
         services.set_policy(org("430602001-SC"), actor=registrar, minimum_age=15)
 
 
-def test_number_format_of_the_policy_is_used(city_admin, org) -> None:  # type: ignore[no-untyped-def]
+def test_number_format_of_the_policy_is_used(city_admin, org) -> None:
     policy = services.set_policy(
         org("4306-GC"), actor=city_admin, number_format="{code}-{yyyy}-{seq:05d}"
     )
@@ -58,7 +58,7 @@ def test_number_format_of_the_policy_is_used(city_admin, org) -> None:  # type: 
 
 def test_policy_page_saves_for_admins_and_is_read_only_for_registrars(
     street_admin, registrar, login
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     url = reverse("volunteers:policy") + "?org=430602001-SC"
     data = {
         "minimum_age": 14,
@@ -74,7 +74,7 @@ def test_policy_page_saves_for_admins_and_is_read_only_for_registrars(
     assert (policy.reregistration_required, policy.privacy_notice_version) == (True, "2026-2")
 
 
-def test_a_number_already_issued_is_refused_not_a_server_error(registrar, outsider, org) -> None:  # type: ignore[no-untyped-def]
+def test_a_number_already_issued_is_refused_not_a_server_error(registrar, outsider, org) -> None:
     """A policy saved before formats were checked ("{{code}}" prints a literal "{code}") made
     two bodies issue one number: the database refused it with a 500."""
     RegistrationPolicy.objects.create(

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def quiet_sms(settings):  # type: ignore[no-untyped-def]
+def quiet_sms(settings):
     settings.SMS_BACKEND = "zhiyuan.common.sms.OutboxSmsBackend"
 
 
@@ -33,7 +33,7 @@ def form_data(point: str, **overrides: str) -> dict[str, object]:
 
 def test_registrar_records_an_application_through_the_delegated_station(
     registrar, body, org, login
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     point = f"{body('430602001-SC').pk}:{org('430602001001-ST').pk}"
     response = login(registrar).post(reverse("volunteers:register"), form_data(point))
     volunteer = Volunteer.objects.get(name="欧阳·明")
@@ -47,7 +47,7 @@ def test_registrar_records_an_application_through_the_delegated_station(
     assert volunteer.skills == ["first_aid", "legal"]
 
 
-def test_bad_form_shows_field_errors_and_writes_nothing(registrar, body, org, login) -> None:  # type: ignore[no-untyped-def]
+def test_bad_form_shows_field_errors_and_writes_nothing(registrar, body, org, login) -> None:
     point = f"{body('430602001-SC').pk}:{org('430602001-SC').pk}"
     data = form_data(point, document_number="430602198606061234", mobile="1234", consent="")
     response = login(registrar).post(reverse("volunteers:register"), data)
@@ -58,7 +58,7 @@ def test_bad_form_shows_field_errors_and_writes_nothing(registrar, body, org, lo
 
 def test_a_point_of_another_street_is_not_offered_or_taken(
     registrar, outsider, body, org, login
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     foreign = f"{body('430602002-SC').pk}:{org('430602002-SC').pk}"
     response = login(registrar).post(reverse("volunteers:register"), form_data(foreign))
     assert "point" in response.context["form"].errors
@@ -66,11 +66,11 @@ def test_a_point_of_another_street_is_not_offered_or_taken(
     assert login(outsider).get(reverse("volunteers:register")).status_code == 200
 
 
-def test_users_without_a_registration_point_get_403(viewer, login) -> None:  # type: ignore[no-untyped-def]
+def test_users_without_a_registration_point_get_403(viewer, login) -> None:
     assert login(viewer).get(reverse("volunteers:register")).status_code == 403
 
 
-def test_correction_keeps_masked_values_when_left_empty(registrar, body, org, login) -> None:  # type: ignore[no-untyped-def]
+def test_correction_keeps_masked_values_when_left_empty(registrar, body, org, login) -> None:
     number = synthetic_id("19860606")
     point = f"{body('430602001-SC').pk}:{org('430602001-SC').pk}"
     client = login(registrar)

@@ -21,7 +21,7 @@ TODAY = date(2026, 11, 29)
 HEADER = "姓名,身份证号,手机号"
 
 
-def checked(registrar, body, data: bytes) -> RosterImport:  # type: ignore[no-untyped-def]
+def checked(registrar, body, data: bytes) -> RosterImport:
     point = body("430602001-SC")
     roster_import = imports.upload_roster(
         data,
@@ -49,7 +49,7 @@ def rows(count: int) -> list[str]:
 
 
 def test_a_csv_cell_beyond_the_csv_field_limit_fails_the_check_instead_of_crashing(
-    registrar,  # type: ignore[no-untyped-def]
+    registrar,
     body,
 ) -> None:
     # 200,000 characters in one quoted cell: csv.Error "field larger than field limit" used to
@@ -62,7 +62,7 @@ def test_a_csv_cell_beyond_the_csv_field_limit_fails_the_check_instead_of_crashi
     )
 
 
-def test_a_stale_second_commit_neither_imports_nor_overwrites_the_first(registrar, body) -> None:  # type: ignore[no-untyped-def]
+def test_a_stale_second_commit_neither_imports_nor_overwrites_the_first(registrar, body) -> None:
     # A double click or an API replay: both requests loaded the import while it was checked.
     roster_import = checked(registrar, body, csv_bytes(HEADER, *rows(2)))
     stale = RosterImport.objects.get(pk=roster_import.pk)
@@ -81,7 +81,7 @@ def test_a_stale_second_commit_neither_imports_nor_overwrites_the_first(registra
     assert Volunteer.objects.filter(roster_import=roster_import).count() == 2
 
 
-def test_a_choice_problem_never_repeats_a_phone_or_id_number(registrar, body) -> None:  # type: ignore[no-untyped-def]
+def test_a_choice_problem_never_repeats_a_phone_or_id_number(registrar, body) -> None:
     # Columns shifted by one: the ID number and the phone sit under 性别 and 政治面貌.
     number = synthetic_id("19900101")
     data = csv_bytes("姓名,性别,政治面貌,身份证号,手机号", f"张三,{number},13811112222,,")
@@ -98,7 +98,7 @@ def test_a_choice_problem_never_repeats_a_phone_or_id_number(registrar, body) ->
     assert "13811112222" not in str(roster_import.problems)
 
 
-def test_a_problem_of_a_field_without_a_column_names_the_field_in_words(registrar, body) -> None:  # type: ignore[no-untyped-def]
+def test_a_problem_of_a_field_without_a_column_names_the_field_in_words(registrar, body) -> None:
     # A minor without an age basis: the file has no 注册依据 column, and the problem used to be
     # placed in the column "age_basis", the field's key, in the page, the API and the report.
     number = synthetic_id("20100101")
@@ -125,7 +125,7 @@ def test_a_problem_of_a_field_without_a_column_names_the_field_in_words(registra
     ]
 
 
-def test_a_tiny_xlsx_with_one_far_away_cell_is_refused_before_it_is_read(registrar, body) -> None:  # type: ignore[no-untyped-def]
+def test_a_tiny_xlsx_with_one_far_away_cell_is_refused_before_it_is_read(registrar, body) -> None:
     # 5 KB: a header and one cell at XFD100001. calamine reads a sheet into a dense grid from
     # A1 to its last cell: it asked for 52 GB and aborted the whole process (web or worker).
     buffer = io.BytesIO()
@@ -152,7 +152,7 @@ def test_a_roster_of_many_rows_and_usual_width_is_not_taken_for_a_bomb() -> None
     assert roster._grid_cells(b'<row r="200000"><c r="AX200000" t="s"><v>1</v></c>') == 10_000_000
 
 
-def _with_sheet_xml(change) -> bytes:  # type: ignore[no-untyped-def]
+def _with_sheet_xml(change) -> bytes:
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer)
     sheet = book.add_worksheet()
@@ -179,7 +179,7 @@ def _with_sheet_xml(change) -> bytes:  # type: ignore[no-untyped-def]
     ids=["entity declaration", "junk after the sheet"],
 )
 def test_a_sheet_calamine_reads_but_the_formula_scan_cannot_fails_the_check(
-    registrar,  # type: ignore[no-untyped-def]
+    registrar,
     body,
     change,
 ) -> None:

@@ -78,7 +78,7 @@ def xlsx(
     return buffer.getvalue()
 
 
-def check(registrar, body, data: bytes, *, filename: str = "名册.xlsx") -> RosterImport:  # type: ignore[no-untyped-def]
+def check(registrar, body, data: bytes, *, filename: str = "名册.xlsx") -> RosterImport:
     """Upload `data` to the street's body and run the dry run (in English)."""
     point = body(STREET)
     with translation.override("en"):
@@ -94,7 +94,7 @@ def check(registrar, body, data: bytes, *, filename: str = "名册.xlsx") -> Ros
         return imports.check_roster(roster_import, today=TODAY)
 
 
-def commit(registrar, roster_import: RosterImport, mode: str = "all") -> list[Volunteer]:  # type: ignore[no-untyped-def]
+def commit(registrar, roster_import: RosterImport, mode: str = "all") -> list[Volunteer]:
     imports.import_roster(roster_import, actor=registrar, mode=mode, today=TODAY)
     return list(Volunteer.objects.filter(roster_import=roster_import).order_by("pk"))
 
@@ -117,7 +117,7 @@ def problems(roster_import: RosterImport) -> list[tuple[int, str, str]]:
 # --- encodings -------------------------------------------------------------------------------
 
 
-def test_a_gbk_csv_as_excel_and_wps_save_it(registrar, body) -> None:  # type: ignore[no-untyped-def]
+def test_a_gbk_csv_as_excel_and_wps_save_it(registrar, body) -> None:
     number = synthetic_id("19900101")
     text = csv_text(
         [["姓名", "身份证号", "手机号", "民族"], ["欧阳娜娜", number, "13800138000", "汉族"]]
@@ -133,7 +133,7 @@ def test_a_gbk_csv_as_excel_and_wps_save_it(registrar, body) -> None:  # type: i
     )
 
 
-def test_names_only_gb18030_holds_come_through_unmangled(registrar, body) -> None:  # type: ignore[no-untyped-def]
+def test_names_only_gb18030_holds_come_through_unmangled(registrar, body) -> None:
     names = ["王𠮷", "刘䶮"]  # U+20BB7 and U+4DAE: four-byte GB18030, not in GBK
     for name in names:
         with pytest.raises(UnicodeEncodeError):
@@ -155,7 +155,7 @@ def test_names_only_gb18030_holds_come_through_unmangled(registrar, body) -> Non
         pytest.param(lambda text: b"\xef\xbb\xbf" + text.encode("utf-8"), id="utf-8 with BOM"),
     ],
 )
-def test_utf8_with_and_without_bom(registrar, body, encode) -> None:  # type: ignore[no-untyped-def]
+def test_utf8_with_and_without_bom(registrar, body, encode) -> None:
     text = csv_text(
         [["姓名", "身份证号", "手机号"], ["阿依古丽·买买提", synthetic_id(), "13800138000"]]
     )
@@ -170,8 +170,8 @@ def test_utf8_with_and_without_bom(registrar, body, encode) -> None:  # type: ig
 # --- headers ---------------------------------------------------------------------------------
 
 
-def test_a_title_row_and_a_merged_two_row_header_above_the_header_line(registrar, body) -> None:  # type: ignore[no-untyped-def]
-    def above(book, sheet):  # type: ignore[no-untyped-def]
+def test_a_title_row_and_a_merged_two_row_header_above_the_header_line(registrar, body) -> None:
+    def above(book, sheet):
         centred = book.add_format({"align": "center", "bold": True})
         sheet.merge_range(0, 0, 0, 4, "岳阳楼街道2026年志愿者注册登记表", centred)
         sheet.merge_range(1, 0, 2, 0, "序号", centred)  # a vertical merge over two rows
@@ -228,7 +228,7 @@ def test_header_variants_name_the_same_columns(header: list[str], columns: dict[
     assert (sheet.header_row, sheet.columns, sheet.unknown_headers) == (1, columns, [])
 
 
-def test_unknown_columns_are_reported_and_ignored(registrar, body) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_columns_are_reported_and_ignored(registrar, body) -> None:
     rows = [
         ["序号", "姓名", "所属小组", "身份证号", "手机号", "爱好", "备注"],
         [1, "王五", "第三组", synthetic_id("19700101"), "13800138000", "=1+1", "已核对"],
@@ -242,7 +242,7 @@ def test_unknown_columns_are_reported_and_ignored(registrar, body) -> None:  # t
     assert (person.name, person.occupation, person.work_unit_name) == ("王五", "", "")
 
 
-def test_missing_required_columns_are_reported_before_any_row_is_read(registrar, body) -> None:  # type: ignore[no-untyped-def]
+def test_missing_required_columns_are_reported_before_any_row_is_read(registrar, body) -> None:
     bad_rows = [["姓名", "性别", "电话号码"], ["张三", "火星人", "12"]]
     with pytest.raises(roster.RosterError) as raised:
         roster.open_roster(xlsx(bad_rows))  # raised on opening: no row is handed out
@@ -254,7 +254,7 @@ def test_missing_required_columns_are_reported_before_any_row_is_read(registrar,
     )
 
 
-def test_a_file_without_a_header_row_says_where_to_find_the_columns(registrar, body) -> None:  # type: ignore[no-untyped-def]
+def test_a_file_without_a_header_row_says_where_to_find_the_columns(registrar, body) -> None:
     checked = check(registrar, body, csv_text([["a", "b"], ["1", "2"]]).encode())
     assert (checked.status, checked.error) == (
         ImportStatus.FAILED,
@@ -291,7 +291,7 @@ def damaged_number_that_passes_the_check() -> tuple[str, str]:
     raise AssertionError("no such number")
 
 
-def test_numeric_id_cells_are_refused_never_repaired(registrar, body) -> None:  # type: ignore[no-untyped-def]
+def test_numeric_id_cells_are_refused_never_repaired(registrar, body) -> None:
     number, damaged = damaged_number_that_passes_the_check()
     plain = synthetic_id("19800808").replace("X", "1")
     header = ["姓名", "身份证号", "手机号"]
@@ -327,7 +327,7 @@ def id_ending_in(check_character: str, birth: str) -> str:
     raise AssertionError("no such number")
 
 
-def test_full_width_digits_and_lower_case_x(registrar, body) -> None:  # type: ignore[no-untyped-def]
+def test_full_width_digits_and_lower_case_x(registrar, body) -> None:
     with_x = id_ending_in("X", "19881212")
     digits = id_ending_in("7", "19771111")
     full_width = digits.translate(str.maketrans("0123456789X", "０１２３４５６７８９Ｘ"))
@@ -348,7 +348,7 @@ def test_full_width_digits_and_lower_case_x(registrar, body) -> None:  # type: i
 # --- duplicates ------------------------------------------------------------------------------
 
 
-def test_the_same_person_twice_in_the_file_names_both_rows(registrar, body) -> None:  # type: ignore[no-untyped-def]
+def test_the_same_person_twice_in_the_file_names_both_rows(registrar, body) -> None:
     twice = synthetic_id("19900101")
     other = synthetic_id("19920202")
     rows = [
@@ -369,7 +369,7 @@ def test_the_same_person_twice_in_the_file_names_both_rows(registrar, body) -> N
 
 def test_people_in_the_ledger_are_present_here_or_held_by_another_body(
     registrar, outsider, body
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     elsewhere = register(outsider, "430602002-SC", document_number=synthetic_id("19750505"))
     applied_elsewhere = register(
         outsider, "430602002-SC", document_number=synthetic_id("19760606"), confirm=False
@@ -405,7 +405,7 @@ def test_people_in_the_ledger_are_present_here_or_held_by_another_body(
 # --- formulas --------------------------------------------------------------------------------
 
 
-def test_formula_cells_with_cached_values_give_those_values(registrar, body) -> None:  # type: ignore[no-untyped-def]
+def test_formula_cells_with_cached_values_give_those_values(registrar, body) -> None:
     number = synthetic_id("19900101")
     rows = [
         ["姓名", "身份证号", "手机号", "职业"],
@@ -422,7 +422,7 @@ def test_formula_cells_with_cached_values_give_those_values(registrar, body) -> 
     assert people[0].document_number == number
 
 
-def test_formula_cells_without_cached_values_are_refused_with_save_again(registrar, body) -> None:  # type: ignore[no-untyped-def]
+def test_formula_cells_without_cached_values_are_refused_with_save_again(registrar, body) -> None:
     book = openpyxl.Workbook()  # openpyxl writes formulas without their results
     sheet = book.active
     sheet.append(["姓名", "身份证号", "手机号", "职业"])
@@ -439,7 +439,7 @@ def test_formula_cells_without_cached_values_are_refused_with_save_again(registr
 # --- dates -----------------------------------------------------------------------------------
 
 
-def test_dates_as_date_cells_serial_numbers_and_text(registrar, body) -> None:  # type: ignore[no-untyped-def]
+def test_dates_as_date_cells_serial_numbers_and_text(registrar, body) -> None:
     born = date(1990, 1, 1)
     forms: list[Any] = [
         born,  # an Excel date cell
@@ -476,7 +476,7 @@ def test_dates_as_date_cells_serial_numbers_and_text(registrar, body) -> None:  
     assert [reader.read([roster.Cell(form)])[0]["birth_date"] for form in forms] == [born] * 10
 
 
-def test_a_passport_holder_takes_the_typed_date_and_gender(registrar, body) -> None:  # type: ignore[no-untyped-def]
+def test_a_passport_holder_takes_the_typed_date_and_gender(registrar, body) -> None:
     rows = [
         ["姓名", "证件类型", "证件号码", "手机号", "出生日期", "性别"],
         ["Anna Schmidt", "护照", "C01X00T47", "13800138000", 33000, "女"],
@@ -494,7 +494,7 @@ def test_a_passport_holder_takes_the_typed_date_and_gender(registrar, body) -> N
 # --- refused files ---------------------------------------------------------------------------
 
 
-def test_legacy_xls_bytes_are_refused_with_save_as_xlsx(registrar, body) -> None:  # type: ignore[no-untyped-def]
+def test_legacy_xls_bytes_are_refused_with_save_as_xlsx(registrar, body) -> None:
     ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
     checked = check(registrar, body, ole, filename="名册.xlsx")  # whatever the name says
     assert (checked.status, checked.error) == (
@@ -506,7 +506,7 @@ def test_legacy_xls_bytes_are_refused_with_save_as_xlsx(registrar, body) -> None
     assert raised.value.code == "legacy_xls"
 
 
-def test_a_zip_bomb_is_refused_unread(registrar, body) -> None:  # type: ignore[no-untyped-def]
+def test_a_zip_bomb_is_refused_unread(registrar, body) -> None:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
@@ -523,7 +523,7 @@ def test_a_zip_bomb_is_refused_unread(registrar, body) -> None:  # type: ignore[
     assert raised.value.code == "too_large"
 
 
-def test_a_broken_workbook_is_refused(registrar, body) -> None:  # type: ignore[no-untyped-def]
+def test_a_broken_workbook_is_refused(registrar, body) -> None:
     checked = check(registrar, body, b"PK\x03\x04 not really a zip")
     assert (checked.status, checked.error) == (
         ImportStatus.FAILED,
@@ -534,7 +534,7 @@ def test_a_broken_workbook_is_refused(registrar, body) -> None:  # type: ignore[
 # --- rows ------------------------------------------------------------------------------------
 
 
-def test_empty_rows_are_skipped_and_row_numbers_are_excels(registrar, body) -> None:  # type: ignore[no-untyped-def]
+def test_empty_rows_are_skipped_and_row_numbers_are_excels(registrar, body) -> None:
     rows = [
         ["姓名", "身份证号", "手机号"],
         ["李一", synthetic_id("19900101"), "13800138000"],
@@ -555,7 +555,7 @@ def test_empty_rows_are_skipped_and_row_numbers_are_excels(registrar, body) -> N
     assert problems(csv_checked)[0][:2] == (6, "C 手机号")
 
 
-def test_choices_by_chinese_or_english_labels_and_common_words(registrar, body) -> None:  # type: ignore[no-untyped-def]
+def test_choices_by_chinese_or_english_labels_and_common_words(registrar, body) -> None:
     rows = [
         ["姓名", "身份证号", "手机号", "政治面貌", "学历", "民族", "技能特长", "服务时间"],
         [
@@ -593,7 +593,7 @@ def test_choices_by_chinese_or_english_labels_and_common_words(registrar, body) 
 FORMULA_LIKE = [("=1+1", "@SUM(A1)"), ("+1", "-2")]
 
 
-def injected_roster(registrar, body) -> RosterImport:  # type: ignore[no-untyped-def]
+def injected_roster(registrar, body) -> RosterImport:
     rows: list[list[Any]] = [["姓名", "身份证号", "手机号", "职业", "工作单位"]]
     for i, (occupation, unit) in enumerate(FORMULA_LIKE):
         rows.append(
@@ -603,7 +603,7 @@ def injected_roster(registrar, body) -> RosterImport:  # type: ignore[no-untyped
     return check(registrar, body, xlsx(rows))
 
 
-def test_the_ledger_export_neutralises_formula_like_text(registrar, body) -> None:  # type: ignore[no-untyped-def]
+def test_the_ledger_export_neutralises_formula_like_text(registrar, body) -> None:
     checked = injected_roster(registrar, body)
     assert (checked.rows_valid, checked.rows_invalid) == (2, 1)
     people = commit(registrar, checked, "valid_only")
@@ -617,7 +617,7 @@ def test_the_ledger_export_neutralises_formula_like_text(registrar, body) -> Non
     assert [(c.value, c.data_type) for c in cells] == [("'@SUM(A1)", "s"), ("'-2", "s")]
 
 
-def test_the_error_report_neutralises_formula_like_text(registrar, body) -> None:  # type: ignore[no-untyped-def]
+def test_the_error_report_neutralises_formula_like_text(registrar, body) -> None:
     checked = injected_roster(registrar, body)
     report = openpyxl.load_workbook(io.BytesIO(roster_files.error_report_xlsx(checked))).active
     rows = [[(c.value, c.data_type) for c in row[4:6]] for row in report.iter_rows(min_row=2)]
@@ -688,7 +688,7 @@ def test_the_template_has_text_id_and_phone_columns_and_drop_down_lists() -> Non
 
 def test_a_large_roster_checked_by_two_processes_gives_the_same_report(
     registrar, body, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """From imports.PARALLEL_FROM_ROWS rows on, a forked copy checks the second half of the
     file: the outcome must be the one a single process finds, row for row, including the same
     person on both halves and a look-up (a division code) only the second half names."""
@@ -711,7 +711,7 @@ def test_a_large_roster_checked_by_two_processes_gives_the_same_report(
     forks: list[int] = []
     start = imports._SecondHalf.__init__
 
-    def counting(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def counting(self, *args, **kwargs):
         forks.append(1)
         start(self, *args, **kwargs)
 
@@ -746,7 +746,7 @@ def test_a_large_roster_checked_by_two_processes_gives_the_same_report(
 
 def test_each_imported_volunteer_has_the_audit_entry_a_form_registration_writes(
     registrar, body
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     rows = [
         ["姓名", "身份证号", "手机号"],
         ["柳一", synthetic_id("19900101"), "13800138000"],
@@ -784,7 +784,7 @@ def many_rows(count: int) -> bytes:
     return xlsx(rows)
 
 
-def test_a_failed_helper_leaves_the_check_to_the_parent(registrar, body, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_failed_helper_leaves_the_check_to_the_parent(registrar, body, monkeypatch) -> None:
     def broken() -> None:
         raise RuntimeError("the helper cannot start")
 
@@ -794,7 +794,7 @@ def test_a_failed_helper_leaves_the_check_to_the_parent(registrar, body, monkeyp
     answers: list[Any] = []
     results = imports._SecondHalf.results
 
-    def recorded(self):  # type: ignore[no-untyped-def]
+    def recorded(self):
         answers.append(results(self))
         return answers[-1]
 
@@ -806,7 +806,7 @@ def test_a_failed_helper_leaves_the_check_to_the_parent(registrar, body, monkeyp
 
 def test_a_roster_refused_while_the_helper_works_stops_the_helper(
     registrar, body, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     monkeypatch.setattr(imports, "_cores", lambda: 2)
     monkeypatch.setattr(imports, "PARALLEL_FROM_ROWS", 4)
     monkeypatch.setattr(imports, "MAX_ROWS", 3)  # refused on the parent's half

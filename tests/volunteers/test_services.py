@@ -25,13 +25,13 @@ TODAY = date(2026, 11, 29)
 
 
 @pytest.fixture(autouse=True)
-def outbox(settings):  # type: ignore[no-untyped-def]
+def outbox(settings):
     settings.SMS_BACKEND = "zhiyuan.common.sms.OutboxSmsBackend"
     OutboxSmsBackend.outbox = []
     return OutboxSmsBackend.outbox
 
 
-def apply(registrar, body, org, **overrides):  # type: ignore[no-untyped-def]
+def apply(registrar, body, org, **overrides):
     point = body("430602001-SC")
     return services.register_volunteer(
         person_data(**overrides),
@@ -43,13 +43,13 @@ def apply(registrar, body, org, **overrides):  # type: ignore[no-untyped-def]
     ).volunteer
 
 
-def last_code(outbox) -> str:  # type: ignore[no-untyped-def]
+def last_code(outbox) -> str:
     return outbox[-1].params["code"]
 
 
 def test_application_is_applied_with_no_number_and_texts_a_code(
     registrar, body, org, outbox, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         volunteer = apply(registrar, body, org, document_number=synthetic_id("19850317"))
     assert volunteer.status == RegistrationStatus.APPLIED
@@ -65,7 +65,7 @@ def test_application_is_applied_with_no_number_and_texts_a_code(
 
 def test_confirming_with_the_code_issues_consecutive_numbers_per_body_and_year(
     registrar, body, org, outbox, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     numbers = []
     for _ in range(3):
         with django_capture_on_commit_callbacks(execute=True):
@@ -83,7 +83,7 @@ def test_confirming_with_the_code_issues_consecutive_numbers_per_body_and_year(
 
 def test_a_wrong_code_confirms_nothing(
     registrar, body, org, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         volunteer = apply(registrar, body, org)
     with pytest.raises(ValidationError) as error:
@@ -95,7 +95,7 @@ def test_a_wrong_code_confirms_nothing(
 
 def test_a_person_registered_elsewhere_is_refused_naming_the_body_only(
     registrar, outsider, body, org, outbox, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     number = synthetic_id("19920704")
     with django_capture_on_commit_callbacks(execute=True):
         first = apply(registrar, body, org, document_number=number, name="李四")
@@ -120,7 +120,7 @@ def test_a_person_registered_elsewhere_is_refused_naming_the_body_only(
 
 def test_of_two_pending_applications_the_first_confirmed_wins(
     registrar, outsider, body, org, outbox, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     number = synthetic_id("19880808")
     with django_capture_on_commit_callbacks(execute=True):
         first = apply(registrar, body, org, document_number=number)
@@ -147,7 +147,7 @@ def test_of_two_pending_applications_the_first_confirmed_wins(
 
 def test_in_person_confirmation_needs_a_reason_and_is_counted_per_registrar(
     registrar, body, org
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     volunteer = apply(registrar, body, org)
     with pytest.raises(ValidationError):
         services.confirm_in_person(volunteer, actor=registrar, reason="")
@@ -160,7 +160,7 @@ def test_in_person_confirmation_needs_a_reason_and_is_counted_per_registrar(
 
 def test_a_registrar_of_another_street_cannot_confirm_or_register_here(
     registrar, outsider, body, org
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     volunteer = apply(registrar, body, org)
     with pytest.raises(PermissionDenied):
         services.confirm_in_person(volunteer, actor=outsider, reason="本人到场确认")
@@ -168,7 +168,7 @@ def test_a_registrar_of_another_street_cannot_confirm_or_register_here(
         apply(outsider, body, org)
 
 
-def test_delegated_station_registers_for_the_street_body(team_leader, body, org, registrar) -> None:  # type: ignore[no-untyped-def]
+def test_delegated_station_registers_for_the_street_body(team_leader, body, org, registrar) -> None:
     points = selectors.registration_points(registrar)
     assert [(p.body.organization.code, p.organization.code) for p in points] == [
         ("430602001-SC", "430602001-SC"),
@@ -209,7 +209,7 @@ def test_delegated_station_registers_for_the_street_body(team_leader, body, org,
         ),
     ],
 )
-def test_age_rules(birth, basis, extra, error, registrar, body, org) -> None:  # type: ignore[no-untyped-def]
+def test_age_rules(birth, basis, extra, error, registrar, body, org) -> None:
     point = body("430602001-SC")
     data = person_data(document_number=synthetic_id(birth), age_basis=basis, **extra)
     call = lambda: services.register_volunteer(  # noqa: E731
@@ -232,7 +232,7 @@ def test_age_rules(birth, basis, extra, error, registrar, body, org) -> None:  #
 
 def test_typed_birth_date_and_gender_that_disagree_with_the_id_are_refused(
     registrar, body, org
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     with pytest.raises(ValidationError) as raised:
         apply(
             registrar,
@@ -246,7 +246,7 @@ def test_typed_birth_date_and_gender_that_disagree_with_the_id_are_refused(
     assert codes == {"birth_date": ["birth_date_mismatch"], "gender": ["gender_mismatch"]}
 
 
-def test_without_consent_nothing_is_written(registrar, body, org) -> None:  # type: ignore[no-untyped-def]
+def test_without_consent_nothing_is_written(registrar, body, org) -> None:
     before = Volunteer.objects.count()
     point = body("430602001-SC")
     with pytest.raises(ValidationError) as raised:
@@ -264,7 +264,7 @@ def test_without_consent_nothing_is_written(registrar, body, org) -> None:  # ty
 
 def test_lifecycle_keeps_number_through_suspension_transfer_and_cancellation(
     registrar, street_admin, outsider, city_admin, body, org
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     volunteer = apply(registrar, body, org)
     volunteer = services.confirm_in_person(volunteer, actor=registrar, reason="本人到场确认")
     number = volunteer.registration_number
@@ -298,7 +298,7 @@ def test_lifecycle_keeps_number_through_suspension_transfer_and_cancellation(
     ]
 
 
-def test_reregistration_counts_only_where_the_city_requires_it(registrar, org, body) -> None:  # type: ignore[no-untyped-def]
+def test_reregistration_counts_only_where_the_city_requires_it(registrar, org, body) -> None:
     volunteer = services.confirm_in_person(
         apply(registrar, body, org), actor=registrar, reason="本人到场确认"
     )
@@ -313,7 +313,7 @@ def test_reregistration_counts_only_where_the_city_requires_it(registrar, org, b
 
 def test_revealing_a_full_id_needs_a_role_and_a_reason_and_is_logged(
     registrar, viewer, checker, body, org
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     number = synthetic_id("19700505")
     volunteer = apply(registrar, body, org, document_number=number)
     with pytest.raises(PermissionDenied):
@@ -332,7 +332,7 @@ def test_revealing_a_full_id_needs_a_role_and_a_reason_and_is_logged(
     )
 
 
-def test_id_and_phone_are_encrypted_in_the_table(registrar, body, org) -> None:  # type: ignore[no-untyped-def]
+def test_id_and_phone_are_encrypted_in_the_table(registrar, body, org) -> None:
     number = synthetic_id("19660606")
     volunteer = apply(registrar, body, org, document_number=number, mobile="13712345678")
     with connection.cursor() as cursor:
@@ -343,7 +343,7 @@ def test_id_and_phone_are_encrypted_in_the_table(registrar, body, org) -> None: 
     assert number not in stored[0] and "13712345678" not in stored[1]
 
 
-def test_missing_consent_is_reported_with_the_rules_errors(registrar, body) -> None:  # type: ignore[no-untyped-def]
+def test_missing_consent_is_reported_with_the_rules_errors(registrar, body) -> None:
     point = body("430602001-SC")
     with pytest.raises(ValidationError) as raised:
         services.register_volunteer(
@@ -359,7 +359,7 @@ def test_missing_consent_is_reported_with_the_rules_errors(registrar, body) -> N
 
 def test_an_application_closed_at_confirmation_stays_closed_and_says_why(
     registrar, outsider, body, outbox, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """A correction gave an application the ID of someone registered elsewhere meanwhile."""
     holder_number = synthetic_id("19770707")
     other = body("430602002-SC")
@@ -386,7 +386,7 @@ def test_an_application_closed_at_confirmation_stays_closed_and_says_why(
     assert late.status == RegistrationStatus.CLOSED
 
 
-def test_viewers_and_checkers_have_no_registration_points(viewer, checker, team_leader) -> None:  # type: ignore[no-untyped-def]
+def test_viewers_and_checkers_have_no_registration_points(viewer, checker, team_leader) -> None:
     assert selectors.registration_points(viewer) == []
     assert selectors.registration_points(checker) == []
     assert selectors.registration_points(team_leader) == []
@@ -394,7 +394,7 @@ def test_viewers_and_checkers_have_no_registration_points(viewer, checker, team_
 
 def test_only_registering_roles_send_a_confirmation_request(
     registrar, viewer, outsider, body
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     volunteer = apply(registrar, body, None)
     for user in (viewer, outsider):
         with pytest.raises(PermissionDenied):

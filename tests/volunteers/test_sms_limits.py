@@ -162,7 +162,7 @@ def test_api_self_registrations_count_against_the_pages_allowance_per_address(
     assert Volunteer.objects.count() == 2
 
 
-def test_codes_tried_from_one_address_are_limited(client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_codes_tried_from_one_address_are_limited(client, settings) -> None:
     """Five wrong tries end a code: without a limit per address anyone who knows a mobile
     could burn that person's codes. The 31st try in an hour is refused before it counts."""
     from django.core.cache import cache

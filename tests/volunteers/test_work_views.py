@@ -17,12 +17,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def quiet_sms(settings):  # type: ignore[no-untyped-def]
+def quiet_sms(settings):
     settings.SMS_BACKEND = "zhiyuan.common.sms.OutboxSmsBackend"
 
 
 @pytest.fixture
-def active(registrar, body):  # type: ignore[no-untyped-def]
+def active(registrar, body):
     point = body("430602001-SC")
     volunteer = services.register_volunteer(
         person_data(),
@@ -37,7 +37,7 @@ def active(registrar, body):  # type: ignore[no-untyped-def]
 
 def test_cancellation_request_done_cancels_at_the_volunteers_request(
     active, registrar, outsider, login
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     item = services.submit_request(active, kind=RequestKind.CANCELLATION, message="搬家了")
     assert list(login(outsider).get(reverse("volunteers:requests")).context["page"]) == []
     assert (
@@ -64,7 +64,7 @@ def test_cancellation_request_done_cancels_at_the_volunteers_request(
 
 def test_team_leader_approves_a_membership_outsider_cannot(
     active, team_leader, outsider, org, login
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     membership = services.apply_for_team(active, org("430602001001-TM"))
     url = reverse("volunteers:decide-membership", args=[membership.pk])
     assert login(outsider).post(url, {"approve": "1"}).status_code == 404
