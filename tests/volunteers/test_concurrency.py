@@ -19,6 +19,7 @@ from zhiyuan.common.sms import OutboxSmsBackend
 from zhiyuan.volunteers import selectors, services
 from zhiyuan.volunteers.enums import RegistrationChannel, RegistrationStatus
 from zhiyuan.volunteers.models import RegistrationBody, RegistrationNumberSequence, Volunteer
+from zhiyuan.volunteers.services import registration
 
 pytestmark = postgres_only
 
@@ -196,7 +197,7 @@ def test_a_confirmation_failing_after_taking_a_number_gives_it_back_to_those_wai
     doomed, *others = [apply(STREET) for _ in range(4)]
     took: list[str] = []
     holding = threading.Event()
-    real_audit = services._audit
+    real_audit = registration.audit
 
     def failing_audit(actor: Any, action: str, volunteer: Volunteer, **data: Any) -> None:
         if action == "volunteer.registration.confirmed" and volunteer.pk == doomed:
@@ -206,7 +207,7 @@ def test_a_confirmation_failing_after_taking_a_number_gives_it_back_to_those_wai
             raise RuntimeError("audit store unavailable")
         real_audit(actor, action, volunteer, **data)
 
-    monkeypatch.setattr(services, "_audit", failing_audit)
+    monkeypatch.setattr(registration, "audit", failing_audit)
 
     def work(index: int) -> Volunteer:
         if index == 0:
@@ -220,7 +221,7 @@ def test_a_confirmation_failing_after_taking_a_number_gives_it_back_to_those_wai
     assert isinstance(results[0], RuntimeError)
     assert sorted(v.registration_number for v in results[1:]) == numbers(STREET, 1, 3)
     assert Volunteer.objects.get(pk=doomed).status == RegistrationStatus.APPLIED
-    monkeypatch.setattr(services, "_audit", real_audit)
+    monkeypatch.setattr(registration, "audit", real_audit)
     assert confirm(doomed).registration_number == numbers(STREET, 4, 4)[0]
     assert last_value(STREET) == 4
     assert OutboundSms.objects.filter(template="registration_confirmed").count() == 4
