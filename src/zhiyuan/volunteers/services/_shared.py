@@ -10,9 +10,7 @@ from zhiyuan.common.audit import log_action
 from zhiyuan.organizations.access import covers
 from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers import selectors
-from zhiyuan.volunteers.models import (
-    Volunteer,
-)
+from zhiyuan.volunteers.models import Volunteer
 
 
 def refuse(message: str) -> PermissionDenied:

@@ -15,14 +15,8 @@ from zhiyuan.common.audit import log_action
 from zhiyuan.common.text import clean_note
 from zhiyuan.organizations.enums import OrgKind, RoleKind
 from zhiyuan.organizations.models import Organization
-from zhiyuan.volunteers.models import (
-    Delegation,
-    RegistrationBody,
-)
-from zhiyuan.volunteers.services._shared import (
-    acting_user,
-    require,
-)
+from zhiyuan.volunteers.models import Delegation, RegistrationBody
+from zhiyuan.volunteers.services._shared import acting_user, require
 
 BODY_KINDS = (
     OrgKind.VOLUNTEER_ASSOCIATION,

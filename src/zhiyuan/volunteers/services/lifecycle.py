@@ -24,12 +24,7 @@ from zhiyuan.volunteers.enums import (
     PersonalField,
     RegistrationStatus,
 )
-from zhiyuan.volunteers.models import (
-    Membership,
-    RegistrationBody,
-    Volunteer,
-    document_digest,
-)
+from zhiyuan.volunteers.models import Membership, RegistrationBody, Volunteer, document_digest
 from zhiyuan.volunteers.services._shared import audit, refuse, require_registration
 from zhiyuan.volunteers.services.bodies import check_point
 from zhiyuan.volunteers.services.registration import refuse_duplicates

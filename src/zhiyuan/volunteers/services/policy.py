@@ -12,12 +12,8 @@ from django.utils.translation import gettext as _
 from zhiyuan.common.audit import log_action
 from zhiyuan.organizations.enums import RoleKind
 from zhiyuan.organizations.models import Organization
-from zhiyuan.volunteers.models import (
-    RegistrationPolicy,
-)
-from zhiyuan.volunteers.services._shared import (
-    require,
-)
+from zhiyuan.volunteers.models import RegistrationPolicy
+from zhiyuan.volunteers.services._shared import require
 
 # Body code first (no code starts another), then the year, then a fixed-width sequence: the
 # numbers of different bodies and years can never meet. Anything freer let "{{code}}..." (a

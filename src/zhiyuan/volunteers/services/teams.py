@@ -22,11 +22,7 @@ from zhiyuan.volunteers.enums import (
     RequestKind,
     RequestStatus,
 )
-from zhiyuan.volunteers.models import (
-    Membership,
-    Volunteer,
-    VolunteerRequest,
-)
+from zhiyuan.volunteers.models import Membership, Volunteer, VolunteerRequest
 from zhiyuan.volunteers.services._shared import acting_user, require, require_registration
 from zhiyuan.volunteers.services.lifecycle import cancel_registration, withdraw_application
 
