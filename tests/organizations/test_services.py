@@ -10,7 +10,11 @@ from zhiyuan.organizations import services
 from zhiyuan.organizations.access import covers, forget_scope
 from zhiyuan.organizations.enums import OrgKind, OrgLevel, RoleKind
 from zhiyuan.organizations.models import Organization
-from zhiyuan.organizations.structure import build_structure
+from zhiyuan.organizations.structure import (
+    add_management_area,
+    build_structure,
+    build_structure_for,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -142,3 +146,39 @@ def test_credit_code_is_checked_normalised_and_unique(city_admin, org) -> None:
         update_organization(org("430602002-SC"), actor=city_admin, credit_code="91110000600037341L")
     assert [e.code for e in raised.value.error_dict["credit_code"]] == [None]
     assert list(raised.value.message_dict) == ["credit_code"]
+
+
+def test_every_write_checks_its_actor_in_the_service_itself(
+    outsider: User, team_leader: User, org
+) -> None:
+    """The web page and the API find out-of-scope objects absent; a caller that skips them
+    (a command, a task, the next interface) still meets the same refusal in the service."""
+    station = org("430602001001-ST")
+    committee = org("4306-GC")
+    before = {o.pk: (o.name, o.is_active) for o in Organization.objects.all()}
+    attempts = {
+        "create": lambda actor: services.create_organization(
+            station,
+            actor=actor,
+            code="OUTSIDE-1",
+            name="越权队",
+            kind=OrgKind.SERVICE_TEAM,
+            level=OrgLevel.COMMUNITY,
+        ),
+        "update": lambda actor: services.update_organization(station, actor=actor, name="改名"),
+        "deactivate": lambda actor: services.set_organization_active(
+            station, actor=actor, active=False
+        ),
+        "build": lambda actor: build_structure_for(committee, actor=actor),
+        "area": lambda actor: add_management_area(
+            committee, actor=actor, name="越权区", code="OUTSIDE", townships=[]
+        ),
+    }
+    refused = []
+    for name, attempt in attempts.items():
+        for actor in (outsider, team_leader):
+            with pytest.raises(PermissionDenied):
+                attempt(actor)
+            refused.append((name, actor.username))
+    assert len(refused) == 10
+    assert {o.pk: (o.name, o.is_active) for o in Organization.objects.all()} == before

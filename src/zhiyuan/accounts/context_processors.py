@@ -2,13 +2,12 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from zhiyuan.organizations.permissions import administers_anything
+
 
 def shell(request: HttpRequest) -> dict[str, Any]:
     """Values the navigation shell needs on every page (`administers` is looked up only if used)."""
-    from zhiyuan.organizations.access import scope_prefixes
-    from zhiyuan.organizations.enums import RoleKind
-
-    def administers() -> bool:
-        return scope_prefixes(request.user, [RoleKind.ADMINISTRATOR]) != []
-
-    return {"large_text": getattr(request, "large_text", False), "administers": administers}
+    return {
+        "large_text": getattr(request, "large_text", False),
+        "administers": lambda: administers_anything(request.user),
+    }

@@ -22,8 +22,8 @@ from zhiyuan.common.phones import normalize_mobile
 from zhiyuan.organizations.access import scope, scope_prefixes
 from zhiyuan.organizations.enums import RoleKind
 from zhiyuan.organizations.models import Organization
+from zhiyuan.organizations.permissions import ADMINISTERING
 
-ADMIN = (RoleKind.ADMINISTRATOR,)
 RESET_TICKET_SALT = "zhiyuan.accounts.password_reset_ticket"
 RESET_TICKET_SECONDS = 10 * 60
 
@@ -95,19 +95,14 @@ def accounts_with_mobile(mobile: str) -> list[User]:
     )
 
 
-def administers_anything(actor: Any) -> bool:
-    """Whether `actor` holds an administrator role on an active organisation (or is staff)."""
-    return scope_prefixes(actor, ADMIN) != []
-
-
 def administered_organizations(actor: Any) -> QuerySet[Organization]:
     """Active organisations inside the subtrees `actor` administers, in tree order."""
-    return scope(actor, Organization.objects.filter(is_active=True), ADMIN).order_by("path")
+    return scope(actor, Organization.objects.filter(is_active=True), ADMINISTERING).order_by("path")
 
 
 def roles_in_scope(actor: Any, queryset: QuerySet[Role] | None = None) -> QuerySet[Role]:
     """Roles on organisations inside the subtrees `actor` administers."""
-    return scope(actor, queryset if queryset is not None else Role.objects.all(), ADMIN)
+    return scope(actor, queryset if queryset is not None else Role.objects.all(), ADMINISTERING)
 
 
 def manageable_accounts(actor: Any) -> QuerySet[User]:
@@ -116,7 +111,7 @@ def manageable_accounts(actor: Any) -> QuerySet[User]:
     Platform staff accounts are left out unless `actor` is platform staff (superuser) too;
     a superuser sees every account.
     """
-    if scope_prefixes(actor, ADMIN) is None:
+    if scope_prefixes(actor, ADMINISTERING) is None:
         return User.objects.all()
     user_ids = roles_in_scope(actor).values("user_id")
     return User.objects.filter(pk__in=user_ids, is_staff=False, is_superuser=False)
@@ -160,7 +155,7 @@ def outside_roles(actor: Any, user: User) -> QuerySet[Role]:
 def is_fully_managed(actor: Any, user: User) -> bool:
     """Whether every role of `user` lies inside the subtrees `actor` administers, so that
     `actor` may act on the whole account (deactivate, edit, change the mobile)."""
-    if scope_prefixes(actor, ADMIN) is None:
+    if scope_prefixes(actor, ADMINISTERING) is None:
         return True
     return not outside_roles(actor, user).exists()
 
@@ -179,7 +174,18 @@ def home_organization(user: User) -> Organization | None:
 
 def scope_audit(actor: Any) -> QuerySet[AuditEntry]:
     """Audit entries placed inside the subtrees `actor` administers."""
-    return scope(actor, AuditEntry.objects.all(), ADMIN)
+    return scope(actor, AuditEntry.objects.all(), ADMINISTERING)
+
+
+def audit_entries(actor: Any, *, action: str = "") -> QuerySet[AuditEntry]:
+    """The administrator's audit list (web page and API alike): entries inside the subtrees
+    `actor` administers, newest first, those whose action starts with `action` if given, with
+    actor and organisation joined."""
+    entries = scope_audit(actor)
+    action = (action or "").strip()
+    if action:
+        entries = entries.filter(action__startswith=action)
+    return entries.select_related("actor", "organization")
 
 
 def administered_organization(actor: Any, code: str) -> Organization | None:

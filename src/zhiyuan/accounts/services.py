@@ -33,18 +33,17 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from knox.models import get_token_model
 
-from zhiyuan.accounts import selectors, sms_codes
+from zhiyuan.accounts import permissions, selectors, sms_codes
 from zhiyuan.accounts.models import Role, User, mobile_digest
 from zhiyuan.common.audit import Change, log_action, log_actions
 from zhiyuan.common.masking import mask_phone
 from zhiyuan.common.outbox import send_sms
 from zhiyuan.common.phones import normalize_mobile
 from zhiyuan.common.text import has_control_characters
-from zhiyuan.organizations.access import covers, forget_scope
+from zhiyuan.organizations import permissions as org_permissions
+from zhiyuan.organizations.access import forget_scope
 from zhiyuan.organizations.enums import RoleKind
 from zhiyuan.organizations.models import Organization
-
-ADMIN = (RoleKind.ADMINISTRATOR,)
 
 USERNAME_RULES = re.compile(r"[\w.@+-]{3,50}")
 NAME_MAX = 50
@@ -93,30 +92,6 @@ class Invitation:
 
 def _refuse(message: str) -> PermissionDenied:
     return PermissionDenied(message)
-
-
-def _require_administers(actor: Any, organization: Organization) -> None:
-    """`organization` must be active and inside a subtree `actor` administers."""
-    if not organization.is_active or not covers(actor, organization, ADMIN):
-        raise _refuse(_("You can only act on organisations inside the area you administer."))
-
-
-def _require_manageable(actor: Any, user: User) -> None:
-    """`user` must hold a role inside `actor`'s subtrees (and not be platform staff)."""
-    if not selectors.manageable_accounts(actor).filter(pk=user.pk).exists():
-        raise _refuse(_("This account is outside the area you administer."))
-
-
-def _require_fully_managed(actor: Any, user: User) -> None:
-    """Every role of `user` must lie inside `actor`'s subtrees."""
-    _require_manageable(actor, user)
-    if not selectors.is_fully_managed(actor, user):
-        raise _refuse(
-            _(
-                "This account also holds roles outside the area you administer. "
-                "Ask an administrator who covers all of its roles."
-            )
-        )
 
 
 def _clean_name(name: str) -> str:
@@ -204,7 +179,7 @@ def create_account(
     ValidationError (keys name, username, mobile, kind) for bad or taken values.
     Audit: `account.created` and `role.granted`, on `organization`.
     """
-    _require_administers(actor, organization)
+    permissions.require_administers_active(actor, organization)
     cleaned, errors = _collect(
         {
             "name": partial(_clean_name, name),
@@ -257,7 +232,7 @@ def update_account(
     redirects password-reset codes. Raises PermissionDenied or ValidationError (name, mobile).
     Audit: `account.updated` with the changed fields (the mobile masked).
     """
-    _require_fully_managed(actor, user)
+    permissions.require_fully_managed(actor, user)
     checks: dict[str, Any] = {}
     if name is not None:
         checks["name"] = partial(_clean_name, name)
@@ -294,7 +269,7 @@ def revoke_api_tokens(user: User) -> None:
 
 
 def _set_active(user: User, *, actor: Any, active: bool) -> User:
-    _require_fully_managed(actor, user)
+    permissions.require_fully_managed(actor, user)
     if not active and actor is not None and user.pk == actor.pk:
         raise _refuse(_("You cannot deactivate your own account."))
     if user.is_active == active:
@@ -354,7 +329,7 @@ def invite_account(user: User, *, actor: Any, site_url: str | None = None) -> In
     Raises PermissionDenied, or ValidationError (code "inactive") for a deactivated account.
     Audit: `account.invited` (whether an SMS went out; never the link).
     """
-    _require_fully_managed(actor, user)
+    permissions.require_fully_managed(actor, user)
     if not user.is_active:
         raise ValidationError(
             _("This account is deactivated. Reactivate it first."), code="inactive"
@@ -422,8 +397,8 @@ def grant_role(user: User, *, actor: Any, organization: Organization, kind: str)
     Raises PermissionDenied, or ValidationError (key kind: unknown or already held).
     Audit: `role.granted`, on `organization`.
     """
-    _require_manageable(actor, user)
-    _require_administers(actor, organization)
+    permissions.require_manageable(actor, user)
+    permissions.require_administers_active(actor, organization)
     kind = _clean_kind(kind)
     if Role.objects.filter(user=user, organization=organization, kind=kind).exists():
         raise ValidationError(
@@ -455,9 +430,8 @@ def revoke_role(role: Role, *, actor: Any) -> None:
     out). Raises PermissionDenied. Audit: `role.revoked`, on the role's organisation."""
     user = role.user
     organization = role.organization
-    _require_manageable(actor, user)
-    if not covers(actor, organization, ADMIN):
-        raise _refuse(_("You can only act on organisations inside the area you administer."))
+    permissions.require_manageable(actor, user)
+    org_permissions.require_administers(actor, organization)
     if (
         actor is not None
         and user.pk == actor.pk

@@ -39,6 +39,7 @@ from zhiyuan.common.masking import mask_name, mask_phone
 from zhiyuan.common.params import clean_search, search_text
 from zhiyuan.common.phones import normalize_mobile
 from zhiyuan.common.proxies import client_address
+from zhiyuan.organizations.permissions import administers_anything
 
 _PENDING = "login_pending"
 _PENDING_SECONDS = 300
@@ -122,7 +123,7 @@ def _site_url(request: HttpRequest) -> str:
 
 
 def _require_admin(request: HttpRequest) -> None:
-    if not selectors.administers_anything(request.user):
+    if not administers_anything(request.user):
         raise PermissionDenied
 
 
@@ -145,7 +146,7 @@ def users(request: HttpRequest) -> HttpResponse:
         params = _search_params(clean_search(request.POST.get("q", "")))
         return redirect(f"{request.path}?{params}" if params else request.path)
     query = search_text(request) or _searched_mobile(request.GET.get("m", ""))
-    administers = selectors.administers_anything(request.user)
+    administers = administers_anything(request.user)
     page = None
     if administers:
         accounts = selectors.search_accounts(request.user, query)

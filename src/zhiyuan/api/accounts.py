@@ -25,6 +25,7 @@ from zhiyuan.api.openapi import errors
 from zhiyuan.common.masking import mask_phone
 from zhiyuan.organizations.enums import RoleKind
 from zhiyuan.organizations.models import Organization
+from zhiyuan.organizations.permissions import administers_anything
 
 
 class AccountRoleSerializer(serializers.ModelSerializer):
@@ -175,7 +176,7 @@ class AccountViewSet(viewsets.GenericViewSet):
         responses={201: CreatedAccountSerializer, **errors(400, 401, 403)},
     )
     def create(self, request: Request) -> Response:
-        if not selectors.administers_anything(request.user):
+        if not administers_anything(request.user):
             raise PermissionDenied(_("Only administrators manage accounts."))
         form = AccountCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)

@@ -4,10 +4,9 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, serializers
 
+from zhiyuan.accounts import selectors
 from zhiyuan.api.openapi import errors
 from zhiyuan.common.models import AuditEntry
-from zhiyuan.organizations.access import scope
-from zhiyuan.organizations.enums import RoleKind
 
 
 class ActorSerializer(serializers.Serializer):
@@ -60,8 +59,6 @@ class AuditEntryList(generics.ListAPIView):
     def get_queryset(self) -> QuerySet[AuditEntry]:
         form = AuditFilter(data=self.request.query_params)
         form.is_valid(raise_exception=True)
-        entries = scope(self.request.user, AuditEntry.objects.all(), roles=[RoleKind.ADMINISTRATOR])
-        action = form.validated_data.get("action", "").strip()
-        if action:
-            entries = entries.filter(action__startswith=action)
-        return entries.select_related("actor")
+        return selectors.audit_entries(
+            self.request.user, action=form.validated_data.get("action", "")
+        )

@@ -20,12 +20,10 @@ from rest_framework.response import Response
 from zhiyuan.api.lookups import object_id
 from zhiyuan.api.openapi import errors
 from zhiyuan.common.masking import mask_phone
-from zhiyuan.organizations import selectors, services, structure
-from zhiyuan.organizations.access import covers, get_scoped_or_404, scope
-from zhiyuan.organizations.enums import OrgKind, OrgLevel, RoleKind, StationType, UnitCategory
+from zhiyuan.organizations import permissions, selectors, services, structure
+from zhiyuan.organizations.access import get_scoped_or_404, scope
+from zhiyuan.organizations.enums import OrgKind, OrgLevel, StationType, UnitCategory
 from zhiyuan.organizations.models import Organization
-
-ADMIN = [RoleKind.ADMINISTRATOR]
 
 
 class LevelCountsSerializer(serializers.Serializer):
@@ -90,16 +88,14 @@ class OrganizationDetailSerializer(OrganizationNodeSerializer):
     )
 
     class Meta(OrganizationNodeSerializer.Meta):
+        # Every editable field (`services.EDITABLE_FIELDS`) the list does not show already.
         fields = [
             *OrganizationNodeSerializer.Meta.fields,
-            "unit_category",
-            "headcount",
-            "credit_code",
-            "station_type",
-            "address",
-            "responsible_department",
-            "responsible_person",
-            "contact_phone",
+            *(
+                f
+                for f in services.EDITABLE_FIELDS
+                if f not in OrganizationNodeSerializer.Meta.fields
+            ),
             "jurisdiction",
             "created_at",
             "updated_at",
@@ -204,7 +200,7 @@ class OrganizationViewSet(viewsets.GenericViewSet):
     def _administered(self, pk: str) -> Organization:
         """The organisation if the user administers its subtree; 404 if they cannot see it."""
         org = self._visible(pk)
-        if not covers(self.request.user, org, ADMIN):
+        if not permissions.administers(self.request.user, org):
             raise PermissionDenied(
                 _("Only administrators of this organisation or one above it may change it.")
             )

@@ -1,8 +1,9 @@
-"""Writes to the organisation tree. Every change is audited; access is checked by callers."""
+"""Writes to the organisation tree. Every change is audited; each checks its actor's right
+(`permissions.py`; `actor` None is the operator at the command line)."""
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -11,8 +12,8 @@ from zhiyuan.common.audit import log_action
 from zhiyuan.common.identity import validate_credit_code
 from zhiyuan.common.phones import normalize_mobile
 from zhiyuan.common.text import has_control_characters
-from zhiyuan.organizations.access import scope_prefixes
-from zhiyuan.organizations.enums import OrgKind, RoleKind
+from zhiyuan.organizations import permissions
+from zhiyuan.organizations.enums import OrgKind
 from zhiyuan.organizations.models import Organization
 from zhiyuan.organizations.structure import TREE_LOCK, is_standard_code
 
@@ -89,8 +90,10 @@ def create_organization(
 
     Raises ValidationError (field -> messages) for inconsistent kind, level or phone, or a
     code that is taken or has the form of a standard structure's code
-    (`structure.is_standard_code`: only the builders create those).
+    (`structure.is_standard_code`: only the builders create those); PermissionDenied unless
+    `actor` administers `parent`.
     """
+    permissions.require_administers(actor, parent)
     org = Organization(code=code.strip(), **fields)
     _validate(org, parent)
     with transaction.atomic():
@@ -109,7 +112,9 @@ def create_organization(
 
 
 def update_organization(org: Organization, *, actor: Any, **changes: Any) -> Organization:
-    """Change the fields named in `changes` (a subset of EDITABLE_FIELDS) and audit the diff."""
+    """Change the fields named in `changes` (a subset of EDITABLE_FIELDS) and audit the diff.
+    Raises ValidationError (field -> messages); PermissionDenied unless `actor` administers it."""
+    permissions.require_administers(actor, org)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"Not editable: {sorted(unknown)}")
@@ -143,13 +148,9 @@ def set_organization_active(org: Organization, *, actor: Any, active: bool) -> O
     `org` itself would lock themselves (and its other administrators) out, with nobody left
     inside to undo it. Raises PermissionDenied for them.
     """
-    if not active and actor is not None and not administers_from_above(actor, org):
-        raise PermissionDenied(
-            _(
-                "Only an administrator of an organisation above this one may deactivate it: "
-                "you would lose access to it yourself."
-            )
-        )
+    permissions.require_administers(actor, org)
+    if not active:
+        permissions.require_may_deactivate(actor, org)
     if org.is_active == active:
         return org
     with transaction.atomic():
@@ -158,11 +159,3 @@ def set_organization_active(org: Organization, *, actor: Any, active: bool) -> O
         action = "organization.reactivated" if active else "organization.deactivated"
         log_action(actor, action, org, organization=org)
     return org
-
-
-def administers_from_above(actor: Any, org: Organization) -> bool:
-    """Whether an administrator role of `actor` on an ancestor of `org` covers it."""
-    prefixes = scope_prefixes(actor, [RoleKind.ADMINISTRATOR])
-    if prefixes is None:  # platform staff
-        return True
-    return any(org.path.startswith(p) and len(p) < len(org.path) for p in prefixes)

@@ -21,6 +21,7 @@ from zhiyuan.common.audit import Change, log_action, log_actions
 from zhiyuan.divisions.enums import DivisionLevel
 from zhiyuan.divisions.models import Division
 from zhiyuan.divisions.selectors import descendants_of
+from zhiyuan.organizations import permissions
 from zhiyuan.organizations.enums import OrgKind, OrgLevel, StationType
 from zhiyuan.organizations.models import Organization
 
@@ -344,8 +345,10 @@ def area_division(committee: Organization) -> Division | None:
 def build_structure_for(committee: Organization, *, actor: Any) -> BuildReport:
     """`build_structure` for the area of `committee` (the web and API entry point).
 
-    Raises ValidationError when `committee` is not the guidance committee of a city or county.
+    Raises ValidationError when `committee` is not the guidance committee of a city or county;
+    PermissionDenied unless `actor` administers it.
     """
+    permissions.require_administers(actor, committee)
     division = area_division(committee)
     if division is None:
         raise ValidationError(
@@ -374,8 +377,10 @@ def add_management_area(
     `townships` are 12-digit township codes (a list, or text separated by commas, spaces or 、).
     Raises ValidationError (field -> messages): committee not a city's, empty or long name, a code
     not made of letters, digits and dashes or already used by another organisation, or a
-    township that is unknown, not township-level or outside the city.
+    township that is unknown, not township-level or outside the city; PermissionDenied unless
+    `actor` administers `committee`.
     """
+    permissions.require_administers(actor, committee)
     division = area_division(committee)
     errors: dict[str, list[str]] = {}
     if division is None or division.level != DivisionLevel.PREFECTURE:

@@ -9,14 +9,12 @@ from django.views.decorators.http import require_POST
 from zhiyuan.common.forms import add_validation_errors
 from zhiyuan.common.models import AuditEntry
 from zhiyuan.common.params import search_text
-from zhiyuan.organizations import selectors, services
-from zhiyuan.organizations.access import covers, get_scoped_or_404
-from zhiyuan.organizations.enums import OrgLevel, RoleKind
+from zhiyuan.organizations import permissions, selectors, services
+from zhiyuan.organizations.access import get_scoped_or_404
+from zhiyuan.organizations.enums import OrgLevel
 from zhiyuan.organizations.forms import ManagementAreaForm, NewOrganizationForm, OrganizationForm
 from zhiyuan.organizations.models import Organization
 from zhiyuan.organizations.structure import add_management_area, area_division, build_structure_for
-
-ADMIN = [RoleKind.ADMINISTRATOR]
 
 
 def _with_counts(nodes: list[Organization]) -> list[tuple[Organization, dict[int, int]]]:
@@ -53,7 +51,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     org = get_scoped_or_404(
         request.user, Organization.objects.prefetch_related("jurisdiction"), pk=pk
     )
-    is_admin = covers(request.user, org, ADMIN)
+    is_admin = permissions.administers(request.user, org)
     context = {
         "nav": "tree",
         "org": org,
@@ -63,7 +61,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "children": _with_counts(selectors.children_of(request.user, org)),
         "is_admin": is_admin,
         "area_division": area_division(org) if is_admin else None,
-        "may_deactivate": is_admin and services.administers_from_above(request.user, org),
+        "may_deactivate": is_admin and permissions.may_deactivate(request.user, org),
         "audit": AuditEntry.objects.filter(organization=org).select_related("actor")[:20]
         if is_admin
         else [],
@@ -73,7 +71,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def create(request: HttpRequest, parent_pk: int) -> HttpResponse:
-    parent = get_scoped_or_404(request.user, Organization.objects.all(), ADMIN, pk=parent_pk)
+    parent = get_scoped_or_404(
+        request.user, Organization.objects.all(), permissions.ADMINISTERING, pk=parent_pk
+    )
     form = NewOrganizationForm(request.POST or None, initial={"level": parent.level})
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -92,7 +92,9 @@ def create(request: HttpRequest, parent_pk: int) -> HttpResponse:
 
 @login_required
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
-    org = get_scoped_or_404(request.user, Organization.objects.all(), ADMIN, pk=pk)
+    org = get_scoped_or_404(
+        request.user, Organization.objects.all(), permissions.ADMINISTERING, pk=pk
+    )
     form = OrganizationForm(request.POST or None, instance=Organization.objects.get(pk=org.pk))
     if request.method == "POST" and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
@@ -109,7 +111,9 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def set_active(request: HttpRequest, pk: int) -> HttpResponse:
-    org = get_scoped_or_404(request.user, Organization.objects.all(), ADMIN, pk=pk)
+    org = get_scoped_or_404(
+        request.user, Organization.objects.all(), permissions.ADMINISTERING, pk=pk
+    )
     active = request.POST.get("active") == "1"
     try:
         services.set_organization_active(org, actor=request.user, active=active)
@@ -126,7 +130,9 @@ def set_active(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def build_structure_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Build or complete the standard structure of a city or county (its committee's page)."""
-    committee = get_scoped_or_404(request.user, Organization.objects.all(), ADMIN, pk=pk)
+    committee = get_scoped_or_404(
+        request.user, Organization.objects.all(), permissions.ADMINISTERING, pk=pk
+    )
     try:
         report = build_structure_for(committee, actor=request.user)
     except ValidationError as exc:
@@ -143,7 +149,9 @@ def build_structure_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def management_area_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a management area (development zone, scenic area) under a city's committee."""
-    committee = get_scoped_or_404(request.user, Organization.objects.all(), ADMIN, pk=pk)
+    committee = get_scoped_or_404(
+        request.user, Organization.objects.all(), permissions.ADMINISTERING, pk=pk
+    )
     form = ManagementAreaForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

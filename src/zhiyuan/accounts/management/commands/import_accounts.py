@@ -6,8 +6,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from zhiyuan.accounts import services
 from zhiyuan.accounts.models import User
-from zhiyuan.accounts.selectors import administers_anything
 from zhiyuan.accounts.sheets import COLUMN_LABELS, read_account_sheet
+from zhiyuan.organizations.permissions import administers_anything
 
 
 class Command(BaseCommand):
