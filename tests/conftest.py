@@ -26,6 +26,7 @@ from django.test import Client
 from django.utils import translation
 
 from zhiyuan.accounts.models import Role, User
+from zhiyuan.common.sms import OutboxSmsBackend, SmsMessage
 from zhiyuan.divisions.importer import import_divisions
 from zhiyuan.divisions.models import Division
 from zhiyuan.organizations.enums import RoleKind
@@ -90,6 +91,15 @@ def default_language() -> Iterator[None]:
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def outbox() -> Iterator[list[SmsMessage]]:
+    """The SMS messages sent during the test (the test settings' backend is the outbox), empty
+    at the start of every test; ask for it by name to read it."""
+    OutboxSmsBackend.outbox.clear()
+    yield OutboxSmsBackend.outbox
+    OutboxSmsBackend.outbox.clear()
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Fixtures of the account tests: the SMS outbox, English-speaking clients, and people who
+"""Fixtures of the account tests: English-speaking clients, and people who
 share a mobile number (a family: a parent and a child, each with an account)."""
 
 from collections.abc import Callable, Iterator
@@ -10,7 +10,6 @@ from django.test import Client
 
 from tests.conftest import PASSWORD
 from zhiyuan.accounts.models import Role, User
-from zhiyuan.common.sms import OutboxSmsBackend, SmsMessage
 from zhiyuan.organizations.enums import RoleKind
 from zhiyuan.organizations.models import Organization
 
@@ -23,14 +22,6 @@ def _fresh_throttles() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture
-def outbox() -> Iterator[list[SmsMessage]]:
-    """The SMS messages sent during the test (the outbox backend is the test backend)."""
-    OutboxSmsBackend.outbox.clear()
-    yield OutboxSmsBackend.outbox
-    OutboxSmsBackend.outbox.clear()
 
 
 def english(client: Client) -> Client:

@@ -8,7 +8,6 @@ from django.test import Client
 from tests.conftest import PASSWORD
 from zhiyuan.accounts.models import Role, User
 from zhiyuan.common.models import AuditEntry
-from zhiyuan.common.sms import OutboxSmsBackend
 from zhiyuan.organizations.enums import RoleKind
 from zhiyuan.organizations.models import Organization
 
@@ -159,10 +158,9 @@ def test_malformed_ids_are_404(api, street_admin: User, url: str) -> None:
 
 
 def test_administrator_creates_and_invites_an_account(
-    api, street_admin: User, org: Org, django_capture_on_commit_callbacks
+    api, street_admin: User, org: Org, outbox, django_capture_on_commit_callbacks
 ) -> None:
     station = org("430602001002-ST")
-    OutboxSmsBackend.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         response = post(
             api(street_admin),
@@ -186,7 +184,7 @@ def test_administrator_creates_and_invites_an_account(
     assert body["invitation"]["link"].startswith("http://testserver/accounts/invitation/")
     assert account.mobile == "13700000009"
     assert not account.has_usable_password()
-    assert [m.mobile for m in OutboxSmsBackend.outbox] == ["13700000009"]
+    assert [m.mobile for m in outbox] == ["13700000009"]
     actions = set(
         AuditEntry.objects.filter(origin="api", actor=street_admin).values_list("action", flat=True)
     )

@@ -9,7 +9,6 @@ from tests.api.registrations import OTHER_BODY, post, registered, snapshot
 from tests.factories import person_data, synthetic_id, synthetic_mobile
 from zhiyuan.accounts.models import User
 from zhiyuan.api.public import PublicRateThrottle
-from zhiyuan.common.sms import OutboxSmsBackend
 from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers import services
 from zhiyuan.volunteers.models import Delegation, RegistrationBody, Volunteer
@@ -21,13 +20,6 @@ REGISTER = "/api/v1/public/registrations/"
 CONFIRM = "/api/v1/public/registrations/confirm/"
 Org = Callable[[str], Organization]
 Body = Callable[[str], RegistrationBody]
-
-
-@pytest.fixture(autouse=True)
-def outbox(settings):
-    settings.SMS_BACKEND = "zhiyuan.common.sms.OutboxSmsBackend"
-    OutboxSmsBackend.outbox = []
-    return OutboxSmsBackend.outbox
 
 
 def point(body: Body, org: Org, body_code: str, org_code: str) -> dict:

@@ -21,7 +21,6 @@ from tests.api.registrations import (
 from tests.factories import person_data, synthetic_id, synthetic_mobile
 from zhiyuan.accounts.models import User
 from zhiyuan.common.models import AuditEntry
-from zhiyuan.common.sms import OutboxSmsBackend
 from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers import selectors, services
 from zhiyuan.volunteers.models import RegistrationBody, Volunteer
@@ -31,13 +30,6 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/volunteers/"
 Org = Callable[[str], Organization]
 Body = Callable[[str], RegistrationBody]
-
-
-@pytest.fixture(autouse=True)
-def outbox(settings):
-    settings.SMS_BACKEND = "zhiyuan.common.sms.OutboxSmsBackend"
-    OutboxSmsBackend.outbox = []
-    return OutboxSmsBackend.outbox
 
 
 def results(response) -> list[dict]:

@@ -17,7 +17,6 @@ from tests.conftest import PASSWORD
 from tests.volunteers.rosters import person, roster_xlsx
 from zhiyuan.accounts.models import User
 from zhiyuan.common.models import AuditEntry
-from zhiyuan.common.sms import OutboxSmsBackend
 from zhiyuan.volunteers import imports
 from zhiyuan.volunteers.enums import ImportStatus, RegistrationChannel, RegistrationStatus
 from zhiyuan.volunteers.models import RegistrationBody, RosterImport, Volunteer
@@ -62,10 +61,8 @@ def _pick(page: Any, point: str, path: Path) -> None:
 
 
 def test_a_registrar_corrects_a_roster_from_its_error_report_and_imports_it(
-    live_server, world_tx, chromium, settings, tmp_path
+    live_server, world_tx, chromium, outbox, tmp_path
 ) -> None:
-    settings.SMS_BACKEND = "zhiyuan.common.sms.OutboxSmsBackend"
-    OutboxSmsBackend.outbox.clear()
     street = RegistrationBody.objects.get(organization__code="430602001-SC")
     registrar = User.objects.get(username="registrar")
     point = f"{street.pk}:{street.organization_id}"
@@ -166,8 +163,8 @@ def test_a_registrar_corrects_a_roster_from_its_error_report_and_imports_it(
     assert imported.get(name=NAMES[1]).mobile == GOOD_MOBILE
     assert imported.get(name=NAMES[2]).document_number == right_id
     assert {v.roster_import.filename for v in imported} == {"名册（改）.xlsx"}
-    assert {message.template for message in OutboxSmsBackend.outbox} == {"registration_confirm"}
-    assert len(OutboxSmsBackend.outbox) == 3
+    assert {message.template for message in outbox} == {"registration_confirm"}
+    assert len(outbox) == 3
     assert (
         AuditEntry.objects.filter(action="volunteer.roster.downloaded", actor=registrar).count()
         == 1

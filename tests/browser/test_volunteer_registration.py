@@ -10,7 +10,7 @@ from django.core.cache import cache
 from tests.browser.conftest import WECHAT_ANDROID, browser_session, log_in, screenshot
 from tests.conftest import PASSWORD
 from tests.factories import synthetic_id, synthetic_mobile
-from zhiyuan.common.sms import OutboxSmsBackend
+from zhiyuan.common.sms import SmsMessage
 from zhiyuan.volunteers.enums import ConfirmationMethod, RegistrationChannel, RegistrationStatus
 from zhiyuan.volunteers.models import RegistrationBody, Volunteer
 
@@ -27,17 +27,15 @@ def _fits(page: Any) -> bool:
     return bool(width <= PHONE_WIDTH)
 
 
-def _last_sms(template: str) -> dict[str, str]:
-    messages = [m for m in OutboxSmsBackend.outbox if m.template == template]
+def _last_sms(outbox: list[SmsMessage], template: str) -> dict[str, str]:
+    messages = [m for m in outbox if m.template == template]
     assert messages, f"no {template} SMS was sent"
     return messages[-1].params
 
 
 def test_a_person_registers_on_a_phone_and_only_their_street_finds_them(
-    live_server, world_tx, chromium, settings
+    live_server, world_tx, chromium, outbox
 ) -> None:
-    settings.SMS_BACKEND = "zhiyuan.common.sms.OutboxSmsBackend"
-    OutboxSmsBackend.outbox.clear()
     cache.clear()
     street = RegistrationBody.objects.get(organization__code="430602001-SC")
     point = f"{street.pk}:{street.organization_id}"
@@ -84,11 +82,11 @@ def test_a_person_registers_on_a_phone_and_only_their_street_finds_them(
         assert _fits(page)
         screenshot(page, "join-4-code-phone")
 
-        page.fill("#id_code", _last_sms("registration_confirm")["code"])
+        page.fill("#id_code", _last_sms(outbox, "registration_confirm")["code"])
         page.click("form[action='/join/confirm/'] button.big")
         page.wait_for_url(f"{url}/join/done/")
         shown_number = page.inner_text("#registration-number")
-        assert shown_number == _last_sms("registration_confirmed")["number"]
+        assert shown_number == _last_sms(outbox, "registration_confirmed")["number"]
         assert mobile not in page.content() and document_number not in page.content()
         assert _fits(page)
         screenshot(page, "join-5-done-phone")
@@ -98,7 +96,7 @@ def test_a_person_registers_on_a_phone_and_only_their_street_finds_them(
         page.fill("#id_mobile", mobile)
         page.click("form[action='/me/login/'] button")
         page.wait_for_url(f"{url}/me/login/")
-        page.fill("#id_code", _last_sms("volunteer_login_code")["code"])
+        page.fill("#id_code", _last_sms(outbox, "volunteer_login_code")["code"])
         page.click("form[action='/me/code/'] button")
         page.wait_for_url(f"{url}/me/")
         card = page.inner_text("section.registration")

@@ -7,17 +7,10 @@ from django.test import override_settings
 
 from zhiyuan.common.models import OutboundSms
 from zhiyuan.common.outbox import send_sms
-from zhiyuan.common.sms import OutboxSmsBackend, SmsDeliveryError, SmsMessage
+from zhiyuan.common.sms import SmsDeliveryError, SmsMessage
 from zhiyuan.common.tasks import deliver_sms
 
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
-
-
-@pytest.fixture
-def outbox():
-    OutboxSmsBackend.outbox.clear()
-    yield OutboxSmsBackend.outbox
-    OutboxSmsBackend.outbox.clear()
 
 
 @pytest.mark.django_db

@@ -15,7 +15,7 @@ from tests.concurrency import at_once, in_pool, postgres_only
 from tests.factories import person_data, synthetic_id
 from zhiyuan.accounts.models import User
 from zhiyuan.common.models import OutboundSms
-from zhiyuan.common.sms import OutboxSmsBackend
+from zhiyuan.common.sms import SmsMessage
 from zhiyuan.volunteers import selectors, services
 from zhiyuan.volunteers.enums import RegistrationChannel, RegistrationStatus
 from zhiyuan.volunteers.models import RegistrationBody, RegistrationNumberSequence, Volunteer
@@ -27,14 +27,6 @@ STREET = "430602001-SC"  # registrar's centre
 OTHER_STREET = "430602002-SC"  # outsider's centre
 REGISTRAR_OF = {STREET: "registrar", OTHER_STREET: "outsider"}
 REASON = "本人到服务中心签字确认"
-
-
-@pytest.fixture(autouse=True)
-def outbox(settings):
-    settings.SMS_BACKEND = "zhiyuan.common.sms.OutboxSmsBackend"
-    OutboxSmsBackend.outbox = []
-    yield OutboxSmsBackend.outbox
-    OutboxSmsBackend.outbox = []
 
 
 def apply(org_code: str, **overrides: Any) -> int:
@@ -73,7 +65,7 @@ def last_value(org_code: str) -> int:
 
 
 def test_200_confirmations_under_one_body_through_50_connections_get_200_consecutive_numbers(
-    world_tx: None,
+    world_tx: None, outbox: list[SmsMessage]
 ) -> None:
     """Issue 3, "Done when": 200 confirmations under one body, driven through 50 concurrent
     connections (PostgreSQL's default limit is 100), give 200 distinct, consecutive numbers
@@ -95,11 +87,7 @@ def test_200_confirmations_under_one_body_through_50_connections_get_200_consecu
         )
     )
     assert stored == {volunteer.pk: volunteer.registration_number for volunteer in results}
-    confirmed_sms = [
-        m.params["number"]
-        for m in OutboxSmsBackend.outbox
-        if m.template == "registration_confirmed"
-    ]
+    confirmed_sms = [m.params["number"] for m in outbox if m.template == "registration_confirmed"]
     assert sorted(confirmed_sms) == numbers(STREET, 1, 200)
 
 

@@ -196,14 +196,10 @@ def test_the_error_report_marks_the_row_and_can_be_uploaded_again(registrar, bod
 
 
 def test_the_command_imports_valid_rows_and_sends_please_confirm(
-    registrar, body, tmp_path, settings, capsys, django_capture_on_commit_callbacks
+    registrar, body, tmp_path, outbox, capsys, django_capture_on_commit_callbacks
 ) -> None:
     from django.core.management import CommandError, call_command
 
-    from zhiyuan.common.sms import OutboxSmsBackend
-
-    settings.SMS_BACKEND = "zhiyuan.common.sms.OutboxSmsBackend"
-    OutboxSmsBackend.outbox = []
     good = synthetic_id("19820202")
     bad = good[:-1] + ("1" if good[-1] != "1" else "2")
     path = tmp_path / "名册.xlsx"
@@ -235,7 +231,7 @@ def test_the_command_imports_valid_rows_and_sends_please_confirm(
     assert list(Volunteer.objects.filter(name__startswith="郑").values_list("name", flat=True)) == [
         "郑一"
     ]
-    assert [m.template for m in OutboxSmsBackend.outbox] == ["registration_confirm"]
+    assert [m.template for m in outbox] == ["registration_confirm"]
 
 
 def test_an_id_number_in_the_file_name_is_masked_before_it_is_kept(registrar, body) -> None:

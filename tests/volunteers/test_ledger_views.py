@@ -11,11 +11,6 @@ from zhiyuan.volunteers.enums import RegistrationChannel, RegistrationStatus
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def quiet_sms(settings):
-    settings.SMS_BACKEND = "zhiyuan.common.sms.OutboxSmsBackend"
-
-
 def register(registrar, body, code="430602001-SC", **overrides):
     point = body(code)
     return services.register_volunteer(
@@ -125,10 +120,8 @@ def test_reveal_shows_once_and_logs_who_why(registrar, body, login) -> None:
 
 
 def test_progress_counts_and_bulk_message(
-    registrar, body, login, django_capture_on_commit_callbacks
+    registrar, body, login, outbox, django_capture_on_commit_callbacks
 ) -> None:
-    from zhiyuan.common.sms import OutboxSmsBackend
-
     first = register(registrar, body)
     register(registrar, body)
     services.confirm_in_person(first, actor=registrar, reason="本人到场签字")
@@ -137,13 +130,13 @@ def test_progress_counts_and_bulk_message(
     assert [(r["organization__code"], r["applied"], r["confirmed"]) for r in rows] == [
         ("430602001-SC", 1, 1)
     ]
-    OutboxSmsBackend.outbox = []
+    outbox.clear()
     from zhiyuan.accounts.models import SmsCode
 
     SmsCode.objects.all().delete()  # the application's own message was just sent
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("volunteers:progress"))
-    assert [m.template for m in OutboxSmsBackend.outbox] == ["registration_confirm"]
+    assert [m.template for m in outbox] == ["registration_confirm"]
 
 
 def test_history_details_are_described_in_words() -> None:

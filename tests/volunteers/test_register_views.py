@@ -10,11 +10,6 @@ from zhiyuan.volunteers.models import Volunteer
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def quiet_sms(settings):
-    settings.SMS_BACKEND = "zhiyuan.common.sms.OutboxSmsBackend"
-
-
 def form_data(point: str, **overrides: str) -> dict[str, object]:
     data: dict[str, object] = {
         "point": point,

@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from tests.factories import person_data, synthetic_id
 from zhiyuan.common.models import AuditEntry
-from zhiyuan.common.sms import OutboxSmsBackend
 from zhiyuan.volunteers import selectors, services
 from zhiyuan.volunteers.enums import (
     AgeBasis,
@@ -22,13 +21,6 @@ from zhiyuan.volunteers.models import RegistrationPolicy, Volunteer
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 11, 29)
-
-
-@pytest.fixture(autouse=True)
-def outbox(settings):
-    settings.SMS_BACKEND = "zhiyuan.common.sms.OutboxSmsBackend"
-    OutboxSmsBackend.outbox = []
-    return OutboxSmsBackend.outbox
 
 
 def apply(registrar, body, org, **overrides):

@@ -16,11 +16,6 @@ from zhiyuan.volunteers.enums import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def quiet_sms(settings):
-    settings.SMS_BACKEND = "zhiyuan.common.sms.OutboxSmsBackend"
-
-
 @pytest.fixture
 def active(registrar, body):
     point = body("430602001-SC")
