@@ -34,6 +34,8 @@ lint: install
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/python scripts/check-private-names
 	./scripts/check-messages
 
 bench: install

@@ -6,9 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from zhiyuan.accounts import selectors
 from zhiyuan.organizations.enums import RoleKind
-from zhiyuan.organizations.models import Organization
+from zhiyuan.organizations.form_fields import OrganizationCodeField
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 _TEL = {"type": "tel", "inputmode": "tel", "autocomplete": "tel"}
@@ -25,31 +24,6 @@ class LoginForm(forms.Form):
     password = forms.CharField(
         label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )
-
-
-class OrganizationCodeField(forms.CharField):
-    """An organisation code, resolved to an active organisation the actor administers."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("label", _("Organisation code"))
-        kwargs.setdefault(
-            "help_text",
-            _("The code shown on the organisation's page, e.g. 430602001-SC."),
-        )
-        kwargs.setdefault("widget", forms.TextInput(attrs={"list": "org-codes"}))
-        super().__init__(max_length=40, **kwargs)
-        self.actor: Any = None
-
-    def clean(self, value: Any) -> Organization:  # type: ignore[override]
-        code = super().clean(value)
-        organization = selectors.administered_organization(self.actor, code)
-        if organization is None:
-            raise forms.ValidationError(
-                _("No active organisation with code %(code)s in the area you administer."),
-                code="unknown_organization",
-                params={"code": code},
-            )
-        return organization
 
 
 class _ActorForm(forms.Form):

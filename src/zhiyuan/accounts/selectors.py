@@ -95,11 +95,6 @@ def accounts_with_mobile(mobile: str) -> list[User]:
     )
 
 
-def administered_organizations(actor: Any) -> QuerySet[Organization]:
-    """Active organisations inside the subtrees `actor` administers, in tree order."""
-    return scope(actor, Organization.objects.filter(is_active=True), ADMINISTERING).order_by("path")
-
-
 def roles_in_scope(actor: Any, queryset: QuerySet[Role] | None = None) -> QuerySet[Role]:
     """Roles on organisations inside the subtrees `actor` administers."""
     return scope(actor, queryset if queryset is not None else Role.objects.all(), ADMINISTERING)
@@ -186,11 +181,6 @@ def audit_entries(actor: Any, *, action: str = "") -> QuerySet[AuditEntry]:
     if action:
         entries = entries.filter(action__startswith=action)
     return entries.select_related("actor", "organization")
-
-
-def administered_organization(actor: Any, code: str) -> Organization | None:
-    """The active organisation with `code` inside `actor`'s administered subtrees, else None."""
-    return administered_organizations(actor).filter(code=(code or "").strip()).first()
 
 
 def invited_account(uidb64: str) -> User | None:

@@ -41,6 +41,7 @@ from zhiyuan.common.outbox import send_sms
 from zhiyuan.common.phones import normalize_mobile
 from zhiyuan.common.text import has_control_characters
 from zhiyuan.organizations import permissions as org_permissions
+from zhiyuan.organizations import selectors as org_selectors
 from zhiyuan.organizations.access import forget_scope
 from zhiyuan.organizations.enums import RoleKind
 from zhiyuan.organizations.models import Organization
@@ -553,7 +554,7 @@ def _validate_rows(
 
 def _organizations_by_code(actor: Any, codes: set[str]) -> dict[str, Organization]:
     plausible = {code for code in codes if code and not has_control_characters(code)}
-    found = selectors.administered_organizations(actor).filter(code__in=plausible)
+    found = org_selectors.administered_organizations(actor).filter(code__in=plausible)
     return {org.code: org for org in found}
 
 

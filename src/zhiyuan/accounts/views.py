@@ -39,6 +39,7 @@ from zhiyuan.common.masking import mask_name, mask_phone
 from zhiyuan.common.params import clean_search, search_text
 from zhiyuan.common.phones import normalize_mobile
 from zhiyuan.common.proxies import client_address
+from zhiyuan.organizations import selectors as org_selectors
 from zhiyuan.organizations.permissions import administers_anything
 
 _PENDING = "login_pending"
@@ -129,7 +130,7 @@ def _require_admin(request: HttpRequest) -> None:
 
 def _org_options(actor: Any) -> list[Any]:
     """Organisations offered while typing a code (the higher levels first)."""
-    organizations = selectors.administered_organizations(actor).order_by("depth", "path")
+    organizations = org_selectors.administered_organizations(actor).order_by("depth", "path")
     return list(organizations.only("code", "name")[:_ORG_OPTIONS])
 
 

@@ -23,6 +23,7 @@ from zhiyuan.api.lookups import object_id
 from zhiyuan.api.me import RoleOrganizationSerializer
 from zhiyuan.api.openapi import errors
 from zhiyuan.common.masking import mask_phone
+from zhiyuan.organizations import selectors as org_selectors
 from zhiyuan.organizations.enums import RoleKind
 from zhiyuan.organizations.models import Organization
 from zhiyuan.organizations.permissions import administers_anything
@@ -122,7 +123,7 @@ class RoleGrantSerializer(serializers.Serializer):
 
 def _administered(actor: Any, pk: int) -> Organization:
     """An active organisation `actor` administers, or a 400 on the `organization` field."""
-    organization = selectors.administered_organizations(actor).filter(pk=pk).first()
+    organization = org_selectors.administered_organizations(actor).filter(pk=pk).first()
     if organization is None:
         raise ValidationError(
             {"organization": [_("No active organisation with this id in the area you administer.")]}

@@ -9,12 +9,24 @@ from django.db.models.functions import Substr
 from zhiyuan.organizations.access import scope, scope_prefixes
 from zhiyuan.organizations.enums import OrgLevel
 from zhiyuan.organizations.models import Organization
+from zhiyuan.organizations.permissions import ADMINISTERING
 
 STEP = Organization.steplen
 
 
 def visible_organizations(user: Any) -> QuerySet[Organization]:
     return scope(user, Organization.objects.all())
+
+
+def administered_organizations(actor: Any) -> QuerySet[Organization]:
+    """Active organisations inside the subtrees `actor` administers, in tree order."""
+    active = Organization.objects.filter(is_active=True)
+    return scope(actor, active, ADMINISTERING).order_by("path")
+
+
+def administered_organization(actor: Any, code: str) -> Organization | None:
+    """The active organisation with `code` inside `actor`'s administered subtrees, else None."""
+    return administered_organizations(actor).filter(code=(code or "").strip()).first()
 
 
 def scope_roots(user: Any) -> list[Organization]:

@@ -7,7 +7,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from zhiyuan.accounts.forms import OrganizationCodeField
+from zhiyuan.organizations.form_fields import OrganizationCodeField
 from zhiyuan.organizations.models import Organization
 
 

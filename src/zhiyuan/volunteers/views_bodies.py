@@ -21,13 +21,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from zhiyuan.accounts.selectors import administered_organizations
 from zhiyuan.common.forms import add_validation_errors
 from zhiyuan.common.pdf import FontUnavailable
 from zhiyuan.organizations.access import covers, get_scoped_or_404, scope_prefixes
 from zhiyuan.organizations.enums import RoleKind
 from zhiyuan.organizations.models import Organization
 from zhiyuan.organizations.permissions import administers_anything
+from zhiyuan.organizations.selectors import administered_organizations
 from zhiyuan.volunteers import documents, exports, selectors, services, views_ledger
 from zhiyuan.volunteers.allocation import allocation_bodies, allocation_rows, allocation_table
 from zhiyuan.volunteers.forms_bodies import DelegationForm, DesignateForm, ReasonForm
