@@ -124,6 +124,42 @@ class _Builder:
             self.changes.append(Change("organization.moved", org, org, {"parent": parent.code}))
         return org
 
+    def ensure_standard(
+        self,
+        prefix: str,
+        kind: str,
+        level: int,
+        name: str,
+        parent: Organization | None,
+        division: Division,
+        **extra: Any,
+    ) -> Organization:
+        """`ensure` the standard organisation of `kind` for `prefix`, named after `name`."""
+        code, full_name = standard_code(prefix, kind), NAME_PATTERN[OrgKind(kind)].format(name)
+        return self.ensure(code, kind, level, full_name, parent, division, **extra)
+
+    def ensure_area(
+        self,
+        prefix: str,
+        name: str,
+        level: int,
+        parent: Organization | None,
+        division: Division,
+        **committee_extra: Any,
+    ) -> Organization:
+        """A city's, district's or management area's guidance committee → volunteer
+        association → general service team (plan §三(一)); returns the committee."""
+        committee = self.ensure_standard(
+            prefix, OrgKind.GUIDANCE_COMMITTEE, level, name, parent, division, **committee_extra
+        )
+        association = self.ensure_standard(
+            prefix, OrgKind.VOLUNTEER_ASSOCIATION, level, name, committee, division
+        )
+        self.ensure_standard(
+            prefix, OrgKind.GENERAL_SERVICE_TEAM, level, name, association, division
+        )
+        return committee
+
     def finish(self) -> None:
         through = Organization.jurisdiction.through
         through.objects.bulk_create(
@@ -164,71 +200,31 @@ def _area_committee(division: Division) -> Organization | None:
 
 def _build_area(builder: _Builder, division: Division, parent: Organization | None) -> Organization:
     level = OrgLevel.CITY if division.level == DivisionLevel.PREFECTURE else OrgLevel.DISTRICT
-    committee = builder.ensure(
-        standard_code(division.prefix, OrgKind.GUIDANCE_COMMITTEE),
-        OrgKind.GUIDANCE_COMMITTEE,
-        level,
-        NAME_PATTERN[OrgKind.GUIDANCE_COMMITTEE].format(division.name),
-        parent,
-        division,
-    )
-    association = builder.ensure(
-        standard_code(division.prefix, OrgKind.VOLUNTEER_ASSOCIATION),
-        OrgKind.VOLUNTEER_ASSOCIATION,
-        level,
-        NAME_PATTERN[OrgKind.VOLUNTEER_ASSOCIATION].format(division.name),
-        committee,
-        division,
-    )
-    builder.ensure(
-        standard_code(division.prefix, OrgKind.GENERAL_SERVICE_TEAM),
-        OrgKind.GENERAL_SERVICE_TEAM,
-        level,
-        NAME_PATTERN[OrgKind.GENERAL_SERVICE_TEAM].format(division.name),
-        association,
-        division,
-    )
-    return committee
+    return builder.ensure_area(division.prefix, division.name, level, parent, division)
 
 
 def _build_township(builder: _Builder, township: Division, area: Organization) -> Organization:
-    centre = builder.ensure(
-        standard_code(township.prefix, OrgKind.SERVICE_CENTRE),
-        OrgKind.SERVICE_CENTRE,
-        OrgLevel.STREET,
-        NAME_PATTERN[OrgKind.SERVICE_CENTRE].format(township.name),
-        area,
-        township,
+    prefix, name = township.prefix, township.name
+    centre = builder.ensure_standard(
+        prefix, OrgKind.SERVICE_CENTRE, OrgLevel.STREET, name, area, township
     )
-    builder.ensure(
-        f"{township.prefix}-TM",
-        OrgKind.SERVICE_TEAM,
-        OrgLevel.STREET,
-        NAME_PATTERN[OrgKind.SERVICE_TEAM].format(township.name),
-        centre,
-        township,
-    )
+    builder.ensure_standard(prefix, OrgKind.SERVICE_TEAM, OrgLevel.STREET, name, centre, township)
     return centre
 
 
 def _build_village(builder: _Builder, village: Division, centre: Organization) -> None:
-    name = short_name(village)
-    station = builder.ensure(
-        standard_code(village.prefix, OrgKind.SERVICE_STATION),
+    prefix, name = village.prefix, short_name(village)
+    station = builder.ensure_standard(
+        prefix,
         OrgKind.SERVICE_STATION,
         OrgLevel.COMMUNITY,
-        NAME_PATTERN[OrgKind.SERVICE_STATION].format(name),
+        name,
         centre,
         village,
         station_type=StationType.COMMUNITY,
     )
-    builder.ensure(
-        f"{village.prefix}-TM",
-        OrgKind.SERVICE_TEAM,
-        OrgLevel.COMMUNITY,
-        NAME_PATTERN[OrgKind.SERVICE_TEAM].format(name),
-        station,
-        village,
+    builder.ensure_standard(
+        prefix, OrgKind.SERVICE_TEAM, OrgLevel.COMMUNITY, name, station, village
     )
 
 
@@ -284,30 +280,8 @@ def create_management_area(
         ).first()
         builder = _Builder(actor)
         builder.load([f"{code}-GC", f"{code}-VA", f"{code}-GT"])
-        committee = builder.ensure(
-            f"{code}-GC",
-            OrgKind.GUIDANCE_COMMITTEE,
-            OrgLevel.DISTRICT,
-            NAME_PATTERN[OrgKind.GUIDANCE_COMMITTEE].format(name),
-            parent,
-            townships[0],
-            is_management_area=True,
-        )
-        association = builder.ensure(
-            f"{code}-VA",
-            OrgKind.VOLUNTEER_ASSOCIATION,
-            OrgLevel.DISTRICT,
-            NAME_PATTERN[OrgKind.VOLUNTEER_ASSOCIATION].format(name),
-            committee,
-            townships[0],
-        )
-        builder.ensure(
-            f"{code}-GT",
-            OrgKind.GENERAL_SERVICE_TEAM,
-            OrgLevel.DISTRICT,
-            NAME_PATTERN[OrgKind.GENERAL_SERVICE_TEAM].format(name),
-            association,
-            townships[0],
+        committee = builder.ensure_area(
+            code, name, OrgLevel.DISTRICT, parent, townships[0], is_management_area=True
         )
         builder.jurisdiction = [
             (org.pk, t.code) for org in builder.by_code.values() for t in townships
