@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rest_framework.throttling import SimpleRateThrottle
 
-from zhiyuan.accounts import selectors, services
+from zhiyuan.accounts import permissions, selectors, services
 from zhiyuan.accounts.forms import (
     AccountEditForm,
     AccountForm,
@@ -255,14 +255,10 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
     account = selectors.get_manageable_account(request.user, pk)
-    if not selectors.is_fully_managed(request.user, account):
-        messages.error(
-            request,
-            _(
-                "This account also holds roles outside the area you administer. "
-                "Ask an administrator who covers all of its roles."
-            ),
-        )
+    try:
+        permissions.require_fully_managed(request.user, account)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
         return redirect("accounts:user-detail", pk=account.pk)
     initial = {"name": account.name, "mobile": account.mobile}
     form = AccountEditForm(request.POST or None, initial=initial)
