@@ -15,6 +15,7 @@ from django.db import connection, connections
 
 postgres_only = [
     pytest.mark.postgres_only,
+    pytest.mark.slow,
     pytest.mark.skipif(
         connection.vendor != "postgresql",
         reason="concurrency needs PostgreSQL: SQLite lets one writer in at a time",

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow
+
 PROBE = (
     "import django; from django.conf import settings; settings.INSTALLED_APPS; print(settings.{})"
 )

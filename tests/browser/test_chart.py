@@ -5,7 +5,7 @@ import pytest
 from tests.browser.conftest import browser_session, log_in, screenshot
 from tests.conftest import PASSWORD
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_street_admin_chart_draws_their_street_only(live_server, world_tx, chromium) -> None:

@@ -5,7 +5,7 @@ import pytest
 from tests.browser.conftest import WECHAT_ANDROID, browser_session, log_in, screenshot
 from tests.conftest import PASSWORD
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 NO_HORIZONTAL_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth + 1"
 

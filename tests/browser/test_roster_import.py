@@ -21,7 +21,7 @@ from zhiyuan.volunteers import imports
 from zhiyuan.volunteers.enums import ImportStatus, RegistrationChannel, RegistrationStatus
 from zhiyuan.volunteers.models import RegistrationBody, RosterImport, Volunteer
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 NAMES = ["欧阳明远", "司马兰芳", "上官卫东"]
 GOOD_MOBILE = "13912345678"

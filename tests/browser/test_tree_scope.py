@@ -6,7 +6,7 @@ from tests.browser.conftest import browser_session, log_in, screenshot
 from tests.conftest import PASSWORD
 from zhiyuan.organizations.models import Organization
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_street_admin_sees_their_street_and_nothing_outside(

@@ -14,7 +14,7 @@ from zhiyuan.common.sms import SmsMessage
 from zhiyuan.volunteers.enums import ConfirmationMethod, RegistrationChannel, RegistrationStatus
 from zhiyuan.volunteers.models import RegistrationBody, Volunteer
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 PHONE_WIDTH = 375
 NAME = "欧阳秀兰"

@@ -82,7 +82,11 @@ class FakeDysms:
         self._nonces: set[str] = set()
         self._ids = itertools.count(1)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # shutdown() waits for the serving loop's next poll: poll often, so that each test
+        # does not wait the default half second at teardown.
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        )
 
     @property
     def endpoint(self) -> str:
@@ -470,6 +474,7 @@ def _settings(expr: str, env: dict[str, str], tmp_path: Path) -> subprocess.Comp
     )
 
 
+@pytest.mark.slow
 def test_settings_read_the_aliyun_configuration(tmp_path: Path) -> None:
     secret_file = tmp_path / "aliyun.secret"
     secret_file.write_text(SECRET + "\n")
@@ -486,6 +491,7 @@ def test_settings_read_the_aliyun_configuration(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("env", "message"),
     [

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow
+
 ZHIYUAN = [sys.executable, "-m", "zhiyuan.manage"]
 SEND = "from zhiyuan.common.outbox import send_sms; send_sms('13900007777', 'password_reset_code', {'code': '246810'})"
 

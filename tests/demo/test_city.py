@@ -10,6 +10,7 @@ from zhiyuan.volunteers.models import RegistrationBody, Volunteer
 from zhiyuan.volunteers.selectors import registered_volunteers
 
 
+@pytest.mark.slow  # the real city's 2,049 divisions and their organisations: seconds
 def test_demo_city_is_the_real_yueyang(
     empty_db_tx: None, capsys: pytest.CaptureFixture[str]
 ) -> None:

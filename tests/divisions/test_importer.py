@@ -437,6 +437,7 @@ def test_service_raises_with_every_problem(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.slow  # the real city's 2,049 divisions and their organisations: seconds
 def test_real_yueyang_file_then_one_station_per_village(empty_db_tx: None) -> None:
     out = run(REAL_YUEYANG)
     assert out.splitlines()[-5:] == [
