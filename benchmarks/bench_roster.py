@@ -7,9 +7,9 @@ with correct check characters, mobiles, Chinese names, choices written as office
 then, into a fresh SQLite database in a temporary directory (and into a fresh PostgreSQL
 database when BENCH_DATABASE_URL names a server, as in bench_divisions.py):
 
-- "dry run": `imports.upload_roster` + `imports.check_roster` (reads and checks every row,
+- "dry run": `upload.upload_roster` + `check.check_roster` (reads and checks every row,
   writes only the report);
-- "validated and committed": `imports.upload_roster` + `imports.import_roster(mode="all")`,
+- "validated and committed": `upload.upload_roster` + `write.import_roster(mode="all")`,
   which checks every row again itself and then writes them (bulk inserts, bulk audit entries,
   encrypted ID numbers and phones). The dry run's CHECKED status is set directly so that this
   figure is the commit path alone, measured cold in its own process;
@@ -232,14 +232,14 @@ def _upload(path: Path) -> tuple[Any, Any, float, float]:
 
     django.setup()
     from zhiyuan.accounts.models import User
-    from zhiyuan.volunteers import imports
+    from zhiyuan.volunteers.imports.upload import upload_roster
     from zhiyuan.volunteers.models import RegistrationBody
 
     user = User.objects.get(username="bench_registrar")
     body = RegistrationBody.objects.get(organization__code=BODY_ORG)
     data = path.read_bytes()
     started, cpu = time.perf_counter(), _cpu_seconds()
-    roster_import = imports.upload_roster(
+    roster_import = upload_roster(
         data,
         filename=path.name,
         body=body,
@@ -269,24 +269,24 @@ def _figures(roster_import: Any, seconds: float, cpu: float) -> dict[str, Any]:
 
 def child_check(path: Path) -> dict[str, Any]:
     roster_import, _user, upload_s, cpu = _upload(path)
-    from zhiyuan.volunteers import imports
+    from zhiyuan.volunteers.imports.check import check_roster
 
     started = time.perf_counter()
-    imports.check_roster(roster_import)
+    check_roster(roster_import)
     return _figures(roster_import, upload_s + time.perf_counter() - started, cpu)
 
 
 def child_import(path: Path) -> dict[str, Any]:
     roster_import, user, upload_s, cpu = _upload(path)
-    from zhiyuan.volunteers import imports
     from zhiyuan.volunteers.enums import ImportMode, ImportStatus
+    from zhiyuan.volunteers.imports.write import import_roster
     from zhiyuan.volunteers.models import RosterImport
 
     # As if the dry run had passed: the import checks every row again itself.
     RosterImport.objects.filter(pk=roster_import.pk).update(status=ImportStatus.CHECKED)
     roster_import.status = ImportStatus.CHECKED
     started = time.perf_counter()
-    imports.import_roster(roster_import, actor=user, mode=ImportMode.ALL_OR_NOTHING)
+    import_roster(roster_import, actor=user, mode=ImportMode.ALL_OR_NOTHING)
     seconds = upload_s + time.perf_counter() - started
     figures = _figures(roster_import, seconds, cpu)
     from zhiyuan.common.models import AuditEntry

@@ -12,8 +12,8 @@ from django.utils import timezone
 from tests.volunteers.rosters import HEADER, person, roster_xlsx
 from zhiyuan.accounts.models import User
 from zhiyuan.common.models import AuditEntry
-from zhiyuan.volunteers import imports
 from zhiyuan.volunteers.enums import ImportStatus, RegistrationStatus
+from zhiyuan.volunteers.imports.files import purge_expired_files
 from zhiyuan.volunteers.models import RegistrationBody, RosterImport, Volunteer
 
 pytestmark = pytest.mark.django_db
@@ -287,7 +287,7 @@ def test_the_error_report_is_for_the_uploader_and_the_bodys_administrators(
 def test_after_the_retention_period_the_report_is_gone(api, registrar, upload, settings) -> None:
     roster_import = checked(registrar, upload)
     later = timezone.now() + timezone.timedelta(days=settings.ROSTER_RETENTION_DAYS + 1)
-    imports.purge_expired_files(now=later)
+    purge_expired_files(now=later)
     response = api(registrar).get(f"{URL}{roster_import.pk}/report/")
     assert (response.status_code, response.json()) == (
         410,

@@ -17,8 +17,9 @@ from tests.conftest import PASSWORD
 from tests.volunteers.rosters import person, roster_xlsx
 from zhiyuan.accounts.models import User
 from zhiyuan.common.models import AuditEntry
-from zhiyuan.volunteers import imports
 from zhiyuan.volunteers.enums import ImportStatus, RegistrationChannel, RegistrationStatus
+from zhiyuan.volunteers.imports.check import check_roster
+from zhiyuan.volunteers.imports.upload import upload_roster
 from zhiyuan.volunteers.models import RegistrationBody, RosterImport, Volunteer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -70,7 +71,7 @@ def test_a_registrar_corrects_a_roster_from_its_error_report_and_imports_it(
     original = tmp_path / "名册.xlsx"
     original.write_bytes(data)
     # A roster a background worker has not checked yet, part-way as a worker leaves it.
-    waiting = imports.upload_roster(
+    waiting = upload_roster(
         roster_xlsx([person(1, "诸葛青")]),
         filename="第二批.xlsx",
         body=street,
@@ -93,7 +94,7 @@ def test_a_registrar_corrects_a_roster_from_its_error_report_and_imports_it(
         assert page.get_attribute("#import-status", "class") == "badge import-checking"
         assert page.get_attribute("#import-progress progress", "value") == "25"
         screenshot(page, "roster-import-1-progress")
-        _in_a_worker(lambda: imports.check_roster(RosterImport.objects.get(pk=waiting.pk)))
+        _in_a_worker(lambda: check_roster(RosterImport.objects.get(pk=waiting.pk)))
         page.wait_for_selector("#import-report", timeout=10_000)
         assert page.locator("#import-progress progress").count() == 0
 

@@ -9,12 +9,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone, translation
 
-from tests.factories import synthetic_id
+from tests.volunteers.people import synthetic_id
 from tests.volunteers.rosters import HEADER, person, roster_xlsx
 from zhiyuan.accounts.models import User
 from zhiyuan.common.models import AuditEntry
-from zhiyuan.volunteers import imports, services
+from zhiyuan.volunteers import services
 from zhiyuan.volunteers.enums import ImportStatus, RegistrationChannel, RegistrationStatus
+from zhiyuan.volunteers.imports.check import check_roster
+from zhiyuan.volunteers.imports.files import purge_expired_files
+from zhiyuan.volunteers.imports.upload import upload_roster
+from zhiyuan.volunteers.imports.write import import_roster
 from zhiyuan.volunteers.models import RegistrationBody, RosterImport, Volunteer
 
 pytestmark = pytest.mark.django_db
@@ -324,7 +328,7 @@ def test_after_the_retention_period_the_page_says_the_file_was_deleted(
     send(english(registrar), data)
     roster_import = last_import()
     later = timezone.now() + timezone.timedelta(days=settings.ROSTER_RETENTION_DAYS + 1)
-    imports.purge_expired_files(now=later)
+    purge_expired_files(now=later)
     base = f"{IMPORTS}{roster_import.pk}/"
     html = english(registrar).get(base).content.decode()
     assert "The file was deleted after 30 days; only its SHA-256 remains." in html
@@ -391,9 +395,9 @@ def test_a_person_another_body_holds_is_a_problem_naming_that_body(
 ) -> None:
     number = synthetic_id("19770707")
     other: RegistrationBody = body("430602002-SC")
-    imports.import_roster(
-        imports.check_roster(
-            imports.upload_roster(
+    import_roster(
+        check_roster(
+            upload_roster(
                 roster_xlsx([[1, "沈十六", "男", number, "13811119999", "群众", ""]]),
                 filename="三眼桥.xlsx",
                 body=other,

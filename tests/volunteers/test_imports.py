@@ -8,11 +8,16 @@ import xlsxwriter
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
 
-from tests.factories import synthetic_id
+from tests.volunteers.people import synthetic_id
 from zhiyuan.common.models import AuditEntry
-from zhiyuan.volunteers import imports
 from zhiyuan.volunteers.enums import ImportMode, ImportStatus, RegistrationChannel
-from zhiyuan.volunteers.models import Volunteer
+from zhiyuan.volunteers.imports import workbooks
+from zhiyuan.volunteers.imports.check import check_roster
+from zhiyuan.volunteers.imports.files import file_bytes, purge_expired_files
+from zhiyuan.volunteers.imports.reader import open_roster
+from zhiyuan.volunteers.imports.upload import upload_roster
+from zhiyuan.volunteers.imports.write import import_roster
+from zhiyuan.volunteers.models import RosterImport, Volunteer
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 11, 29)
@@ -41,7 +46,7 @@ def xlsx(rows: list[list[object]], *, title: str | None = "岳阳楼街道志愿
 
 def upload(registrar, body, data: bytes, **options):
     point = body("430602001-SC")
-    roster_import = imports.upload_roster(
+    roster_import = upload_roster(
         data,
         filename="名册.xlsx",
         body=point,
@@ -50,7 +55,7 @@ def upload(registrar, body, data: bytes, **options):
         consent_affirmed=True,
         check=False,
     )
-    return imports.check_roster(roster_import, today=TODAY)
+    return check_roster(roster_import, today=TODAY)
 
 
 def test_a_clean_roster_is_checked_then_imported_as_applied(registrar, body) -> None:
@@ -70,9 +75,7 @@ def test_a_clean_roster_is_checked_then_imported_as_applied(registrar, body) -> 
     )
     assert checked.problems == [] and checked.unknown_headers == []
     assert not Volunteer.objects.filter(roster_import=checked).exists()  # a dry run writes nothing
-    done = imports.import_roster(
-        checked, actor=registrar, mode=ImportMode.ALL_OR_NOTHING, today=TODAY
-    )
+    done = import_roster(checked, actor=registrar, mode=ImportMode.ALL_OR_NOTHING, today=TODAY)
     people = list(Volunteer.objects.filter(roster_import=done).order_by("name"))
     assert [(v.name, v.status, v.channel, v.registered_by) for v in people] == [
         ("张三", "applied", RegistrationChannel.IMPORT, registrar),
@@ -92,10 +95,10 @@ def test_a_clean_roster_is_checked_then_imported_as_applied(registrar, body) -> 
 
 def test_importing_the_same_file_again_creates_nothing_and_says_present(registrar, body) -> None:
     data = xlsx([[1, "王五", "男", synthetic_id("19700101"), "13811114444", "群众", ""]])
-    imports.import_roster(upload(registrar, body, data), actor=registrar, mode="all", today=TODAY)
+    import_roster(upload(registrar, body, data), actor=registrar, mode="all", today=TODAY)
     again = upload(registrar, body, data)
     assert (again.rows_valid, again.rows_present, again.rows_invalid) == (0, 1, 0)
-    again = imports.import_roster(again, actor=registrar, mode="all", today=TODAY)
+    again = import_roster(again, actor=registrar, mode="all", today=TODAY)
     assert again.imported_count == 0
     assert Volunteer.objects.filter(name="王五").count() == 1
 
@@ -115,11 +118,11 @@ def test_all_or_nothing_refuses_a_roster_with_a_bad_row_valid_only_takes_the_res
     assert [(p["row"], p["column"]) for p in checked.problems] == [(5, "D 身份证号（必填）")]
     assert bad not in str(checked.problems)
     with pytest.raises(ValidationError) as raised:
-        imports.import_roster(checked, actor=registrar, mode="all", today=TODAY)
+        import_roster(checked, actor=registrar, mode="all", today=TODAY)
     assert raised.value.code == "has_problems"
     assert not Volunteer.objects.filter(name__in=["赵六", "钱七"]).exists()
     checked.refresh_from_db()
-    done = imports.import_roster(checked, actor=registrar, mode="valid_only", today=TODAY)
+    done = import_roster(checked, actor=registrar, mode="valid_only", today=TODAY)
     assert list(Volunteer.objects.filter(roster_import=done).values_list("name", flat=True)) == [
         "赵六"
     ]
@@ -129,7 +132,7 @@ def test_only_registering_roles_for_the_point_may_upload(viewer, outsider, body)
     point = body("430602001-SC")
     for user in (viewer, outsider):
         with pytest.raises(PermissionDenied):
-            imports.upload_roster(
+            upload_roster(
                 b"x",
                 filename="a.csv",
                 body=point,
@@ -152,26 +155,22 @@ def test_files_are_encrypted_and_purged_after_the_retention_period(
         stored = cursor.fetchone()[0]
     assert stored.startswith(("g:", "s:")) and "孙八" not in stored
     later = timezone.now() + timezone.timedelta(days=settings.ROSTER_RETENTION_DAYS + 1)
-    assert imports.purge_expired_files(now=later) == 1
+    assert purge_expired_files(now=later) == 1
     checked.refresh_from_db()
     assert (checked.content, checked.file_sha256 != "") == ("", True)
     with pytest.raises(ValidationError):
-        imports.file_bytes(checked)
+        file_bytes(checked)
 
 
 def test_the_template_reads_back_with_every_column_recognised() -> None:
-    from zhiyuan.volunteers import roster, roster_files
-
-    sheet = roster.open_roster(roster_files.template_xlsx())
+    sheet = open_roster(workbooks.template_xlsx())
     assert sheet.header_row == 1
     assert sheet.unknown_headers == []
-    assert sorted(sheet.columns.values()) == sorted(f for _t, f in roster_files.TEMPLATE_COLUMNS)
+    assert sorted(sheet.columns.values()) == sorted(f for _t, f in workbooks.TEMPLATE_COLUMNS)
 
 
 def test_the_error_report_marks_the_row_and_can_be_uploaded_again(registrar, body) -> None:
     import openpyxl
-
-    from zhiyuan.volunteers import roster_files
 
     good = synthetic_id("19790909")
     data = xlsx(
@@ -182,7 +181,7 @@ def test_the_error_report_marks_the_row_and_can_be_uploaded_again(registrar, bod
     )
     with translation.override("en"):
         checked = upload(registrar, body, data)
-    report = roster_files.error_report_xlsx(checked)
+    report = workbooks.error_report_xlsx(checked)
     rows = list(openpyxl.load_workbook(io.BytesIO(report)).active.iter_rows(values_only=True))
     assert rows[0] == ("原行号", *HEADER, "问题")
     assert rows[1][:2] == (4, "1") and rows[1][-1] in ("", None)
@@ -237,7 +236,7 @@ def test_the_command_imports_valid_rows_and_sends_please_confirm(
 def test_an_id_number_in_the_file_name_is_masked_before_it_is_kept(registrar, body) -> None:
     number = synthetic_id("19880101")
     point = body("430602001-SC")
-    roster_import = imports.upload_roster(
+    roster_import = upload_roster(
         b"x",
         filename=f"张三{number}.xlsx",
         body=point,
@@ -247,7 +246,7 @@ def test_an_id_number_in_the_file_name_is_masked_before_it_is_kept(registrar, bo
         check=False,
     )
     assert roster_import.filename == f"张三{number[:2]}{'*' * 14}{number[-2:]}.xlsx"
-    separated = imports.upload_roster(
+    separated = upload_roster(
         b"x",
         filename="李四 138-0013-8000.xlsx",
         body=point,
@@ -264,11 +263,11 @@ def test_an_id_number_in_the_file_name_is_masked_before_it_is_kept(registrar, bo
 def test_a_check_that_breaks_off_ends_as_failed_not_checking_for_ever(
     registrar, body, monkeypatch
 ) -> None:
-    from zhiyuan.volunteers import tasks
+    from zhiyuan.volunteers.imports import tasks
 
     data = xlsx([[1, "卫一", "男", synthetic_id("19750505"), "13811112223", "群众", ""]])
     point = body("430602001-SC")
-    roster_import = imports.upload_roster(
+    roster_import = upload_roster(
         data,
         filename="a.xlsx",
         body=point,
@@ -279,12 +278,10 @@ def test_a_check_that_breaks_off_ends_as_failed_not_checking_for_ever(
     )
 
     def broken(*args, **kwargs):
-        imports.RosterImport.objects.filter(pk=roster_import.pk).update(
-            status=ImportStatus.CHECKING
-        )
+        RosterImport.objects.filter(pk=roster_import.pk).update(status=ImportStatus.CHECKING)
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(imports, "evaluate", broken)
+    monkeypatch.setattr("zhiyuan.volunteers.imports.check.evaluate", broken)
     with pytest.raises(RuntimeError):
         tasks.check_roster_task.call(roster_import.pk)
     roster_import.refresh_from_db()

@@ -11,9 +11,13 @@ import xlsxwriter
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from tests.factories import synthetic_id
-from zhiyuan.volunteers import imports, roster, roster_files
+from tests.volunteers.people import synthetic_id
 from zhiyuan.volunteers.enums import ImportMode, ImportStatus
+from zhiyuan.volunteers.imports import reader, workbooks
+from zhiyuan.volunteers.imports.check import check_roster
+from zhiyuan.volunteers.imports.reader import open_roster
+from zhiyuan.volunteers.imports.upload import upload_roster
+from zhiyuan.volunteers.imports.write import import_roster
 from zhiyuan.volunteers.models import RosterImport, Volunteer
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +27,7 @@ HEADER = "姓名,身份证号,手机号"
 
 def checked(registrar, body, data: bytes) -> RosterImport:
     point = body("430602001-SC")
-    roster_import = imports.upload_roster(
+    roster_import = upload_roster(
         data,
         filename="名册.csv",
         body=point,
@@ -33,7 +37,7 @@ def checked(registrar, body, data: bytes) -> RosterImport:
         check=False,
     )
     with translation.override("en"):
-        return imports.check_roster(roster_import, today=TODAY)
+        return check_roster(roster_import, today=TODAY)
 
 
 def csv_bytes(*lines: str) -> bytes:
@@ -66,11 +70,9 @@ def test_a_stale_second_commit_neither_imports_nor_overwrites_the_first(registra
     # A double click or an API replay: both requests loaded the import while it was checked.
     roster_import = checked(registrar, body, csv_bytes(HEADER, *rows(2)))
     stale = RosterImport.objects.get(pk=roster_import.pk)
-    imports.import_roster(
-        roster_import, actor=registrar, mode=ImportMode.ALL_OR_NOTHING, today=TODAY
-    )
+    import_roster(roster_import, actor=registrar, mode=ImportMode.ALL_OR_NOTHING, today=TODAY)
     with pytest.raises(ValidationError) as refusal:
-        imports.import_roster(stale, actor=registrar, mode=ImportMode.VALID_ONLY, today=TODAY)
+        import_roster(stale, actor=registrar, mode=ImportMode.VALID_ONLY, today=TODAY)
     assert refusal.value.code == "not_checked"
     roster_import.refresh_from_db()
     assert (roster_import.status, roster_import.imported_count, roster_import.mode) == (
@@ -113,7 +115,7 @@ def test_a_problem_of_a_field_without_a_column_names_the_field_in_words(registra
         }
     ]
     with translation.override("en"):
-        report = openpyxl.load_workbook(io.BytesIO(roster_files.error_report_xlsx(roster_import)))
+        report = openpyxl.load_workbook(io.BytesIO(workbooks.error_report_xlsx(roster_import)))
     assert [cell.value for cell in report.active[2]] == [
         2,
         "张三",
@@ -148,8 +150,8 @@ def test_a_roster_of_many_rows_and_usual_width_is_not_taken_for_a_bomb() -> None
     sheet.write_row(0, 0, ["姓名", "身份证号", "手机号"])
     sheet.write(199_999, 49, "x")  # 200,000 rows of 50 columns: 10 million cells
     book.close()
-    roster.open_roster(buffer.getvalue())  # no RosterError
-    assert roster._grid_cells(b'<row r="200000"><c r="AX200000" t="s"><v>1</v></c>') == 10_000_000
+    open_roster(buffer.getvalue())  # no RosterError
+    assert reader._grid_cells(b'<row r="200000"><c r="AX200000" t="s"><v>1</v></c>') == 10_000_000
 
 
 def _with_sheet_xml(change) -> bytes:

@@ -9,8 +9,10 @@ import pytest
 from tests.concurrency import at_once, postgres_only
 from tests.volunteers.test_roster_breaking import HEADER, csv_bytes, rows
 from zhiyuan.accounts.models import User
-from zhiyuan.volunteers import imports
 from zhiyuan.volunteers.enums import ImportMode, ImportStatus
+from zhiyuan.volunteers.imports.check import check_roster
+from zhiyuan.volunteers.imports.upload import upload_roster
+from zhiyuan.volunteers.imports.write import import_roster
 from zhiyuan.volunteers.models import RegistrationBody, RosterImport, Volunteer
 
 pytestmark = [pytest.mark.usefixtures("world_tx"), *postgres_only]
@@ -19,7 +21,7 @@ TODAY = date(2026, 11, 29)
 
 def _checked(data: bytes) -> RosterImport:
     point = RegistrationBody.objects.get(organization__code="430602001-SC")
-    roster_import = imports.upload_roster(
+    roster_import = upload_roster(
         data,
         filename="名册.csv",
         body=point,
@@ -28,7 +30,7 @@ def _checked(data: bytes) -> RosterImport:
         consent_affirmed=True,
         check=False,
     )
-    return imports.check_roster(roster_import, today=TODAY)
+    return check_roster(roster_import, today=TODAY)
 
 
 def test_one_import_committed_twice_at_once_imports_once() -> None:
@@ -37,7 +39,7 @@ def test_one_import_committed_twice_at_once_imports_once() -> None:
     def commit(_index: int) -> str:
         stale = RosterImport.objects.select_related("body", "organization").get(pk=roster_import.pk)
         actor = User.objects.get(username="registrar")
-        imports.import_roster(stale, actor=actor, mode=ImportMode.VALID_ONLY, today=TODAY)
+        import_roster(stale, actor=actor, mode=ImportMode.VALID_ONLY, today=TODAY)
         return "imported"
 
     outcomes = at_once(2, commit)
@@ -59,9 +61,7 @@ def test_the_same_file_uploaded_twice_and_imported_at_once_adds_each_person_once
             pk=(first, second)[index].pk
         )
         actor = User.objects.get(username="registrar")
-        done = imports.import_roster(
-            roster_import, actor=actor, mode=ImportMode.VALID_ONLY, today=TODAY
-        )
+        done = import_roster(roster_import, actor=actor, mode=ImportMode.VALID_ONLY, today=TODAY)
         return done.imported_count
 
     outcomes = at_once(2, commit)

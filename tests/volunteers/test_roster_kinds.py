@@ -16,12 +16,17 @@ import pytest
 import xlsxwriter
 from django.utils import translation
 
-from tests.factories import synthetic_id
-from tests.volunteers.people import register
+from tests.volunteers.people import register, synthetic_id
 from zhiyuan.common.identity import resident_id_check_character
 from zhiyuan.common.models import AuditEntry
-from zhiyuan.volunteers import exports, imports, roster, roster_files, selectors
+from zhiyuan.volunteers import exports, selectors
 from zhiyuan.volunteers.enums import ImportStatus
+from zhiyuan.volunteers.imports import helper, workbooks
+from zhiyuan.volunteers.imports.cells import RowReader
+from zhiyuan.volunteers.imports.check import check_roster
+from zhiyuan.volunteers.imports.reader import Cell, RosterError, column_letter, open_roster
+from zhiyuan.volunteers.imports.upload import upload_roster
+from zhiyuan.volunteers.imports.write import import_roster
 from zhiyuan.volunteers.models import RosterImport, Volunteer
 
 pytestmark = pytest.mark.django_db
@@ -78,11 +83,14 @@ def xlsx(
     return buffer.getvalue()
 
 
-def check(registrar, body, data: bytes, *, filename: str = "名册.xlsx") -> RosterImport:
-    """Upload `data` to the street's body and run the dry run (in English)."""
+def check(
+    registrar, body, data: bytes, *, filename: str = "名册.xlsx", workers: int | None = None
+) -> RosterImport:
+    """Upload `data` to the street's body and run the dry run (in English), by `workers`
+    processes (None: as many as the roster's size asks for)."""
     point = body(STREET)
     with translation.override("en"):
-        roster_import = imports.upload_roster(
+        roster_import = upload_roster(
             data,
             filename=filename,
             body=point,
@@ -91,11 +99,13 @@ def check(registrar, body, data: bytes, *, filename: str = "名册.xlsx") -> Ros
             consent_affirmed=True,
             check=False,
         )
-        return imports.check_roster(roster_import, today=TODAY)
+        return check_roster(roster_import, today=TODAY, workers=workers)
 
 
-def commit(registrar, roster_import: RosterImport, mode: str = "all") -> list[Volunteer]:
-    imports.import_roster(roster_import, actor=registrar, mode=mode, today=TODAY)
+def commit(
+    registrar, roster_import: RosterImport, mode: str = "all", *, workers: int | None = None
+) -> list[Volunteer]:
+    import_roster(roster_import, actor=registrar, mode=mode, today=TODAY, workers=workers)
     return list(Volunteer.objects.filter(roster_import=roster_import).order_by("pk"))
 
 
@@ -224,7 +234,7 @@ def test_a_title_row_and_a_merged_two_row_header_above_the_header_line(registrar
     ],
 )
 def test_header_variants_name_the_same_columns(header: list[str], columns: dict[int, str]) -> None:
-    sheet = roster.open_roster(csv_text([header]).encode())
+    sheet = open_roster(csv_text([header]).encode())
     assert (sheet.header_row, sheet.columns, sheet.unknown_headers) == (1, columns, [])
 
 
@@ -244,8 +254,8 @@ def test_unknown_columns_are_reported_and_ignored(registrar, body) -> None:
 
 def test_missing_required_columns_are_reported_before_any_row_is_read(registrar, body) -> None:
     bad_rows = [["姓名", "性别", "电话号码"], ["张三", "火星人", "12"]]
-    with pytest.raises(roster.RosterError) as raised:
-        roster.open_roster(xlsx(bad_rows))  # raised on opening: no row is handed out
+    with pytest.raises(RosterError) as raised:
+        open_roster(xlsx(bad_rows))  # raised on opening: no row is handed out
     assert raised.value.code == "missing_columns"
     checked = check(registrar, body, xlsx(bad_rows))
     assert (checked.status, checked.rows_total, checked.problems) == (ImportStatus.FAILED, 0, [])
@@ -303,13 +313,13 @@ def test_numeric_id_cells_are_refused_never_repaired(registrar, body) -> None:
     ]
     data = xlsx(rows)
     [value] = [
-        cells[1].value for n, cells in roster.open_roster(data).rows if n == 2
+        cells[1].value for n, cells in open_roster(data).rows if n == 2
     ]  # what the file holds
     assert f"{value:.0f}" == damaged  # a naive repair would read a valid-looking number
     checked = check(registrar, body, data)
     assert outcome(checked) == (ImportStatus.CHECKED, 1, 3, 1, 2, 0)
     assert problems(checked) == [(2, "B 身份证号", NUMBER_CELL), (3, "B 身份证号", NUMBER_CELL)]
-    report = openpyxl.load_workbook(io.BytesIO(roster_files.error_report_xlsx(checked))).active
+    report = openpyxl.load_workbook(io.BytesIO(workbooks.error_report_xlsx(checked))).active
     assert [row[:3] for row in report.iter_rows(min_row=2, values_only=True)] == [
         (2, "赵六", damaged),  # the report shows the digits Excel kept, for the office to see
         (3, "钱七", as_number_cell(plain)),
@@ -472,8 +482,8 @@ def test_dates_as_date_cells_serial_numbers_and_text(registrar, body) -> None:
     ]
     people = commit(registrar, checked, "valid_only")
     assert {v.birth_date for v in people} == {born}
-    reader = roster.RowReader({0: "birth_date"})
-    assert [reader.read([roster.Cell(form)])[0]["birth_date"] for form in forms] == [born] * 10
+    reader = RowReader({0: "birth_date"})
+    assert [reader.read([Cell(form)])[0]["birth_date"] for form in forms] == [born] * 10
 
 
 def test_a_passport_holder_takes_the_typed_date_and_gender(registrar, body) -> None:
@@ -501,8 +511,8 @@ def test_legacy_xls_bytes_are_refused_with_save_as_xlsx(registrar, body) -> None
         ImportStatus.FAILED,
         "This is an old Excel .xls file. Open it in Excel or WPS and save it as .xlsx.",
     )
-    with pytest.raises(roster.RosterError) as raised:
-        roster.open_roster(ole)
+    with pytest.raises(RosterError) as raised:
+        open_roster(ole)
     assert raised.value.code == "legacy_xls"
 
 
@@ -518,8 +528,8 @@ def test_a_zip_bomb_is_refused_unread(registrar, body) -> None:
         ImportStatus.FAILED,
         "The file unpacks to far more data than a roster holds; it was not read.",
     )
-    with pytest.raises(roster.RosterError) as raised:
-        roster.open_roster(bomb)
+    with pytest.raises(RosterError) as raised:
+        open_roster(bomb)
     assert raised.value.code == "too_large"
 
 
@@ -619,7 +629,7 @@ def test_the_ledger_export_neutralises_formula_like_text(registrar, body) -> Non
 
 def test_the_error_report_neutralises_formula_like_text(registrar, body) -> None:
     checked = injected_roster(registrar, body)
-    report = openpyxl.load_workbook(io.BytesIO(roster_files.error_report_xlsx(checked))).active
+    report = openpyxl.load_workbook(io.BytesIO(workbooks.error_report_xlsx(checked))).active
     rows = [[(c.value, c.data_type) for c in row[4:6]] for row in report.iter_rows(min_row=2)]
     assert rows == [
         [("'=1+1", "s"), ("'@SUM(A1)", "s")],
@@ -630,7 +640,7 @@ def test_the_error_report_neutralises_formula_like_text(registrar, body) -> None
 
 
 def test_the_template_has_text_id_and_phone_columns_and_drop_down_lists() -> None:
-    book = openpyxl.load_workbook(io.BytesIO(roster_files.template_xlsx()))
+    book = openpyxl.load_workbook(io.BytesIO(workbooks.template_xlsx()))
     assert [(s.title, s.sheet_state) for s in book.worksheets] == [
         ("名册", "visible"),
         ("选项", "hidden"),
@@ -639,9 +649,9 @@ def test_the_template_has_text_id_and_phone_columns_and_drop_down_lists() -> Non
     sheet = book["名册"]
     formats = {
         sheet.cell(row=1, column=i + 1).value: sheet.column_dimensions[
-            roster.column_letter(i)
+            column_letter(i)
         ].number_format
-        for i in range(len(roster_files.TEMPLATE_COLUMNS))
+        for i in range(len(workbooks.TEMPLATE_COLUMNS))
     }
     assert {title for title, number_format in formats.items() if number_format == "@"} == {
         "身份证号",
@@ -689,9 +699,10 @@ def test_the_template_has_text_id_and_phone_columns_and_drop_down_lists() -> Non
 def test_a_large_roster_checked_by_two_processes_gives_the_same_report(
     registrar, body, monkeypatch
 ) -> None:
-    """From imports.PARALLEL_FROM_ROWS rows on, a forked copy checks the second half of the
-    file: the outcome must be the one a single process finds, row for row, including the same
-    person on both halves and a look-up (a division code) only the second half names."""
+    """With two workers (by default from helper.PARALLEL_FROM_ROWS rows on), a forked copy
+    checks the second half of the file: the outcome must be the one a single process finds,
+    row for row, including the same person on both halves and a look-up (a division code)
+    only the second half names."""
     twice = synthetic_id("19900101")
     rows: list[list[Any]] = [["姓名", "身份证号", "手机号", "居住地区划代码"]]
     rows += [
@@ -709,18 +720,15 @@ def test_a_large_roster_checked_by_two_processes_gives_the_same_report(
     ]
     data = xlsx(rows)
     forks: list[int] = []
-    start = imports._SecondHalf.__init__
+    start = helper.SecondHalf.__init__
 
     def counting(self, *args, **kwargs):
         forks.append(1)
         start(self, *args, **kwargs)
 
-    monkeypatch.setattr(imports._SecondHalf, "__init__", counting)
-    monkeypatch.setattr(imports, "_cores", lambda: 2)  # whatever machine runs the tests
-    monkeypatch.setattr(imports, "PARALLEL_FROM_ROWS", 1_000_000)
-    alone = check(registrar, body, data)
-    monkeypatch.setattr(imports, "PARALLEL_FROM_ROWS", 4)
-    together = check(registrar, body, data)
+    monkeypatch.setattr(helper.SecondHalf, "__init__", counting)
+    alone = check(registrar, body, data, workers=1)
+    together = check(registrar, body, data, workers=2)  # whatever machine runs the tests
     assert forks == [1]
     assert outcome(together) == outcome(alone) == (ImportStatus.CHECKED, 1, 12, 9, 3, 0)
     assert (
@@ -736,7 +744,7 @@ def test_a_large_roster_checked_by_two_processes_gives_the_same_report(
             ),
         ]
     )
-    people = commit(registrar, together, "valid_only")  # checked again, by two processes
+    people = commit(registrar, together, "valid_only", workers=2)  # checked again
     assert forks == [1, 1]
     assert [(v.name, v.home_division and v.home_division.code) for v in people][-2:] == [
         ("乙二", "430602001001"),
@@ -788,18 +796,16 @@ def test_a_failed_helper_leaves_the_check_to_the_parent(registrar, body, monkeyp
     def broken() -> None:
         raise RuntimeError("the helper cannot start")
 
-    monkeypatch.setattr(imports, "_cores", lambda: 2)
-    monkeypatch.setattr(imports, "PARALLEL_FROM_ROWS", 4)
-    monkeypatch.setattr(imports, "_leave_connections", broken)  # runs in the helper only
+    monkeypatch.setattr(helper, "leave_connections", broken)  # runs in the helper only
     answers: list[Any] = []
-    results = imports._SecondHalf.results
+    results = helper.SecondHalf.results
 
     def recorded(self):
         answers.append(results(self))
         return answers[-1]
 
-    monkeypatch.setattr(imports._SecondHalf, "results", recorded)
-    checked = check(registrar, body, many_rows(12))
+    monkeypatch.setattr(helper.SecondHalf, "results", recorded)
+    checked = check(registrar, body, many_rows(12), workers=2)
     assert answers == [None]  # the helper failed
     assert (outcome(checked), checked.problems) == ((ImportStatus.CHECKED, 1, 12, 12, 0, 0), [])
 
@@ -807,10 +813,8 @@ def test_a_failed_helper_leaves_the_check_to_the_parent(registrar, body, monkeyp
 def test_a_roster_refused_while_the_helper_works_stops_the_helper(
     registrar, body, monkeypatch
 ) -> None:
-    monkeypatch.setattr(imports, "_cores", lambda: 2)
-    monkeypatch.setattr(imports, "PARALLEL_FROM_ROWS", 4)
-    monkeypatch.setattr(imports, "MAX_ROWS", 3)  # refused on the parent's half
-    checked = check(registrar, body, many_rows(12))
+    monkeypatch.setattr("zhiyuan.volunteers.imports.rows.MAX_ROWS", 3)  # on the parent's half
+    checked = check(registrar, body, many_rows(12), workers=2)
     assert (checked.status, checked.error) == (
         ImportStatus.FAILED,
         "A roster holds at most 3 rows; split the file.",

@@ -31,8 +31,10 @@ from zhiyuan.api.openapi import ErrorSerializer, errors
 from zhiyuan.api.shared import BodyRefSerializer, OrganizationRefSerializer, id_field, validated
 from zhiyuan.api.volunteers import registration_point
 from zhiyuan.organizations.access import scope
-from zhiyuan.volunteers import imports, roster_downloads, roster_files, tasks
 from zhiyuan.volunteers.enums import ImportMode, ImportStatus
+from zhiyuan.volunteers.imports import files, tasks, workbooks
+from zhiyuan.volunteers.imports.access import may_import, may_see_files
+from zhiyuan.volunteers.imports.upload import MAX_FILE_BYTES, upload_roster
 from zhiyuan.volunteers.models import RosterImport
 
 PROBLEMS_SHOWN = 500
@@ -140,9 +142,7 @@ class Gone(APIException):
     default_code = "purged"
 
 
-XLSX_ANSWER = {
-    (200, roster_downloads.XLSX): OpenApiResponse(OpenApiTypes.BINARY, description="The file.")
-}
+XLSX_ANSWER = {(200, files.XLSX): OpenApiResponse(OpenApiTypes.BINARY, description="The file.")}
 GONE = {
     410: OpenApiResponse(
         ErrorSerializer, description="The file was deleted after the retention period."
@@ -152,7 +152,7 @@ DOWNLOADS = ("report", "template")
 
 
 def _xlsx(content: bytes, name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=roster_downloads.XLSX)
+    response = HttpResponse(content, content_type=files.XLSX)
     response["Content-Disposition"] = str(
         content_disposition_header(as_attachment=True, filename=name)
     )
@@ -218,9 +218,9 @@ class RosterImportViewSet(viewsets.GenericViewSet):
         data = validated(RosterUploadSerializer, request.data)
         body, organization = registration_point(request.user, data)
         upload = data["file"]
-        roster_import = imports.upload_roster(
+        roster_import = upload_roster(
             # One byte beyond the limit is enough for the service to refuse an oversized file.
-            upload.read(imports.MAX_FILE_BYTES + 1),
+            upload.read(MAX_FILE_BYTES + 1),
             filename=upload.name,
             body=body,
             organization=organization,
@@ -248,7 +248,7 @@ class RosterImportViewSet(viewsets.GenericViewSet):
     def commit(self, request: Request, pk: str) -> Response:
         roster_import = self._import(pk)
         mode = validated(CommitSerializer, request.data)["mode"]
-        if not imports.may_import(request.user, roster_import.body, roster_import.organization):
+        if not may_import(request.user, roster_import.body, roster_import.organization):
             raise PermissionDenied(_("You may not register volunteers for this body here."))
         if roster_import.status not in COMMITTABLE:
             raise DjangoValidationError(
@@ -269,18 +269,18 @@ class RosterImportViewSet(viewsets.GenericViewSet):
     @action(detail=True)
     def report(self, request: Request, pk: str) -> HttpResponse:
         roster_import = self._import(pk)
-        if not imports.may_see_files(request.user, roster_import):
+        if not may_see_files(request.user, roster_import):
             raise PermissionDenied(
                 _("Only the uploader and the registration body's administrators may download it.")
             )
         try:
-            content = roster_files.error_report_xlsx(roster_import)
+            content = workbooks.error_report_xlsx(roster_import)
         except DjangoValidationError as error:
             if error.code == "purged":
                 raise Gone(error.messages[0]) from None
             raise
-        roster_downloads.log_download(request.user, roster_import, "error_report")
-        return _xlsx(content, roster_downloads.report_name(roster_import))
+        files.log_download(request.user, roster_import, "error_report")
+        return _xlsx(content, files.report_name(roster_import))
 
     @extend_schema(
         summary="The import template (xlsx): ID and phone columns as text, drop-down lists",
@@ -288,4 +288,4 @@ class RosterImportViewSet(viewsets.GenericViewSet):
     )
     @action(detail=False, pagination_class=None)
     def template(self, request: Request) -> HttpResponse:
-        return _xlsx(roster_files.template_xlsx(), roster_downloads.TEMPLATE_NAME)
+        return _xlsx(workbooks.template_xlsx(), files.TEMPLATE_NAME)

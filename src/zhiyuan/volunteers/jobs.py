@@ -1,7 +1,7 @@
 """Periodic jobs of the volunteers app (registered with `common.periodic`)."""
 
 from zhiyuan.common.periodic import periodic_job
-from zhiyuan.volunteers.imports import purge_expired_files
+from zhiyuan.volunteers.imports.files import purge_expired_files
 
 
 @periodic_job

@@ -4,10 +4,10 @@ the check or the import runs, then the report and the choice how to import), and
 downloads (the template, the uploaded file and its error report).
 
 Access: pages read through the access layer's scope (out of scope: 404). Uploading and
-importing need a registering role for the registration point (`imports.may_import`, else
+importing need a registering role for the registration point (`access.may_import`, else
 403); the uploaded file and the error report hold personal data, so only the uploader and the
-body's administrators download them (`imports.may_see_files`, else 403), and each download is
-audited. The services are `imports.upload_roster` and, in the background,
+body's administrators download them (`access.may_see_files`, else 403), and each download is
+audited. The services are `upload.upload_roster` and, in the background,
 `tasks.import_roster_task`.
 """
 
@@ -32,8 +32,11 @@ from django_tasks.exceptions import TaskException
 
 from zhiyuan.common.forms import add_validation_errors
 from zhiyuan.organizations.access import get_scoped_or_404, scope
-from zhiyuan.volunteers import imports, roster_downloads, roster_files, selectors, tasks
+from zhiyuan.volunteers import selectors
 from zhiyuan.volunteers.enums import ImportMode, ImportStatus
+from zhiyuan.volunteers.imports import files, tasks, workbooks
+from zhiyuan.volunteers.imports.access import may_import, may_see_files
+from zhiyuan.volunteers.imports.upload import MAX_FILE_BYTES, upload_roster
 from zhiyuan.volunteers.models import RosterImport
 
 PAGE_SIZE = 50
@@ -87,7 +90,7 @@ def _roster_import(request: HttpRequest, pk: int) -> RosterImport:
 def _download(content: bytes, name: str) -> HttpResponse:
     """An xlsx or csv download named `name` (RFC 6266 filename*, so Chinese names survive),
     never kept in a cache: such files hold personal data."""
-    response = HttpResponse(content, content_type=roster_downloads.content_type(name))
+    response = HttpResponse(content, content_type=files.content_type(name))
     response["Content-Disposition"] = str(
         content_disposition_header(as_attachment=True, filename=name)
     )
@@ -124,9 +127,9 @@ def new(request: HttpRequest) -> HttpResponse:
         point = form.points[form.cleaned_data["point"]]
         upload = form.cleaned_data["file"]
         # One byte beyond the limit is enough for the service to refuse an oversized file.
-        data = upload.read(imports.MAX_FILE_BYTES + 1)
+        data = upload.read(MAX_FILE_BYTES + 1)
         try:
-            roster_import = imports.upload_roster(
+            roster_import = upload_roster(
                 data,
                 filename=upload.name,
                 body=point.body,
@@ -183,10 +186,8 @@ def _detail_context(request: HttpRequest, roster_import: RosterImport) -> dict[s
         "problem_count": len(problems),
         "problems_capped": len(problems) > PROBLEMS_SHOWN,
         "has_report": roster_import.status in (*COMMITTABLE, ImportStatus.IMPORTED),
-        "may_import": imports.may_import(
-            request.user, roster_import.body, roster_import.organization
-        ),
-        "may_see_files": imports.may_see_files(request.user, roster_import),
+        "may_import": may_import(request.user, roster_import.body, roster_import.organization),
+        "may_see_files": may_see_files(request.user, roster_import),
         "committable": roster_import.status in COMMITTABLE and not context["queued"],
         "retention_days": settings.ROSTER_RETENTION_DAYS,
         "modes": ImportMode,
@@ -199,7 +200,7 @@ def commit(request: HttpRequest, pk: int) -> HttpResponse:
     """Import a checked roster, by the explicit choice of mode; the import runs as a task and
     the page shows its progress."""
     roster_import = _roster_import(request, pk)
-    if not imports.may_import(request.user, roster_import.body, roster_import.organization):
+    if not may_import(request.user, roster_import.body, roster_import.organization):
         raise PermissionDenied
     mode = request.POST.get("mode", "")
     if mode not in ImportMode.values:
@@ -235,12 +236,12 @@ def _queued(request: HttpRequest, roster_import: RosterImport) -> bool:
 @login_required
 def template_xlsx(request: HttpRequest) -> HttpResponse:
     """The empty import template (ID and phone columns as text, drop-down lists)."""
-    return _download(roster_files.template_xlsx(), roster_downloads.TEMPLATE_NAME)
+    return _download(workbooks.template_xlsx(), files.TEMPLATE_NAME)
 
 
 def _file_for(request: HttpRequest, pk: int) -> RosterImport:
     roster_import = _roster_import(request, pk)
-    if not imports.may_see_files(request.user, roster_import):
+    if not may_see_files(request.user, roster_import):
         raise PermissionDenied
     return roster_import
 
@@ -256,10 +257,10 @@ def uploaded_file(request: HttpRequest, pk: int) -> HttpResponse:
     """The uploaded file as it came (uploader and the body's administrators; audited)."""
     roster_import = _file_for(request, pk)
     try:
-        content = imports.file_bytes(roster_import)
+        content = files.file_bytes(roster_import)
     except ValidationError as error:
         return _back_with(request, roster_import, error)
-    roster_downloads.log_download(request.user, roster_import, "file")
+    files.log_download(request.user, roster_import, "file")
     return _download(content, roster_import.filename)
 
 
@@ -269,8 +270,8 @@ def error_report(request: HttpRequest, pk: int) -> HttpResponse:
     administrators; audited)."""
     roster_import = _file_for(request, pk)
     try:
-        content = roster_files.error_report_xlsx(roster_import)
+        content = workbooks.error_report_xlsx(roster_import)
     except ValidationError as error:  # purged, or the file cannot be read
         return _back_with(request, roster_import, error)
-    roster_downloads.log_download(request.user, roster_import, "error_report")
-    return _download(content, roster_downloads.report_name(roster_import))
+    files.log_download(request.user, roster_import, "error_report")
+    return _download(content, files.report_name(roster_import))

@@ -10,8 +10,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from zhiyuan.accounts.models import User
 from zhiyuan.organizations.models import Organization
-from zhiyuan.volunteers import imports, services
+from zhiyuan.volunteers import services
 from zhiyuan.volunteers.enums import ImportMode, ImportStatus
+from zhiyuan.volunteers.imports.check import check_roster
+from zhiyuan.volunteers.imports.upload import MAX_FILE_BYTES, upload_roster
+from zhiyuan.volunteers.imports.write import import_roster
 from zhiyuan.volunteers.models import RegistrationBody, RosterImport
 
 BAR_WIDTH = 30
@@ -69,11 +72,11 @@ class Command(BaseCommand):
         path = Path(options["path"])
         try:
             with path.open("rb") as file:  # at most the limit and a byte: never a whole disk
-                data = file.read(imports.MAX_FILE_BYTES + 1)
+                data = file.read(MAX_FILE_BYTES + 1)
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc.strerror}.") from None
         try:
-            roster_import = imports.upload_roster(
+            roster_import = upload_roster(
                 data,
                 filename=path.name,
                 body=body,
@@ -82,12 +85,12 @@ class Command(BaseCommand):
                 consent_affirmed=True,
                 check=False,
             )
-            roster_import = imports.check_roster(roster_import, progress=self._bar("checking"))
+            roster_import = check_roster(roster_import, progress=self._bar("checking"))
             self._report(roster_import)
             if options["dry_run"] or roster_import.status == ImportStatus.FAILED:
                 return
             mode = ImportMode.VALID_ONLY if options["valid_only"] else ImportMode.ALL_OR_NOTHING
-            roster_import = imports.import_roster(
+            roster_import = import_roster(
                 roster_import, actor=actor, mode=mode, progress=self._bar("importing")
             )
         except PermissionDenied as exc:

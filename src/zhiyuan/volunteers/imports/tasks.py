@@ -1,11 +1,14 @@
-"""Background tasks of the volunteers app: they take ids, reload, and call one service."""
+"""Background tasks of roster imports: they take ids, reload, and call one service. They sit
+below `upload`, which queues the check, and above what they call (`check`, `write`), which
+never imports them."""
 
 from django_tasks import task
 
 from zhiyuan.accounts.models import User
 from zhiyuan.common.audit import origin_scope
 from zhiyuan.common.enums import Origin
-from zhiyuan.volunteers import imports
+from zhiyuan.volunteers.imports.check import check_roster, mark_failed
+from zhiyuan.volunteers.imports.write import import_roster
 from zhiyuan.volunteers.models import RosterImport
 
 
@@ -17,10 +20,10 @@ def check_roster_task(roster_import_id: int) -> str:
             pk=roster_import_id
         )
         try:
-            return imports.check_roster(roster_import).status
+            return check_roster(roster_import).status
         except Exception:
             # Whatever went wrong, the page must not poll a check that will never end.
-            imports.mark_failed(roster_import)
+            mark_failed(roster_import)
             raise
 
 
@@ -35,10 +38,10 @@ def import_roster_task(roster_import_id: int, mode: str, actor_id: int) -> str:
         )
         actor = User.objects.get(pk=actor_id)
         try:
-            return imports.import_roster(roster_import, actor=actor, mode=mode).status
+            return import_roster(roster_import, actor=actor, mode=mode).status
         except (ValidationError, PermissionDenied):
             roster_import.refresh_from_db()
             return roster_import.status
         except Exception:
-            imports.mark_failed(roster_import)
+            mark_failed(roster_import)
             raise

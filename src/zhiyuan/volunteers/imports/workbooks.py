@@ -10,12 +10,14 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from zhiyuan.common.identity import DocumentType, Gender
-from zhiyuan.volunteers import imports, roster
 from zhiyuan.volunteers.enums import AgeBasis, Education, Ethnicity, PoliticalStatus
 from zhiyuan.volunteers.exports import WORKBOOK_OPTIONS, text_cell
+from zhiyuan.volunteers.imports.cells import cell_text
+from zhiyuan.volunteers.imports.files import file_bytes
+from zhiyuan.volunteers.imports.reader import column_letter, open_roster
 from zhiyuan.volunteers.models import RosterImport
 
-# The template's columns: the header as offices write it, and the field (roster.HEADER_ALIASES).
+# The template's columns: the header as offices write it, and the field (reader.HEADER_ALIASES).
 TEMPLATE_COLUMNS = [
     ("姓名", "name"),
     ("性别", "gender"),
@@ -87,7 +89,7 @@ def template_xlsx() -> bytes:
             labels = [str(label) for _value, label in enum.choices]
             options.write_column(0, list_column, labels)
             column = next(i for i, (_t, f) in enumerate(TEMPLATE_COLUMNS) if f == field)
-            letter = roster.column_letter(list_column)
+            letter = column_letter(list_column)
             sheet.data_validation(
                 1,
                 column,
@@ -138,7 +140,7 @@ def error_report_xlsx(roster_import: RosterImport) -> bytes:
     and the problems of the row in a last column; cells at fault are marked in red. Fixed in
     place, the file can be uploaded again (the extra columns are ignored).
     Raises ValidationError once the file was deleted after the retention period."""
-    sheet_data = roster.open_roster(imports.file_bytes(roster_import))
+    sheet_data = open_roster(file_bytes(roster_import))
     by_row: dict[int, list[dict[str, Any]]] = {}
     for problem in roster_import.problems:
         by_row.setdefault(problem["row"], []).append(problem)
@@ -158,7 +160,7 @@ def error_report_xlsx(roster_import: RosterImport) -> bytes:
     columns_at_fault = {
         column: index
         for index, column in (
-            (i, f"{roster.column_letter(sheet_data.first_column + i)} {sheet_data.headers[i]}")
+            (i, f"{column_letter(sheet_data.first_column + i)} {sheet_data.headers[i]}")
             for i in sheet_data.headers
         )
     }
@@ -198,4 +200,4 @@ def _report_text(value: Any) -> str:
     # Numbers are written as they were read (an ID stored as a number shows its lost digits).
     if isinstance(value, float) and value.is_integer():
         return f"{value:.0f}"
-    return roster.cell_text(value)
+    return cell_text(value)

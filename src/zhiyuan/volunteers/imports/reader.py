@@ -1,7 +1,7 @@
-"""Reading registration rosters (xlsx or csv, as Excel and WPS write them) into the raw person
-data that `rules.clean_person` checks. Nothing here decides whether a person may register:
-this module finds the header, maps columns to fields, and turns cells into text, refusing the
-cells that cannot be read exactly.
+"""Reading registration rosters (xlsx or csv, as Excel and WPS write them): the bytes into a
+`Roster`, its header found and its columns mapped to fields, its rows as cells. `cells` turns
+a row's cells into the raw person data that `rules.clean_person` checks; nothing here decides
+whether a person may register.
 
 - Formats are told from the bytes, not the file name: an xlsx is a zip; legacy .xls (an OLE
   file) is refused with a message to save it as xlsx; anything else is read as CSV.
@@ -10,10 +10,8 @@ cells that cannot be read exactly.
 - The header is the row, among the first HEADER_SEARCH_ROWS, that names the most known
   columns (title rows and merged group headers above it are skipped); header names are
   matched after NFKC, without spaces, brackets' contents and required-markers.
-- An ID number stored as a number has lost digits already (Excel keeps 15 significant
-  digits): such a cell is refused, never repaired. A formula without a cached value (files
-  saved by some tools, e.g. openpyxl) is refused with a message to save the file again from
-  Excel or WPS; formulas with cached values give those values.
+- A formula without a cached value (files saved by some tools, e.g. openpyxl) is marked on its
+  cell, for `cells` to refuse; formulas with cached values give those values.
 Row numbers are those Excel shows (1-based, counting every row above the data).
 """
 
@@ -25,36 +23,33 @@ import zipfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
 from typing import Any
 
 import python_calamine
 from defusedxml import DefusedXmlException, ElementTree
 from django.core.exceptions import ValidationError
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from zhiyuan.common.identity import DocumentType, Gender, guess_document_type
-from zhiyuan.common.masking import mask_document
-from zhiyuan.volunteers.enums import (
-    ActivityCategory,
-    AgeBasis,
-    AvailableTime,
-    Education,
-    Ethnicity,
-    PoliticalStatus,
-    Skill,
-)
-
 HEADER_SEARCH_ROWS = 20
+
+
 MAX_COLUMNS = 200
+
+
 # A 100,000-row roster unpacks to about 60 MB; far more, or a far higher ratio, is a zip bomb.
 MAX_UNPACKED_BYTES = 512 * 1024 * 1024
+
+
 MAX_COMPRESSION_RATIO = 200
+
+
 # Cells of a worksheet's used area (its last row × its last column): calamine holds them all,
 # about 32 bytes each; a 200,000-row roster of 50 columns is 10 million.
 MAX_GRID_CELLS = 10_000_000
+
+
 REQUIRED_FIELDS = ("name", "document_number", "mobile")
+
 
 # Header names people use for each field (compared after `header_key`).
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
@@ -124,79 +119,18 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "guardian_mobile": ("监护人手机", "监护人电话", "监护人联系电话", "guardianmobile"),
     "school_consent_reference": ("学校同意书编号", "学校同意编号", "schoolconsentreference"),
 }
+
+
 # Columns that offices add and that carry nothing to import.
 IGNORED_HEADERS = frozenset(
     {"序号", "编号", "no", "no.", "备注", "remarks", "注册编号", "原行号", "问题", "problems"}
 )
 
+
 _HEADER_INDEX = {alias: field for field, aliases in HEADER_ALIASES.items() for alias in aliases}
+
+
 _BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]|【[^】]*】|<[^>]*>")
-_LIST_SEPARATORS = re.compile(r"[、,，;；/|\s]+")
-_DATE_TEXT = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
-_COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
-# Excel's day 0 in the 1900 date system (which counts a 29 February 1900 that never was).
-_EXCEL_EPOCH = date(1899, 12, 30)
-_CHOICE_FIELDS: dict[str, Any] = {
-    "gender": Gender,
-    "document_type": DocumentType,
-    "ethnicity": Ethnicity,
-    "political_status": PoliticalStatus,
-    "education": Education,
-    "age_basis": AgeBasis,
-}
-_LIST_FIELDS: dict[str, Any] = {
-    "skills": Skill,
-    "service_intentions": ActivityCategory,
-    "available_times": AvailableTime,
-}
-# Words offices write for a choice besides its labels (compared after `_key`).
-_EXTRA_CHOICES: dict[str, dict[str, str]] = {
-    "gender": {"男": "male", "女": "female", "m": "male", "f": "female"},
-    "document_type": {"身份证": "resident_id", "居民身份证": "resident_id", "护照": "passport"},
-    "political_status": {
-        "党员": "party_member",
-        "预备党员": "probationary_party_member",
-        "团员": "league_member",
-        "民主党派": "democratic_party",
-        "群众": "public",
-    },
-    "skills": {
-        "急救": "first_aid",
-        "医疗": "medical",
-        "医护": "medical",
-        "心理": "psychology",
-        "心理咨询": "psychology",
-        "法律": "legal",
-        "教育": "teaching",
-        "辅导": "teaching",
-        "外语": "language",
-        "翻译": "language",
-        "电脑": "computing",
-        "计算机": "computing",
-        "摄影": "photography",
-        "文艺": "performing_arts",
-        "体育": "sports",
-        "驾驶": "driving",
-        "维修": "repair",
-        "养老": "elderly_care",
-        "护理": "elderly_care",
-    },
-    "education": {
-        "研究生": "postgraduate",
-        "博士": "postgraduate",
-        "硕士": "postgraduate",
-        "本科": "undergraduate",
-        "大学": "undergraduate",
-        "大专": "college",
-        "专科": "college",
-        "高中": "senior_secondary",
-        "中专": "senior_secondary",
-        "职高": "senior_secondary",
-        "技校": "senior_secondary",
-        "初中": "junior_secondary",
-        "小学": "primary",
-    },
-}
 
 
 class RosterError(ValidationError):
@@ -209,27 +143,6 @@ def header_key(text: Any) -> str:
     key = unicodedata.normalize("NFKC", str(text or "")).lower()
     key = _BRACKETED.sub("", key)
     return re.sub(r"[\s*:：\u3000]", "", key)
-
-
-def _key(text: Any) -> str:
-    return re.sub(r"\s", "", unicodedata.normalize("NFKC", str(text or "")).lower())
-
-
-def _choice_words(enum: Any, extra: dict[str, str]) -> dict[str, str]:
-    """Every word that names a choice: its value, its English and Chinese labels (with and
-    without 族 for ethnic groups), and the extra words offices use. The same whatever the
-    language of the page or task that reads the roster, so a check and its import agree."""
-    words: dict[str, str] = {}
-    for value, label in enum.choices:
-        words[_key(value)] = value
-        for language in ("en", "zh-hans"):
-            with translation.override(language):
-                text = _key(str(label))
-            words[text] = value
-            if text.endswith("族"):
-                words[text[:-1]] = value
-    words.update({_key(word): value for word, value in extra.items()})
-    return words
 
 
 @dataclass
@@ -260,9 +173,6 @@ class Roster:
         forked helper that checks the second half of a file starts there). The caller still
         filters by row number: a CSV file's rows are all read."""
         self.skip[0] = number
-
-
-# --- reading files ---------------------------------------------------------------------------
 
 
 def open_roster(data: bytes) -> Roster:
@@ -312,6 +222,8 @@ def _check_archive(data: bytes) -> None:
 # and beyond row 99,999: a roster has few or none, so finding them all is a quick scan (a
 # literal start, r=", lets the regex engine skip ahead; 0.1 s for a 100,000-row sheet).
 _WIDE_REFERENCE = re.compile(rb'r="([A-Z]{2,3})[0-9]')
+
+
 _TALL_REFERENCE = re.compile(rb'r="[A-Z]{1,3}([0-9]{6,7})"')
 
 
@@ -546,195 +458,3 @@ FIELD_LABELS: dict[str, Any] = {
     "guardian_mobile": _("guardian's mobile"),
     "school_consent_reference": _("school consent reference"),
 }
-
-
-# --- cells to raw person data ----------------------------------------------------------------
-
-
-class CellProblem(Exception):
-    """A cell that cannot be read exactly; the message says how to fix it."""
-
-    def __init__(self, message: Any) -> None:
-        super().__init__(str(message))
-        self.message = message
-
-
-class RowReader:
-    """Turns a roster row into the raw data of `rules.PERSON_FIELDS`, cell by cell.
-    Built once per import: the choice words are computed once, and each distinct text of a
-    choice column is looked up once (a roster repeats a few dozen of them on every row)."""
-
-    # Choice texts remembered per column; beyond this a column is looked up cell by cell.
-    CACHE_SIZE = 10_000
-
-    def __init__(self, columns: dict[int, str]) -> None:
-        self.columns = columns
-        self.choice_words = {
-            name: _choice_words(enum, _EXTRA_CHOICES.get(name, {}))
-            for name, enum in {**_CHOICE_FIELDS, **_LIST_FIELDS}.items()
-        }
-        self._choices: dict[str, dict[str, Any]] = {name: {} for name in self.choice_words}
-
-    def read(self, cells: list[Cell]) -> tuple[dict[str, Any], dict[str, str]]:
-        """(raw person data, problems by field). Empty rows give ({}, {})."""
-        data: dict[str, Any] = {}
-        problems: dict[str, str] = {}
-        width = len(cells)
-        choices = self._choices
-        for index, name in self.columns.items():
-            cell = cells[index] if index < width else _EMPTY_CELL
-            value = cell.value
-            try:
-                if type(value) is str and not cell.formula_without_value:
-                    # Most cells: text, and in choice columns a text seen before.
-                    known = choices.get(name)
-                    found = known.get(value) if known is not None else None
-                    if found is not None:
-                        value = _chosen(found)
-                    else:
-                        text = (  # NFKC leaves ASCII as it is
-                            value.strip()
-                            if value.isascii()
-                            else unicodedata.normalize("NFKC", value).strip()
-                        )
-                        if not text:
-                            continue
-                        if known is not None:
-                            value = self._choice_value(name, text)
-                        elif name == "birth_date":
-                            value = _date_value(text)
-                        else:
-                            value = text
-                else:
-                    value = self._value(name, cell)
-            except CellProblem as problem:
-                problems[name] = str(problem.message)
-                continue
-            if value != "" and value is not None and value != []:
-                data[name] = value
-        if data and "document_type" not in data and "document_number" in data:
-            data["document_type"] = guess_document_type(data["document_number"])
-        return data, problems
-
-    def _value(self, name: str, cell: Cell) -> Any:
-        if cell.formula_without_value:
-            raise CellProblem(
-                _(
-                    "This cell holds a formula without a saved result. Open the file in Excel "
-                    "or WPS and save it again, or type the value."
-                )
-            )
-        value = cell.value
-        if (
-            name == "document_number"
-            and isinstance(value, int | float)
-            and not isinstance(value, bool)
-        ):
-            raise CellProblem(
-                _(
-                    "This ID number is stored as a number, so Excel has already changed its "
-                    "last digits. Format the column as text and type the number again."
-                )
-            )
-        if name == "birth_date":
-            return _date_value(value)
-        text = cell_text(value)
-        if name in self._choices and text:
-            return self._choice_value(name, text)
-        return text
-
-    def _choice_value(self, name: str, text: str) -> Any:
-        """The choice (or, in a list column, the list of choices) that `text` names; raises
-        CellProblem for a word that names none."""
-        known = self._choices[name]
-        found = known.get(text)
-        if found is None:
-            try:
-                if name in _LIST_FIELDS:
-                    found = tuple(
-                        self._choice(name, part) for part in _LIST_SEPARATORS.split(text) if part
-                    )
-                else:
-                    found = self._choice(name, text)
-            except CellProblem as problem:
-                found = _Refused(problem.message)
-            if len(known) < self.CACHE_SIZE:
-                known[text] = found
-        return _chosen(found)
-
-    def _choice(self, name: str, text: str) -> str:
-        value = self.choice_words[name].get(_key(text))
-        if value is None:
-            raise CellProblem(
-                _("“%(value)s” is not one of the choices; use the template's drop-down list.")
-                % {"value": mask_long_numbers(text[:30])}
-            )
-        return value
-
-
-_EMPTY_CELL = Cell(None)
-# Digit runs as long as a phone or ID number: a cell in a shifted column may hold one, and a
-# problem's message (kept on the import, shown by the API) must hold no personal data.
-_LONG_NUMBER = re.compile(r"[0-9]{6,}[0-9Xx]?")
-
-
-def _masked_number(match: "re.Match[str]") -> str:
-    return mask_document(match.group())
-
-
-def mask_long_numbers(text: str) -> str:
-    """`text` with every run of six or more digits masked like an ID number."""
-    return _LONG_NUMBER.sub(_masked_number, text)
-
-
-@dataclass(frozen=True)
-class _Refused:
-    message: Any
-
-
-def _chosen(found: Any) -> Any:
-    """A remembered choice as read: a value, a new list of values, or a new CellProblem (a
-    raised exception would grow its traceback each time it is raised again)."""
-    if isinstance(found, _Refused):
-        raise CellProblem(found.message)
-    return list(found) if isinstance(found, tuple) else found
-
-
-def cell_text(value: Any) -> str:
-    """A cell as text: numbers without a spurious ".0", dates as YYYY-MM-DD, NFKC."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        return repr(value)
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    return unicodedata.normalize("NFKC", str(value)).strip()
-
-
-def _date_value(value: Any) -> Any:
-    """A date cell (Excel date, a date serial number, or text in a common format) as a date;
-    text that is no date is passed on for the rules to refuse."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        if 1 <= value < 2958466:  # up to 9999-12-31
-            return _EXCEL_EPOCH + timedelta(days=int(value))
-        raise CellProblem(_("This is not a date. Enter it as YYYY-MM-DD."))
-    text = cell_text(value)
-    if not text:
-        return ""
-    match = _DATE_TEXT.fullmatch(text) or _COMPACT_DATE.fullmatch(text)
-    if match:
-        try:
-            return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-        except ValueError:
-            raise CellProblem(_("This date does not exist. Check the day and month.")) from None
-    return text
