@@ -14,6 +14,9 @@ Personas (password: PASSWORD):
 
 Registration bodies: every volunteer association and service centre, codes 4306001… in tree
 order (`body(org_code)`); 郭亮社区's station (430602001001-ST) registers for 岳阳楼街道's centre.
+
+Volunteers: the fixtures `apply`, `registered` and `confirm` of tests/volunteers/conftest.py
+(synthetic people of tests/volunteers/people.py), imported here for every test directory.
 """
 
 from collections.abc import Callable, Iterator
@@ -25,6 +28,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import translation
 
+from tests.volunteers.conftest import apply, confirm, registered  # noqa: F401 (fixtures)
 from zhiyuan.accounts.models import Role, User
 from zhiyuan.common.sms import OutboxSmsBackend, SmsMessage
 from zhiyuan.divisions.importer import import_divisions

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.test import Client
 
-from tests.factories import person_data
+from tests.volunteers.people import person_data
 from zhiyuan.accounts.models import User
 from zhiyuan.common.models import AuditEntry
 from zhiyuan.volunteers import services

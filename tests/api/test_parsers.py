@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from tests.factories import person_data
+from tests.volunteers.people import person_data
 from zhiyuan.accounts.models import User
 from zhiyuan.volunteers.models import RegistrationBody, Volunteer
 

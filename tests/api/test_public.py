@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from tests.api.registrations import OTHER_BODY, post, registered, snapshot
-from tests.factories import person_data, synthetic_id, synthetic_mobile
+from tests.volunteers.people import person_data, synthetic_id, synthetic_mobile
 from zhiyuan.accounts.models import User
 from zhiyuan.api.public import PublicRateThrottle
 from zhiyuan.organizations.models import Organization

@@ -9,7 +9,7 @@ from knox.models import AuthToken
 
 from tests.api.registrations import apply, registered
 from tests.api.test_schemathesis import CHECKS, SCHEMA, django_wsgi_app
-from tests.factories import person_data
+from tests.volunteers.people import person_data
 from zhiyuan.accounts.models import User
 from zhiyuan.volunteers import services
 

@@ -18,7 +18,7 @@ from tests.api.registrations import (
     registered,
     snapshot,
 )
-from tests.factories import person_data, synthetic_id, synthetic_mobile
+from tests.volunteers.people import person_data, synthetic_id, synthetic_mobile
 from zhiyuan.accounts.models import User
 from zhiyuan.common.models import AuditEntry
 from zhiyuan.organizations.models import Organization

@@ -9,7 +9,7 @@ from django.core.cache import cache
 
 from tests.browser.conftest import WECHAT_ANDROID, browser_session, log_in, screenshot
 from tests.conftest import PASSWORD
-from tests.factories import synthetic_id, synthetic_mobile
+from tests.volunteers.people import synthetic_id, synthetic_mobile
 from zhiyuan.common.sms import SmsMessage
 from zhiyuan.volunteers.enums import ConfirmationMethod, RegistrationChannel, RegistrationStatus
 from zhiyuan.volunteers.models import RegistrationBody, Volunteer

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from tests.factories import synthetic_id
+from tests.volunteers.people import synthetic_id
 from zhiyuan.common.text import clean_note, holds_personal_number
 
 ID = synthetic_id("19900101")

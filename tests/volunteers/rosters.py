@@ -5,7 +5,7 @@ import io
 
 import xlsxwriter
 
-from tests.factories import synthetic_id, synthetic_mobile
+from tests.volunteers.people import synthetic_id, synthetic_mobile
 
 HEADER = ["序号", "姓名", "性别", "身份证号", "手机号", "政治面貌", "所属小组"]
 TITLE = "岳阳楼街道志愿者登记表"

@@ -15,8 +15,7 @@ import openpyxl
 import pytest
 from django.utils import timezone, translation
 
-from tests.factories import synthetic_id
-from tests.volunteers.people import register
+from tests.volunteers.people import register, synthetic_id
 from zhiyuan.common import pdf
 from zhiyuan.common.masking import mask_document
 from zhiyuan.common.models import AuditEntry

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from tests.factories import WorkUnitFactory, synthetic_id
-from tests.volunteers.people import register
+from tests.factories import WorkUnitFactory
+from tests.volunteers.people import register, synthetic_id
 from zhiyuan.accounts.models import Role, User
 from zhiyuan.organizations.enums import RoleKind
 from zhiyuan.organizations.models import Organization

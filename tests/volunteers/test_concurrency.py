@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError
 
 from tests.concurrency import at_once, in_pool, postgres_only
-from tests.factories import person_data, synthetic_id
+from tests.volunteers.people import person_data, synthetic_id
 from zhiyuan.accounts.models import User
 from zhiyuan.common.models import OutboundSms
 from zhiyuan.common.sms import SmsMessage

@@ -12,8 +12,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone, translation
 from PIL import Image
 
-from tests.factories import synthetic_id, synthetic_mobile
-from tests.volunteers.people import register
+from tests.volunteers.people import register, synthetic_id, synthetic_mobile
 from zhiyuan.common import pdf
 from zhiyuan.common.masking import mask_document, mask_phone
 from zhiyuan.volunteers import documents

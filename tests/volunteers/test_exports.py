@@ -10,8 +10,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone, translation
 
-from tests.factories import UserFactory, synthetic_id, synthetic_mobile
-from tests.volunteers.people import register
+from tests.factories import UserFactory
+from tests.volunteers.people import register, synthetic_id, synthetic_mobile
 from zhiyuan.accounts.models import Role
 from zhiyuan.common.masking import mask_document, mask_phone
 from zhiyuan.common.models import AuditEntry

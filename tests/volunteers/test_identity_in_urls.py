@@ -9,8 +9,7 @@ import openpyxl
 import pytest
 from django.test import Client
 
-from tests.factories import synthetic_id
-from tests.volunteers.people import register
+from tests.volunteers.people import register, synthetic_id
 from zhiyuan.accounts.models import User
 from zhiyuan.volunteers.models import Volunteer
 

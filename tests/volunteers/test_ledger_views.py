@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from tests.factories import person_data, synthetic_id
+from tests.volunteers.people import person_data, synthetic_id
 from zhiyuan.common.models import AuditEntry
 from zhiyuan.volunteers import services
 from zhiyuan.volunteers.enums import RegistrationChannel, RegistrationStatus

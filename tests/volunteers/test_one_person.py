@@ -6,8 +6,7 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 
-from tests.factories import synthetic_id
-from tests.volunteers.people import register
+from tests.volunteers.people import register, synthetic_id
 from zhiyuan.accounts.models import User
 from zhiyuan.volunteers.models import Volunteer
 

@@ -18,7 +18,7 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 
 from tests.common.test_personal_data import _table_dump
-from tests.factories import synthetic_id
+from tests.volunteers.people import synthetic_id
 from zhiyuan.accounts.models import User
 from zhiyuan.common.models import AuditEntry
 from zhiyuan.common.sms import OutboxSmsBackend

@@ -14,7 +14,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
-from tests.factories import person_data, synthetic_id, synthetic_mobile
+from tests.volunteers.people import person_data, synthetic_id, synthetic_mobile
 from zhiyuan.accounts.models import SmsCode, User
 from zhiyuan.common.models import AuditEntry, OutboundSms
 from zhiyuan.common.sms import SmsMessage

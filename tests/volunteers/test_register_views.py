@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from tests.factories import synthetic_id
+from tests.volunteers.people import synthetic_id
 from zhiyuan.volunteers.enums import RegistrationChannel, RegistrationStatus
 from zhiyuan.volunteers.models import Volunteer
 

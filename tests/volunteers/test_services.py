@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.utils import timezone
 
-from tests.factories import person_data, synthetic_id
+from tests.volunteers.people import person_data, synthetic_id
 from zhiyuan.common.models import AuditEntry
 from zhiyuan.volunteers import selectors, services
 from zhiyuan.volunteers.enums import (

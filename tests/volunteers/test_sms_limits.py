@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
-from tests.factories import person_data, synthetic_mobile
+from tests.volunteers.people import person_data, synthetic_mobile
 from zhiyuan.accounts import sms_codes
 from zhiyuan.accounts.models import SmsCode, User
 from zhiyuan.common.sms import SmsMessage
