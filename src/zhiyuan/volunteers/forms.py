@@ -407,3 +407,14 @@ class CorrectionForm(PersonForm):
             for field, value in data.items()
             if not (field in KEPT_WHEN_EMPTY and not str(value or "").strip())
         }
+
+
+class ReasonForm(forms.Form):
+    """Why full values are asked for (a full export, a revealed registration form)."""
+
+    reason = forms.CharField(
+        label=_("Why do you need the full values?"),
+        max_length=200,
+        help_text=_("Recorded in the audit log with your name, e.g. “insurance for the event”."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -1,5 +1,5 @@
-"""Forms of the registration-body pages and of full-value exports. They parse input; the rules
-(body kinds, codes, the body's area) live in `services`."""
+"""Forms of the registration-body pages. They parse input; the rules (body kinds, codes, the
+body's area) live in `services`."""
 
 from typing import Any, cast
 
@@ -70,12 +70,3 @@ class DelegationForm(forms.Form):
                 params={"code": code},
             )
         return found
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Why do you need the full values?"),
-        max_length=200,
-        help_text=_("Recorded in the audit log with your name, e.g. “insurance for the event”."),
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )

@@ -1,12 +1,10 @@
 """Office pages of registration bodies (MISSION §2, plan Attachment 2): the allocation table
-as a page, xlsx and PDF; designating a body; granting and revoking delegations. Also the
-ledger's xlsx export and the registration form (Attachment 4) of one volunteer as a PDF.
+as a page, xlsx and PDF; designating a body; granting and revoking delegations.
 
 Access: lists and details go through the access layer's scope (out of scope: absent, or 404);
 changes need an administrator role, which the services check (PermissionDenied: 403).
 """
 
-from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -16,40 +14,24 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from zhiyuan.common.forms import add_validation_errors
 from zhiyuan.common.pdf import FontUnavailable
-from zhiyuan.organizations.access import covers, get_scoped_or_404, scope_prefixes
+from zhiyuan.organizations.access import covers, get_scoped_or_404
 from zhiyuan.organizations.enums import RoleKind
 from zhiyuan.organizations.models import Organization
 from zhiyuan.organizations.permissions import administers_anything
 from zhiyuan.organizations.selectors import administered_organizations
-from zhiyuan.volunteers import documents, exports, selectors, services, views_ledger
+from zhiyuan.volunteers import documents, services
 from zhiyuan.volunteers.allocation import allocation_bodies, allocation_rows, allocation_table
-from zhiyuan.volunteers.forms_bodies import DelegationForm, DesignateForm, ReasonForm
-from zhiyuan.volunteers.models import Delegation, RegistrationBody, Volunteer
+from zhiyuan.volunteers.forms_bodies import DelegationForm, DesignateForm
+from zhiyuan.volunteers.models import Delegation, RegistrationBody
+from zhiyuan.volunteers.views.responses import XLSX, dated_name, download
 
 ADMIN = [RoleKind.ADMINISTRATOR]
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _OPTIONS = 300
-
-
-def _download(content: bytes, name: str, content_type: str, *, inline: bool = False) -> Any:
-    """A file response named `name` (RFC 5987/6266 filename*, so Chinese names survive)."""
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = str(
-        content_disposition_header(as_attachment=not inline, filename=name)
-    )
-    return response
-
-
-def _dated_name(title: str, extension: str, today: date) -> str:
-    """注册编号分配表-YYYYMMDD.xlsx and the like, in the user's language."""
-    return f"{title}-{today:%Y%m%d}.{extension}"
 
 
 # --- Attachment 2 ---------------------------------------------------------------------------
@@ -78,7 +60,7 @@ def allocation_xlsx(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     rows = allocation_table(request.user, year=today.year)
     content = documents.allocation_table_xlsx(rows, year=today.year, today=today)
-    return _download(content, _dated_name(documents.allocation_title(), "xlsx", today), XLSX)
+    return download(content, dated_name(documents.allocation_title(), "xlsx", today), XLSX)
 
 
 @login_required
@@ -90,8 +72,8 @@ def allocation_pdf(request: HttpRequest) -> HttpResponse:
         content = documents.allocation_table_pdf(rows, year=today.year, today=today)
     except FontUnavailable as exc:
         return _allocation_page(request, status=503, pdf_error=str(exc))
-    name = _dated_name(documents.allocation_title(), "pdf", today)
-    return _download(content, name, "application/pdf")
+    name = dated_name(documents.allocation_title(), "pdf", today)
+    return download(content, name, "application/pdf")
 
 
 # --- bodies and delegations -----------------------------------------------------------------
@@ -236,84 +218,3 @@ def delegation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("volunteers:body-detail", pk=delegation.body_id)
     context = {"nav": "bodies", "delegation": delegation}
     return render(request, "volunteers/bodies/revoke.html", context)
-
-
-# --- the ledger export and the registration form --------------------------------------------
-
-
-def _ledger(request: HttpRequest) -> QuerySet[Volunteer]:
-    """The user's ledger with the ledger page's filters, read from the query string the same
-    way as the page reads them, in the page's order."""
-    filters = views_ledger.ledger_filter(request)
-    return selectors.filter_ledger(selectors.ledger(request.user), filters).order_by(
-        "-applied_at", "-pk"
-    )
-
-
-def _reason_page(request: HttpRequest, form: ReasonForm, *, purpose: str) -> Any:
-    context = {"nav": "ledger", "form": form, "purpose": purpose}
-    return render(
-        request, "volunteers/bodies/reason.html", context, status=400 if form.errors else 200
-    )
-
-
-@login_required
-@never_cache
-def export_ledger(request: HttpRequest) -> HttpResponse:
-    """The ledger (with the page's filters) as xlsx, masked. With `full=1` the page asks for
-    a reason, and the POST returns full ID numbers and phones where the user's roles allow
-    (exports.ledger_xlsx logs every export)."""
-    if scope_prefixes(request.user) == []:
-        raise PermissionDenied
-    full = request.method == "POST" or request.GET.get("full") == "1"
-    form = ReasonForm(request.POST or None)
-    if full and not (request.method == "POST" and form.is_valid()):
-        if not exports.may_reveal_any(request.user):
-            raise PermissionDenied
-        return _reason_page(request, form, purpose="export")
-    try:
-        content = exports.ledger_xlsx(
-            request.user,
-            _ledger(request),
-            full=full,
-            reason=form.cleaned_data["reason"] if full else "",
-        )
-    except ValidationError as exc:
-        add_validation_errors(form, exc)
-        return _reason_page(request, form, purpose="export")
-    today = timezone.localdate()
-    return _download(content, _dated_name(_("Volunteer ledger"), "xlsx", today), XLSX)
-
-
-@login_required
-@never_cache
-def registration_form(request: HttpRequest, pk: int) -> HttpResponse:
-    """The registration form (Attachment 4) of one volunteer in the user's ledger as a PDF,
-    masked; with `reveal=1` the page asks for a reason, and the POST prints full values
-    (administrators and registrars). Every printing is logged."""
-    volunteer = get_scoped_or_404(
-        request.user,
-        selectors.ledger(request.user).select_related("home_division"),
-        pk=pk,
-    )
-    reveal = request.method == "POST" or request.GET.get("reveal") == "1"
-    form = ReasonForm(request.POST or None)
-    if reveal and not (request.method == "POST" and form.is_valid()):
-        if not documents.may_reveal_form(request.user, volunteer):
-            raise PermissionDenied
-        return _reason_page(request, form, purpose="form")
-    reason = form.cleaned_data["reason"] if reveal else ""
-    try:
-        content = documents.print_registration_form(
-            volunteer, actor=request.user, reveal=reveal, reason=reason
-        )
-    except FontUnavailable as exc:
-        context = {"nav": "ledger", "pdf_error": str(exc), "volunteer": volunteer}
-        return render(request, "volunteers/bodies/pdf_unavailable.html", context, status=503)
-    except ValidationError as exc:
-        add_validation_errors(form, exc)
-        return _reason_page(request, form, purpose="form")
-    name = (
-        f"{documents.registration_form_title()}-{volunteer.registration_number or volunteer.pk}.pdf"
-    )
-    return _download(content, name, "application/pdf", inline=True)

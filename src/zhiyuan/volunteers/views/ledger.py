@@ -1,5 +1,6 @@
 """The ledger (台账) for registrars and offices: list with search and filters, the detail page
-with the full history, the lifecycle actions, and confirmation progress. Every page reads
+with the full history, the lifecycle actions, confirmation progress, the ledger's xlsx export
+and the registration form (Attachment 4) of one volunteer as a PDF. Every page reads
 through `selectors.ledger(user)` (the access layer); out-of-scope registrations are 404s."""
 
 from datetime import date
@@ -10,10 +11,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from zhiyuan.common.audit_labels import action_label
@@ -21,10 +25,11 @@ from zhiyuan.common.forms import add_validation_errors
 from zhiyuan.common.identity import DocumentType, Gender
 from zhiyuan.common.masking import mask_document, mask_phone
 from zhiyuan.common.params import clean_search, search_text
-from zhiyuan.organizations.access import covers, scope
+from zhiyuan.common.pdf import FontUnavailable
+from zhiyuan.organizations.access import covers, get_scoped_or_404, scope, scope_prefixes
 from zhiyuan.organizations.enums import RoleKind
 from zhiyuan.organizations.models import Organization
-from zhiyuan.volunteers import exports, history, selectors, services
+from zhiyuan.volunteers import documents, exports, history, selectors, services
 from zhiyuan.volunteers.enums import (
     ActivityCategory,
     AvailableTime,
@@ -35,8 +40,9 @@ from zhiyuan.volunteers.enums import (
     RegistrationStatus,
     Skill,
 )
-from zhiyuan.volunteers.forms import CorrectionForm, RegistrarRegistrationForm
+from zhiyuan.volunteers.forms import CorrectionForm, ReasonForm, RegistrarRegistrationForm
 from zhiyuan.volunteers.models import RegistrationBody, RegistrationPolicy, Volunteer
+from zhiyuan.volunteers.views.responses import XLSX, dated_name, download
 
 PAGE_SIZE = 50
 
@@ -518,3 +524,84 @@ def photo(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(content, content_type=kind)
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+# --- the ledger's export and the registration form (Attachment 4) -------------------------
+
+
+def _filtered_ledger(request: HttpRequest) -> QuerySet[Volunteer]:
+    """The user's ledger with the ledger page's filters, read from the query string the same
+    way as the page reads them, in the page's order."""
+    filters = ledger_filter(request)
+    return selectors.filter_ledger(selectors.ledger(request.user), filters).order_by(
+        "-applied_at", "-pk"
+    )
+
+
+def _reason_page(request: HttpRequest, form: ReasonForm, *, purpose: str) -> Any:
+    context = {"nav": "ledger", "form": form, "purpose": purpose}
+    return render(
+        request, "volunteers/bodies/reason.html", context, status=400 if form.errors else 200
+    )
+
+
+@login_required
+@never_cache
+def export_ledger(request: HttpRequest) -> HttpResponse:
+    """The ledger (with the page's filters) as xlsx, masked. With `full=1` the page asks for
+    a reason, and the POST returns full ID numbers and phones where the user's roles allow
+    (exports.ledger_xlsx logs every export)."""
+    if scope_prefixes(request.user) == []:
+        raise PermissionDenied
+    full = request.method == "POST" or request.GET.get("full") == "1"
+    form = ReasonForm(request.POST or None)
+    if full and not (request.method == "POST" and form.is_valid()):
+        if not exports.may_reveal_any(request.user):
+            raise PermissionDenied
+        return _reason_page(request, form, purpose="export")
+    try:
+        content = exports.ledger_xlsx(
+            request.user,
+            _filtered_ledger(request),
+            full=full,
+            reason=form.cleaned_data["reason"] if full else "",
+        )
+    except ValidationError as exc:
+        add_validation_errors(form, exc)
+        return _reason_page(request, form, purpose="export")
+    today = timezone.localdate()
+    return download(content, dated_name(_("Volunteer ledger"), "xlsx", today), XLSX)
+
+
+@login_required
+@never_cache
+def registration_form(request: HttpRequest, pk: int) -> HttpResponse:
+    """The registration form (Attachment 4) of one volunteer in the user's ledger as a PDF,
+    masked; with `reveal=1` the page asks for a reason, and the POST prints full values
+    (administrators and registrars). Every printing is logged."""
+    volunteer = get_scoped_or_404(
+        request.user,
+        selectors.ledger(request.user).select_related("home_division"),
+        pk=pk,
+    )
+    reveal = request.method == "POST" or request.GET.get("reveal") == "1"
+    form = ReasonForm(request.POST or None)
+    if reveal and not (request.method == "POST" and form.is_valid()):
+        if not documents.may_reveal_form(request.user, volunteer):
+            raise PermissionDenied
+        return _reason_page(request, form, purpose="form")
+    reason = form.cleaned_data["reason"] if reveal else ""
+    try:
+        content = documents.print_registration_form(
+            volunteer, actor=request.user, reveal=reveal, reason=reason
+        )
+    except FontUnavailable as exc:
+        context = {"nav": "ledger", "pdf_error": str(exc), "volunteer": volunteer}
+        return render(request, "volunteers/bodies/pdf_unavailable.html", context, status=503)
+    except ValidationError as exc:
+        add_validation_errors(form, exc)
+        return _reason_page(request, form, purpose="form")
+    name = (
+        f"{documents.registration_form_title()}-{volunteer.registration_number or volunteer.pk}.pdf"
+    )
+    return download(content, name, "application/pdf", inline=True)
