@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "zhiyuan.organizations",
     "zhiyuan.volunteers",
     "zhiyuan.accounts",
+    "zhiyuan.portal",
     "zhiyuan.api",
     "zhiyuan.demo",
 ]

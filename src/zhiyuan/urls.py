@@ -14,7 +14,7 @@ urlpatterns = [
     path("organizations/", include("zhiyuan.organizations.urls")),
     path("divisions/", include("zhiyuan.divisions.urls")),
     path("volunteers/", include("zhiyuan.volunteers.urls")),
-    path("", include("zhiyuan.volunteers.urls_public")),
+    path("", include("zhiyuan.portal.urls")),
     path("audit/", include("zhiyuan.accounts.urls_audit")),
     path("api/", include("zhiyuan.api.urls")),
     path("admin/", admin.site.urls),

@@ -9,12 +9,12 @@
   body, teams; join or leave a team, ask for a correction or a cancellation.
 
 The registration waiting for its code is remembered in the session by id; a logged-in
-volunteer by the keyed digest of their mobile number, with an idle time-out. Nothing personal
-stands in a URL, and pages show ID numbers and phones masked. Actions are POST with CSRF.
+volunteer by the keyed digest of their mobile number, with an idle time-out (`session`).
+Nothing personal stands in a URL, and pages show ID numbers and phones masked. Actions are
+POST with CSRF.
 """
 
 import re
-import time
 from typing import Any
 
 from django.contrib import messages
@@ -26,22 +26,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rest_framework.throttling import SimpleRateThrottle
 
-from zhiyuan.accounts import sms_codes
-from zhiyuan.accounts.models import mobile_digest
-from zhiyuan.common import crypto
 from zhiyuan.common.forms import add_validation_errors
 from zhiyuan.common.masking import mask_document, mask_name, mask_phone
 from zhiyuan.common.phones import normalize_mobile
 from zhiyuan.organizations.models import Organization
-from zhiyuan.volunteers import selectors, services
-from zhiyuan.volunteers.enums import (
-    MembershipStatus,
-    RegistrationChannel,
-    RegistrationStatus,
-    RequestKind,
-    RequestStatus,
-)
-from zhiyuan.volunteers.forms import (
+from zhiyuan.portal import session
+from zhiyuan.portal.forms import (
     CodeForm,
     JoinTeamForm,
     LoginCodeForm,
@@ -49,6 +39,14 @@ from zhiyuan.volunteers.forms import (
     MobileForm,
     SelfRegistrationForm,
     VolunteerRequestForm,
+)
+from zhiyuan.volunteers import selectors, services
+from zhiyuan.volunteers.enums import (
+    MembershipStatus,
+    RegistrationChannel,
+    RegistrationStatus,
+    RequestKind,
+    RequestStatus,
 )
 from zhiyuan.volunteers.models import (
     Delegation,
@@ -66,11 +64,6 @@ from zhiyuan.volunteers.throttles import (
 
 _PENDING = "volunteers.join.pending"
 _DONE = "volunteers.join.done"
-_ME = "volunteers.me"
-ME_IDLE_SECONDS = 30 * 60
-LOGIN_PURPOSE = "volunteer_login"
-LOGIN_TEMPLATE = "volunteer_login_code"
-_TICKET_CONTEXT = "volunteers.me.login-ticket"
 _POINT_KEY = re.compile(r"([0-9]{1,10}):([0-9]{1,10})")
 _TEAM_OPTIONS = 500
 _LIVE_MEMBERSHIP = (MembershipStatus.APPLIED, MembershipStatus.APPROVED)
@@ -170,7 +163,7 @@ def join(request: HttpRequest) -> HttpResponse:
     point = _point(key) if key else None
     if point is None:
         context = {"groups": _grouped_points(_public_points()), "unknown_point": bool(key)}
-        return render(request, "volunteers/public/join_choose.html", context)
+        return render(request, "portal/join_choose.html", context)
     form = SelfRegistrationForm(
         request.POST or None,
         division_area=selectors.home_division_area(point.organization),
@@ -195,7 +188,7 @@ def join(request: HttpRequest) -> HttpResponse:
         "minimum_age": policy.minimum_age,
         "adult_age": policy.adult_age,
     }
-    return render(request, "volunteers/public/join.html", context, status=status)
+    return render(request, "portal/join.html", context, status=status)
 
 
 def _register(form: SelfRegistrationForm, point: RegistrationPoint) -> Any:
@@ -273,7 +266,7 @@ def join_confirm(request: HttpRequest) -> HttpResponse:
         "volunteer": volunteer,
         "masked_mobile": mask_phone(volunteer.mobile) if volunteer else "",
     }
-    return render(request, "volunteers/public/confirm.html", context)
+    return render(request, "portal/confirm.html", context)
 
 
 def _show_confirmation_error(form: CodeForm, exc: ValidationError) -> None:
@@ -329,7 +322,7 @@ def join_done(request: HttpRequest) -> HttpResponse:
     if volunteer is None:
         return redirect("public:join")
     context = {"volunteer": volunteer, "masked_name": mask_name(volunteer.name)}
-    return render(request, "volunteers/public/done.html", context)
+    return render(request, "portal/done.html", context)
 
 
 def join_link(request: HttpRequest, token: str) -> HttpResponse:
@@ -340,7 +333,7 @@ def join_link(request: HttpRequest, token: str) -> HttpResponse:
         volunteer = services.read_confirmation_link(token)
     except ValidationError as exc:
         invalid = {"error": _text(exc)}
-        return render(request, "volunteers/public/link.html", invalid, status=400)
+        return render(request, "portal/link.html", invalid, status=400)
     error = ""
     if request.method == "POST":
         try:
@@ -355,32 +348,17 @@ def join_link(request: HttpRequest, token: str) -> HttpResponse:
         "awaiting": volunteer.status == RegistrationStatus.APPLIED,
         "error": error,
     }
-    return render(request, "volunteers/public/link.html", context, status=400 if error else 200)
+    return render(request, "portal/link.html", context, status=400 if error else 200)
 
 
 # --- log-in by mobile number and SMS code --------------------------------------------------
 
 
-def _me_digest(request: HttpRequest) -> str | None:
-    """The verified mobile digest of this session, refreshed; None after ME_IDLE_SECONDS
-    without a request."""
-    state = request.session.get(_ME)
-    if not isinstance(state, dict) or time.time() - float(state.get("at", 0)) > ME_IDLE_SECONDS:
-        request.session.pop(_ME, None)
-        return None
-    request.session[_ME] = {**state, "at": time.time()}
-    return str(state["digest"])
-
-
-def _known(mobile: str) -> bool:
-    return Volunteer.objects.filter(mobile_digest=mobile_digest(mobile)).exists()
-
-
 def me(request: HttpRequest) -> HttpResponse:
     """ "My registration" for a logged-in volunteer; else the log-in form."""
-    digest = _me_digest(request)
+    digest = session.mobile_digest_of(request)
     if digest is None:
-        return render(request, "volunteers/public/me_login.html", {"form": MobileForm()})
+        return render(request, "portal/me_login.html", {"form": MobileForm()})
     return _dashboard(request, digest)
 
 
@@ -395,55 +373,43 @@ def me_login(request: HttpRequest) -> HttpResponse:
             form.add_error(
                 None, _("Too many codes were asked for from your network. Try again in an hour.")
             )
-            return render(request, "volunteers/public/me_login.html", {"form": form}, status=429)
+            return render(request, "portal/me_login.html", {"form": form}, status=429)
         try:
             mobile = normalize_mobile(form.cleaned_data["mobile"])
-            sms_codes.issue_code(
-                mobile, LOGIN_PURPOSE, template=LOGIN_TEMPLATE, send=_known(mobile)
-            )
+            ticket = session.send_login_code(mobile)
         except ValidationError as exc:
             form.add_error("mobile", exc)
         else:
-            ticket = crypto.encrypt(mobile, context=_TICKET_CONTEXT)
             return _code_step(request, LoginCodeForm(initial={"ticket": ticket}), mobile)
-    return render(request, "volunteers/public/me_login.html", {"form": form})
+    return render(request, "portal/me_login.html", {"form": form})
 
 
 def _code_step(request: HttpRequest, form: LoginCodeForm, mobile: str) -> HttpResponse:
     context = {"form": form, "masked_mobile": mask_phone(mobile)}
-    return render(request, "volunteers/public/me_code.html", context)
+    return render(request, "portal/me_code.html", context)
 
 
 @require_POST
 def me_code(request: HttpRequest) -> HttpResponse:
     """Log-in step 2: the code. A right code (once) logs the session in for that number."""
     form = LoginCodeForm(request.POST)
-    try:
-        mobile = crypto.decrypt(str(request.POST.get("ticket", ""))[:500], context=_TICKET_CONTEXT)
-    except crypto.DecryptionError:
+    mobile = session.ticket_mobile(str(request.POST.get("ticket", "")))
+    if mobile is None:
         messages.error(request, _("Please ask for a code again."))
         return redirect("public:me")
     if form.is_valid() and _attempt_allowed(request, form):
         try:
-            _check_login_code(mobile, form.cleaned_data["code"])
+            session.log_in(request, mobile, form.cleaned_data["code"])
         except ValidationError as exc:
             form.add_error("code", exc)
         else:
-            request.session.cycle_key()
-            request.session[_ME] = {"digest": mobile_digest(mobile), "at": time.time()}
             return redirect("public:me")
     return _code_step(request, form, mobile)
 
 
-def _check_login_code(mobile: str, code: str) -> None:
-    sms = sms_codes.check_code(mobile, LOGIN_PURPOSE, code)
-    if not _known(mobile) or not sms_codes.use_code(sms.pk):
-        raise sms_codes.wrong_code()
-
-
 @require_POST
 def me_logout(request: HttpRequest) -> HttpResponse:
-    request.session.pop(_ME, None)
+    session.log_out(request)
     messages.success(request, _("You are logged out."))
     return redirect("public:me")
 
@@ -494,7 +460,7 @@ def _dashboard(
     form of (volunteer id, action) by one with errors; the page then answers 400)."""
     cards = [_card(volunteer, bound or {}) for volunteer in _my_registrations(digest)]
     status = 400 if bound else 200
-    return render(request, "volunteers/public/me.html", {"cards": cards}, status=status)
+    return render(request, "portal/me.html", {"cards": cards}, status=status)
 
 
 def _card(volunteer: Volunteer, bound: dict[tuple[int, str], Any]) -> dict[str, Any]:
@@ -565,7 +531,7 @@ def _logged_out(request: HttpRequest) -> HttpResponse:
 @require_POST
 def me_join_team(request: HttpRequest) -> HttpResponse:
     """Apply to join a team or station; its leader approves (services.apply_for_team)."""
-    digest = _me_digest(request)
+    digest = session.mobile_digest_of(request)
     if digest is None:
         return _logged_out(request)
     volunteer = _my_volunteer(digest, request.POST.get("volunteer"))
@@ -589,7 +555,7 @@ def me_join_team(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def me_leave_team(request: HttpRequest) -> HttpResponse:
-    digest = _me_digest(request)
+    digest = session.mobile_digest_of(request)
     if digest is None:
         return _logged_out(request)
     membership = _my_membership(digest, request.POST.get("membership"))
@@ -620,7 +586,7 @@ def _my_membership(digest: str, raw_id: Any) -> Membership:
 @require_POST
 def me_request(request: HttpRequest) -> HttpResponse:
     """A correction or cancellation request; it reaches the registrars of the registration."""
-    digest = _me_digest(request)
+    digest = session.mobile_digest_of(request)
     if digest is None:
         return _logged_out(request)
     kind = _request_kind(request.POST)

@@ -20,6 +20,7 @@ from zhiyuan.common.models import AuditEntry, OutboundSms
 from zhiyuan.common.sms import SmsMessage
 from zhiyuan.organizations.access import scope
 from zhiyuan.organizations.models import Organization
+from zhiyuan.portal.session import IDLE_SECONDS
 from zhiyuan.volunteers import services
 from zhiyuan.volunteers.enums import (
     ConfirmationMethod,
@@ -29,7 +30,7 @@ from zhiyuan.volunteers.enums import (
     RequestKind,
 )
 from zhiyuan.volunteers.models import Membership, RegistrationBody, Volunteer, VolunteerRequest
-from zhiyuan.volunteers.views_public import ME_IDLE_SECONDS, RegistrationThrottle
+from zhiyuan.volunteers.throttles import RegistrationThrottle
 
 pytestmark = pytest.mark.django_db
 
@@ -631,11 +632,11 @@ def test_the_log_in_expires_after_idle_minutes(
 ) -> None:
     _volunteer, data = registered
     log_in(web, data["mobile"], outbox, django_capture_on_commit_callbacks)
-    assert web.get("/me/").templates[0].name == "volunteers/public/me.html"
+    assert web.get("/me/").templates[0].name == "portal/me.html"
     session = web.session
-    session["volunteers.me"] = {**session["volunteers.me"], "at": time.time() - ME_IDLE_SECONDS - 1}
+    session["volunteers.me"] = {**session["volunteers.me"], "at": time.time() - IDLE_SECONDS - 1}
     session.save()
-    assert web.get("/me/").templates[0].name == "volunteers/public/me_login.html"
+    assert web.get("/me/").templates[0].name == "portal/me_login.html"
     refused = web.post("/me/requests/", {"correction-kind": "correction"}, follow=True)
     assert page_messages(refused) == ["Your log-in has expired. Log in again."]
     assert VolunteerRequest.objects.count() == 0
@@ -651,7 +652,7 @@ def test_log_out(
     log_in(web, data["mobile"], outbox, django_capture_on_commit_callbacks)
     response = web.post("/me/logout/", follow=True)
     assert page_messages(response) == ["You are logged out."]
-    assert response.templates[0].name == "volunteers/public/me_login.html"
+    assert response.templates[0].name == "portal/me_login.html"
 
 
 def test_join_a_team_of_the_area_and_leave_it(

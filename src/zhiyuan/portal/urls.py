@@ -1,8 +1,9 @@
-"""Public pages for volunteers: self-registration, confirmation, "my registration"."""
+"""The volunteers' own pages, mounted at the site's root: self-registration and confirmation
+(/join/…), "my registration" (/me/…). The namespace is "public" (`reverse("public:join")`)."""
 
 from django.urls import path
 
-from zhiyuan.volunteers import views_public as views
+from zhiyuan.portal import views
 
 app_name = "public"
 urlpatterns = [
