@@ -6,7 +6,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from tests.api.registrations import OTHER_BODY, apply, post, registered, snapshot
+from tests.api.registrations import post, snapshot
+from tests.volunteers.people import OTHER_STREET
 from zhiyuan.accounts.models import User
 from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers import services
@@ -37,7 +38,7 @@ def membership(volunteer: Volunteer, org: Org, code: str = TEAM) -> Membership:
     return services.apply_for_team(volunteer, org(code))
 
 
-def test_memberships_need_a_log_in(client: Client, registrar: User, org: Org) -> None:
+def test_memberships_need_a_log_in(client: Client, registrar: User, org: Org, registered) -> None:
     member = membership(registered(registrar), org)
     assert client.get(URL).status_code == 401
     assert client.get(REQUESTS).status_code == 401
@@ -45,7 +46,7 @@ def test_memberships_need_a_log_in(client: Client, registrar: User, org: Org) ->
 
 
 def test_a_registrar_applies_and_the_team_leader_approves(
-    api, registrar: User, team_leader: User, org: Org
+    api, registrar: User, team_leader: User, org: Org, registered
 ) -> None:
     volunteer = registered(registrar, name="入队者")
     response = post(api(registrar), URL, {"volunteer": volunteer.pk, "team": org(TEAM).pk})
@@ -89,14 +90,16 @@ def test_a_registrar_applies_and_the_team_leader_approves(
     ]
 
 
-def test_rejecting(api, registrar: User, street_admin: User, org: Org) -> None:
+def test_rejecting(api, registrar: User, street_admin: User, org: Org, registered) -> None:
     member = membership(registered(registrar), org)
     response = post(api(street_admin), f"{URL}{member.pk}/reject/")
     assert response.status_code == 200
     assert response.json()["status"] == "rejected"
 
 
-def test_applications_are_checked(api, registrar: User, viewer: User, org: Org) -> None:
+def test_applications_are_checked(
+    api, registrar: User, viewer: User, org: Org, apply, registered
+) -> None:
     active, pending = registered(registrar), apply(registrar)
     client = api(registrar)
     before = snapshot()
@@ -126,11 +129,11 @@ def test_applications_are_checked(api, registrar: User, viewer: User, org: Org) 
 
 
 def test_others_see_and_change_nothing(
-    api, registrar: User, outsider: User, team_leader: User, org: Org
+    api, registrar: User, outsider: User, team_leader: User, org: Org, registered
 ) -> None:
     mine = registered(registrar)
     member = membership(mine, org)
-    theirs = registered(outsider, OTHER_BODY)
+    theirs = registered(outsider, OTHER_STREET)
     their_member = membership(theirs, org, "430602002001-TM")
     before = snapshot()
     client = api(outsider)
@@ -149,7 +152,7 @@ def test_others_see_and_change_nothing(
     assert snapshot() == before
 
 
-def test_a_registrar_sees_but_does_not_decide(api, registrar: User, org: Org) -> None:
+def test_a_registrar_sees_but_does_not_decide(api, registrar: User, org: Org, registered) -> None:
     member = membership(registered(registrar), org)
     before = snapshot()
     response = post(api(registrar), f"{URL}{member.pk}/approve/")
@@ -158,7 +161,7 @@ def test_a_registrar_sees_but_does_not_decide(api, registrar: User, org: Org) ->
     assert snapshot() == before
 
 
-def test_membership_filters(api, registrar: User, street_admin: User, org: Org) -> None:
+def test_membership_filters(api, registrar: User, street_admin: User, org: Org, registered) -> None:
     first, second = registered(registrar), registered(registrar)
     one = membership(first, org)
     two = membership(second, org, "430602001-TM")
@@ -178,7 +181,7 @@ def test_membership_filters(api, registrar: User, street_admin: User, org: Org) 
 
 
 def test_membership_queries_stay_constant(
-    api, registrar: User, street_admin: User, org: Org, django_assert_max_num_queries
+    api, registrar: User, street_admin: User, org: Org, django_assert_max_num_queries, registered
 ) -> None:
     client = api(street_admin)
     membership(registered(registrar), org)
@@ -209,11 +212,13 @@ def request_row(found: VolunteerRequest, body: dict) -> dict:
     }
 
 
-def test_registrars_see_and_handle_requests(api, registrar: User, outsider: User) -> None:
+def test_registrars_see_and_handle_requests(
+    api, registrar: User, outsider: User, registered
+) -> None:
     volunteer = registered(registrar, name="要注销")
     correction = services.submit_request(volunteer, kind="correction", message="名字写错了")
     cancellation = services.submit_request(volunteer, kind="cancellation", message="")
-    registered(outsider, OTHER_BODY)
+    registered(outsider, OTHER_STREET)
     client = api(registrar)
     rows = client.get(REQUESTS).json()["results"]
     assert rows == [request_row(cancellation, rows[0]), request_row(correction, rows[1])]
@@ -241,7 +246,7 @@ def test_registrars_see_and_handle_requests(api, registrar: User, outsider: User
 
 
 def test_others_do_not_see_or_handle_requests(
-    api, registrar: User, outsider: User, viewer: User
+    api, registrar: User, outsider: User, viewer: User, registered
 ) -> None:
     volunteer = registered(registrar)
     found = services.submit_request(volunteer, kind="correction", message="电话换了")
@@ -256,7 +261,9 @@ def test_others_do_not_see_or_handle_requests(
     assert [snapshot(), list(VolunteerRequest.objects.values_list("status", flat=True))] == before
 
 
-def test_request_queries_stay_constant(api, registrar: User, django_assert_max_num_queries) -> None:
+def test_request_queries_stay_constant(
+    api, registrar: User, django_assert_max_num_queries, registered
+) -> None:
     client = api(registrar)
     services.submit_request(registered(registrar), kind="correction", message="改")
     with django_assert_max_num_queries(6):  # token 2, scope 2, count, page

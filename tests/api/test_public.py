@@ -5,8 +5,8 @@ from collections.abc import Callable
 import pytest
 from django.test import Client
 
-from tests.api.registrations import OTHER_BODY, post, registered, snapshot
-from tests.volunteers.people import person_data, synthetic_id, synthetic_mobile
+from tests.api.registrations import post, snapshot
+from tests.volunteers.people import OTHER_STREET, person_data, synthetic_id, synthetic_mobile
 from zhiyuan.accounts.models import User
 from zhiyuan.api.public import PublicRateThrottle
 from zhiyuan.organizations.models import Organization
@@ -50,7 +50,7 @@ def test_registration_points_list_bodies_and_delegations(
 
 
 def test_closed_points_are_not_listed(client: Client, body: Body, street_admin: User) -> None:
-    RegistrationBody.objects.filter(pk=body(OTHER_BODY).pk).update(is_active=False)
+    RegistrationBody.objects.filter(pk=body(OTHER_STREET).pk).update(is_active=False)
     services.revoke_delegation(Delegation.objects.get(), actor=street_admin)
     names = [row["organization"]["name"] for row in client.get(POINTS).json()["results"]]
     assert "三眼桥街道志愿服务中心" not in names
@@ -154,14 +154,14 @@ def test_points_that_take_no_registrations_are_refused(
     assert response.json() == {
         "detail": ["This organisation has no consent to register for the body."]
     }
-    RegistrationBody.objects.filter(pk=body(OTHER_BODY).pk).update(is_active=False)
-    closed = post(client, REGISTER, person_data(body=body(OTHER_BODY).pk, consent=True))
+    RegistrationBody.objects.filter(pk=body(OTHER_STREET).pk).update(is_active=False)
+    closed = post(client, REGISTER, person_data(body=body(OTHER_STREET).pk, consent=True))
     assert closed.json() == {"detail": ["This registration body does not take registrations now."]}
     assert snapshot() == before
 
 
 def test_confirming_someone_elses_registration_needs_their_code(
-    client: Client, registrar: User, outbox, django_capture_on_commit_callbacks
+    client: Client, registrar: User, outbox, django_capture_on_commit_callbacks, registered
 ) -> None:
     """Knowing a mobile gives nothing: no code, no confirmation, no data about the person."""
     mobile = synthetic_mobile()

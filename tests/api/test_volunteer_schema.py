@@ -7,7 +7,6 @@ import pytest
 from drf_spectacular.generators import SchemaGenerator
 from knox.models import AuthToken
 
-from tests.api.registrations import apply, registered
 from tests.api.test_schemathesis import CHECKS, SCHEMA, django_wsgi_app
 from tests.volunteers.people import person_data
 from zhiyuan.accounts.models import User
@@ -86,7 +85,7 @@ def call(method: str, path: str, auth: dict[str, str], **case: Any) -> Any:
 
 
 def test_known_objects_conform_to_the_schema(
-    auth: dict[str, str], registrar: User, team_leader: User, body: Any, org: Any
+    auth: dict[str, str], registrar: User, team_leader: User, body: Any, org: Any, apply, registered
 ) -> None:
     volunteer = registered(
         registrar, home_division="430602001001", emergency_contact_phone="13800138000"
@@ -114,7 +113,7 @@ def test_known_objects_conform_to_the_schema(
 
 
 def test_written_answers_conform_to_the_schema(
-    auth: dict[str, str], registrar: User, body: Any
+    auth: dict[str, str], registrar: User, body: Any, registered
 ) -> None:
     volunteer = registered(registrar)
     mine = body("430602001-SC").pk

@@ -9,16 +9,14 @@ from django.test import Client
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from tests.api.registrations import (
-    OTHER_BODY,
-    activate,
-    apply,
-    patch,
-    post,
-    registered,
-    snapshot,
+from tests.api.registrations import patch, post, snapshot
+from tests.volunteers.people import (
+    OTHER_STREET,
+    STATION,
+    person_data,
+    synthetic_id,
+    synthetic_mobile,
 )
-from tests.volunteers.people import person_data, synthetic_id, synthetic_mobile
 from zhiyuan.accounts.models import User
 from zhiyuan.common.models import AuditEntry
 from zhiyuan.organizations.models import Organization
@@ -78,7 +76,7 @@ def assert_nothing_personal(response, *values: str) -> None:
 # --- reading ---------------------------------------------------------------------------------
 
 
-def test_the_ledger_needs_a_log_in(client: Client, registrar: User) -> None:
+def test_the_ledger_needs_a_log_in(client: Client, registrar: User, registered) -> None:
     volunteer = registered(registrar)
     before = snapshot()
     for url in (URL, f"{URL}{volunteer.pk}/", f"{URL}{volunteer.pk}/history/"):
@@ -89,7 +87,7 @@ def test_the_ledger_needs_a_log_in(client: Client, registrar: User) -> None:
     assert snapshot() == before
 
 
-def test_list_rows(api, registrar: User, body: Body, org: Org) -> None:
+def test_list_rows(api, registrar: User, body: Body, org: Org, registered) -> None:
     number, mobile = synthetic_id("19850317"), synthetic_mobile()
     volunteer = registered(registrar, name="王小明", document_number=number, mobile=mobile)
     response = api(registrar).get(URL)
@@ -129,10 +127,10 @@ def test_list_rows(api, registrar: User, body: Body, org: Org) -> None:
     ],
 )
 def test_list_shows_the_roles_subtrees_only(
-    api, request, registrar: User, outsider: User, persona: str, expected: list[str]
+    api, request, registrar: User, outsider: User, persona: str, expected: list[str], registered
 ) -> None:
     registered(registrar, name="岳阳楼")
-    registered(outsider, OTHER_BODY, name="三眼桥")
+    registered(outsider, OTHER_STREET, name="三眼桥")
     client = api(request.getfixturevalue(persona))
     assert names(client.get(URL)) == expected
     # Searches are scoped too: both names hold "桥" or "楼", only ours come back.
@@ -140,27 +138,22 @@ def test_list_shows_the_roles_subtrees_only(
     assert sorted(found) == sorted(expected)
 
 
-def test_list_filters(api, street_admin: User, registrar: User, body: Body, org: Org) -> None:
+def test_list_filters(
+    api, street_admin: User, registrar: User, body: Body, org: Org, apply, confirm, registered
+) -> None:
     older = registered(
         registrar,
         name="老党员",
-        document_number=synthetic_id("19600505", male=False),
+        birth="19600505",
+        male=False,
         political_status="party_member",
         skills=["medical", "first_aid"],
     )
-    station = org("430602001001-ST")
-    young = services.register_volunteer(
-        person_data(name="年轻人", document_number=synthetic_id("20000101"), skills=["driving"]),
-        body=body("430602001-SC"),
-        organization=station,
-        actor=registrar,
-        channel="registrar",
-        consent=True,
-        send_confirmation=False,
-    ).volunteer
-    applied = apply(registrar, name="待确认", document_number=synthetic_id("19900101"), skills=[])
+    station = org(STATION)
+    young = apply(registrar, through=STATION, name="年轻人", birth="20000101", skills=["driving"])
+    applied = apply(registrar, name="待确认", birth="19900101", skills=[])
     Volunteer.objects.filter(pk=older.pk).update(registered_on=date(2024, 3, 1))
-    young = activate(young, registrar)
+    young = confirm(young, registrar)
     client = api(street_admin)
     assert names(client.get(URL)) == ["待确认", "年轻人", "老党员"]
     assert names(client.get(URL, {"status": "applied"})) == ["待确认"]
@@ -176,7 +169,7 @@ def test_list_filters(api, street_admin: User, registrar: User, body: Body, org:
         "年轻人",
         "老党员",
     ]
-    assert names(client.get(URL, {"body": body(OTHER_BODY).pk})) == []
+    assert names(client.get(URL, {"body": body(OTHER_STREET).pk})) == []
     assert names(client.get(URL, {"political_status": "party_member"})) == ["老党员"]
     assert names(client.get(URL, {"gender": "female"})) == ["老党员"]
     assert names(client.get(URL, {"skill": "first_aid"})) == ["老党员"]
@@ -193,7 +186,7 @@ def test_list_filters(api, street_admin: User, registrar: User, body: Body, org:
     assert applied.registration_number is None
 
 
-def test_age_bounds_count_completed_years(api, registrar: User) -> None:
+def test_age_bounds_count_completed_years(api, registrar: User, registered) -> None:
     day = today()
     birthday_today = day.replace(year=day.year - 30) if (day.month, day.day) != (2, 29) else None
     if birthday_today is None:
@@ -263,13 +256,17 @@ def test_an_id_number_or_mobile_in_the_query_string_is_refused(
     }
 
 
-def test_a_registration_number_shaped_like_a_mobile_is_still_found(api, registrar: User) -> None:
+def test_a_registration_number_shaped_like_a_mobile_is_still_found(
+    api, registrar: User, registered
+) -> None:
     volunteer = registered(registrar, name="长编号")
     Volunteer.objects.filter(pk=volunteer.pk).update(registration_number="13800138000")
     assert names(api(registrar).get(URL, {"q": "13800138000"})) == ["长编号"]
 
 
-def test_list_queries_stay_constant(api, registrar: User, django_assert_max_num_queries) -> None:
+def test_list_queries_stay_constant(
+    api, registrar: User, django_assert_max_num_queries, registered
+) -> None:
     client = api(registrar)
     registered(registrar)
     with django_assert_max_num_queries(6):  # token 2, scope 2, count, page
@@ -282,7 +279,7 @@ def test_list_queries_stay_constant(api, registrar: User, django_assert_max_num_
 
 
 def test_detail_shows_the_person_masked(
-    api, checker: User, registrar: User, body: Body, org: Org
+    api, checker: User, registrar: User, body: Body, org: Org, registered
 ) -> None:
     number, mobile = synthetic_id("19920704", male=False), synthetic_mobile()
     emergency = synthetic_mobile()
@@ -322,7 +319,7 @@ def test_detail_shows_the_person_masked(
         "confirmed_at": detail["confirmed_at"],
         "confirmation_method": "in_person",
         "confirmed_by": {"id": registrar.pk, "name": "陈登记"},
-        "confirmation_reason": "signed the form in person",
+        "confirmation_reason": "本人到场签字",
         "reregistered_year": None,
         "status_changed_at": detail["status_changed_at"],
         "status_reason": "",
@@ -358,7 +355,7 @@ def test_detail_shows_the_person_masked(
 
 @pytest.mark.parametrize("persona", ["outsider", "team_leader", "etdz_admin", "nobody"])
 def test_registrations_outside_the_scope_answer_404_and_change_nothing(
-    api, request, registrar: User, body: Body, persona: str
+    api, request, registrar: User, body: Body, persona: str, apply, registered
 ) -> None:
     active = registered(registrar)
     applied = apply(registrar)
@@ -378,7 +375,7 @@ def test_registrations_outside_the_scope_answer_404_and_change_nothing(
             "reinstate": None,
             "cancel": {"kind": "refusal_of_duties", "reason": "test"},
             "withdraw": {"reason": "test"},
-            "transfer": {"body": body(OTHER_BODY).pk},
+            "transfer": {"body": body(OTHER_STREET).pk},
             "reregister": {},
             "reveal": {"field": "document_number", "reason": "curious"},
         }
@@ -505,10 +502,10 @@ def test_bad_registrations_are_400_with_field_keys_and_write_nothing(
 
 
 def test_a_person_registered_elsewhere_is_refused_naming_the_body(
-    api, outsider: User, registrar: User, body: Body
+    api, outsider: User, registrar: User, body: Body, registered
 ) -> None:
     number = synthetic_id("19880808")
-    registered(outsider, OTHER_BODY, document_number=number, name="李四")
+    registered(outsider, OTHER_STREET, document_number=number, name="李四")
     response = post(api(registrar), URL, registration(body, document_number=number))
     assert response.status_code == 400
     assert response.json() == {
@@ -539,7 +536,7 @@ def test_others_cannot_register_for_the_body(
     other_street = post(
         api(outsider),
         URL,
-        {**data, "body": body(OTHER_BODY).pk, "organization": org("430602001-SC").pk},
+        {**data, "body": body(OTHER_STREET).pk, "organization": org("430602001-SC").pk},
     )
     assert other_street.status_code == 400
     assert other_street.json() == {"organization": ["No organisation with this id is visible."]}
@@ -561,7 +558,7 @@ def test_registration_points(
         {"body": body_ref(body, "430602001-SC"), "organization": org_ref(org, "430602001001-ST")},
     ]
     assert api(outsider).get(f"{URL}registration-points/").json() == [
-        {"body": body_ref(body, OTHER_BODY), "organization": org_ref(org, OTHER_BODY)}
+        {"body": body_ref(body, OTHER_STREET), "organization": org_ref(org, OTHER_STREET)}
     ]
     for user in (viewer, checker, team_leader):
         assert api(user).get(f"{URL}registration-points/").json() == []
@@ -570,7 +567,7 @@ def test_registration_points(
 # --- correcting ------------------------------------------------------------------------------
 
 
-def test_correcting_the_person(api, registrar: User) -> None:
+def test_correcting_the_person(api, registrar: User, registered) -> None:
     volunteer = registered(registrar, name="错名字")
     mobile = synthetic_mobile()
     response = patch(api(registrar), f"{URL}{volunteer.pk}/", {"name": "对名字", "mobile": mobile})
@@ -589,7 +586,9 @@ def test_correcting_the_person(api, registrar: User) -> None:
     assert_nothing_personal(response, mobile)
 
 
-def test_corrections_are_checked_and_need_a_registrar(api, registrar: User, viewer: User) -> None:
+def test_corrections_are_checked_and_need_a_registrar(
+    api, registrar: User, viewer: User, registered
+) -> None:
     volunteer = registered(registrar)
     before = snapshot()
     bad = patch(api(registrar), f"{URL}{volunteer.pk}/", {"name": "王2", "email": "nope"})
@@ -610,7 +609,7 @@ def test_corrections_are_checked_and_need_a_registrar(api, registrar: User, view
 # --- the lifecycle ---------------------------------------------------------------------------
 
 
-def test_confirming_in_person_issues_the_number(api, registrar: User) -> None:
+def test_confirming_in_person_issues_the_number(api, registrar: User, apply) -> None:
     volunteer = apply(registrar)
     client = api(registrar)
     short = post(client, f"{URL}{volunteer.pk}/confirm-in-person/", {"reason": "ok"})
@@ -632,7 +631,7 @@ def test_confirming_in_person_issues_the_number(api, registrar: User) -> None:
 
 
 def test_sending_the_confirmation_again(
-    api, registrar: User, viewer: User, outbox, django_capture_on_commit_callbacks
+    api, registrar: User, viewer: User, outbox, django_capture_on_commit_callbacks, apply, confirm
 ) -> None:
     volunteer = apply(registrar)
     with django_capture_on_commit_callbacks(execute=True):
@@ -646,7 +645,7 @@ def test_sending_the_confirmation_again(
     assert denied.json() == {"detail": "Only registrars and administrators send these messages."}
     soon = post(api(registrar), f"{URL}{volunteer.pk}/send-confirmation/")
     assert soon.status_code == 400
-    activate(volunteer, registrar)
+    confirm(volunteer, registrar)
     done = post(api(registrar), f"{URL}{volunteer.pk}/send-confirmation/")
     assert done.status_code == 400
     assert done.json() == {"detail": ["Only applications awaiting confirmation can be confirmed."]}
@@ -654,7 +653,7 @@ def test_sending_the_confirmation_again(
 
 
 def test_suspend_reinstate_reregister_transfer_and_cancel(
-    api, registrar: User, outsider: User, body: Body, org: Org
+    api, registrar: User, outsider: User, body: Body, org: Org, registered
 ) -> None:
     volunteer = registered(registrar)
     number = volunteer.registration_number
@@ -688,15 +687,15 @@ def test_suspend_reinstate_reregister_transfer_and_cancel(
     no_consent = post(
         client,
         f"{base}transfer/",
-        {"body": body(OTHER_BODY).pk, "organization": org("430602001001-ST").pk},
+        {"body": body(OTHER_STREET).pk, "organization": org("430602001001-ST").pk},
     )
     assert no_consent.status_code == 400
     assert no_consent.json() == {
         "organization": ["This organisation has no consent to register for the body."]
     }
-    moved = post(client, f"{base}transfer/", {"body": body(OTHER_BODY).pk})
+    moved = post(client, f"{base}transfer/", {"body": body(OTHER_STREET).pk})
     assert status_of(moved) == ("active", "", number)
-    assert moved.json()["body"] == body_ref(body, OTHER_BODY)
+    assert moved.json()["body"] == body_ref(body, OTHER_STREET)
     # Now the other street's: gone from ours, theirs to cancel.
     assert client.get(base).status_code == 404
     theirs = api(outsider)
@@ -717,7 +716,7 @@ def test_suspend_reinstate_reregister_transfer_and_cancel(
         (
             "volunteer.registration.confirmed",
             "registrar",
-            {"method": "in_person", "number": number, "reason": "signed the form in person"},
+            {"method": "in_person", "number": number, "reason": "本人到场签字"},
         ),
         ("volunteer.registration.suspended", "registrar", {"reason": "长期未参加"}),
         ("volunteer.registration.reinstated", "registrar", {}),
@@ -731,7 +730,7 @@ def test_suspend_reinstate_reregister_transfer_and_cancel(
     ]
 
 
-def test_withdrawing_an_application(api, registrar: User) -> None:
+def test_withdrawing_an_application(api, registrar: User, apply) -> None:
     volunteer = apply(registrar)
     response = post(api(registrar), f"{URL}{volunteer.pk}/withdraw/", {"reason": "填错了机构"})
     assert response.status_code == 200
@@ -740,7 +739,7 @@ def test_withdrawing_an_application(api, registrar: User) -> None:
 
 @pytest.mark.parametrize("persona", ["viewer", "checker"])
 def test_seeing_roles_cannot_change_registrations(
-    api, request, registrar: User, body: Body, persona: str
+    api, request, registrar: User, body: Body, persona: str, apply, registered
 ) -> None:
     active, applied = registered(registrar), apply(registrar)
     client = api(request.getfixturevalue(persona))
@@ -750,7 +749,7 @@ def test_seeing_roles_cannot_change_registrations(
         (applied, "withdraw", {"reason": "test"}),
         (active, "suspend", {"reason": "test"}),
         (active, "cancel", {"kind": "refusal_of_duties", "reason": "test"}),
-        (active, "transfer", {"body": body(OTHER_BODY).pk}),
+        (active, "transfer", {"body": body(OTHER_STREET).pk}),
         (active, "reregister", {}),
     ]
     for volunteer, name, data in writes:
@@ -763,7 +762,7 @@ def test_seeing_roles_cannot_change_registrations(
 # --- personal data ---------------------------------------------------------------------------
 
 
-def test_revealing_a_value_is_logged_and_not_cached(api, registrar: User) -> None:
+def test_revealing_a_value_is_logged_and_not_cached(api, registrar: User, registered) -> None:
     volunteer = registered(registrar)
     response = post(
         api(registrar),
@@ -782,7 +781,7 @@ def test_revealing_a_value_is_logged_and_not_cached(api, registrar: User) -> Non
 
 
 def test_revealing_needs_a_permitted_role_and_a_reason(
-    api, registrar: User, checker: User, viewer: User
+    api, registrar: User, checker: User, viewer: User, registered
 ) -> None:
     volunteer = registered(registrar)
     url = f"{URL}{volunteer.pk}/reveal/"
@@ -799,7 +798,9 @@ def test_revealing_needs_a_permitted_role_and_a_reason(
     assert allowed.json() == {"field": "mobile", "value": volunteer.mobile}
 
 
-def test_history(api, registrar: User, viewer: User, django_assert_max_num_queries) -> None:
+def test_history(
+    api, registrar: User, viewer: User, django_assert_max_num_queries, registered
+) -> None:
     volunteer = registered(registrar)
     services.suspend_registration(volunteer, actor=registrar, reason="暂停")
     client = api(viewer)
@@ -817,7 +818,7 @@ def test_history(api, registrar: User, viewer: User, django_assert_max_num_queri
             {
                 "method": "in_person",
                 "number": volunteer.registration_number,
-                "reason": "signed the form in person",
+                "reason": "本人到场签字",
             },
         ),
         (
@@ -840,7 +841,7 @@ def test_history(api, registrar: User, viewer: User, django_assert_max_num_queri
 
 
 def test_lookup_by_id_number_or_mobile_finds_registrations_in_scope(
-    api, registrar: User, outsider: User
+    api, registrar: User, outsider: User, registered
 ) -> None:
     number = synthetic_id("19851111")
     mobile = synthetic_mobile()
@@ -881,22 +882,14 @@ def test_bad_lookups_are_400(api, registrar: User, data: dict, errors: dict) -> 
 
 
 def test_confirmation_progress(
-    api, registrar: User, street_admin: User, outsider: User, body: Body, org: Org
+    api, registrar: User, street_admin: User, outsider: User, org: Org, apply, registered
 ) -> None:
     registered(registrar)
     apply(registrar)
     apply(registrar)
-    registered(outsider, OTHER_BODY)
-    station = org("430602001001-ST")
-    services.register_volunteer(
-        person_data(),
-        body=body("430602001-SC"),
-        organization=station,
-        actor=registrar,
-        channel="registrar",
-        consent=True,
-        send_confirmation=False,
-    )
+    registered(outsider, OTHER_STREET)
+    station = org(STATION)
+    apply(registrar, through=STATION)
     url = f"{URL}confirmation-progress/"
     assert api(street_admin).get(url).json() == {
         "organizations": [
@@ -947,7 +940,7 @@ def test_confirmation_progress(
 
 
 def test_confirmation_progress_queries_stay_constant(
-    api, registrar: User, street_admin: User, django_assert_max_num_queries
+    api, registrar: User, street_admin: User, django_assert_max_num_queries, apply, registered
 ) -> None:
     client = api(street_admin)
     with django_assert_max_num_queries(6):  # token 2, scope 2, progress, in person
@@ -968,10 +961,12 @@ def test_sending_confirmations_in_bulk(
     org: Org,
     outbox,
     django_capture_on_commit_callbacks,
+    apply,
+    registered,
 ) -> None:
     first, second = apply(registrar), apply(registrar)
     registered(registrar)
-    apply(outsider, OTHER_BODY)
+    apply(outsider, OTHER_STREET)
     url = f"{URL}send-confirmations/"
     street = org("430602001-SC").pk
     with django_capture_on_commit_callbacks(execute=True):

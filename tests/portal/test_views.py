@@ -84,7 +84,7 @@ def page_messages(response: Any) -> list[str]:
     return [str(message) for message in response.context["messages"]]
 
 
-def register(web: Client, capture: Any, point: str, **overrides: Any) -> tuple[Any, dict[str, Any]]:
+def join(web: Client, capture: Any, point: str, **overrides: Any) -> tuple[Any, dict[str, Any]]:
     data = form(point, **overrides)
     with capture(execute=True):
         response = web.post("/join/", data)
@@ -92,11 +92,11 @@ def register(web: Client, capture: Any, point: str, **overrides: Any) -> tuple[A
 
 
 @pytest.fixture
-def registered(
+def joined(
     web: Client, body: Any, outbox: list[SmsMessage], django_capture_on_commit_callbacks: Any
 ) -> tuple[Volunteer, dict[str, Any]]:
     """A person who registered at 岳阳楼街道 and confirmed with the code: (volunteer, data)."""
-    _response, data = register(web, django_capture_on_commit_callbacks, key(body(STREET)))
+    _response, data = join(web, django_capture_on_commit_callbacks, key(body(STREET)))
     web.post("/join/confirm/", {"code": outbox[-1].params["code"]})
     return Volunteer.objects.get(status=RegistrationStatus.ACTIVE), data
 
@@ -197,7 +197,7 @@ def test_self_registration_records_an_application_and_texts_a_code(
     web: Client, body: Any, outbox: list[SmsMessage], django_capture_on_commit_callbacks: Any
 ) -> None:
     street = body(STREET)
-    response, data = register(
+    response, data = join(
         web,
         django_capture_on_commit_callbacks,
         key(street),
@@ -240,7 +240,7 @@ def test_registering_through_a_delegation_records_the_station(
     web: Client, body: Any, org: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     street, station = body(STREET), org(STATION)
-    response, _data = register(web, django_capture_on_commit_callbacks, key(street, station))
+    response, _data = join(web, django_capture_on_commit_callbacks, key(street, station))
     assert response.status_code == 302
     volunteer = Volunteer.objects.get()
     assert (volunteer.body, volunteer.organization) == (street, station)
@@ -320,7 +320,7 @@ def test_a_minor_needs_a_basis_and_the_block_opens(
     assert re.search(
         r'<details class="card minors" id="age-basis"[^>]* open>', response.content.decode()
     )
-    response, _data = register(
+    response, _data = join(
         web,
         django_capture_on_commit_callbacks,
         key(body(STREET)),
@@ -340,24 +340,14 @@ def test_one_person_one_registration_names_the_holding_body_only(
     registrar: User,
     outbox: list[SmsMessage],
     django_capture_on_commit_callbacks: Any,
+    apply,
 ) -> None:
-    street = body(STREET)
-    first = person_data(name="赵明远")
     holder = sent(
         django_capture_on_commit_callbacks,
-        lambda: (
-            services.register_volunteer(
-                first,
-                body=street,
-                organization=street.organization,
-                actor=registrar,
-                channel=RegistrationChannel.REGISTRAR,
-                consent=True,
-            ).volunteer
-        ),
+        lambda: apply(registrar, name="赵明远", send_confirmation=True),
     )
     services.confirm_with_code(holder, outbox[-1].params["code"])
-    data = form(key(body(OTHER_STREET)), document_number=first["document_number"], name="赵明远")
+    data = form(key(body(OTHER_STREET)), document_number=holder.document_number, name="赵明远")
     response = web.post("/join/", data)
     assert errors(response) == {
         "document_number": [
@@ -369,7 +359,7 @@ def test_one_person_one_registration_names_the_holding_body_only(
     html = response.content.decode()
     holder.refresh_from_db()
     assert holder.registration_number not in html
-    assert first["mobile"] not in html
+    assert holder.mobile not in html
     assert Volunteer.objects.count() == 1
 
 
@@ -377,9 +367,9 @@ def test_registrations_from_one_address_are_limited(
     web: Client, body: Any, monkeypatch: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     monkeypatch.setattr(RegistrationThrottle, "rate", "1/hour")
-    first, _data = register(web, django_capture_on_commit_callbacks, key(body(STREET)))
+    first, _data = join(web, django_capture_on_commit_callbacks, key(body(STREET)))
     assert first.status_code == 302
-    second, _data = register(web, django_capture_on_commit_callbacks, key(body(STREET)))
+    second, _data = join(web, django_capture_on_commit_callbacks, key(body(STREET)))
     assert second.status_code == 429
     assert errors(second) == {
         "__all__": ["Too many registrations from your network. Try again in an hour."]
@@ -393,7 +383,7 @@ def test_registrations_from_one_address_are_limited(
 def test_the_code_confirms_and_the_number_is_shown(
     web: Client, body: Any, outbox: list[SmsMessage], django_capture_on_commit_callbacks: Any
 ) -> None:
-    _response, data = register(web, django_capture_on_commit_callbacks, key(body(STREET)))
+    _response, data = join(web, django_capture_on_commit_callbacks, key(body(STREET)))
     with django_capture_on_commit_callbacks(execute=True):
         response = web.post("/join/confirm/", {"code": outbox[-1].params["code"]})
     assert (response.status_code, response["Location"]) == (302, "/join/done/")
@@ -421,7 +411,7 @@ def test_the_code_confirms_and_the_number_is_shown(
 def test_a_wrong_code_confirms_nothing(
     web: Client, body: Any, outbox: list[SmsMessage], django_capture_on_commit_callbacks: Any
 ) -> None:
-    register(web, django_capture_on_commit_callbacks, key(body(STREET)))
+    join(web, django_capture_on_commit_callbacks, key(body(STREET)))
     right = outbox[-1].params["code"]
     response = web.post("/join/confirm/", {"code": "000000" if right != "000000" else "111111"})
     assert response.status_code == 200
@@ -436,7 +426,7 @@ def test_a_wrong_code_confirms_nothing(
 def test_another_browser_confirms_with_mobile_and_code(
     web: Client, body: Any, outbox: list[SmsMessage], django_capture_on_commit_callbacks: Any
 ) -> None:
-    _response, data = register(web, django_capture_on_commit_callbacks, key(body(STREET)))
+    _response, data = join(web, django_capture_on_commit_callbacks, key(body(STREET)))
     other = english(Client())
     page = other.get("/join/confirm/")
     assert sorted(page.context["form"].fields) == ["code", "mobile"]
@@ -454,7 +444,7 @@ def test_another_browser_confirms_with_mobile_and_code(
 def test_resending_the_code_is_rate_limited(
     web: Client, body: Any, outbox: list[SmsMessage], django_capture_on_commit_callbacks: Any
 ) -> None:
-    _response, data = register(web, django_capture_on_commit_callbacks, key(body(STREET)))
+    _response, data = join(web, django_capture_on_commit_callbacks, key(body(STREET)))
     SmsCode.objects.update(created_at=timezone.now() - timedelta(seconds=30))
     response = web.post("/join/confirm/resend/", follow=True)
     assert page_messages(response) == [
@@ -476,23 +466,15 @@ def test_an_application_closed_meanwhile_is_not_asked_for_a_code(
     registrar: User,
     outbox: list[SmsMessage],
     django_capture_on_commit_callbacks: Any,
+    apply,
 ) -> None:
-    _response, data = register(web, django_capture_on_commit_callbacks, key(body(OTHER_STREET)))
+    _response, data = join(web, django_capture_on_commit_callbacks, key(body(OTHER_STREET)))
     # A minute later: one mobile gets one confirmation message a minute, whatever the application.
     SmsCode.objects.update(created_at=timezone.now() - timedelta(minutes=2))
-    street = body(STREET)
+    person = {k: v for k, v in data.items() if k not in ("point", "consent")}
     elsewhere = sent(
         django_capture_on_commit_callbacks,
-        lambda: (
-            services.register_volunteer(
-                {k: v for k, v in data.items() if k not in ("point", "consent")},
-                body=street,
-                organization=street.organization,
-                actor=registrar,
-                channel=RegistrationChannel.REGISTRAR,
-                consent=True,
-            ).volunteer
-        ),
+        lambda: apply(registrar, send_confirmation=True, **person),
     )
     services.confirm_with_code(elsewhere, outbox[-1].params["code"])
     response = web.get("/join/confirm/", follow=True)
@@ -512,7 +494,7 @@ def test_resend_without_a_registration_in_the_browser(web: Client) -> None:
 def test_the_link_shows_body_and_masked_name_and_confirms_on_the_button(
     web: Client, body: Any, outbox: list[SmsMessage], django_capture_on_commit_callbacks: Any
 ) -> None:
-    _response, data = register(web, django_capture_on_commit_callbacks, key(body(STREET)))
+    _response, data = join(web, django_capture_on_commit_callbacks, key(body(STREET)))
     path = outbox[-1].params["link"].split("://", 1)[1].split("/", 1)[1]
     phone = english(Client())
     page = phone.get(f"/{path}")
@@ -552,12 +534,12 @@ def test_done_without_a_confirmation_goes_back_to_join(web: Client) -> None:
 
 def test_log_in_by_code_shows_my_registration_masked(
     web: Client,
-    registered: tuple[Volunteer, dict[str, Any]],
+    joined: tuple[Volunteer, dict[str, Any]],
     outbox: list[SmsMessage],
     django_capture_on_commit_callbacks: Any,
     django_assert_max_num_queries: Any,
 ) -> None:
-    volunteer, data = registered
+    volunteer, data = joined
     phone = english(Client())
     with django_capture_on_commit_callbacks(execute=True):
         step = phone.post("/me/login/", {"mobile": data["mobile"]})
@@ -626,11 +608,11 @@ def test_a_forged_ticket_asks_for_a_new_code(web: Client) -> None:
 
 def test_the_log_in_expires_after_idle_minutes(
     web: Client,
-    registered: tuple[Volunteer, dict[str, Any]],
+    joined: tuple[Volunteer, dict[str, Any]],
     outbox: list[SmsMessage],
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    _volunteer, data = registered
+    _volunteer, data = joined
     log_in(web, data["mobile"], outbox, django_capture_on_commit_callbacks)
     assert web.get("/me/").templates[0].name == "portal/me.html"
     session = web.session
@@ -644,11 +626,11 @@ def test_the_log_in_expires_after_idle_minutes(
 
 def test_log_out(
     web: Client,
-    registered: tuple[Volunteer, dict[str, Any]],
+    joined: tuple[Volunteer, dict[str, Any]],
     outbox: list[SmsMessage],
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    _volunteer, data = registered
+    _volunteer, data = joined
     log_in(web, data["mobile"], outbox, django_capture_on_commit_callbacks)
     response = web.post("/me/logout/", follow=True)
     assert page_messages(response) == ["You are logged out."]
@@ -657,12 +639,12 @@ def test_log_out(
 
 def test_join_a_team_of_the_area_and_leave_it(
     web: Client,
-    registered: tuple[Volunteer, dict[str, Any]],
+    joined: tuple[Volunteer, dict[str, Any]],
     org: Any,
     outbox: list[SmsMessage],
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    volunteer, data = registered
+    volunteer, data = joined
     log_in(web, data["mobile"], outbox, django_capture_on_commit_callbacks)
     page = web.get("/me/")
     offered = [label for _pk, label in page.context["cards"][0]["join_form"].fields["team"].choices]
@@ -703,12 +685,12 @@ def test_join_a_team_of_the_area_and_leave_it(
 
 def test_a_team_outside_the_area_is_refused(
     web: Client,
-    registered: tuple[Volunteer, dict[str, Any]],
+    joined: tuple[Volunteer, dict[str, Any]],
     org: Any,
     outbox: list[SmsMessage],
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    volunteer, data = registered
+    volunteer, data = joined
     log_in(web, data["mobile"], outbox, django_capture_on_commit_callbacks)
     far = org("430603001-TM")
     response = web.post("/me/teams/join/", {"volunteer": volunteer.pk, "team": far.pk})
@@ -722,13 +704,13 @@ def test_a_team_outside_the_area_is_refused(
 
 def test_correction_and_cancellation_requests_reach_the_bodys_registrars(
     web: Client,
-    registered: tuple[Volunteer, dict[str, Any]],
+    joined: tuple[Volunteer, dict[str, Any]],
     registrar: User,
     outsider: User,
     outbox: list[SmsMessage],
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    volunteer, data = registered
+    volunteer, data = joined
     log_in(web, data["mobile"], outbox, django_capture_on_commit_callbacks)
     empty = web.post(
         "/me/requests/",
@@ -771,27 +753,17 @@ def test_correction_and_cancellation_requests_reach_the_bodys_registrars(
 
 def test_another_persons_registration_is_404(
     web: Client,
-    registered: tuple[Volunteer, dict[str, Any]],
-    body: Any,
+    joined: tuple[Volunteer, dict[str, Any]],
     org: Any,
     registrar: User,
     outbox: list[SmsMessage],
     django_capture_on_commit_callbacks: Any,
+    apply,
 ) -> None:
-    _volunteer, data = registered
-    street = body(STREET)
+    _volunteer, data = joined
     stranger = sent(
         django_capture_on_commit_callbacks,
-        lambda: (
-            services.register_volunteer(
-                person_data(),
-                body=street,
-                organization=street.organization,
-                actor=registrar,
-                channel=RegistrationChannel.REGISTRAR,
-                consent=True,
-            ).volunteer
-        ),
+        lambda: apply(registrar, send_confirmation=True),
     )
     stranger = services.confirm_with_code(stranger, outbox[-1].params["code"])
     membership = services.apply_for_team(stranger, org("430602001001-TM"))
@@ -813,7 +785,7 @@ def test_another_persons_registration_is_404(
 
 
 def test_actions_are_post_only_and_need_csrf(
-    registered: tuple[Volunteer, dict[str, Any]],
+    joined: tuple[Volunteer, dict[str, Any]],
 ) -> None:
     client = Client(enforce_csrf_checks=True)
     for path in (

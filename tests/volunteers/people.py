@@ -119,10 +119,3 @@ def registered(actor: User, body: str = STREET, **options: Any) -> Volunteer:
     """A registered volunteer: `apply(actor, body, **options)`, confirmed in person by `actor`."""
     return confirm(apply(actor, body, **options), actor)
 
-
-def register(
-    actor: Any, body_org: str, *, through: str = "", confirm: bool = True, **person: Any
-) -> Volunteer:
-    """The old helper, until its callers use `apply` and `registered`."""
-    volunteer = apply(actor, body_org, through=through, **person)
-    return globals()["confirm"](volunteer, actor) if confirm else volunteer

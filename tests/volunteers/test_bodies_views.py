@@ -15,7 +15,6 @@ import openpyxl
 import pytest
 from django.utils import timezone, translation
 
-from tests.volunteers.people import register, synthetic_id
 from zhiyuan.common import pdf
 from zhiyuan.common.masking import mask_document
 from zhiyuan.common.models import AuditEntry
@@ -69,9 +68,9 @@ def pdf_text(content: bytes, tmp_path) -> str:
 
 
 def test_the_city_sees_every_body_with_numbers_and_delegations(
-    english, city_admin, registrar
+    english, city_admin, registrar, registered
 ) -> None:
-    register(registrar, "430602001-SC")
+    registered(registrar)
     page = english(city_admin).get(BODIES).content.decode()
     assert codes_on(page) == ALL_CODES
     example = f"4306003{YEAR % 100:02d}000001"
@@ -400,10 +399,8 @@ def test_only_the_body_s_administrators_revoke(
 
 
 @pytest.fixture
-def volunteer(registrar):
-    return register(
-        registrar, "430602001-SC", name="䶮·阿卜杜", document_number=synthetic_id("19880412")
-    )
+def volunteer(registrar, registered):
+    return registered(registrar, name="䶮·阿卜杜", birth="19880412")
 
 
 def form_url(volunteer) -> str:

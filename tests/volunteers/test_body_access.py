@@ -4,13 +4,12 @@ those made through a delegation outside its own subtree: the district's voluntee
 for it. Its registrars registered there and then met a 404 for the very person they entered."""
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 from django.test import Client
 
 from tests.factories import WorkUnitFactory
-from tests.volunteers.people import register, synthetic_id
+from tests.volunteers.people import synthetic_id
 from zhiyuan.accounts.models import Role, User
 from zhiyuan.organizations.enums import RoleKind
 from zhiyuan.organizations.models import Organization
@@ -21,13 +20,14 @@ from zhiyuan.volunteers.models import RegistrationBody, Volunteer
 pytestmark = pytest.mark.django_db
 
 ASSOCIATION = "430602-VA"
+UNIT = "UNIT-DISTRICT"  # a district unit the association delegates to (`unit`)
 Login = Callable[[User], Client]
 
 
 @pytest.fixture
 def unit(org: Callable[[str], Organization]) -> Organization:
     """A district unit with the association's consent to register for it."""
-    unit = WorkUnitFactory(parent=org("430602-GC"), code="UNIT-DISTRICT")
+    unit = WorkUnitFactory(parent=org("430602-GC"), code=UNIT)
     services.grant_delegation(
         RegistrationBody.objects.get(organization__code=ASSOCIATION), unit, actor=None
     )
@@ -39,10 +39,6 @@ def association_registrar(org: Callable[[str], Organization]) -> User:
     user = User.objects.create_user("va_registrar", "correct-horse-battery-9", name="区协会")
     Role.objects.create(user=user, organization=org(ASSOCIATION), kind=RoleKind.REGISTRAR)
     return user
-
-
-def _through_unit(actor: User, *, confirm: bool = True, **person: Any) -> Volunteer:
-    return register(actor, ASSOCIATION, through="UNIT-DISTRICT", confirm=confirm, **person)
 
 
 def test_the_body_registers_through_its_delegation_and_finds_the_person(
@@ -78,9 +74,9 @@ def test_the_body_registers_through_its_delegation_and_finds_the_person(
 
 
 def test_the_bodys_registrars_run_the_lifecycle_of_delegated_registrations(
-    unit: Organization, association_registrar: User
+    unit: Organization, association_registrar: User, registered
 ) -> None:
-    volunteer = _through_unit(association_registrar)
+    volunteer = registered(association_registrar, ASSOCIATION, through=UNIT)
     assert selectors.covers_registration(
         association_registrar, volunteer, selectors.REGISTERING_ROLES
     )
@@ -94,9 +90,9 @@ def test_the_bodys_registrars_run_the_lifecycle_of_delegated_registrations(
 
 
 def test_the_bodys_pages_and_api_list_delegated_registrations(
-    unit: Organization, association_registrar: User, login: Login
+    unit: Organization, association_registrar: User, login: Login, apply
 ) -> None:
-    volunteer = _through_unit(association_registrar, confirm=False)
+    volunteer = apply(association_registrar, ASSOCIATION, through=UNIT)
     services.submit_request(volunteer, kind=RequestKind.CORRECTION, message="名字写错了")
     client = login(association_registrar)
     inbox = client.get("/volunteers/work/requests/")
@@ -117,17 +113,21 @@ def test_others_still_do_not_see_them(
     registrar: User,
     outsider: User,
     login: Login,
+    registered,
 ) -> None:
-    volunteer = _through_unit(association_registrar)
+    volunteer = registered(association_registrar, ASSOCIATION, through=UNIT)
     for user in (registrar, outsider):  # streets of the district, neither body nor unit
         assert login(user).get(f"/volunteers/{volunteer.pk}/").status_code == 404
         assert not selectors.ledger(user).filter(pk=volunteer.pk).exists()
 
 
 def test_a_transfer_takes_the_registration_out_of_the_bodys_ledger(
-    unit: Organization, association_registrar: User, body: Callable[[str], RegistrationBody]
+    unit: Organization,
+    association_registrar: User,
+    body: Callable[[str], RegistrationBody],
+    registered,
 ) -> None:
-    volunteer = _through_unit(association_registrar)
+    volunteer = registered(association_registrar, ASSOCIATION, through=UNIT)
     other = body("430602002-SC")
     services.transfer_registration(
         volunteer, actor=association_registrar, body=other, organization=other.organization

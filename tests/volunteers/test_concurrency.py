@@ -12,42 +12,32 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError
 
 from tests.concurrency import at_once, in_pool, postgres_only
-from tests.volunteers.people import person_data, synthetic_id
+from tests.volunteers import people
+from tests.volunteers.people import OTHER_STREET, STREET, synthetic_id
 from zhiyuan.accounts.models import User
 from zhiyuan.common.models import OutboundSms
 from zhiyuan.common.sms import SmsMessage
 from zhiyuan.volunteers import selectors, services
-from zhiyuan.volunteers.enums import RegistrationChannel, RegistrationStatus
+from zhiyuan.volunteers.enums import RegistrationStatus
 from zhiyuan.volunteers.models import RegistrationBody, RegistrationNumberSequence, Volunteer
 from zhiyuan.volunteers.services import registration
 
 pytestmark = postgres_only
 
-STREET = "430602001-SC"  # registrar's centre
-OTHER_STREET = "430602002-SC"  # outsider's centre
 REGISTRAR_OF = {STREET: "registrar", OTHER_STREET: "outsider"}
-REASON = "本人到服务中心签字确认"
 
 
-def apply(org_code: str, **overrides: Any) -> int:
-    """An application with the body of `org_code`, entered by its registrar; no SMS."""
-    point = RegistrationBody.objects.get(organization__code=org_code)
-    return services.register_volunteer(
-        person_data(**overrides),
-        body=point,
-        organization=point.organization,
-        actor=User.objects.get(username=REGISTRAR_OF[org_code]),
-        channel=RegistrationChannel.REGISTRAR,
-        consent=True,
-        send_confirmation=False,
-    ).volunteer.pk
+def new_application(org_code: str, **options: Any) -> int:
+    """The pk of an application with the body of `org_code`, entered by its registrar; no SMS."""
+    return people.apply(User.objects.get(username=REGISTRAR_OF[org_code]), org_code, **options).pk
 
 
-def confirm(pk: int) -> Volunteer:
+def confirm_pk(pk: int) -> Volunteer:
     """Confirm application `pk` in person, as its body's registrar (on this thread's connection)."""
     volunteer = Volunteer.objects.select_related("body__organization").get(pk=pk)
-    actor = User.objects.get(username=REGISTRAR_OF[volunteer.body.organization.code])
-    return services.confirm_in_person(volunteer, actor=actor, reason=REASON)
+    return people.confirm(
+        volunteer, User.objects.get(username=REGISTRAR_OF[volunteer.body.organization.code])
+    )
 
 
 def numbers(org_code: str, first: int, last: int) -> list[str]:
@@ -71,10 +61,10 @@ def test_200_confirmations_under_one_body_through_50_connections_get_200_consecu
     connections (PostgreSQL's default limit is 100), give 200 distinct, consecutive numbers
     and no errors. The body has no sequence row for the year yet, so the first of them also
     race to create it."""
-    pks = [apply(STREET) for _ in range(200)]
+    pks = [new_application(STREET) for _ in range(200)]
     assert not RegistrationNumberSequence.objects.exists()
 
-    results = in_pool(50, pks, confirm)
+    results = in_pool(50, pks, confirm_pk)
 
     assert [r for r in results if not isinstance(r, Volunteer)] == []
     issued = [volunteer.registration_number for volunteer in results]
@@ -96,10 +86,12 @@ def test_first_confirmations_of_the_year_at_two_bodies_at_once_each_start_at_1(
 ) -> None:
     """Both bodies create their year's sequence row at the same moment (four confirmations
     each, so each row's get_or_create also races with itself): no error, each starts at 1."""
-    pks = [apply(STREET) for _ in range(4)] + [apply(OTHER_STREET) for _ in range(4)]
+    pks = [new_application(STREET) for _ in range(4)] + [
+        new_application(OTHER_STREET) for _ in range(4)
+    ]
     assert not RegistrationNumberSequence.objects.exists()
 
-    results = at_once(8, lambda index: confirm(pks[index]))
+    results = at_once(8, lambda index: confirm_pk(pks[index]))
 
     assert [r for r in results if not isinstance(r, Volunteer)] == []
     assert sorted(v.registration_number for v in results[:4]) == numbers(STREET, 1, 4)
@@ -116,19 +108,22 @@ def test_one_person_applied_with_two_bodies_confirmed_at_both_at_once_ends_with_
     moment (ten threads): no database error (no IntegrityError from the one-registration
     constraint, no deadlock), one active registration each, and each body's numbers are
     still gap-free."""
-    people = []
+    persons = []
     for _ in range(5):
         document = synthetic_id()
-        people.append(
-            (apply(STREET, document_number=document), apply(OTHER_STREET, document_number=document))
+        persons.append(
+            (
+                new_application(STREET, document_number=document),
+                new_application(OTHER_STREET, document_number=document),
+            )
         )
-    jobs = [pk for pair in people for pk in pair]
+    jobs = [pk for pair in persons for pk in pair]
 
-    results = at_once(len(jobs), lambda index: confirm(jobs[index]))
+    results = at_once(len(jobs), lambda index: confirm_pk(jobs[index]))
 
     database_errors = [r for r in results if isinstance(r, DatabaseError)]
     assert database_errors == []
-    for index, (first, second) in enumerate(people):
+    for index, (first, second) in enumerate(persons):
         outcomes = results[2 * index : 2 * index + 2]
         won = [o for o in outcomes if isinstance(o, Volunteer)]
         lost = [o for o in outcomes if isinstance(o, ValidationError)]
@@ -161,18 +156,18 @@ def test_one_application_confirmed_twice_at_once_is_numbered_once_and_leaves_no_
     """Three applications, each confirmed by two registrars' clicks at the same moment: three
     numbers, three clean "not awaiting confirmation" refusals, and the next confirmation
     takes the very next number."""
-    pks = [apply(STREET) for _ in range(3)]
-    after = apply(STREET)
+    pks = [new_application(STREET) for _ in range(3)]
+    after = new_application(STREET)
     jobs = [pk for pk in pks for _ in range(2)]
 
-    results = at_once(6, lambda index: confirm(jobs[index]))
+    results = at_once(6, lambda index: confirm_pk(jobs[index]))
 
     confirmed = [r for r in results if isinstance(r, Volunteer)]
     refused = [r for r in results if not isinstance(r, Volunteer)]
     assert sorted(v.pk for v in confirmed) == pks
     assert [(type(r), r.code) for r in refused] == [(ValidationError, "not_applied")] * 3
     assert sorted(v.registration_number for v in confirmed) == numbers(STREET, 1, 3)
-    assert confirm(after).registration_number == numbers(STREET, 4, 4)[0]
+    assert confirm_pk(after).registration_number == numbers(STREET, 4, 4)[0]
     assert last_value(STREET) == 4
 
 
@@ -182,7 +177,7 @@ def test_a_confirmation_failing_after_taking_a_number_gives_it_back_to_those_wai
     """A confirmation takes number 1 and then fails (its audit write fails: injected) while
     three others wait for the body's sequence row; its rollback gives 1 back, they take 1..3,
     and the failed application, confirmed again, takes 4: no gap."""
-    doomed, *others = [apply(STREET) for _ in range(4)]
+    doomed, *others = [new_application(STREET) for _ in range(4)]
     took: list[str] = []
     holding = threading.Event()
     real_audit = registration.audit
@@ -199,9 +194,9 @@ def test_a_confirmation_failing_after_taking_a_number_gives_it_back_to_those_wai
 
     def work(index: int) -> Volunteer:
         if index == 0:
-            return confirm(doomed)
+            return confirm_pk(doomed)
         assert holding.wait(timeout=10)
-        return confirm(others[index - 1])
+        return confirm_pk(others[index - 1])
 
     results = at_once(4, work)
 
@@ -210,6 +205,6 @@ def test_a_confirmation_failing_after_taking_a_number_gives_it_back_to_those_wai
     assert sorted(v.registration_number for v in results[1:]) == numbers(STREET, 1, 3)
     assert Volunteer.objects.get(pk=doomed).status == RegistrationStatus.APPLIED
     monkeypatch.setattr(registration, "audit", real_audit)
-    assert confirm(doomed).registration_number == numbers(STREET, 4, 4)[0]
+    assert confirm_pk(doomed).registration_number == numbers(STREET, 4, 4)[0]
     assert last_value(STREET) == 4
     assert OutboundSms.objects.filter(template="registration_confirmed").count() == 4

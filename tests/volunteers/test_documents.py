@@ -12,7 +12,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone, translation
 from PIL import Image
 
-from tests.volunteers.people import register, synthetic_id, synthetic_mobile
+from tests.volunteers.people import STATION, synthetic_mobile
 from zhiyuan.common import pdf
 from zhiyuan.common.masking import mask_document, mask_phone
 from zhiyuan.volunteers import documents
@@ -60,12 +60,12 @@ def needs_chinese(msgid: str) -> str:
 
 
 @pytest.fixture
-def rare_name(registrar):
-    return register(
+def rare_name(registrar, registered):
+    return registered(
         registrar,
-        "430602001-SC",
         name="䶮·阿卜杜",
-        document_number=synthetic_id("19880412", male=False),
+        birth="19880412",
+        male=False,
         work_unit_name="岳阳市第一中学",
         occupation="教师",
         email="yan@example.com",
@@ -150,13 +150,14 @@ def test_a_revealed_form_shows_the_full_values(rare_name, tmp_path) -> None:
     assert "partlyhidden" not in text
 
 
-def test_a_minor_form_shows_the_guardian_with_the_mobile_masked(registrar, tmp_path) -> None:
+def test_a_minor_form_shows_the_guardian_with_the_mobile_masked(
+    registrar, tmp_path, registered
+) -> None:
     guardian_mobile = synthetic_mobile()
-    minor = register(
+    minor = registered(
         registrar,
-        "430602001-SC",
         name="李小明",
-        document_number=synthetic_id("20110301"),
+        birth="20110301",
         age_basis="guardian_consent",
         guardian_name="李大明",
         guardian_relation="父亲",
@@ -217,11 +218,11 @@ def test_without_a_font_the_form_says_what_to_install(rare_name, settings, tmp_p
 
 
 def test_the_allocation_xlsx_has_title_header_and_one_text_code_row_per_body(
-    city_admin, registrar
+    city_admin, registrar, apply, registered
 ) -> None:
-    register(registrar, "430602001-SC")
-    register(registrar, "430602001-SC", through="430602001001-ST")
-    register(registrar, "430602001-SC", confirm=False)
+    registered(registrar)
+    registered(registrar, through=STATION)
+    apply(registrar)
     with translation.override("en"):
         content = documents.allocation_table_xlsx(
             allocation_table(city_admin, year=YEAR), year=YEAR, today=TODAY
@@ -272,9 +273,9 @@ def test_the_allocation_table_holds_only_the_bodies_in_scope(
 
 
 def test_the_allocation_table_takes_a_constant_number_of_queries(
-    city_admin, registrar, django_assert_max_num_queries
+    city_admin, registrar, django_assert_max_num_queries, registered
 ) -> None:
-    register(registrar, "430602001-SC")
+    registered(registrar)
     # roles (scope), bodies, delegations, sequences, the city's policy (root, policy), counts,
     # policies
     with django_assert_max_num_queries(8):
@@ -283,9 +284,9 @@ def test_the_allocation_table_takes_a_constant_number_of_queries(
 
 
 def test_the_allocation_pdf_lists_every_body_with_its_example_number(
-    city_admin, registrar, tmp_path
+    city_admin, registrar, tmp_path, registered
 ) -> None:
-    register(registrar, "430602001-SC")
+    registered(registrar)
     with translation.override("en"):
         content = documents.allocation_table_pdf(
             allocation_table(city_admin, year=YEAR), year=YEAR, today=TODAY

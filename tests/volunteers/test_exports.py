@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone, translation
 
 from tests.factories import UserFactory
-from tests.volunteers.people import register, synthetic_id, synthetic_mobile
+from tests.volunteers.people import OTHER_STREET, STATION, synthetic_mobile
 from zhiyuan.accounts.models import Role
 from zhiyuan.common.masking import mask_document, mask_phone
 from zhiyuan.common.models import AuditEntry
@@ -61,34 +61,27 @@ def exports() -> list[AuditEntry]:
 
 
 @pytest.fixture
-def mine(registrar):
+def mine(registrar, apply, registered):
     """A registered volunteer of 岳阳楼街道 and an application through its station."""
-    active = register(
+    active = registered(
         registrar,
-        "430602001-SC",
         name="王芳",
-        document_number=synthetic_id("19900315", male=False),
+        birth="19900315",
+        male=False,
         mobile=synthetic_mobile(),
         work_unit_name="岳阳市第一中学",
         political_status="league_member",
         skills=["first_aid", "teaching"],
         service_intentions=["community_service", "culture"],
     )
-    applied = register(
-        registrar,
-        "430602001-SC",
-        through="430602001001-ST",
-        confirm=False,
-        name="䶮·阿卜杜",
-        document_number=synthetic_id("19851130"),
-    )
+    applied = apply(registrar, through=STATION, name="䶮·阿卜杜", birth="19851130")
     return active, applied
 
 
 @pytest.fixture
-def theirs(outsider):
+def theirs(outsider, registered):
     """A registered volunteer of another street (三眼桥街道), which must not leak."""
-    return register(outsider, "430602002-SC", name="赵外街")
+    return registered(outsider, OTHER_STREET, name="赵外街")
 
 
 def test_a_masked_export_has_the_ledger_columns_and_masked_numbers(registrar, mine, theirs) -> None:
@@ -155,8 +148,10 @@ def test_id_and_phone_cells_are_text(registrar, mine) -> None:
 @pytest.mark.parametrize(
     "start", ['=HYPERLINK("http://example.com/x","点我")', "+1+1", "-2+3", "@SUM(A1)"]
 )
-def test_a_value_that_looks_like_a_formula_is_written_as_inert_text(registrar, start: str) -> None:
-    register(registrar, "430602001-SC", work_unit_name=start)
+def test_a_value_that_looks_like_a_formula_is_written_as_inert_text(
+    registrar, start: str, registered
+) -> None:
+    registered(registrar, work_unit_name=start)
     with translation.override("en"):
         content = ledger_xlsx(registrar, selectors.ledger(registrar))
     sheet = openpyxl.load_workbook(BytesIO(content)).active
@@ -227,10 +222,10 @@ def test_full_values_only_where_a_role_allows_them(mine, theirs, registrar) -> N
 
 
 def test_the_export_takes_a_constant_number_of_queries(
-    registrar, mine, django_assert_max_num_queries
+    registrar, mine, django_assert_max_num_queries, registered
 ) -> None:
     for _ in range(5):
-        register(registrar, "430602001-SC")
+        registered(registrar)
     queryset = selectors.ledger(registrar)
     # roles (scope), the rows, the home organisation, the audit entry
     with django_assert_max_num_queries(5):

@@ -9,17 +9,17 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 
-from tests.volunteers.people import register, synthetic_id
+from tests.volunteers import people
+from tests.volunteers.people import STREET, synthetic_id
 from zhiyuan.accounts.models import User
 from zhiyuan.common.models import AuditEntry
 from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers import documents, exports, selectors, services
 from zhiyuan.volunteers.enums import RegistrationStatus, RequestKind
-from zhiyuan.volunteers.models import RegistrationBody, Volunteer, VolunteerRequest
+from zhiyuan.volunteers.models import RegistrationBody, VolunteerRequest
 
 pytestmark = pytest.mark.django_db
 
-STREET = "430602001-SC"
 PHONE_IN_TEXT = "已电话 139-1234-5678 核实本人"
 BAD_TEXTS = {
     "control": "到场\x00签字确认",
@@ -28,45 +28,41 @@ BAD_TEXTS = {
 }
 
 
-def _applied(registrar: User) -> Volunteer:
-    return register(registrar, STREET, confirm=False)
-
-
-def _active(registrar: User) -> Volunteer:
-    return register(registrar, STREET)
-
-
 def _request(registrar: User) -> VolunteerRequest:
-    return services.submit_request(_active(registrar), kind=RequestKind.CORRECTION, message="改名")
+    return services.submit_request(
+        people.registered(registrar), kind=RequestKind.CORRECTION, message="改名"
+    )
 
 
 CALLS: dict[str, tuple[str, Callable[[User, str], Any]]] = {
     "confirm in person": (
         "reason",
-        lambda u, text: services.confirm_in_person(_applied(u), actor=u, reason=text),
+        lambda u, text: services.confirm_in_person(people.apply(u), actor=u, reason=text),
     ),
     "suspend": (
         "reason",
-        lambda u, text: services.suspend_registration(_active(u), actor=u, reason=text),
+        lambda u, text: services.suspend_registration(people.registered(u), actor=u, reason=text),
     ),
     "cancel": (
         "reason",
         lambda u, text: services.cancel_registration(
-            _active(u), actor=u, kind="refusal_of_duties", reason=text
+            people.registered(u), actor=u, kind="refusal_of_duties", reason=text
         ),
     ),
     "withdraw": (
         "reason",
-        lambda u, text: services.withdraw_application(_applied(u), actor=u, reason=text),
+        lambda u, text: services.withdraw_application(people.apply(u), actor=u, reason=text),
     ),
     "reveal": (
         "reason",
-        lambda u, text: services.reveal_personal_data(_active(u), "mobile", actor=u, reason=text),
+        lambda u, text: services.reveal_personal_data(
+            people.registered(u), "mobile", actor=u, reason=text
+        ),
     ),
     "request": (
         "message",
         lambda u, text: services.submit_request(
-            _active(u), kind=RequestKind.CORRECTION, message=text
+            people.registered(u), kind=RequestKind.CORRECTION, message=text
         ),
     ),
     "response": (
@@ -89,7 +85,7 @@ CALLS: dict[str, tuple[str, Callable[[User, str], Any]]] = {
     "printed form": (
         "reason",
         lambda u, text: documents.print_registration_form(
-            _active(u), actor=u, reveal=True, reason=text
+            people.registered(u), actor=u, reveal=True, reason=text
         ),
     ),
 }
@@ -110,21 +106,21 @@ def test_free_text_that_must_not_be_kept_is_refused(registrar: User, call: str, 
     assert not VolunteerRequest.objects.filter(message__contains="139").exists()
 
 
-def test_a_person_text_field_kept_in_clear_refuses_a_phone_number(registrar: User) -> None:
+def test_a_person_text_field_kept_in_clear_refuses_a_phone_number(registrar: User, apply) -> None:
     with pytest.raises(ValidationError) as caught:
-        register(registrar, STREET, occupation="教师 13912345678")
+        apply(registrar, occupation="教师 13912345678")
     assert caught.value.error_dict["occupation"][0].code == "personal_number"
 
 
-def test_the_encrypted_address_may_hold_numbers(registrar: User) -> None:
-    volunteer = register(registrar, STREET, address_detail="东路 13 栋 1391234 号")
+def test_the_encrypted_address_may_hold_numbers(registrar: User, registered) -> None:
+    volunteer = registered(registrar, address_detail="东路 13 栋 1391234 号")
     assert volunteer.address_detail == "东路 13 栋 1391234 号"
 
 
 def test_a_reason_with_an_id_number_on_the_web_is_shown_as_an_error(
-    registrar: User, login: Callable[[User], Client]
+    registrar: User, login: Callable[[User], Client], registered
 ) -> None:
-    volunteer = _active(registrar)
+    volunteer = registered(registrar)
     response = login(registrar).post(
         f"/volunteers/{volunteer.pk}/suspend/",
         {"reason": f"核对 {synthetic_id('19800101')}"},

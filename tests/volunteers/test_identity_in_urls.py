@@ -9,13 +9,11 @@ import openpyxl
 import pytest
 from django.test import Client
 
-from tests.volunteers.people import register, synthetic_id
 from zhiyuan.accounts.models import User
 from zhiyuan.volunteers.models import Volunteer
 
 pytestmark = pytest.mark.django_db
 
-STREET = "430602001-SC"
 Login = Callable[[User], Client]
 
 
@@ -34,9 +32,9 @@ def _english(client: Client) -> Client:
     ],
 )
 def test_an_id_number_or_mobile_in_the_name_search_goes_nowhere(
-    registrar: User, login: Login, typed
+    registrar: User, login: Login, typed, registered
 ) -> None:
-    volunteer = register(registrar, STREET, document_number=synthetic_id("19870605"))
+    volunteer = registered(registrar, birth="19870605")
     client = _english(login(registrar))
     response = client.get("/volunteers/", {"q": typed(volunteer), "status": "active", "page": "2"})
     assert (response.status_code, response["Location"]) == (302, "/volunteers/?status=active")
@@ -50,9 +48,11 @@ def test_an_id_number_or_mobile_in_the_name_search_goes_nowhere(
     assert volunteer.mobile[-8:] not in html
 
 
-def test_the_export_ignores_an_id_number_in_its_query_string(registrar: User, login: Login) -> None:
-    volunteer = register(registrar, STREET, document_number=synthetic_id("19870606"))
-    register(registrar, STREET, name="另一人")
+def test_the_export_ignores_an_id_number_in_its_query_string(
+    registrar: User, login: Login, registered
+) -> None:
+    volunteer = registered(registrar, birth="19870606")
+    registered(registrar, name="另一人")
     client = login(registrar)
     searched = client.get("/volunteers/bodies/export/ledger/", {"q": volunteer.document_number})
     assert searched.status_code == 200
@@ -62,17 +62,17 @@ def test_the_export_ignores_an_id_number_in_its_query_string(registrar: User, lo
 
 
 def test_a_registration_number_shaped_like_a_mobile_is_still_searched(
-    registrar: User, login: Login
+    registrar: User, login: Login, registered
 ) -> None:
-    volunteer = register(registrar, STREET, name="长编号")
+    volunteer = registered(registrar, name="长编号")
     Volunteer.objects.filter(pk=volunteer.pk).update(registration_number="13800138000")
     response = login(registrar).get("/volunteers/", {"q": "13800138000"})
     assert response.status_code == 200
     assert [v.name for v in response.context["page"]] == ["长编号"]
 
 
-def test_a_name_search_still_works(registrar: User, login: Login) -> None:
-    register(registrar, STREET, name="欧阳志愿")
-    register(registrar, STREET, name="张志愿")
+def test_a_name_search_still_works(registrar: User, login: Login, registered) -> None:
+    registered(registrar, name="欧阳志愿")
+    registered(registrar, name="张志愿")
     response = login(registrar).get("/volunteers/", {"q": "欧阳"})
     assert [v.name for v in response.context["page"]] == ["欧阳志愿"]

@@ -13,7 +13,6 @@ from tests.volunteers.people import synthetic_id
 from tests.volunteers.rosters import HEADER, person, roster_xlsx
 from zhiyuan.accounts.models import User
 from zhiyuan.common.models import AuditEntry
-from zhiyuan.volunteers import services
 from zhiyuan.volunteers.enums import ImportStatus, RegistrationChannel, RegistrationStatus
 from zhiyuan.volunteers.imports.check import check_roster
 from zhiyuan.volunteers.imports.files import purge_expired_files
@@ -391,7 +390,7 @@ def test_the_import_mode_must_be_chosen(english, registrar, send) -> None:
 
 
 def test_a_person_another_body_holds_is_a_problem_naming_that_body(
-    english, registrar, outsider, send, body
+    english, registrar, outsider, send, body, confirm
 ) -> None:
     number = synthetic_id("19770707")
     other: RegistrationBody = body("430602002-SC")
@@ -411,7 +410,7 @@ def test_a_person_another_body_holds_is_a_problem_naming_that_body(
         mode="all",
     )
     held = Volunteer.objects.get(body=other, name="沈十六")
-    services.confirm_in_person(held, actor=outsider, reason="本人到场签字")
+    confirm(held, outsider)
     send(english(registrar), roster_xlsx([[1, "沈十六", "男", number, "13811119999", "群众", ""]]))
     page = english(registrar).get(f"{IMPORTS}{last_import().pk}/")
     assert [p["column"] for p in page.context["problems"]] == ["D 身份证号"]

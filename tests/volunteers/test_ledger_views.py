@@ -3,58 +3,43 @@
 import pytest
 from django.urls import reverse
 
-from tests.volunteers.people import person_data, synthetic_id
+from tests.volunteers.people import OTHER_STREET, synthetic_id
 from zhiyuan.common.models import AuditEntry
 from zhiyuan.volunteers import services
-from zhiyuan.volunteers.enums import RegistrationChannel, RegistrationStatus
+from zhiyuan.volunteers.enums import RegistrationStatus
 
 pytestmark = pytest.mark.django_db
 
 
-def register(registrar, body, code="430602001-SC", **overrides):
-    point = body(code)
-    return services.register_volunteer(
-        person_data(**overrides),
-        body=point,
-        organization=point.organization,
-        actor=registrar,
-        channel=RegistrationChannel.REGISTRAR,
-        consent=True,
-    ).volunteer
-
-
-def test_ledger_lists_only_the_users_subtree(registrar, outsider, city_admin, body, login) -> None:
-    mine = register(registrar, body, name="赵一")
-    theirs = register(outsider, body, "430602002-SC", name="钱二")
+def test_ledger_lists_only_the_users_subtree(registrar, outsider, city_admin, login, apply) -> None:
+    mine = apply(registrar, name="赵一")
+    theirs = apply(outsider, OTHER_STREET, name="钱二")
     url = reverse("volunteers:ledger")
     assert [v.pk for v in login(registrar).get(url).context["page"]] == [mine.pk]
     assert [v.pk for v in login(outsider).get(url).context["page"]] == [theirs.pk]
     assert {v.pk for v in login(city_admin).get(url + "?q=赵").context["page"]} == {mine.pk}
 
 
-def test_detail_of_another_street_is_404(registrar, outsider, body, login) -> None:
-    volunteer = register(registrar, body)
+def test_detail_of_another_street_is_404(registrar, outsider, login, apply) -> None:
+    volunteer = apply(registrar)
     assert login(outsider).get(reverse("volunteers:detail", args=[volunteer.pk])).status_code == 404
     assert (
         login(registrar).get(reverse("volunteers:detail", args=[volunteer.pk])).status_code == 200
     )
 
 
-def test_detail_masks_id_and_phone(registrar, body, login) -> None:
+def test_detail_masks_id_and_phone(registrar, login, apply) -> None:
     number = synthetic_id("19751212")
-    volunteer = register(registrar, body, document_number=number, mobile="13698765432")
+    volunteer = apply(registrar, document_number=number, mobile="13698765432")
     html = login(registrar).get(reverse("volunteers:detail", args=[volunteer.pk])).content.decode()
     assert number not in html and "13698765432" not in html
     assert f"{number[:2]}{'*' * 14}{number[-2:]}" in html
     assert "136****5432" in html
 
 
-def test_filters_by_status_gender_age_band_and_skill(registrar, body, login) -> None:
-    young = register(
-        registrar, body, document_number=synthetic_id("20000101", male=False), skills=["legal"]
-    )
-    old = register(registrar, body, document_number=synthetic_id("19500101"), skills=["first_aid"])
-    services.confirm_in_person(old, actor=registrar, reason="本人到场签字")
+def test_filters_by_status_gender_age_band_and_skill(registrar, login, apply, registered) -> None:
+    young = apply(registrar, birth="20000101", male=False, skills=["legal"])
+    old = registered(registrar, birth="19500101", skills=["first_aid"])
     client = login(registrar)
 
     def found(query: str) -> set[int]:
@@ -67,9 +52,9 @@ def test_filters_by_status_gender_age_band_and_skill(registrar, body, login) -> 
     assert found("?skill=legal") == {young.pk}
 
 
-def test_find_by_whole_id_number_is_posted_and_scoped(registrar, outsider, body, login) -> None:
+def test_find_by_whole_id_number_is_posted_and_scoped(registrar, outsider, login, apply) -> None:
     number = synthetic_id("19830303")
-    volunteer = register(registrar, body, document_number=number)
+    volunteer = apply(registrar, document_number=number)
     url = reverse("volunteers:ledger")
     assert [
         v.pk for v in login(registrar).post(url, {"identity": number.lower()}).context["page"]
@@ -77,8 +62,8 @@ def test_find_by_whole_id_number_is_posted_and_scoped(registrar, outsider, body,
     assert list(login(outsider).post(url, {"identity": number}).context["page"]) == []
 
 
-def test_in_person_confirmation_from_the_detail_page(registrar, body, login) -> None:
-    volunteer = register(registrar, body)
+def test_in_person_confirmation_from_the_detail_page(registrar, login, apply) -> None:
+    volunteer = apply(registrar)
     client = login(registrar)
     response = client.post(
         reverse("volunteers:confirm-in-person", args=[volunteer.pk]), {"reason": ""}
@@ -94,8 +79,8 @@ def test_in_person_confirmation_from_the_detail_page(registrar, body, login) -> 
     assert response.status_code == 302
 
 
-def test_viewer_sees_no_actions_and_cannot_act(registrar, viewer, body, login) -> None:
-    volunteer = register(registrar, body)
+def test_viewer_sees_no_actions_and_cannot_act(registrar, viewer, login, apply) -> None:
+    volunteer = apply(registrar)
     client = login(viewer)
     html = client.get(reverse("volunteers:detail", args=[volunteer.pk])).content.decode()
     assert reverse("volunteers:confirm-in-person", args=[volunteer.pk]) not in html
@@ -105,9 +90,9 @@ def test_viewer_sees_no_actions_and_cannot_act(registrar, viewer, body, login) -
     assert response.status_code == 403
 
 
-def test_reveal_shows_once_and_logs_who_why(registrar, body, login) -> None:
+def test_reveal_shows_once_and_logs_who_why(registrar, login, apply) -> None:
     number = synthetic_id("19910911")
-    volunteer = register(registrar, body, document_number=number)
+    volunteer = apply(registrar, document_number=number)
     response = login(registrar).post(
         reverse("volunteers:reveal", args=[volunteer.pk]),
         {"field": "document_number", "reason": "核对身份"},
@@ -120,20 +105,16 @@ def test_reveal_shows_once_and_logs_who_why(registrar, body, login) -> None:
 
 
 def test_progress_counts_and_bulk_message(
-    registrar, body, login, outbox, django_capture_on_commit_callbacks
+    registrar, login, outbox, django_capture_on_commit_callbacks, apply, registered
 ) -> None:
-    first = register(registrar, body)
-    register(registrar, body)
-    services.confirm_in_person(first, actor=registrar, reason="本人到场签字")
+    registered(registrar)
+    apply(registrar)
     client = login(registrar)
     rows = client.get(reverse("volunteers:progress")).context["rows"]
     assert [(r["organization__code"], r["applied"], r["confirmed"]) for r in rows] == [
         ("430602001-SC", 1, 1)
     ]
     outbox.clear()
-    from zhiyuan.accounts.models import SmsCode
-
-    SmsCode.objects.all().delete()  # the application's own message was just sent
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("volunteers:progress"))
     assert [m.template for m in outbox] == ["registration_confirm"]
@@ -154,11 +135,9 @@ def test_history_details_are_described_in_words() -> None:
 
 
 def test_reregistration_is_offered_only_where_the_policy_requires_it(
-    registrar, street_admin, org, body, login
+    registrar, street_admin, org, login, registered
 ) -> None:
-    volunteer = services.confirm_in_person(
-        register(registrar, body), actor=registrar, reason="本人到场签字"
-    )
+    volunteer = registered(registrar)
     url = reverse("volunteers:detail", args=[volunteer.pk])
     action = reverse("volunteers:reregister", args=[volunteer.pk])
     assert action not in login(registrar).get(url).content.decode()
@@ -167,7 +146,7 @@ def test_reregistration_is_offered_only_where_the_policy_requires_it(
 
 
 def test_a_photo_is_checked_stored_under_a_random_name_and_served_in_scope(
-    registrar, outsider, viewer, body, login, settings, tmp_path
+    registrar, outsider, viewer, login, settings, tmp_path, apply
 ) -> None:
     import io as _io
 
@@ -175,7 +154,7 @@ def test_a_photo_is_checked_stored_under_a_random_name_and_served_in_scope(
     from PIL import Image
 
     settings.MEDIA_ROOT = tmp_path
-    volunteer = register(registrar, body, name="冯照片")
+    volunteer = apply(registrar, name="冯照片")
     picture = _io.BytesIO()
     Image.new("RGB", (60, 80), "white").save(picture, format="PNG")
     upload = reverse("volunteers:photo-upload", args=[volunteer.pk])
@@ -202,10 +181,10 @@ def test_a_photo_is_checked_stored_under_a_random_name_and_served_in_scope(
     assert AuditEntry.objects.filter(action="volunteer.photo.changed").count() == 1
 
 
-def test_the_ledger_page_decrypts_no_personal_number(registrar, body, login, monkeypatch) -> None:
+def test_the_ledger_page_decrypts_no_personal_number(registrar, login, monkeypatch, apply) -> None:
     from zhiyuan.common import crypto
 
-    register(registrar, body)
+    apply(registrar)
     opened: list[str] = []
     real = crypto.decrypt
     monkeypatch.setattr(

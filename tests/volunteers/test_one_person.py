@@ -6,14 +6,11 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 
-from tests.volunteers.people import register, synthetic_id
+from tests.volunteers.people import OTHER_STREET, synthetic_id
 from zhiyuan.accounts.models import User
 from zhiyuan.volunteers.models import Volunteer
 
 pytestmark = pytest.mark.django_db
-
-STREET = "430602001-SC"
-OTHER_STREET = "430602002-SC"
 
 
 def _codes(error: ValidationError) -> dict[str, list[str | None]]:
@@ -30,12 +27,12 @@ def _codes(error: ValidationError) -> dict[str, list[str | None]]:
     ],
 )
 def test_a_registered_person_cannot_register_again_under_another_document_type(
-    registrar: User, outsider: User, document_type: str, form
+    registrar: User, outsider: User, document_type: str, form, registered, apply
 ) -> None:
     number = synthetic_id("19800101")
-    register(registrar, STREET, document_number=number)
+    registered(registrar, document_number=number)
     with pytest.raises(ValidationError) as caught:
-        register(
+        apply(
             outsider,
             OTHER_STREET,
             document_type=document_type,
@@ -52,11 +49,10 @@ def test_a_registered_person_cannot_register_again_under_another_document_type(
 
 
 @pytest.mark.parametrize("birth_date", ["0001-01-01", "1899-12-31"])
-def test_a_typed_birth_date_before_1900_is_refused(registrar: User, birth_date: str) -> None:
+def test_a_typed_birth_date_before_1900_is_refused(registrar: User, birth_date: str, apply) -> None:
     with pytest.raises(ValidationError) as caught:
-        register(
+        apply(
             registrar,
-            STREET,
             document_type="passport",
             document_number="E12345678",
             birth_date=birth_date,
@@ -66,10 +62,9 @@ def test_a_typed_birth_date_before_1900_is_refused(registrar: User, birth_date: 
     assert Volunteer.objects.count() == 0
 
 
-def test_a_typed_birth_date_of_1900_is_taken(registrar: User) -> None:
-    volunteer = register(
+def test_a_typed_birth_date_of_1900_is_taken(registrar: User, registered) -> None:
+    volunteer = registered(
         registrar,
-        STREET,
         document_type="passport",
         document_number="E12345678",
         birth_date="1900-01-01",
@@ -78,10 +73,9 @@ def test_a_typed_birth_date_of_1900_is_taken(registrar: User) -> None:
     assert volunteer.birth_date == date(1900, 1, 1)
 
 
-def test_a_birth_date_typed_in_full_width_digits_is_read(registrar: User) -> None:
-    volunteer = register(
+def test_a_birth_date_typed_in_full_width_digits_is_read(registrar: User, registered) -> None:
+    volunteer = registered(
         registrar,
-        STREET,
         document_type="passport",
         document_number="E12345679",
         birth_date="１９９０－０５－１７",

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from tests.volunteers.people import register
+from tests.volunteers.people import OTHER_STREET
 from zhiyuan.volunteers import selectors, services
 from zhiyuan.volunteers.models import RegistrationBody, RegistrationPolicy
 
@@ -74,14 +74,16 @@ def test_policy_page_saves_for_admins_and_is_read_only_for_registrars(
     assert (policy.reregistration_required, policy.privacy_notice_version) == (True, "2026-2")
 
 
-def test_a_number_already_issued_is_refused_not_a_server_error(registrar, outsider, org) -> None:
+def test_a_number_already_issued_is_refused_not_a_server_error(
+    registrar, outsider, org, apply, registered
+) -> None:
     """A policy saved before formats were checked ("{{code}}" prints a literal "{code}") made
     two bodies issue one number: the database refused it with a 500."""
     RegistrationPolicy.objects.create(
         organization=org("4306-GC"), number_format="{{code}}{yy}{seq:06d}"
     )
-    first = register(registrar, "430602001-SC")
-    applied = register(outsider, "430602002-SC", confirm=False)
+    first = registered(registrar)
+    applied = apply(outsider, OTHER_STREET)
     with pytest.raises(ValidationError) as raised:
         services.confirm_in_person(applied, actor=outsider, reason="本人到场签字")
     assert raised.value.code == "number_taken"

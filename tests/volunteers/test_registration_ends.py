@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from tests.volunteers.people import register
+from tests.volunteers.people import STATION
 from zhiyuan.accounts.models import User
 from zhiyuan.common.models import AuditEntry
 from zhiyuan.organizations.models import Organization
@@ -24,16 +24,14 @@ def _english() -> Iterator[None]:
         yield
 
 
-STREET = "430602001-SC"
 TEAM = "430602001001-TM"
-STATION = "430602001001-ST"
 Org = Callable[[str], Organization]
 
 
 def test_a_cancelled_registration_leaves_its_teams(
-    registrar: User, team_leader: User, street_admin: User, org: Org
+    registrar: User, team_leader: User, street_admin: User, org: Org, registered
 ) -> None:
-    volunteer = register(registrar, STREET)
+    volunteer = registered(registrar)
     member = services.apply_for_team(volunteer, org(TEAM))
     services.decide_membership(member, actor=team_leader, approve=True)
     pending = services.apply_for_team(volunteer, org(STATION))
@@ -53,9 +51,9 @@ def test_a_cancelled_registration_leaves_its_teams(
 
 
 def test_an_application_of_a_volunteer_no_longer_active_is_not_approved(
-    registrar: User, team_leader: User, org: Org
+    registrar: User, team_leader: User, org: Org, registered
 ) -> None:
-    volunteer = register(registrar, STREET)
+    volunteer = registered(registrar)
     membership = services.apply_for_team(volunteer, org(TEAM))
     services.suspend_registration(volunteer, actor=registrar, reason="暂停")
     with pytest.raises(ValidationError) as caught:
@@ -67,13 +65,16 @@ def test_an_application_of_a_volunteer_no_longer_active_is_not_approved(
 
 
 @pytest.mark.parametrize("ended", ["cancel", "withdraw"])
-def test_an_ended_registration_takes_no_cancellation_request(registrar: User, ended: str) -> None:
-    volunteer = register(registrar, STREET, confirm=ended == "cancel")
+def test_an_ended_registration_takes_no_cancellation_request(
+    registrar: User, ended: str, apply, registered
+) -> None:
     if ended == "cancel":
+        volunteer = registered(registrar)
         services.cancel_registration(
             volunteer, actor=registrar, kind="volunteer_request", reason="搬家"
         )
     else:
+        volunteer = apply(registrar)
         services.withdraw_application(volunteer, actor=registrar, reason="填错了")
     volunteer.refresh_from_db()
     assert volunteer.status in (RegistrationStatus.CANCELLED, RegistrationStatus.CLOSED)

@@ -9,15 +9,13 @@ from django.test import Client
 from django.utils import timezone
 from knox.models import AuthToken
 
-from tests.volunteers.people import register
+from tests.volunteers import people
 from zhiyuan.accounts.models import User
 from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers import selectors, services
 from zhiyuan.volunteers.models import RegistrationPolicy, Volunteer
 
 pytestmark = pytest.mark.django_db
-
-STREET = "430602001-SC"
 
 
 @pytest.fixture
@@ -26,7 +24,7 @@ def required(org: Callable[[str], Organization]) -> None:
 
 
 def _registered_last_year(registrar: User) -> Volunteer:
-    volunteer = register(registrar, STREET)
+    volunteer = people.registered(registrar)
     last_year = timezone.localdate().replace(year=timezone.localdate().year - 1, day=1)
     Volunteer.objects.filter(pk=volunteer.pk).update(registered_on=last_year)
     return volunteer
@@ -63,8 +61,8 @@ def test_this_year_and_the_next_are_recorded_and_never_lowered(registrar: User) 
     assert _counts(volunteer, this_year + 1) and not _counts(volunteer, this_year + 2)
 
 
-def test_the_api_refuses_a_far_year(registrar: User) -> None:
-    volunteer = register(registrar, STREET)
+def test_the_api_refuses_a_far_year(registrar: User, registered) -> None:
+    volunteer = registered(registrar)
     _, token = AuthToken.objects.create(user=registrar)
     response = Client(HTTP_AUTHORIZATION=f"Token {token}").post(
         f"/api/v1/volunteers/{volunteer.pk}/reregister/",

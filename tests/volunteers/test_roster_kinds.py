@@ -16,7 +16,7 @@ import pytest
 import xlsxwriter
 from django.utils import translation
 
-from tests.volunteers.people import register, synthetic_id
+from tests.volunteers.people import OTHER_STREET, STREET, synthetic_id
 from zhiyuan.common.identity import resident_id_check_character
 from zhiyuan.common.models import AuditEntry
 from zhiyuan.volunteers import exports, selectors
@@ -31,7 +31,6 @@ from zhiyuan.volunteers.models import RosterImport, Volunteer
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 11, 29)
-STREET = "430602001-SC"  # 岳阳楼街道's service centre: the registrar's body
 NUMBER_CELL = (
     "This ID number is stored as a number, so Excel has already changed its last digits. "
     "Format the column as text and type the number again."
@@ -378,12 +377,10 @@ def test_the_same_person_twice_in_the_file_names_both_rows(registrar, body) -> N
 
 
 def test_people_in_the_ledger_are_present_here_or_held_by_another_body(
-    registrar, outsider, body
+    registrar, outsider, body, apply, registered
 ) -> None:
-    elsewhere = register(outsider, "430602002-SC", document_number=synthetic_id("19750505"))
-    applied_elsewhere = register(
-        outsider, "430602002-SC", document_number=synthetic_id("19760606"), confirm=False
-    )
+    elsewhere = registered(outsider, OTHER_STREET, birth="19750505")
+    applied_elsewhere = apply(outsider, OTHER_STREET, birth="19760606")
     here = synthetic_id("19800101")
     rows = [
         ["姓名", "身份证号", "手机号"],

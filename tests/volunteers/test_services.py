@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.utils import timezone
 
-from tests.volunteers.people import person_data, synthetic_id
+from tests.volunteers.people import OTHER_STREET, person_data, synthetic_id
 from zhiyuan.common.models import AuditEntry
 from zhiyuan.volunteers import selectors, services
 from zhiyuan.volunteers.enums import (
@@ -23,27 +23,15 @@ pytestmark = pytest.mark.django_db
 TODAY = date(2026, 11, 29)
 
 
-def apply(registrar, body, org, **overrides):
-    point = body("430602001-SC")
-    return services.register_volunteer(
-        person_data(**overrides),
-        body=point,
-        organization=point.organization,
-        actor=registrar,
-        channel=RegistrationChannel.REGISTRAR,
-        consent=True,
-    ).volunteer
-
-
 def last_code(outbox) -> str:
     return outbox[-1].params["code"]
 
 
 def test_application_is_applied_with_no_number_and_texts_a_code(
-    registrar, body, org, outbox, django_capture_on_commit_callbacks
+    registrar, outbox, django_capture_on_commit_callbacks, apply
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
-        volunteer = apply(registrar, body, org, document_number=synthetic_id("19850317"))
+        volunteer = apply(registrar, birth="19850317", send_confirmation=True)
     assert volunteer.status == RegistrationStatus.APPLIED
     assert volunteer.registration_number is None
     assert volunteer.birth_date == date(1985, 3, 17)
@@ -56,12 +44,12 @@ def test_application_is_applied_with_no_number_and_texts_a_code(
 
 
 def test_confirming_with_the_code_issues_consecutive_numbers_per_body_and_year(
-    registrar, body, org, outbox, django_capture_on_commit_callbacks
+    registrar, body, outbox, django_capture_on_commit_callbacks, apply
 ) -> None:
     numbers = []
     for _ in range(3):
         with django_capture_on_commit_callbacks(execute=True):
-            volunteer = apply(registrar, body, org)
+            volunteer = apply(registrar, send_confirmation=True)
         volunteer = services.confirm_with_code(volunteer, last_code(outbox))
         numbers.append(volunteer.registration_number)
     code = body("430602001-SC").code
@@ -74,10 +62,10 @@ def test_confirming_with_the_code_issues_consecutive_numbers_per_body_and_year(
 
 
 def test_a_wrong_code_confirms_nothing(
-    registrar, body, org, django_capture_on_commit_callbacks
+    registrar, django_capture_on_commit_callbacks, apply
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
-        volunteer = apply(registrar, body, org)
+        volunteer = apply(registrar, send_confirmation=True)
     with pytest.raises(ValidationError) as error:
         services.confirm_with_code(volunteer, "000000" if True else "")
     volunteer.refresh_from_db()
@@ -86,22 +74,14 @@ def test_a_wrong_code_confirms_nothing(
 
 
 def test_a_person_registered_elsewhere_is_refused_naming_the_body_only(
-    registrar, outsider, body, org, outbox, django_capture_on_commit_callbacks
+    registrar, outsider, outbox, django_capture_on_commit_callbacks, apply
 ) -> None:
     number = synthetic_id("19920704")
     with django_capture_on_commit_callbacks(execute=True):
-        first = apply(registrar, body, org, document_number=number, name="李四")
+        first = apply(registrar, document_number=number, name="李四", send_confirmation=True)
     services.confirm_with_code(first, last_code(outbox))
-    other = body("430602002-SC")
     with pytest.raises(ValidationError) as error:
-        services.register_volunteer(
-            person_data(document_number=number),
-            body=other,
-            organization=other.organization,
-            actor=outsider,
-            channel=RegistrationChannel.REGISTRAR,
-            consent=True,
-        )
+        apply(outsider, OTHER_STREET, document_number=number)
     message = error.value.message_dict["document_number"][0]
     assert message == (
         "此人已在 岳阳楼街道志愿服务中心 注册。每人在全市只能注册一次，"
@@ -111,22 +91,14 @@ def test_a_person_registered_elsewhere_is_refused_naming_the_body_only(
 
 
 def test_of_two_pending_applications_the_first_confirmed_wins(
-    registrar, outsider, body, org, outbox, django_capture_on_commit_callbacks
+    registrar, outsider, outbox, django_capture_on_commit_callbacks, apply
 ) -> None:
     number = synthetic_id("19880808")
     with django_capture_on_commit_callbacks(execute=True):
-        first = apply(registrar, body, org, document_number=number)
+        first = apply(registrar, document_number=number, send_confirmation=True)
     first_code = last_code(outbox)
-    other = body("430602002-SC")
     with django_capture_on_commit_callbacks(execute=True):
-        second = services.register_volunteer(
-            person_data(document_number=number),
-            body=other,
-            organization=other.organization,
-            actor=outsider,
-            channel=RegistrationChannel.REGISTRAR,
-            consent=True,
-        ).volunteer
+        second = apply(outsider, OTHER_STREET, document_number=number, send_confirmation=True)
     second_code = last_code(outbox)
     with django_capture_on_commit_callbacks(execute=True):
         services.confirm_with_code(second, second_code)
@@ -138,9 +110,9 @@ def test_of_two_pending_applications_the_first_confirmed_wins(
 
 
 def test_in_person_confirmation_needs_a_reason_and_is_counted_per_registrar(
-    registrar, body, org
+    registrar, apply
 ) -> None:
-    volunteer = apply(registrar, body, org)
+    volunteer = apply(registrar)
     with pytest.raises(ValidationError):
         services.confirm_in_person(volunteer, actor=registrar, reason="")
     services.confirm_in_person(volunteer, actor=registrar, reason="本人到服务中心签字确认")
@@ -151,16 +123,16 @@ def test_in_person_confirmation_needs_a_reason_and_is_counted_per_registrar(
 
 
 def test_a_registrar_of_another_street_cannot_confirm_or_register_here(
-    registrar, outsider, body, org
+    registrar, outsider, apply
 ) -> None:
-    volunteer = apply(registrar, body, org)
+    volunteer = apply(registrar)
     with pytest.raises(PermissionDenied):
         services.confirm_in_person(volunteer, actor=outsider, reason="本人到场确认")
     with pytest.raises(PermissionDenied):
-        apply(outsider, body, org)
+        apply(outsider)
 
 
-def test_delegated_station_registers_for_the_street_body(team_leader, body, org, registrar) -> None:
+def test_delegated_station_registers_for_the_street_body(team_leader, registrar) -> None:
     points = selectors.registration_points(registrar)
     assert [(p.body.organization.code, p.organization.code) for p in points] == [
         ("430602001-SC", "430602001-SC"),
@@ -201,7 +173,7 @@ def test_delegated_station_registers_for_the_street_body(team_leader, body, org,
         ),
     ],
 )
-def test_age_rules(birth, basis, extra, error, registrar, body, org) -> None:
+def test_age_rules(birth, basis, extra, error, registrar, body) -> None:
     point = body("430602001-SC")
     data = person_data(document_number=synthetic_id(birth), age_basis=basis, **extra)
     call = lambda: services.register_volunteer(  # noqa: E731
@@ -223,22 +195,15 @@ def test_age_rules(birth, basis, extra, error, registrar, body, org) -> None:
 
 
 def test_typed_birth_date_and_gender_that_disagree_with_the_id_are_refused(
-    registrar, body, org
+    registrar, apply
 ) -> None:
     with pytest.raises(ValidationError) as raised:
-        apply(
-            registrar,
-            body,
-            org,
-            document_number=synthetic_id("19900101", male=True),
-            birth_date="1990-01-02",
-            gender="female",
-        )
+        apply(registrar, birth="19900101", male=True, birth_date="1990-01-02", gender="female")
     codes = {field: [e.code for e in errors] for field, errors in raised.value.error_dict.items()}
     assert codes == {"birth_date": ["birth_date_mismatch"], "gender": ["gender_mismatch"]}
 
 
-def test_without_consent_nothing_is_written(registrar, body, org) -> None:
+def test_without_consent_nothing_is_written(registrar, body) -> None:
     before = Volunteer.objects.count()
     point = body("430602001-SC")
     with pytest.raises(ValidationError) as raised:
@@ -255,10 +220,9 @@ def test_without_consent_nothing_is_written(registrar, body, org) -> None:
 
 
 def test_lifecycle_keeps_number_through_suspension_transfer_and_cancellation(
-    registrar, street_admin, outsider, city_admin, body, org
+    registrar, street_admin, outsider, city_admin, body, registered
 ) -> None:
-    volunteer = apply(registrar, body, org)
-    volunteer = services.confirm_in_person(volunteer, actor=registrar, reason="本人到场确认")
+    volunteer = registered(registrar, send_confirmation=True)
     number = volunteer.registration_number
     volunteer = services.suspend_registration(volunteer, actor=registrar, reason="长期未参加")
     assert not selectors.registered_volunteers().filter(pk=volunteer.pk).exists()
@@ -290,24 +254,22 @@ def test_lifecycle_keeps_number_through_suspension_transfer_and_cancellation(
     ]
 
 
-def test_reregistration_counts_only_where_the_city_requires_it(registrar, org, body) -> None:
-    volunteer = services.confirm_in_person(
-        apply(registrar, body, org), actor=registrar, reason="本人到场确认"
-    )
+def test_reregistration_counts_only_where_the_city_requires_it(registrar, org, registered) -> None:
+    volunteer = registered(registrar)
     Volunteer.objects.filter(pk=volunteer.pk).update(registered_on=date(2025, 3, 1))
-    registered = lambda: selectors.registered_volunteers().filter(pk=volunteer.pk).exists()  # noqa: E731
-    assert registered()
+    counted = lambda: selectors.registered_volunteers().filter(pk=volunteer.pk).exists()  # noqa: E731
+    assert counted()
     RegistrationPolicy.objects.create(organization=org("4306-GC"), reregistration_required=True)
-    assert not registered()
+    assert not counted()
     services.reregister(volunteer, actor=registrar)
-    assert registered()
+    assert counted()
 
 
 def test_revealing_a_full_id_needs_a_role_and_a_reason_and_is_logged(
-    registrar, viewer, checker, body, org
+    registrar, viewer, checker, apply
 ) -> None:
     number = synthetic_id("19700505")
-    volunteer = apply(registrar, body, org, document_number=number)
+    volunteer = apply(registrar, document_number=number)
     with pytest.raises(PermissionDenied):
         services.reveal_personal_data(volunteer, "document_number", actor=viewer, reason="核对")
     with pytest.raises(PermissionDenied):
@@ -324,9 +286,9 @@ def test_revealing_a_full_id_needs_a_role_and_a_reason_and_is_logged(
     )
 
 
-def test_id_and_phone_are_encrypted_in_the_table(registrar, body, org) -> None:
+def test_id_and_phone_are_encrypted_in_the_table(registrar, apply) -> None:
     number = synthetic_id("19660606")
-    volunteer = apply(registrar, body, org, document_number=number, mobile="13712345678")
+    volunteer = apply(registrar, document_number=number, mobile="13712345678")
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT document_number, mobile FROM volunteers_volunteer WHERE id = %s", [volunteer.pk]
@@ -350,24 +312,15 @@ def test_missing_consent_is_reported_with_the_rules_errors(registrar, body) -> N
 
 
 def test_an_application_closed_at_confirmation_stays_closed_and_says_why(
-    registrar, outsider, body, outbox, django_capture_on_commit_callbacks
+    registrar, outsider, outbox, django_capture_on_commit_callbacks, apply, confirm
 ) -> None:
     """A correction gave an application the ID of someone registered elsewhere meanwhile."""
     holder_number = synthetic_id("19770707")
-    other = body("430602002-SC")
-    holder = services.register_volunteer(
-        person_data(document_number=holder_number),
-        body=other,
-        organization=other.organization,
-        actor=outsider,
-        channel=RegistrationChannel.REGISTRAR,
-        consent=True,
-        send_confirmation=False,
-    ).volunteer
+    holder = apply(outsider, OTHER_STREET, document_number=holder_number)
     with django_capture_on_commit_callbacks(execute=True):
-        late = apply(registrar, body, None)
+        late = apply(registrar, send_confirmation=True)
     code = last_code(outbox)
-    services.confirm_in_person(holder, actor=outsider, reason="本人到场签字")
+    confirm(holder, outsider)
     Volunteer.objects.filter(pk=late.pk).update(
         document_number=holder_number, document_digest=holder.document_digest
     )
@@ -385,9 +338,9 @@ def test_viewers_and_checkers_have_no_registration_points(viewer, checker, team_
 
 
 def test_only_registering_roles_send_a_confirmation_request(
-    registrar, viewer, outsider, body
+    registrar, viewer, outsider, apply
 ) -> None:
-    volunteer = apply(registrar, body, None)
+    volunteer = apply(registrar)
     for user in (viewer, outsider):
         with pytest.raises(PermissionDenied):
             services.send_confirmation_request(volunteer, actor=user)

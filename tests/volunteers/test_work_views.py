@@ -3,11 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from tests.volunteers.people import person_data
 from zhiyuan.volunteers import services
 from zhiyuan.volunteers.enums import (
     MembershipStatus,
-    RegistrationChannel,
     RegistrationStatus,
     RequestKind,
     RequestStatus,
@@ -17,17 +15,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def active(registrar, body):
-    point = body("430602001-SC")
-    volunteer = services.register_volunteer(
-        person_data(),
-        body=point,
-        organization=point.organization,
-        actor=registrar,
-        channel=RegistrationChannel.REGISTRAR,
-        consent=True,
-    ).volunteer
-    return services.confirm_in_person(volunteer, actor=registrar, reason="本人到场签字")
+def active(registrar, registered):
+    return registered(registrar)
 
 
 def test_cancellation_request_done_cancels_at_the_volunteers_request(
