@@ -1,12 +1,46 @@
-"""factory_boy factories for objects the world fixture does not have."""
+"""factory_boy factories for plain rows the world fixture does not have.
 
+Rows that hang off the world default to its places and personas (岳阳楼街道's centre, its
+registrar, 郭亮社区's team); volunteers come from tests/volunteers/people.py, through the
+services, as every path makes them. Pass any field to override it. The factories write rows
+directly: they check no permission and write no audit entry, so use the services wherever
+those are what the test is about.
+"""
+
+import hashlib
 from typing import Any
 
 import factory
 
+from tests.volunteers import people
 from zhiyuan.accounts.models import User
 from zhiyuan.organizations.enums import OrgKind, OrgLevel, UnitCategory
 from zhiyuan.organizations.models import Organization
+from zhiyuan.volunteers.enums import RequestKind
+from zhiyuan.volunteers.models import (
+    Delegation,
+    Membership,
+    RegistrationBody,
+    RosterImport,
+    Volunteer,
+    VolunteerRequest,
+)
+
+STREET_CENTRE = people.STREET
+DISTRICT_COMMITTEE = "430602-GC"  # 岳阳楼区's guidance committee
+TEAM = "430602001001-TM"  # 郭亮社区's service team, led by team_leader
+
+
+def _organization(code: str) -> factory.LazyFunction:
+    return factory.LazyFunction(lambda: Organization.objects.get(code=code))
+
+
+def _registrar() -> User:
+    return User.objects.get(username="registrar")
+
+
+def _registered_volunteer() -> Volunteer:
+    return people.registered(_registrar())
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -38,3 +72,66 @@ class WorkUnitFactory(factory.django.DjangoModelFactory):
     ) -> Organization:
         return Organization.objects.add_child(parent, instance=model_class(**kwargs))
 
+
+class RegistrationBodyFactory(factory.django.DjangoModelFactory):
+    """A registration body; by default of a new work unit under 岳阳楼区's committee, with a
+    code (99…) no body of the world has."""
+
+    class Meta:
+        model = RegistrationBody
+
+    organization = factory.SubFactory(WorkUnitFactory, parent=_organization(DISTRICT_COMMITTEE))
+    code = factory.Sequence(lambda n: f"99{n:05d}")
+
+
+class DelegationFactory(factory.django.DjangoModelFactory):
+    """A live delegation, granted by the city's administrator: a new work unit under the
+    body's organisation registers for it."""
+
+    class Meta:
+        model = Delegation
+
+    body = factory.SubFactory(RegistrationBodyFactory)
+    organization = factory.SubFactory(
+        WorkUnitFactory, parent=factory.SelfAttribute("..body.organization")
+    )
+    granted_by = factory.LazyFunction(lambda: User.objects.get(username="city_admin"))
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    """An application (status applied) of a newly registered volunteer to 郭亮社区's team."""
+
+    class Meta:
+        model = Membership
+
+    volunteer = factory.LazyFunction(_registered_volunteer)
+    team = _organization(TEAM)
+
+
+class VolunteerRequestFactory(factory.django.DjangoModelFactory):
+    """An open correction request of a newly registered volunteer."""
+
+    class Meta:
+        model = VolunteerRequest
+
+    volunteer = factory.LazyFunction(_registered_volunteer)
+    kind = RequestKind.CORRECTION
+    message = "名字写错了"
+
+
+class RosterImportFactory(factory.django.DjangoModelFactory):
+    """A roster uploaded to 岳阳楼街道's centre by its registrar, waiting to be checked (no
+    file content: set `content` and the counts for the state a test needs)."""
+
+    class Meta:
+        model = RosterImport
+
+    body = factory.LazyFunction(
+        lambda: RegistrationBody.objects.get(organization__code=STREET_CENTRE)
+    )
+    organization = factory.SelfAttribute("body.organization")
+    uploaded_by = factory.LazyFunction(_registrar)
+    filename = factory.Sequence(lambda n: f"名册{n}.xlsx")
+    file_sha256 = factory.Sequence(lambda n: hashlib.sha256(f"roster {n}".encode()).hexdigest())
+    file_size = 4096
+    consent_affirmed = True

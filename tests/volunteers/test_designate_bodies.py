@@ -6,6 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
+from tests.factories import RegistrationBodyFactory
 from zhiyuan.common.models import AuditEntry
 from zhiyuan.organizations.enums import OrgKind, OrgLevel
 from zhiyuan.organizations.models import Organization
@@ -65,7 +66,7 @@ def test_a_clash_on_the_second_code_designates_none_at_all(org) -> None:
     new_centre(org, "430602003-SC", "奇家岭街道志愿服务中心")
     new_centre(org, "430602004-SC", "枫桥湖街道志愿服务中心")
     # a team's code that 4306X002, the second centre's code, would start
-    RegistrationBody.objects.create(organization=org("430602001-TM"), code="4306X0020")
+    RegistrationBodyFactory(organization=org("430602001-TM"), code="4306X0020")
     before = RegistrationBody.objects.count()
     with pytest.raises(CommandError, match="Code 4306X0020 is taken or starts the same way"):
         run("--under", "430602-GC", "--prefix", "4306X")
