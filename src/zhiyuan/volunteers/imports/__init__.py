@@ -15,6 +15,7 @@ half), `rows` (every row against the rules, the file and the ledger), `check` an
 `access` (who may import and download), `files` (the stored file, the downloads) and
 `workbooks` (the template and the error report).
 
-Speed (docs/benchmarks.md): rows are inserted without model instances (`common.bulk.TableWriter`), audit
-entries by one INSERT … SELECT, and a large roster is checked on two cores (`helper`).
+Speed (docs/benchmarks.md): rows are inserted without model instances
+(`common.bulk.TableWriter`), audit entries by one INSERT … SELECT, and a large roster is
+checked on two cores (`helper`).
 """
