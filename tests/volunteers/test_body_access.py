@@ -13,7 +13,7 @@ from tests.volunteers.people import synthetic_id
 from zhiyuan.accounts.models import Role, User
 from zhiyuan.organizations.enums import RoleKind
 from zhiyuan.organizations.models import Organization
-from zhiyuan.volunteers import selectors, services
+from zhiyuan.volunteers import permissions, selectors, services
 from zhiyuan.volunteers.enums import RegistrationStatus, RequestKind
 from zhiyuan.volunteers.models import RegistrationBody, Volunteer
 
@@ -46,7 +46,7 @@ def test_the_body_registers_through_its_delegation_and_finds_the_person(
 ) -> None:
     client = login(association_registrar)
     point = next(
-        p for p in selectors.registration_points(association_registrar) if p.organization == unit
+        p for p in permissions.registration_points(association_registrar) if p.organization == unit
     )
     response = client.post(
         "/volunteers/register/",
@@ -77,8 +77,8 @@ def test_the_bodys_registrars_run_the_lifecycle_of_delegated_registrations(
     unit: Organization, association_registrar: User, registered
 ) -> None:
     volunteer = registered(association_registrar, ASSOCIATION, through=UNIT)
-    assert selectors.covers_registration(
-        association_registrar, volunteer, selectors.REGISTERING_ROLES
+    assert permissions.covers_registration(
+        association_registrar, volunteer, permissions.REGISTERING
     )
     services.reveal_personal_data(volunteer, "mobile", actor=association_registrar, reason="回访")
     services.suspend_registration(volunteer, actor=association_registrar, reason="长期未参加")

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from tests.volunteers.people import OTHER_STREET, person_data, synthetic_id
 from zhiyuan.common.models import AuditEntry
-from zhiyuan.volunteers import selectors, services
+from zhiyuan.volunteers import permissions, selectors, services
 from zhiyuan.volunteers.enums import (
     AgeBasis,
     CancellationKind,
@@ -133,7 +133,7 @@ def test_a_registrar_of_another_street_cannot_confirm_or_register_here(
 
 
 def test_delegated_station_registers_for_the_street_body(team_leader, registrar) -> None:
-    points = selectors.registration_points(registrar)
+    points = permissions.registration_points(registrar)
     assert [(p.body.organization.code, p.organization.code) for p in points] == [
         ("430602001-SC", "430602001-SC"),
         ("430602001-SC", "430602001001-ST"),
@@ -332,9 +332,9 @@ def test_an_application_closed_at_confirmation_stays_closed_and_says_why(
 
 
 def test_viewers_and_checkers_have_no_registration_points(viewer, checker, team_leader) -> None:
-    assert selectors.registration_points(viewer) == []
-    assert selectors.registration_points(checker) == []
-    assert selectors.registration_points(team_leader) == []
+    assert permissions.registration_points(viewer) == []
+    assert permissions.registration_points(checker) == []
+    assert permissions.registration_points(team_leader) == []
 
 
 def test_only_registering_roles_send_a_confirmation_request(

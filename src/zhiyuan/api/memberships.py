@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -132,8 +132,6 @@ class MembershipViewSet(viewsets.GenericViewSet):
         volunteer = selectors.ledger(request.user).filter(pk=data["volunteer"]).first()
         if volunteer is None:
             raise ValidationError({"volunteer": [_("No volunteer with this id is visible.")]})
-        if not selectors.covers_registration(request.user, volunteer, selectors.REGISTERING_ROLES):
-            raise PermissionDenied(_("Only registrars and administrators apply for volunteers."))
         # Any team of the city: the service checks it is an active team or station.
         team = Organization.objects.filter(pk=data["team"]).first()
         if team is None:

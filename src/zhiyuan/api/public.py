@@ -8,7 +8,6 @@ with the one-time code texted to the person's own mobile. Answers never echo per
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Q
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -25,9 +24,9 @@ from zhiyuan.api.shared import validated
 from zhiyuan.api.volunteers import RegistrationSerializer
 from zhiyuan.common.phones import normalize_mobile
 from zhiyuan.organizations.models import Organization
-from zhiyuan.volunteers import rules, services
+from zhiyuan.volunteers import rules, selectors, services
 from zhiyuan.volunteers.enums import RegistrationChannel, RegistrationStatus
-from zhiyuan.volunteers.models import Delegation, RegistrationBody
+from zhiyuan.volunteers.models import RegistrationBody
 from zhiyuan.volunteers.throttles import CodeAttemptThrottle, RegistrationThrottle
 
 
@@ -79,10 +78,10 @@ class ConfirmedSerializer(serializers.Serializer):
     body = serializers.CharField(help_text="The registration body's name.")
 
 
-def _point(body: RegistrationBody, organization: Organization) -> dict[str, Any]:
+def _point(point: selectors.RegistrationPoint) -> dict[str, Any]:
     return {
-        "body": {"id": body.pk, "name": body.organization.name},
-        "organization": {"id": organization.pk, "name": organization.name},
+        "body": {"id": point.body.pk, "name": point.body.organization.name},
+        "organization": {"id": point.organization.pk, "name": point.organization.name},
     }
 
 
@@ -99,25 +98,8 @@ class RegistrationPointList(PublicView):
     )
     def get(self, request: Request) -> Response:
         text = validated(PointFilter, request.query_params).get("q", "").strip()
-        bodies = RegistrationBody.objects.filter(is_active=True, organization__is_active=True)
-        delegations = Delegation.objects.filter(
-            revoked_at__isnull=True,
-            body__is_active=True,
-            body__organization__is_active=True,
-            organization__is_active=True,
-        )
-        if text:
-            bodies = bodies.filter(organization__name__icontains=text)
-            delegations = delegations.filter(
-                Q(organization__name__icontains=text) | Q(body__organization__name__icontains=text)
-            )
-        pairs = [(body, body.organization) for body in bodies.select_related("organization")]
-        pairs += [
-            (delegation.body, delegation.organization)
-            for delegation in delegations.select_related("body__organization", "organization")
-        ]
-        pairs.sort(key=lambda pair: (pair[0].code, pair[1].path))
-        points = [_point(body, organization) for body, organization in pairs]
+        found = selectors.public_registration_points(search=text, by_body=True)
+        points = [_point(point) for point in found]
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(points, request, view=self) or []
         return paginator.get_paginated_response(PublicPointSerializer(page, many=True).data)

@@ -31,9 +31,9 @@ from zhiyuan.api.openapi import ErrorSerializer, errors
 from zhiyuan.api.shared import BodyRefSerializer, OrganizationRefSerializer, id_field, validated
 from zhiyuan.api.volunteers import registration_point
 from zhiyuan.organizations.access import scope
+from zhiyuan.volunteers import permissions
 from zhiyuan.volunteers.enums import ImportMode, ImportStatus
 from zhiyuan.volunteers.imports import files, tasks, workbooks
-from zhiyuan.volunteers.imports.access import may_import, may_see_files
 from zhiyuan.volunteers.imports.upload import MAX_FILE_BYTES, upload_roster
 from zhiyuan.volunteers.models import RosterImport
 
@@ -248,7 +248,9 @@ class RosterImportViewSet(viewsets.GenericViewSet):
     def commit(self, request: Request, pk: str) -> Response:
         roster_import = self._import(pk)
         mode = validated(CommitSerializer, request.data)["mode"]
-        if not may_import(request.user, roster_import.body, roster_import.organization):
+        if not permissions.may_register_through(
+            request.user, roster_import.body, roster_import.organization
+        ):
             raise PermissionDenied(_("You may not register volunteers for this body here."))
         if roster_import.status not in COMMITTABLE:
             raise DjangoValidationError(
@@ -269,7 +271,7 @@ class RosterImportViewSet(viewsets.GenericViewSet):
     @action(detail=True)
     def report(self, request: Request, pk: str) -> HttpResponse:
         roster_import = self._import(pk)
-        if not may_see_files(request.user, roster_import):
+        if not permissions.may_see_import_files(request.user, roster_import):
             raise PermissionDenied(
                 _("Only the uploader and the registration body's administrators may download it.")
             )

@@ -33,11 +33,10 @@ from zhiyuan.common.identity import (
     normalize_document_number,
 )
 from zhiyuan.common.masking import mask_document, mask_phone
-from zhiyuan.common.models import AuditEntry
 from zhiyuan.common.phones import normalize_mobile
 from zhiyuan.organizations.access import scope
 from zhiyuan.organizations.models import Organization
-from zhiyuan.volunteers import rules, selectors, services
+from zhiyuan.volunteers import permissions, rules, selectors, services
 from zhiyuan.volunteers.enums import (
     ActivityCategory,
     AgeBasis,
@@ -54,8 +53,6 @@ from zhiyuan.volunteers.enums import (
     Skill,
 )
 from zhiyuan.volunteers.models import RegistrationBody, Volunteer, document_digest
-
-VOLUNTEER_TYPE = "volunteers.volunteer"  # AuditEntry.object_type of a registration
 
 
 def choice_list(enum: Any, **kwargs: Any) -> serializers.ListField:
@@ -409,7 +406,7 @@ def filter_ledger(user: Any, volunteers: QuerySet[Volunteer], data: dict[str, An
 def registration_point(user: Any, data: dict[str, Any]) -> tuple[RegistrationBody, Organization]:
     """The body and organisation named in `data`, among those the user sees or registers
     through (a delegation may reach beyond the user's subtrees); the service decides."""
-    points = selectors.registration_points(user)
+    points = permissions.registration_points(user)
     bodies = {point.body.pk: point.body for point in points}
     body = bodies.get(data["body"]) or (
         scope(user, RegistrationBody.objects.select_related("organization"))
@@ -549,7 +546,7 @@ class VolunteerViewSet(viewsets.GenericViewSet):
     )
     @action(detail=False, url_path="registration-points", pagination_class=None)
     def registration_points(self, request: Request) -> Response:
-        points = selectors.registration_points(request.user)
+        points = permissions.registration_points(request.user)
         return Response(RegistrationPointSerializer(points, many=True).data)
 
     @extend_schema(
@@ -713,8 +710,5 @@ class VolunteerViewSet(viewsets.GenericViewSet):
     @action(detail=True)
     def history(self, request: Request, pk: str) -> Response:
         volunteer = self._volunteer(pk)
-        entries = AuditEntry.objects.filter(
-            object_type=VOLUNTEER_TYPE, object_id=str(volunteer.pk)
-        ).select_related("actor")
-        page = self.paginate_queryset(entries)
+        page = self.paginate_queryset(selectors.history(volunteer, newest_first=True))
         return self.get_paginated_response(HistoryEntrySerializer(page, many=True).data)

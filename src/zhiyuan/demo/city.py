@@ -10,11 +10,15 @@ from pathlib import Path
 from django.db import transaction
 
 from zhiyuan.accounts.models import Role, User
+from zhiyuan.common.identity import resident_id_check_character
 from zhiyuan.divisions.importer import import_divisions
 from zhiyuan.divisions.models import Division
 from zhiyuan.organizations.enums import RoleKind
 from zhiyuan.organizations.models import Organization
 from zhiyuan.organizations.structure import build_structure, create_management_area
+from zhiyuan.volunteers import permissions, services
+from zhiyuan.volunteers.enums import AgeBasis, ConfirmationMethod, RegistrationChannel
+from zhiyuan.volunteers.models import Delegation, RegistrationBody, Volunteer
 
 DIVISIONS_FILE = (
     Path(__file__).resolve().parent.parent / "divisions" / "data" / "yueyang-430600-2023.csv"
@@ -101,8 +105,6 @@ _DEMO_PEOPLE = [
 
 
 def _demo_id(birth: str, male: bool, serial: int) -> str:
-    from zhiyuan.common.identity import resident_id_check_character
-
     first17 = f"430602{birth}{serial * 2 + (1 if male else 0):03d}"
     return first17 + resident_id_check_character(first17)
 
@@ -111,10 +113,6 @@ def load_demo_volunteers() -> int:
     """Designate the demo city's registration bodies (codes 4306001…), let 郭亮社区's station
     register for 岳阳楼街道's centre, and fill the ledger with synthetic people in every state.
     Idempotent: does nothing once demo volunteers exist. Returns the people added."""
-    from zhiyuan.volunteers import selectors, services
-    from zhiyuan.volunteers.enums import AgeBasis, ConfirmationMethod, RegistrationChannel
-    from zhiyuan.volunteers.models import Delegation, RegistrationBody, Volunteer
-
     root = Organization.objects.get(code="4306-GC")
     services.designate_standard_bodies(root, prefix="4306", actor=None)
     street = RegistrationBody.objects.get(organization__code="430602001-SC")
@@ -148,7 +146,7 @@ def load_demo_volunteers() -> int:
                 guardian_relation="父亲",
                 guardian_mobile="19900009999",
             )
-        by_registrar = selectors.may_register_through(registrar, body, organization)
+        by_registrar = permissions.may_register_through(registrar, body, organization)
         volunteer = services.register_volunteer(
             data,
             body=body,

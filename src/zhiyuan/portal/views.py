@@ -14,7 +14,6 @@ Nothing personal stands in a URL, and pages show ID numbers and phones masked. A
 POST with CSRF.
 """
 
-import re
 from typing import Any
 
 from django.contrib import messages
@@ -49,9 +48,7 @@ from zhiyuan.volunteers.enums import (
     RequestStatus,
 )
 from zhiyuan.volunteers.models import (
-    Delegation,
     Membership,
-    RegistrationBody,
     Volunteer,
     VolunteerRequest,
 )
@@ -64,7 +61,6 @@ from zhiyuan.volunteers.throttles import (
 
 _PENDING = "volunteers.join.pending"
 _DONE = "volunteers.join.done"
-_POINT_KEY = re.compile(r"([0-9]{1,10}):([0-9]{1,10})")
 _TEAM_OPTIONS = 500
 _LIVE_MEMBERSHIP = (MembershipStatus.APPLIED, MembershipStatus.APPROVED)
 
@@ -89,23 +85,6 @@ def _text(error: ValidationError) -> str:
 # --- where to register ---------------------------------------------------------------------
 
 
-def _public_points() -> list[RegistrationPoint]:
-    """Every place the public may register through: active registration bodies, and the
-    organisations they gave a live consent (delegation) to; in tree order."""
-    bodies = RegistrationBody.objects.filter(
-        is_active=True, organization__is_active=True
-    ).select_related("organization")
-    delegations = Delegation.objects.filter(
-        revoked_at__isnull=True,
-        body__is_active=True,
-        body__organization__is_active=True,
-        organization__is_active=True,
-    ).select_related("body__organization", "organization")
-    points = [RegistrationPoint(body, body.organization) for body in bodies]
-    points += [RegistrationPoint(d.body, d.organization) for d in delegations]
-    return sorted(points, key=lambda point: (point.organization.path, point.body.code))
-
-
 def _grouped_points(points: list[RegistrationPoint]) -> list[tuple[str, list[Any]]]:
     """Registration points grouped by district (the division the district's committee covers),
     for a select with option groups."""
@@ -124,33 +103,6 @@ def _grouped_points(points: list[RegistrationPoint]) -> list[tuple[str, list[Any
     return list(groups.items())
 
 
-def _point(key: str) -> RegistrationPoint | None:
-    """The registration point `<body id>:<organisation id>` if it takes registrations now."""
-    match = _POINT_KEY.fullmatch(key or "")
-    if match is None:
-        return None
-    body_id, organization_id = (int(part) for part in match.groups())
-    body = (
-        RegistrationBody.objects.filter(pk=body_id, is_active=True, organization__is_active=True)
-        .select_related("organization")
-        .first()
-    )
-    if body is None:
-        return None
-    if organization_id == body.organization_id:
-        return RegistrationPoint(body, body.organization)
-    delegation = (
-        body.delegations.filter(
-            organization_id=organization_id,
-            revoked_at__isnull=True,
-            organization__is_active=True,
-        )
-        .select_related("organization")
-        .first()
-    )
-    return RegistrationPoint(body, delegation.organization) if delegation else None
-
-
 # --- self-registration ---------------------------------------------------------------------
 
 
@@ -160,9 +112,10 @@ def join(request: HttpRequest) -> HttpResponse:
     A registration written, the code is texted and the confirmation page asks for it."""
     source = request.POST if request.method == "POST" else request.GET
     key = str(source.get("point", ""))[:40]
-    point = _point(key) if key else None
+    point = selectors.public_registration_point(key) if key else None
     if point is None:
-        context = {"groups": _grouped_points(_public_points()), "unknown_point": bool(key)}
+        points = selectors.public_registration_points()
+        context = {"groups": _grouped_points(points), "unknown_point": bool(key)}
         return render(request, "portal/join_choose.html", context)
     form = SelfRegistrationForm(
         request.POST or None,

@@ -13,7 +13,7 @@ from io import BytesIO
 from typing import Any
 
 import xlsxwriter
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import get_language, pgettext
@@ -30,11 +30,11 @@ from zhiyuan.common.text import clean_note
 from zhiyuan.divisions.enums import PREFIX_LENGTH
 from zhiyuan.divisions.models import Division
 from zhiyuan.organizations.enums import OrgLevel
+from zhiyuan.volunteers import permissions
 from zhiyuan.volunteers.allocation import AllocationRow
 from zhiyuan.volunteers.enums import ActivityCategory, AgeBasis, AvailableTime, Skill
 from zhiyuan.volunteers.exports import WORKBOOK_OPTIONS, choice_labels, text_cell, write_text_row
 from zhiyuan.volunteers.models import Delegation, Volunteer
-from zhiyuan.volunteers.selectors import REVEAL_ROLES, covers_registration
 
 LINE = colors.black
 LABEL_BACKGROUND = colors.HexColor("#f2f2f2")
@@ -498,14 +498,14 @@ def registration_form_pdf(volunteer: Volunteer, *, reveal: bool = False) -> byte
     )
 
 
-# Every masked value of the form: revealing it needs a role for each (selectors.REVEAL_ROLES).
+# Every masked value of the form: revealing it needs a role for each (permissions.REVEALING).
 FORM_REVEALS = ("document_number", "mobile", "guardian_mobile", "emergency_contact_phone")
 
 
 def may_reveal_form(user: Any, volunteer: Volunteer) -> bool:
     """Whether `user` may print `volunteer`'s form with full values: a role allowed to see each
     of FORM_REVEALS on the volunteer's organisation (administrators and registrars)."""
-    return all(covers_registration(user, volunteer, REVEAL_ROLES[field]) for field in FORM_REVEALS)
+    return permissions.may_reveal(user, volunteer, FORM_REVEALS)
 
 
 def print_registration_form(
@@ -518,8 +518,8 @@ def print_registration_form(
     reason = clean_note(reason, field="reason")
     if reveal and not may_reveal_form(actor, volunteer):
         raise PermissionDenied(_("Your roles do not allow full ID numbers or phones."))
-    if reveal and len(reason) < 2:
-        raise ValidationError({"reason": _("Say why you need the full values.")})
+    if reveal:
+        permissions.reason_to_see_full_values(reason)
     content = registration_form_pdf(volunteer, reveal=reveal)
     data: dict[str, Any] = {"revealed": reveal}
     if reveal:

@@ -2,7 +2,7 @@
 
 ID numbers and phones are masked (`zhiyuan.common.masking`) unless the exporting user asked for
 full values, gave a reason and holds a role allowed to see that field on that row's organisation
-(`selectors.REVEAL_ROLES`); every export is logged, full ones with the fields shown and why
+(`permissions.REVEALING`); every export is logged, full ones with the fields shown and why
 (MISSION: privacy by design). Cells are always written as strings or dates, never formulas, and
 a text that a spreadsheet would read as a formula gets a leading apostrophe (`text_cell`).
 """
@@ -13,7 +13,7 @@ from io import BytesIO
 from typing import Any
 
 import xlsxwriter
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -23,10 +23,10 @@ from zhiyuan.accounts.selectors import home_organization
 from zhiyuan.common.audit import log_action
 from zhiyuan.common.masking import mask_document, mask_phone
 from zhiyuan.common.text import clean_note
-from zhiyuan.organizations.access import scope_prefixes
+from zhiyuan.volunteers import permissions
 from zhiyuan.volunteers.enums import ActivityCategory, PersonalField, Skill
 from zhiyuan.volunteers.models import Volunteer
-from zhiyuan.volunteers.selectors import LIST_DEFERRED, REVEAL_ROLES, covers_registration
+from zhiyuan.volunteers.selectors import LIST_DEFERRED
 
 # Spreadsheets start a formula (or DDE call) with these (OWASP, "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -101,7 +101,7 @@ class _LedgerSheet:
 
     def _personal(self, volunteer: Volunteer, field: str) -> str:
         roles = self.reveal.get(field)
-        if roles is not None and covers_registration(self.user, volunteer, roles):
+        if roles is not None and permissions.covers_registration(self.user, volunteer, roles):
             self.shown.add(field)
             return str(getattr(volunteer, field))
         value = getattr(volunteer, field)
@@ -143,7 +143,7 @@ class _LedgerSheet:
 
 def may_reveal_any(user: Any) -> bool:
     """Whether `user` holds a role that may see a full ID number or phone somewhere."""
-    return any(scope_prefixes(user, REVEAL_ROLES[field]) != [] for field in EXPORT_REVEALS)
+    return bool(permissions.revealable_anywhere(user, EXPORT_REVEALS))
 
 
 def _reveal_roles(user: Any, *, full: bool, reason: str) -> dict[str, Any]:
@@ -152,13 +152,8 @@ def _reveal_roles(user: Any, *, full: bool, reason: str) -> dict[str, Any]:
     that may see any of them."""
     if not full:
         return {}
-    if len(reason) < 2:
-        raise ValidationError({"reason": _("Say why you need the full values.")})
-    allowed = {
-        field: REVEAL_ROLES[field]
-        for field in EXPORT_REVEALS
-        if scope_prefixes(user, REVEAL_ROLES[field]) != []
-    }
+    permissions.reason_to_see_full_values(reason)
+    allowed = permissions.revealable_anywhere(user, EXPORT_REVEALS)
     if not allowed:
         raise PermissionDenied(_("Your roles do not allow full ID numbers or phones."))
     return allowed
@@ -174,7 +169,7 @@ def ledger_xlsx(
 
     ID numbers and phones are masked (43**************3X, 138****8000); with `full` and a
     `reason`, a row shows the full value of each field `user` may see on that row's
-    organisation (selectors.REVEAL_ROLES) and the rest stays masked.
+    organisation (permissions.REVEALING) and the rest stays masked.
     Raises ValidationError (key "reason"), PermissionDenied (no role may see full values).
     Audit: one "volunteer.ledger.exported" entry with the count, and for a full export the
     fields shown and the reason (never a value).

@@ -2,6 +2,7 @@
 (MISSION §2): every table, target and count goes through it."""
 
 import contextlib
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -10,8 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from zhiyuan.organizations.access import ALL_ROLES, covers, scope, scope_prefixes
-from zhiyuan.organizations.enums import RoleKind
+from zhiyuan.organizations.access import scope
 from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers.enums import ConfirmationMethod, RegistrationStatus
 from zhiyuan.volunteers.models import (
@@ -20,15 +20,6 @@ from zhiyuan.volunteers.models import (
     RegistrationPolicy,
     Volunteer,
 )
-
-REGISTERING_ROLES = (RoleKind.ADMINISTRATOR, RoleKind.REGISTRAR)
-# Roles that may see a full ID number or phone (logged); checkers need phones for spot checks.
-REVEAL_ROLES = {
-    "document_number": (RoleKind.ADMINISTRATOR, RoleKind.REGISTRAR),
-    "mobile": (RoleKind.ADMINISTRATOR, RoleKind.REGISTRAR, RoleKind.CHECKER),
-    "guardian_mobile": (RoleKind.ADMINISTRATOR, RoleKind.REGISTRAR, RoleKind.CHECKER),
-    "emergency_contact_phone": (RoleKind.ADMINISTRATOR, RoleKind.REGISTRAR),
-}
 
 
 def local_today() -> date:
@@ -91,50 +82,66 @@ class RegistrationPoint:
         return f"{self.organization} ({self.body.organization})"
 
 
-def registration_points(user: Any) -> list[RegistrationPoint]:
-    """Every (body, organisation) pair `user` may register through: active bodies whose
-    organisation their registering roles cover, and live delegations to organisations they
-    cover."""
-    bodies = scope(
-        user,
-        RegistrationBody.objects.filter(is_active=True, organization__is_active=True),
-        REGISTERING_ROLES,
+_POINT_KEY = re.compile(r"([0-9]{1,10}):([0-9]{1,10})")
+
+
+def _open_bodies() -> QuerySet[RegistrationBody]:
+    """Bodies that take registrations now: active, and their organisation too."""
+    return RegistrationBody.objects.filter(
+        is_active=True, organization__is_active=True
     ).select_related("organization")
-    points = [RegistrationPoint(body, body.organization) for body in bodies]
-    delegations = scope(
-        user,
-        Delegation.objects.filter(revoked_at__isnull=True, body__is_active=True),
-        REGISTERING_ROLES,
+
+
+def _live_delegations() -> QuerySet[Delegation]:
+    """Delegations registrations go through now: not revoked, of an open body, to an active
+    organisation."""
+    return Delegation.objects.filter(
+        revoked_at__isnull=True,
+        body__is_active=True,
+        body__organization__is_active=True,
+        organization__is_active=True,
     ).select_related("body__organization", "organization")
-    delegated = _covered_delegations(user, Delegation.objects.filter(revoked_at__isnull=True))
-    seen = {point.key for point in points}
-    for delegation in list(delegations) + delegated:
-        point = RegistrationPoint(delegation.body, delegation.organization)
-        if point.key not in seen and delegation.body.is_active:
-            seen.add(point.key)
-            points.append(point)
-    return sorted(points, key=lambda point: (point.body.code, point.organization.path))
 
 
-def _covered_delegations(user: Any, delegations: QuerySet[Delegation]) -> list[Delegation]:
-    """Delegations whose delegated organisation the user's registering roles cover."""
-    prefixes = scope_prefixes(user, REGISTERING_ROLES)
-    queryset = delegations.select_related("body__organization", "organization")
-    if prefixes is None:
-        return list(queryset)
-    if not prefixes:
-        return []
-    condition = Q()
-    for prefix in prefixes:
-        condition |= Q(organization__path__startswith=prefix)
-    return list(queryset.filter(condition))
+def public_registration_points(
+    *, search: str = "", by_body: bool = False
+) -> list[RegistrationPoint]:
+    """Every place the public may register through, with no log-in: open registration bodies
+    (their own organisation) and the organisations they gave a live consent (delegation) to.
+    Two queries.
+
+    The join page and the public API list the same points, deliberately ordered apart: in tree
+    order (organisation path, then body code) by default, which the join page groups by
+    district; `by_body`: by body code, then tree order (the API's list, sorted as a user's
+    `registration_points` are). `search`: part of the body's or the
+    organisation's name (the API's `q`)."""
+    bodies, delegations = _open_bodies(), _live_delegations()
+    if search:
+        bodies = bodies.filter(organization__name__icontains=search)
+        delegations = delegations.filter(
+            Q(organization__name__icontains=search) | Q(body__organization__name__icontains=search)
+        )
+    points = [RegistrationPoint(body, body.organization) for body in bodies]
+    points += [RegistrationPoint(d.body, d.organization) for d in delegations]
+    if by_body:
+        return sorted(points, key=lambda point: (point.body.code, point.organization.path))
+    return sorted(points, key=lambda point: (point.organization.path, point.body.code))
 
 
-def may_register_through(user: Any, body: RegistrationBody, organization: Organization) -> bool:
-    return any(
-        point.body.pk == body.pk and point.organization.pk == organization.pk
-        for point in registration_points(user)
-    )
+def public_registration_point(key: str) -> RegistrationPoint | None:
+    """The registration point `<body id>:<organisation id>` (`RegistrationPoint.key`, as QR
+    codes carry it) if it takes registrations now (`public_registration_points`), else None."""
+    match = _POINT_KEY.fullmatch(key or "")
+    if match is None:
+        return None
+    body_id, organization_id = (int(part) for part in match.groups())
+    body = _open_bodies().filter(pk=body_id).first()
+    if body is None:
+        return None
+    if organization_id == body.organization_id:
+        return RegistrationPoint(body, body.organization)
+    delegation = _live_delegations().filter(body=body, organization_id=organization_id).first()
+    return RegistrationPoint(body, delegation.organization) if delegation else None
 
 
 # Encrypted fields no list shows: left unread (and undecrypted) by pages of many rows.
@@ -145,14 +152,6 @@ def ledger(user: Any) -> QuerySet[Volunteer]:
     """Volunteers `user` may see: registered through an organisation in their subtrees, or
     with a body whose organisation is (Volunteer.ACCESS_PATHS)."""
     return scope(user, Volunteer.objects.all()).select_related("body__organization", "organization")
-
-
-def covers_registration(user: Any, volunteer: Volunteer, roles: Any = ALL_ROLES) -> bool:
-    """Whether `user` holds one of `roles` over `volunteer`'s registration: on the organisation
-    it was registered through or on its body's (or above either), as `ledger` reads it."""
-    return covers(user, volunteer.organization, roles) or covers(
-        user, volunteer.body.organization, roles
-    )
 
 
 def in_subtree(queryset: QuerySet[Volunteer], organization: Organization) -> QuerySet[Volunteer]:
@@ -294,14 +293,20 @@ def find_by_identity(
     return queryset.filter(condition)
 
 
-def history(volunteer: Volunteer) -> Any:
-    """The registration's audit entries, oldest first (the full history on the detail page)."""
+def history(volunteer: Volunteer, *, newest_first: bool = False) -> Any:
+    """The registration's history: its audit entries (a QuerySet of AuditEntry, with the
+    actor), every one, whoever wrote them; the caller has already found `volunteer` in scope.
+
+    The detail page and the API read the same entries, deliberately ordered apart: oldest
+    first by default (the page tells the story from the application on); `newest_first`
+    for the API, whose pages start with what happened last."""
     from zhiyuan.common.models import AuditEntry
 
+    order = ("-created_at", "-pk") if newest_first else ("created_at", "pk")
     return (
         AuditEntry.objects.filter(object_type="volunteers.volunteer", object_id=str(volunteer.pk))
         .select_related("actor")
-        .order_by("created_at", "pk")
+        .order_by(*order)
     )
 
 

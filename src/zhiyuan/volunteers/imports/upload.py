@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from zhiyuan.common.audit import log_action
 from zhiyuan.common.text import SEPARATED_DIGITS
 from zhiyuan.organizations.models import Organization
-from zhiyuan.volunteers.imports.access import may_import
+from zhiyuan.volunteers import permissions
 from zhiyuan.volunteers.imports.cells import mask_long_numbers
 from zhiyuan.volunteers.imports.tasks import check_roster_task
 from zhiyuan.volunteers.models import RegistrationBody, RosterImport
@@ -41,7 +41,7 @@ def upload_roster(
     Raises PermissionDenied (no registering role for this point), ValidationError (keys
     "file", "consent_affirmed"). Audit: volunteer.roster.uploaded (file name, hash, size).
     """
-    if not may_import(actor, body, organization):
+    if not permissions.may_register_through(actor, body, organization):
         raise PermissionDenied(_("You may not register volunteers for this body here."))
     errors: dict[str, str] = {}
     if not data:

@@ -18,14 +18,13 @@ from zhiyuan.accounts.models import mobile_digest
 from zhiyuan.common import locks
 from zhiyuan.common.audit import log_action, log_action_per_row
 from zhiyuan.common.bulk import TableWriter, sqlite_page_cache
-from zhiyuan.volunteers import rules, selectors
+from zhiyuan.volunteers import permissions, rules, selectors
 from zhiyuan.volunteers.enums import (
     ImportMode,
     ImportStatus,
     RegistrationChannel,
     RegistrationStatus,
 )
-from zhiyuan.volunteers.imports.access import may_import
 from zhiyuan.volunteers.imports.check import (
     record_failure,
     record_report,
@@ -58,7 +57,7 @@ def import_roster(
     """
     if mode not in ImportMode.values:
         raise ValidationError({"mode": _("Choose how to import.")})
-    if not may_import(actor, roster_import.body, roster_import.organization):
+    if not permissions.may_register_through(actor, roster_import.body, roster_import.organization):
         raise PermissionDenied(_("You may not register volunteers for this body here."))
     if roster_import.status not in (ImportStatus.CHECKED, ImportStatus.REFUSED):
         raise ValidationError(_("Import a roster once its check has finished."), code="not_checked")

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from zhiyuan.common.audit import log_action
 from zhiyuan.organizations.access import covers
 from zhiyuan.organizations.models import Organization
-from zhiyuan.volunteers import selectors
+from zhiyuan.volunteers import permissions
 from zhiyuan.volunteers.models import Volunteer
 
 
@@ -24,7 +24,7 @@ def require(actor: Any, organization: Organization, roles: Any) -> None:
 
 def require_registration(actor: Any, volunteer: Volunteer, roles: Any) -> None:
     """A role over the registration: through its organisation or its body's."""
-    if not selectors.covers_registration(actor, volunteer, roles):
+    if not permissions.covers_registration(actor, volunteer, roles):
         raise refuse(_("You do not have a role for this organisation."))
 
 

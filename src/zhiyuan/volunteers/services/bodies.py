@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 from zhiyuan.common import locks
 from zhiyuan.common.audit import log_action
 from zhiyuan.common.text import clean_note
-from zhiyuan.organizations.enums import OrgKind, RoleKind
+from zhiyuan.organizations.enums import OrgKind
 from zhiyuan.organizations.models import Organization
+from zhiyuan.organizations.permissions import ADMINISTERING
 from zhiyuan.volunteers.models import Delegation, RegistrationBody
 from zhiyuan.volunteers.services._shared import acting_user, require
 
@@ -40,7 +41,7 @@ def designate_body(organization: Organization, *, code: str, actor: Any) -> Regi
     Audit: registration_body.designated.
     """
     if actor is not None:
-        require(actor, organization, [RoleKind.ADMINISTRATOR])
+        require(actor, organization, ADMINISTERING)
     code = (code or "").strip().upper()
     if organization.kind not in BODY_KINDS:
         raise ValidationError(
@@ -82,7 +83,7 @@ def grant_delegation(
     within the area of the body's parent) registers volunteers for it (plan §三(二)).
     Raises PermissionDenied, ValidationError. Audit: registration_body.delegation_granted."""
     if actor is not None:
-        require(actor, body.organization, [RoleKind.ADMINISTRATOR])
+        require(actor, body.organization, ADMINISTERING)
     parent = Organization.objects.get_parent(body.organization) or body.organization
     if organization.pk == body.organization_id or not organization.path.startswith(parent.path):
         raise ValidationError({"organization": _("Choose an organisation in the body's own area.")})
@@ -107,7 +108,7 @@ def grant_delegation(
 
 def revoke_delegation(delegation: Delegation, *, actor: Any) -> Delegation:
     """End a delegation; registrations made through it stay. Audit: ...delegation_revoked."""
-    require(actor, delegation.body.organization, [RoleKind.ADMINISTRATOR])
+    require(actor, delegation.body.organization, ADMINISTERING)
     with transaction.atomic():
         updated = Delegation.objects.filter(pk=delegation.pk, revoked_at__isnull=True).update(
             revoked_at=timezone.now(), revoked_by=acting_user(actor)

@@ -16,7 +16,7 @@ from zhiyuan.common import locks
 from zhiyuan.common.audit import log_action
 from zhiyuan.common.text import clean_note
 from zhiyuan.organizations.models import Organization
-from zhiyuan.volunteers import rules, selectors
+from zhiyuan.volunteers import permissions, rules, selectors
 from zhiyuan.volunteers.enums import (
     HOLDING_STATUSES,
     CancellationKind,
@@ -25,7 +25,7 @@ from zhiyuan.volunteers.enums import (
     RegistrationStatus,
 )
 from zhiyuan.volunteers.models import Membership, RegistrationBody, Volunteer, document_digest
-from zhiyuan.volunteers.services._shared import audit, refuse, require_registration
+from zhiyuan.volunteers.services._shared import audit, require_registration
 from zhiyuan.volunteers.services.bodies import check_point
 from zhiyuan.volunteers.services.registration import refuse_duplicates
 
@@ -41,7 +41,7 @@ def _transition(
     **fields: Any,
 ) -> Volunteer:
     """Move the locked registration from one of `allowed_from` to `to`; writes `action`."""
-    require_registration(actor, volunteer, selectors.REGISTERING_ROLES)
+    require_registration(actor, volunteer, permissions.REGISTERING)
     with transaction.atomic():
         locked = Volunteer.objects.select_for_update().get(pk=volunteer.pk)
         if locked.status not in allowed_from:
@@ -143,7 +143,7 @@ def transfer_registration(
     """Move a registration to another body (through `organization`): number, status and
     history stay. The actor must cover the current registration with a registering role.
     Raises PermissionDenied, ValidationError. Audit: volunteer.registration.transferred."""
-    require_registration(actor, volunteer, selectors.REGISTERING_ROLES)
+    require_registration(actor, volunteer, permissions.REGISTERING)
     check_point(body, organization)
     with transaction.atomic():
         locked = Volunteer.objects.select_for_update().get(pk=volunteer.pk)
@@ -170,7 +170,7 @@ def reregister(volunteer: Volunteer, *, actor: Any, year: int | None = None) -> 
     for every year up to the one recorded (`selectors.registered_volunteers`), so a later
     year would make it count without re-registering, and an earlier one would undo a record.
     Raises PermissionDenied, ValidationError (key "year", or the status)."""
-    require_registration(actor, volunteer, selectors.REGISTERING_ROLES)
+    require_registration(actor, volunteer, permissions.REGISTERING)
     this_year = selectors.local_today().year
     year = year or this_year
     if year not in (this_year, this_year + 1):
@@ -198,7 +198,7 @@ def update_person(volunteer: Volunteer, data: dict[str, Any], *, actor: Any) -> 
     """Correct the person's details: `data` holds the fields to change (rules.PERSON_FIELDS);
     all rules run again on the result. The audit entry names the changed fields, not values.
     Raises PermissionDenied, ValidationError."""
-    require_registration(actor, volunteer, selectors.REGISTERING_ROLES)
+    require_registration(actor, volunteer, permissions.REGISTERING)
     current = {field: getattr(volunteer, field) for field in rules.PERSON_FIELDS}
     merged = {**current, **data}
     clean, _warnings = rules.clean_person(
@@ -224,14 +224,12 @@ def update_person(volunteer: Volunteer, data: dict[str, Any], *, actor: Any) -> 
 
 def reveal_personal_data(volunteer: Volunteer, field: str, *, actor: Any, reason: str) -> str:
     """The full value of masked `field` (PersonalField), for a role permitted to see it
-    (selectors.REVEAL_ROLES), with a reason. Every viewing is logged: who, whose, when, why.
+    (permissions.REVEALING), with a reason. Every viewing is logged: who, whose, when, why.
     Raises PermissionDenied, ValidationError (key "reason")."""
     if field not in PersonalField.values:
         raise ValidationError({"field": _("Choose a field.")})
-    require_registration(actor, volunteer, selectors.REVEAL_ROLES[field])
-    reason = clean_note(reason, field="reason")
-    if len(reason) < 2:
-        raise ValidationError({"reason": _("Say why you need the full value.")})
+    require_registration(actor, volunteer, permissions.REVEALING[field])
+    reason = permissions.reason_to_see_full_values(reason, fields=1)
     audit(actor, "volunteer.personal_data.viewed", volunteer, field=field, reason=reason)
     return str(getattr(volunteer, field))
 
@@ -251,8 +249,7 @@ def set_photo(volunteer: Volunteer, upload: Any, *, actor: Any) -> Volunteer:
     from django.core.files.base import ContentFile
     from PIL import Image, UnidentifiedImageError
 
-    if not selectors.covers_registration(actor, volunteer, selectors.REGISTERING_ROLES):
-        raise refuse(_("You do not have a role for this organisation."))
+    require_registration(actor, volunteer, permissions.REGISTERING)
     data = upload.read(PHOTO_MAX_BYTES + 1) if upload else b""
     if not data or len(data) > PHOTO_MAX_BYTES:
         raise ValidationError({"photo": _("Choose a JPEG or PNG photo of at most 2 MB.")})

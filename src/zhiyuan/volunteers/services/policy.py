@@ -10,8 +10,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from zhiyuan.common.audit import log_action
-from zhiyuan.organizations.enums import RoleKind
 from zhiyuan.organizations.models import Organization
+from zhiyuan.organizations.permissions import ADMINISTERING
 from zhiyuan.volunteers.models import RegistrationPolicy
 from zhiyuan.volunteers.services._shared import require
 
@@ -53,7 +53,7 @@ def set_policy(organization: Organization, *, actor: Any, **fields: Any) -> Regi
     """Set the registration policy of `organization` (it applies to its subtree where no
     nearer policy exists). Administrators covering the organisation only.
     Raises PermissionDenied, ValidationError. Audit: registration_policy.changed."""
-    require(actor, organization, [RoleKind.ADMINISTRATOR])
+    require(actor, organization, ADMINISTERING)
     with transaction.atomic():
         policy = RegistrationPolicy.objects.select_for_update().filter(
             organization=organization

@@ -25,7 +25,7 @@ from zhiyuan.common.outbox import send_sms
 from zhiyuan.common.phones import normalize_mobile
 from zhiyuan.common.text import clean_note
 from zhiyuan.organizations.models import Organization
-from zhiyuan.volunteers import rules, selectors
+from zhiyuan.volunteers import permissions, rules, selectors
 from zhiyuan.volunteers.enums import (
     HOLDING_STATUSES,
     ConfirmationMethod,
@@ -112,7 +112,7 @@ def register_volunteer(
     field keys (rules, one person one registration, consent). Audit:
     volunteer.registration.applied.
     """
-    if channel != RegistrationChannel.SELF and not selectors.may_register_through(
+    if channel != RegistrationChannel.SELF and not permissions.may_register_through(
         actor, body, organization
     ):
         raise refuse(_("You may not register volunteers for this body here."))
@@ -195,8 +195,8 @@ def send_confirmation_request(volunteer: Volunteer, *, actor: Any = None) -> Non
     `actor` None is the person (public pages); staff need a registering role for it.
     Raises PermissionDenied, ValidationError: "not_applied", or the rate limits ("too_soon",
     "too_many_today"). Audit: volunteer.confirmation.requested."""
-    if getattr(actor, "is_authenticated", False) and not selectors.covers_registration(
-        actor, volunteer, selectors.REGISTERING_ROLES
+    if getattr(actor, "is_authenticated", False) and not permissions.covers_registration(
+        actor, volunteer, permissions.REGISTERING
     ):
         raise refuse(_("Only registrars and administrators send these messages."))
     if volunteer.status != RegistrationStatus.APPLIED:
@@ -220,7 +220,7 @@ def send_confirmation_request(volunteer: Volunteer, *, actor: Any = None) -> Non
 def send_confirmation_requests(organization: Organization, *, actor: Any) -> dict[str, int]:
     """ "Please confirm" messages to everyone still applied, registered through `organization`
     or below it. Returns counts: sent, skipped (texted recently or too often today)."""
-    require(actor, organization, selectors.REGISTERING_ROLES)
+    require(actor, organization, permissions.REGISTERING)
     pending = selectors.in_subtree(
         selectors.ledger(actor).filter(status=RegistrationStatus.APPLIED), organization
     )
@@ -427,7 +427,7 @@ def confirm_in_person(volunteer: Volunteer, *, actor: Any, reason: str) -> Volun
     """A registrar records that the person confirmed in person (no mobile, say), with a reason.
     These confirmations are counted per registrar and shown (selectors.in_person_confirmations).
     Raises PermissionDenied, ValidationError (key "reason")."""
-    require_registration(actor, volunteer, selectors.REGISTERING_ROLES)
+    require_registration(actor, volunteer, permissions.REGISTERING)
     reason = clean_note(reason, field="reason")
     if len(reason) < 4:
         raise ValidationError(

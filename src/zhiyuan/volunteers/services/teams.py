@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from zhiyuan.common import locks
 from zhiyuan.common.audit import log_action
 from zhiyuan.common.text import clean_note
-from zhiyuan.organizations.enums import OrgKind, RoleKind
+from zhiyuan.organizations.enums import OrgKind
 from zhiyuan.organizations.models import Organization
-from zhiyuan.volunteers import selectors
+from zhiyuan.volunteers import permissions
 from zhiyuan.volunteers.enums import (
     HOLDING_STATUSES,
     CancellationKind,
@@ -23,7 +23,7 @@ from zhiyuan.volunteers.enums import (
     RequestStatus,
 )
 from zhiyuan.volunteers.models import Membership, Volunteer, VolunteerRequest
-from zhiyuan.volunteers.services._shared import acting_user, require, require_registration
+from zhiyuan.volunteers.services._shared import acting_user, refuse, require, require_registration
 from zhiyuan.volunteers.services.lifecycle import cancel_registration, withdraw_application
 
 TEAM_KINDS = (OrgKind.SERVICE_TEAM, OrgKind.GENERAL_SERVICE_TEAM, OrgKind.SERVICE_STATION)
@@ -31,7 +31,12 @@ TEAM_KINDS = (OrgKind.SERVICE_TEAM, OrgKind.GENERAL_SERVICE_TEAM, OrgKind.SERVIC
 
 def apply_for_team(volunteer: Volunteer, team: Organization, *, actor: Any = None) -> Membership:
     """The volunteer (or a registrar for them) applies to join `team`; its leader approves.
-    Raises ValidationError. Audit: volunteer.membership.applied."""
+    `actor` None is the person (the portal); staff need a registering role over the
+    registration. Raises PermissionDenied, ValidationError. Audit: volunteer.membership.applied."""
+    if getattr(actor, "is_authenticated", False) and not permissions.covers_registration(
+        actor, volunteer, permissions.REGISTERING
+    ):
+        raise refuse(_("Only registrars and administrators apply for volunteers."))
     if team.kind not in TEAM_KINDS or not team.is_active:
         raise ValidationError({"team": _("Choose an active service team or station.")})
     if volunteer.status != RegistrationStatus.ACTIVE:
@@ -55,7 +60,7 @@ def apply_for_team(volunteer: Volunteer, team: Organization, *, actor: Any = Non
 
 def decide_membership(membership: Membership, *, actor: Any, approve: bool) -> Membership:
     """The team's leader (or an administrator above it) approves or rejects an application."""
-    require(actor, membership.team, [RoleKind.TEAM_LEADER, RoleKind.ADMINISTRATOR])
+    require(actor, membership.team, permissions.LEADING)
     with transaction.atomic():
         locked = Membership.objects.select_for_update().get(pk=membership.pk)
         if locked.status != MembershipStatus.APPLIED:
@@ -75,7 +80,7 @@ def decide_membership(membership: Membership, *, actor: Any, approve: bool) -> M
 def leave_team(membership: Membership, *, actor: Any = None) -> Membership:
     """End a membership (the volunteer leaves, or the leader records it)."""
     if actor is not None and actor.is_authenticated:
-        require(actor, membership.team, [RoleKind.TEAM_LEADER, RoleKind.ADMINISTRATOR])
+        require(actor, membership.team, permissions.LEADING)
     with transaction.atomic():
         updated = Membership.objects.filter(
             pk=membership.pk, status__in=[MembershipStatus.APPLIED, MembershipStatus.APPROVED]
@@ -113,7 +118,7 @@ def handle_request(
 ) -> VolunteerRequest:
     """A registrar closes a request as done or declined, with a response to the volunteer.
     A cancellation request marked done cancels the registration at the volunteer's request."""
-    require_registration(actor, request.volunteer, selectors.REGISTERING_ROLES)
+    require_registration(actor, request.volunteer, permissions.REGISTERING)
     response = clean_note(response, field="response", limit=500)
     with transaction.atomic():
         locked = VolunteerRequest.objects.select_for_update().get(pk=request.pk)

@@ -19,10 +19,9 @@ from django.views.decorators.http import require_POST
 
 from zhiyuan.common.forms import add_validation_errors
 from zhiyuan.common.pdf import FontUnavailable
-from zhiyuan.organizations.access import covers, get_scoped_or_404
-from zhiyuan.organizations.enums import RoleKind
+from zhiyuan.organizations.access import get_scoped_or_404
 from zhiyuan.organizations.models import Organization
-from zhiyuan.organizations.permissions import administers_anything
+from zhiyuan.organizations.permissions import administers, administers_anything
 from zhiyuan.organizations.selectors import administered_organizations
 from zhiyuan.volunteers import documents, services
 from zhiyuan.volunteers.allocation import allocation_bodies, allocation_rows, allocation_table
@@ -30,7 +29,6 @@ from zhiyuan.volunteers.forms_bodies import DelegationForm, DesignateForm
 from zhiyuan.volunteers.models import Delegation, RegistrationBody
 from zhiyuan.volunteers.views.responses import XLSX, dated_name, download
 
-ADMIN = [RoleKind.ADMINISTRATOR]
 _OPTIONS = 300
 
 
@@ -128,7 +126,7 @@ def _body_page(
 ) -> Any:
     today = timezone.localdate()
     row = allocation_rows(allocation_bodies(request.user).filter(pk=body.pk), year=today.year)[0]
-    is_admin = covers(request.user, body.organization, ADMIN)
+    is_admin = administers(request.user, body.organization)
     options: list[Organization] = []
     if is_admin:
         form = form or DelegationForm(candidates=_delegation_candidates(request.user, body))
@@ -178,7 +176,7 @@ def body_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def delegation_grant(request: HttpRequest, pk: int) -> HttpResponse:
     """Record the body's consent that an organisation registers volunteers for it."""
     body = _scoped_body(request, pk)
-    if not covers(request.user, body.organization, ADMIN):
+    if not administers(request.user, body.organization):
         raise PermissionDenied
     form = DelegationForm(request.POST, candidates=_delegation_candidates(request.user, body))
     if form.is_valid():
@@ -206,7 +204,7 @@ def delegation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         Delegation.objects.select_related("body__organization", "organization"),
         pk=pk,
     )
-    if not covers(request.user, delegation.body.organization, ADMIN):
+    if not administers(request.user, delegation.body.organization):
         raise PermissionDenied
     if request.method == "POST":
         try:

@@ -4,9 +4,9 @@ the check or the import runs, then the report and the choice how to import), and
 downloads (the template, the uploaded file and its error report).
 
 Access: pages read through the access layer's scope (out of scope: 404). Uploading and
-importing need a registering role for the registration point (`access.may_import`, else
+importing need a registering role for the registration point (`permissions.may_register_through`, else
 403); the uploaded file and the error report hold personal data, so only the uploader and the
-body's administrators download them (`access.may_see_files`, else 403), and each download is
+body's administrators download them (`permissions.may_see_import_files`, else 403), and each download is
 audited. The services are `upload.upload_roster` and, in the background,
 `tasks.import_roster_task`.
 """
@@ -32,10 +32,9 @@ from django_tasks.exceptions import TaskException
 
 from zhiyuan.common.forms import add_validation_errors
 from zhiyuan.organizations.access import get_scoped_or_404, scope
-from zhiyuan.volunteers import selectors
+from zhiyuan.volunteers import permissions, selectors
 from zhiyuan.volunteers.enums import ImportMode, ImportStatus
 from zhiyuan.volunteers.imports import files, tasks, workbooks
-from zhiyuan.volunteers.imports.access import may_import, may_see_files
 from zhiyuan.volunteers.imports.upload import MAX_FILE_BYTES, upload_roster
 from zhiyuan.volunteers.models import RosterImport
 
@@ -110,7 +109,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
     context = {
         "nav": "ledger",
         "page": page,
-        "may_upload": bool(selectors.registration_points(request.user)),
+        "may_upload": bool(permissions.registration_points(request.user)),
     }
     return render(request, "volunteers/imports/list.html", context)
 
@@ -119,7 +118,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
 def new(request: HttpRequest) -> HttpResponse:
     """Upload a roster for one of the user's registration points; its check starts at once
     and the import's page follows it."""
-    points = selectors.registration_points(request.user)
+    points = permissions.registration_points(request.user)
     if not points:
         raise PermissionDenied
     form = UploadForm(request.POST or None, request.FILES or None, points=points)
@@ -186,8 +185,10 @@ def _detail_context(request: HttpRequest, roster_import: RosterImport) -> dict[s
         "problem_count": len(problems),
         "problems_capped": len(problems) > PROBLEMS_SHOWN,
         "has_report": roster_import.status in (*COMMITTABLE, ImportStatus.IMPORTED),
-        "may_import": may_import(request.user, roster_import.body, roster_import.organization),
-        "may_see_files": may_see_files(request.user, roster_import),
+        "may_import": permissions.may_register_through(
+            request.user, roster_import.body, roster_import.organization
+        ),
+        "may_see_files": permissions.may_see_import_files(request.user, roster_import),
         "committable": roster_import.status in COMMITTABLE and not context["queued"],
         "retention_days": settings.ROSTER_RETENTION_DAYS,
         "modes": ImportMode,
@@ -200,7 +201,9 @@ def commit(request: HttpRequest, pk: int) -> HttpResponse:
     """Import a checked roster, by the explicit choice of mode; the import runs as a task and
     the page shows its progress."""
     roster_import = _roster_import(request, pk)
-    if not may_import(request.user, roster_import.body, roster_import.organization):
+    if not permissions.may_register_through(
+        request.user, roster_import.body, roster_import.organization
+    ):
         raise PermissionDenied
     mode = request.POST.get("mode", "")
     if mode not in ImportMode.values:
@@ -241,7 +244,7 @@ def template_xlsx(request: HttpRequest) -> HttpResponse:
 
 def _file_for(request: HttpRequest, pk: int) -> RosterImport:
     roster_import = _roster_import(request, pk)
-    if not may_see_files(request.user, roster_import):
+    if not permissions.may_see_import_files(request.user, roster_import):
         raise PermissionDenied
     return roster_import
 

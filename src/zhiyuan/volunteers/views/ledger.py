@@ -27,9 +27,9 @@ from zhiyuan.common.masking import mask_document, mask_phone
 from zhiyuan.common.params import clean_search, search_text
 from zhiyuan.common.pdf import FontUnavailable
 from zhiyuan.organizations.access import covers, get_scoped_or_404, scope, scope_prefixes
-from zhiyuan.organizations.enums import RoleKind
 from zhiyuan.organizations.models import Organization
-from zhiyuan.volunteers import documents, exports, history, selectors, services
+from zhiyuan.organizations.permissions import ADMINISTERING
+from zhiyuan.volunteers import documents, exports, history, permissions, selectors, services
 from zhiyuan.volunteers.enums import (
     ActivityCategory,
     AvailableTime,
@@ -119,7 +119,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
             "skills": Skill.choices,
             "age_bands": list(selectors.AGE_BANDS),
             "today": selectors.local_today(),
-            "may_register": bool(selectors.registration_points(request.user)),
+            "may_register": bool(permissions.registration_points(request.user)),
             "may_export_full": exports.may_reveal_any(request.user),
         },
     )
@@ -151,12 +151,12 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _detail_context(request: HttpRequest, volunteer: Volunteer, **extra: Any) -> dict[str, Any]:
     user = request.user
-    registering = selectors.covers_registration(user, volunteer, selectors.REGISTERING_ROLES)
+    registering = permissions.covers_registration(user, volunteer, permissions.REGISTERING)
     revealable = [
         (field, label)
         for field, label in PersonalField.choices
         if getattr(volunteer, field)
-        and selectors.covers_registration(user, volunteer, selectors.REVEAL_ROLES[field])
+        and permissions.covers_registration(user, volunteer, permissions.REVEALING[field])
     ]
     entries = [
         (entry, action_label(entry.action), history.describe(entry.data))
@@ -361,13 +361,13 @@ def progress(request: HttpRequest) -> HttpResponse:
             "in_person": selectors.in_person_confirmations(queryset),
             "org_code": code,
             "organization": organization,
-            "registering": bool(selectors.registration_points(request.user)),
+            "registering": bool(permissions.registration_points(request.user)),
         },
     )
 
 
 def _top_registering_org(request: HttpRequest) -> Organization | None:
-    points = selectors.registration_points(request.user)
+    points = permissions.registration_points(request.user)
     organizations = sorted({p.organization for p in points}, key=lambda o: o.path)
     return organizations[0] if organizations else None
 
@@ -388,7 +388,7 @@ def policy(request: HttpRequest) -> HttpResponse:
     if organization is None:
         raise Http404
     current = selectors.policy_for(organization)
-    administers = covers(request.user, organization, [RoleKind.ADMINISTRATOR])
+    administers = covers(request.user, organization, ADMINISTERING)
     form = PolicyForm(
         request.POST or None,
         instance=RegistrationPolicy(
@@ -427,7 +427,7 @@ def policy(request: HttpRequest) -> HttpResponse:
 def register(request: HttpRequest) -> HttpResponse:
     """A registrar records a person's application (Attachment 4) at one of their registration
     points; the person then confirms it with the code texted to their own mobile."""
-    points = selectors.registration_points(request.user)
+    points = permissions.registration_points(request.user)
     if not points:
         raise PermissionDenied
     chosen = request.POST.get("point") or request.GET.get("point") or points[0].key
@@ -478,7 +478,7 @@ def register(request: HttpRequest) -> HttpResponse:
 def correct(request: HttpRequest, pk: int) -> HttpResponse:
     """Correct a registration's details (the volunteer asked, or a mistake was found)."""
     volunteer = _volunteer(request, pk)
-    if not selectors.covers_registration(request.user, volunteer, selectors.REGISTERING_ROLES):
+    if not permissions.covers_registration(request.user, volunteer, permissions.REGISTERING):
         raise PermissionDenied
     form = CorrectionForm(
         request.POST or None,

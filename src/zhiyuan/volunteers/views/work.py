@@ -12,12 +12,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from zhiyuan.organizations.access import get_scoped_or_404, scope
-from zhiyuan.organizations.enums import RoleKind
-from zhiyuan.volunteers import selectors, services
+from zhiyuan.volunteers import permissions, services
 from zhiyuan.volunteers.enums import MembershipStatus, RequestStatus
 from zhiyuan.volunteers.models import Membership, VolunteerRequest
-
-LEADING_ROLES = (RoleKind.TEAM_LEADER, RoleKind.ADMINISTRATOR)
 
 
 @login_required
@@ -26,7 +23,7 @@ def requests_inbox(request: HttpRequest) -> HttpResponse:
     if status not in RequestStatus.values:
         status = RequestStatus.OPEN
     queryset = scope(
-        request.user, VolunteerRequest.objects.filter(status=status), selectors.REGISTERING_ROLES
+        request.user, VolunteerRequest.objects.filter(status=status), permissions.REGISTERING
     ).select_related("volunteer", "volunteer__organization", "handled_by")
     page = Paginator(queryset.order_by("-created_at", "-pk"), 50).get_page(request.GET.get("page"))
     return render(
@@ -40,7 +37,7 @@ def requests_inbox(request: HttpRequest) -> HttpResponse:
 @require_POST
 def handle_request(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_scoped_or_404(
-        request.user, VolunteerRequest.objects.all(), selectors.REGISTERING_ROLES, pk=pk
+        request.user, VolunteerRequest.objects.all(), permissions.REGISTERING, pk=pk
     )
     try:
         services.handle_request(
@@ -62,7 +59,7 @@ def memberships(request: HttpRequest) -> HttpResponse:
     queryset = scope(
         request.user,
         Membership.objects.filter(status=MembershipStatus.APPLIED),
-        LEADING_ROLES,
+        permissions.LEADING,
     ).select_related("volunteer", "team")
     page = Paginator(queryset.order_by("applied_at", "pk"), 50).get_page(request.GET.get("page"))
     return render(request, "volunteers/memberships.html", {"nav": "ledger", "page": page})
@@ -71,7 +68,9 @@ def memberships(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def decide_membership(request: HttpRequest, pk: int) -> HttpResponse:
-    membership = get_scoped_or_404(request.user, Membership.objects.all(), LEADING_ROLES, pk=pk)
+    membership = get_scoped_or_404(
+        request.user, Membership.objects.all(), permissions.LEADING, pk=pk
+    )
     approve = request.POST.get("approve") == "1"
     try:
         services.decide_membership(membership, actor=request.user, approve=approve)
