@@ -1,0 +1,118 @@
+"""The reads the web pages and the API share: where the public may register, and a
+registration's history."""
+
+import pytest
+
+from tests.volunteers.people import OTHER_STREET, STATION, STREET
+from zhiyuan.common.audit import log_action
+from zhiyuan.common.models import AuditEntry
+from zhiyuan.organizations.models import Organization
+from zhiyuan.volunteers import selectors, services
+from zhiyuan.volunteers.models import Delegation, RegistrationBody
+
+pytestmark = pytest.mark.django_db
+
+# The world's registration points as (body's organisation, registered through), in tree order.
+WORLD_POINTS = [
+    ("4306-VA", "4306-VA"),
+    ("430602-VA", "430602-VA"),
+    (STREET, STREET),
+    (STREET, STATION),
+    (OTHER_STREET, OTHER_STREET),
+    ("430603-VA", "430603-VA"),
+    ("430603001-SC", "430603001-SC"),
+    ("YYETDZ-VA", "YYETDZ-VA"),
+    ("430602402-SC", "430602402-SC"),
+]
+FAR_STATION = "430603001003-ST"  # 文桥社区's station, under another district
+
+
+def codes(points: list[selectors.RegistrationPoint]) -> list[tuple[str, str]]:
+    return [(point.body.organization.code, point.organization.code) for point in points]
+
+
+def test_public_points_are_open_bodies_and_live_delegations_in_tree_order(
+    django_assert_num_queries,
+) -> None:
+    with django_assert_num_queries(2):  # bodies, delegations
+        points = selectors.public_registration_points()
+    assert codes(points) == WORLD_POINTS
+
+
+def test_the_apis_order_is_by_body_code_then_tree_order(body, org, city_admin) -> None:
+    services.grant_delegation(body("4306-VA"), org(FAR_STATION), actor=city_admin)
+    in_tree_order = codes(selectors.public_registration_points())
+    by_body = codes(selectors.public_registration_points(by_body=True))
+    assert in_tree_order[5:8] == [
+        ("430603-VA", "430603-VA"),
+        ("430603001-SC", "430603001-SC"),
+        ("4306-VA", FAR_STATION),
+    ]
+    assert by_body[:3] == [
+        ("4306-VA", "4306-VA"),
+        ("4306-VA", FAR_STATION),
+        ("430602-VA", "430602-VA"),
+    ]
+    assert sorted(in_tree_order) == sorted(by_body)
+
+
+def test_the_search_matches_the_bodys_or_the_organisations_name() -> None:
+    assert codes(selectors.public_registration_points(search="岳阳楼街道")) == [
+        (STREET, STREET),
+        (STREET, STATION),
+    ]
+    assert codes(selectors.public_registration_points(search="郭亮")) == [(STREET, STATION)]
+    assert selectors.public_registration_points(search="没有这个地方") == []
+
+
+def test_closed_bodies_and_revoked_delegations_take_no_registrations(body, street_admin) -> None:
+    RegistrationBody.objects.filter(pk=body(OTHER_STREET).pk).update(is_active=False)
+    services.revoke_delegation(Delegation.objects.get(), actor=street_admin)
+    assert codes(selectors.public_registration_points()) == [
+        point
+        for point in WORLD_POINTS
+        if point not in {(OTHER_STREET, OTHER_STREET), (STREET, STATION)}
+    ]
+    assert (
+        selectors.public_registration_point(
+            f"{body(OTHER_STREET).pk}:{body(OTHER_STREET).organization_id}"
+        )
+        is None
+    )
+    delegated = f"{body(STREET).pk}:{Delegation.objects.get().organization_id}"
+    assert selectors.public_registration_point(delegated) is None
+
+
+def test_a_point_is_found_by_its_key_only_while_it_takes_registrations(body, org) -> None:
+    street, station = body(STREET), org(STATION)
+    own = selectors.public_registration_point(f"{street.pk}:{street.organization_id}")
+    assert own == selectors.RegistrationPoint(street, street.organization)
+    delegated = selectors.public_registration_point(f"{street.pk}:{station.pk}")
+    assert delegated == selectors.RegistrationPoint(street, station)
+    assert str(delegated) == "郭亮社区志愿服务站 (岳阳楼街道志愿服务中心)"
+    not_delegated = org("430602001002-ST")
+    for key in (f"{street.pk}:{not_delegated.pk}", f"{street.pk}:", "1:2:3", "x:1", ""):
+        assert selectors.public_registration_point(key) is None, key
+
+
+def test_the_history_is_the_registrations_own_entries_oldest_first(
+    registrar, street_admin, registered
+) -> None:
+    volunteer = registered(registrar)
+    other = registered(registrar)
+    services.suspend_registration(volunteer, actor=street_admin, reason="长期未参加活动")
+    # Data that could leak: another registration's entries, and an entry about another kind
+    # of object with the same id.
+    services.suspend_registration(other, actor=street_admin, reason="长期未参加活动")
+    same_id = Organization(pk=volunteer.pk, name="同号的组织")
+    log_action(street_admin, "organization.updated", same_id)
+    same_pk = AuditEntry.objects.filter(object_id=str(volunteer.pk))
+    assert same_pk.exclude(object_type="volunteers.volunteer").exists()
+    entries = selectors.history(volunteer)
+    assert [(entry.action, entry.actor) for entry in entries] == [
+        ("volunteer.registration.applied", registrar),
+        ("volunteer.registration.confirmed", registrar),
+        ("volunteer.registration.suspended", street_admin),
+    ]
+    newest_first = selectors.history(volunteer, newest_first=True)
+    assert [entry.pk for entry in newest_first] == [entry.pk for entry in entries][::-1]
