@@ -18,6 +18,7 @@ from zhiyuan.volunteers.models import (
     Delegation,
     RegistrationBody,
     RegistrationPolicy,
+    RosterImport,
     Volunteer,
 )
 
@@ -152,6 +153,14 @@ def ledger(user: Any) -> QuerySet[Volunteer]:
     """Volunteers `user` may see: registered through an organisation in their subtrees, or
     with a body whose organisation is (Volunteer.ACCESS_PATHS)."""
     return scope(user, Volunteer.objects.all()).select_related("body__organization", "organization")
+
+
+def roster_imports(user: Any) -> QuerySet[RosterImport]:
+    """The roster imports `user` may see (made through an organisation in their subtrees),
+    newest first, with body, organisation and uploader; without the stored file, which is
+    large and encrypted (downloads read it: `imports.downloads`)."""
+    rows = RosterImport.objects.select_related("body__organization", "organization", "uploaded_by")
+    return scope(user, rows.defer("content"))
 
 
 def in_subtree(queryset: QuerySet[Volunteer], organization: Organization) -> QuerySet[Volunteer]:

@@ -36,6 +36,27 @@ from zhiyuan.volunteers.imports.rows import PROGRESS_EVERY, Evaluation, evaluate
 from zhiyuan.volunteers.models import RegistrationPolicy, RosterImport, Volunteer
 
 BATCH_SIZE = 1_000
+# The statuses a roster is imported from: checked, or refused (an all-or-nothing import found
+# a row with a problem; the valid rows may still be chosen).
+COMMITTABLE = (ImportStatus.CHECKED, ImportStatus.REFUSED)
+
+
+def require_committable(roster_import: RosterImport, *, actor: Any, mode: str) -> None:
+    """That `actor` may import `roster_import` now in `mode` (an ImportMode value): a
+    registering role for its registration point (`permissions.may_register_through`), a mode,
+    and a status in COMMITTABLE, checked in this order.
+    Raises PermissionDenied, ValidationError (key "mode"; code "not_checked")."""
+    if not permissions.may_register_through(actor, roster_import.body, roster_import.organization):
+        raise PermissionDenied(_("You may not register volunteers for this body here."))
+    if mode not in ImportMode.values:
+        raise ValidationError({"mode": _("Choose how to import.")})
+    if roster_import.status not in COMMITTABLE:
+        raise not_checked()
+
+
+def not_checked() -> ValidationError:
+    """The refusal of an import whose roster is not (or no longer) checked."""
+    return ValidationError(_("Import a roster once its check has finished."), code="not_checked")
 
 
 def import_roster(
@@ -52,27 +73,22 @@ def import_roster(
     Imported people start as applied (channel import, registrar = `actor`, linked to this
     import). One transaction; bulk inserts and bulk audit entries. `workers`: how many
     processes check (`rows.evaluate`).
-    Raises PermissionDenied, ValidationError ("not_checked", "has_problems", "purged", or a
-    RosterError). Audit: volunteer.roster.imported and volunteer.registration.applied per row.
+    Raises PermissionDenied, ValidationError (`require_committable`; "has_problems", "purged",
+    or a RosterError). Audit: volunteer.roster.imported and volunteer.registration.applied per row.
     """
-    if mode not in ImportMode.values:
-        raise ValidationError({"mode": _("Choose how to import.")})
-    if not permissions.may_register_through(actor, roster_import.body, roster_import.organization):
-        raise PermissionDenied(_("You may not register volunteers for this body here."))
-    if roster_import.status not in (ImportStatus.CHECKED, ImportStatus.REFUSED):
-        raise ValidationError(_("Import a roster once its check has finished."), code="not_checked")
+    require_committable(roster_import, actor=actor, mode=mode)
     today = today or selectors.local_today()
     policy = selectors.policy_for(roster_import.organization)
     table = _ImportedVolunteers(roster_import, actor=actor, policy=policy)
     # Claimed by its status in the database, not the instance's: a replayed or concurrent
     # commit (double click, API retry, two workers) holding a stale copy must not import again
     # and overwrite what the first import recorded.
-    claimed = RosterImport.objects.filter(
-        pk=roster_import.pk, status__in=(ImportStatus.CHECKED, ImportStatus.REFUSED)
-    ).update(status=ImportStatus.IMPORTING, rows_done=0)
+    claimed = RosterImport.objects.filter(pk=roster_import.pk, status__in=COMMITTABLE).update(
+        status=ImportStatus.IMPORTING, rows_done=0
+    )
     if not claimed:
         roster_import.refresh_from_db(fields=["status"])
-        raise ValidationError(_("Import a roster once its check has finished."), code="not_checked")
+        raise not_checked()
     refused: Evaluation | None = None
     try:
         with young_collections_only(), transaction.atomic():

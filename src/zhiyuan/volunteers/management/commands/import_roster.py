@@ -13,8 +13,8 @@ from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers import services
 from zhiyuan.volunteers.enums import ImportMode, ImportStatus
 from zhiyuan.volunteers.imports.check import check_roster
+from zhiyuan.volunteers.imports.commit import commit_roster
 from zhiyuan.volunteers.imports.upload import MAX_FILE_BYTES, upload_roster
-from zhiyuan.volunteers.imports.write import import_roster
 from zhiyuan.volunteers.models import RegistrationBody, RosterImport
 
 BAR_WIDTH = 30
@@ -90,8 +90,12 @@ class Command(BaseCommand):
             if options["dry_run"] or roster_import.status == ImportStatus.FAILED:
                 return
             mode = ImportMode.VALID_ONLY if options["valid_only"] else ImportMode.ALL_OR_NOTHING
-            roster_import = import_roster(
-                roster_import, actor=actor, mode=mode, progress=self._bar("importing")
+            commit_roster(
+                roster_import,
+                actor=actor,
+                mode=mode,
+                in_process=True,
+                progress=self._bar("importing"),
             )
         except PermissionDenied as exc:
             raise CommandError(str(exc) or "Permission denied.") from None
