@@ -2,26 +2,24 @@
 report, import it by explicit choice, download the error report and the template.
 
 The same path as the web and `zhiyuan import_roster` (`volunteers.imports`): the upload stores
-the file and queues the check (a task), the import runs as a task too; poll the import until
-its status leaves uploaded/checking/importing. Reads go through the access layer (out of
-scope: 404). Uploading and importing need a registering role for the registration point
+the file and queues the check (a task), the import runs as a task too (`commit.commit_roster`);
+poll the import until its status leaves uploaded/checking/importing. Reads go through the
+access layer (`selectors.roster_imports`; out of scope: 404). Uploading and importing need a registering role for the registration point
 (403 otherwise); the error report holds personal data, so only the uploader and the body's
 administrators download it (403 otherwise), and each download is audited.
 """
 
-from typing import Any, cast
+from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
-from django.utils.translation import gettext as _
-from django_tasks.base import TaskResultStatus
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, NotFound, PermissionDenied
+from rest_framework.exceptions import APIException, NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -30,15 +28,15 @@ from zhiyuan.api.lookups import object_id
 from zhiyuan.api.openapi import ErrorSerializer, errors
 from zhiyuan.api.shared import BodyRefSerializer, OrganizationRefSerializer, id_field, validated
 from zhiyuan.api.volunteers import registration_point
-from zhiyuan.organizations.access import scope
-from zhiyuan.volunteers import permissions
+from zhiyuan.volunteers import selectors
 from zhiyuan.volunteers.enums import ImportMode, ImportStatus
-from zhiyuan.volunteers.imports import files, tasks, workbooks
+from zhiyuan.volunteers.imports import files, workbooks
+from zhiyuan.volunteers.imports.commit import WAITING, commit_roster
+from zhiyuan.volunteers.imports.downloads import download_roster_file
 from zhiyuan.volunteers.imports.upload import MAX_FILE_BYTES, upload_roster
 from zhiyuan.volunteers.models import RosterImport
 
 PROBLEMS_SHOWN = 500
-COMMITTABLE = (ImportStatus.CHECKED, ImportStatus.REFUSED)
 
 
 # --- answers ---------------------------------------------------------------------------------
@@ -171,10 +169,7 @@ class RosterImportViewSet(viewsets.GenericViewSet):
     http_method_names = ["get", "post", "head", "options"]
 
     def get_queryset(self) -> QuerySet[RosterImport]:
-        rows = RosterImport.objects.select_related(
-            "body__organization", "organization", "uploaded_by"
-        ).defer("content")
-        return scope(self.request.user, rows)
+        return selectors.roster_imports(self.request.user)
 
     def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
         # The downloads answer a spreadsheet whatever the client accepts (an Accept naming
@@ -248,18 +243,8 @@ class RosterImportViewSet(viewsets.GenericViewSet):
     def commit(self, request: Request, pk: str) -> Response:
         roster_import = self._import(pk)
         mode = validated(CommitSerializer, request.data)["mode"]
-        if not permissions.may_register_through(
-            request.user, roster_import.body, roster_import.organization
-        ):
-            raise PermissionDenied(_("You may not register volunteers for this body here."))
-        if roster_import.status not in COMMITTABLE:
-            raise DjangoValidationError(
-                _("Import a roster once its check has finished."), code="not_checked"
-            )
-        result = tasks.import_roster_task.enqueue(
-            roster_import.pk, mode, cast(int, request.user.pk)
-        )
-        waiting = result.status in (TaskResultStatus.READY, TaskResultStatus.RUNNING)
+        result = commit_roster(roster_import, actor=request.user, mode=mode)
+        waiting = result is not None and result.status in WAITING
         return self._detail(roster_import.pk, status_code=202 if waiting else 200)
 
     @extend_schema(
@@ -271,18 +256,13 @@ class RosterImportViewSet(viewsets.GenericViewSet):
     @action(detail=True)
     def report(self, request: Request, pk: str) -> HttpResponse:
         roster_import = self._import(pk)
-        if not permissions.may_see_import_files(request.user, roster_import):
-            raise PermissionDenied(
-                _("Only the uploader and the registration body's administrators may download it.")
-            )
         try:
-            content = workbooks.error_report_xlsx(roster_import)
+            report = download_roster_file(roster_import, actor=request.user, what="error_report")
         except DjangoValidationError as error:
             if error.code == "purged":
                 raise Gone(error.messages[0]) from None
             raise
-        files.log_download(request.user, roster_import, "error_report")
-        return _xlsx(content, files.report_name(roster_import))
+        return _xlsx(report.content, report.name)
 
     @extend_schema(
         summary="The import template (xlsx): ID and phone columns as text, drop-down lists",

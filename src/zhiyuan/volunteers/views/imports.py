@@ -3,12 +3,12 @@ upload (registration point, file, the consent affirmation), an import's page (pr
 the check or the import runs, then the report and the choice how to import), and the
 downloads (the template, the uploaded file and its error report).
 
-Access: pages read through the access layer's scope (out of scope: 404). Uploading and
-importing need a registering role for the registration point (`permissions.may_register_through`, else
-403); the uploaded file and the error report hold personal data, so only the uploader and the
-body's administrators download them (`permissions.may_see_import_files`, else 403), and each download is
-audited. The services are `upload.upload_roster` and, in the background,
-`tasks.import_roster_task`.
+Access: pages read through the access layer's scope (`selectors.roster_imports`; out of
+scope: 404). Uploading and importing need a registering role for the registration point
+(`permissions.may_register_through`, else 403); the uploaded file and the error report hold
+personal data, so only the uploader and the body's administrators download them (else 403),
+and each download is audited. The services, shared with the API: `upload.upload_roster`,
+`commit.commit_roster` (the import, as a task) and `downloads.download_roster_file`.
 """
 
 from typing import Any, cast
@@ -19,30 +19,29 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
-from django_tasks.base import TaskResultStatus
 from django_tasks.exceptions import TaskException
 
 from zhiyuan.common.forms import add_validation_errors
-from zhiyuan.organizations.access import get_scoped_or_404, scope
+from zhiyuan.organizations.access import get_scoped_or_404
 from zhiyuan.volunteers import permissions, selectors
 from zhiyuan.volunteers.enums import ImportMode, ImportStatus
 from zhiyuan.volunteers.imports import files, tasks, workbooks
+from zhiyuan.volunteers.imports.commit import WAITING, commit_roster
+from zhiyuan.volunteers.imports.downloads import Download, RosterFile, download_roster_file
 from zhiyuan.volunteers.imports.upload import MAX_FILE_BYTES, upload_roster
+from zhiyuan.volunteers.imports.write import COMMITTABLE
 from zhiyuan.volunteers.models import RosterImport
 
 PAGE_SIZE = 50
 PROBLEMS_SHOWN = 500
 # Statuses during which a page polls: the check or the import is waiting or running.
 RUNNING = (ImportStatus.UPLOADED, ImportStatus.CHECKING, ImportStatus.IMPORTING)
-COMMITTABLE = (ImportStatus.CHECKED, ImportStatus.REFUSED)
 QUEUED_KEY = "roster_imports_queued"  # session: import id -> id of its queued import task
 
 
@@ -72,26 +71,16 @@ class UploadForm(forms.Form):
         field.choices = [(point.key, str(point)) for point in points]
 
 
-def _imports(user: Any) -> QuerySet[RosterImport]:
-    """The imports in `user`'s scope, without the stored file (it is large and encrypted)."""
-    return scope(
-        user,
-        RosterImport.objects.select_related(
-            "body__organization", "organization", "uploaded_by"
-        ).defer("content"),
-    )
-
-
 def _roster_import(request: HttpRequest, pk: int) -> RosterImport:
-    return get_scoped_or_404(request.user, _imports(request.user), pk=pk)
+    return get_scoped_or_404(request.user, selectors.roster_imports(request.user), pk=pk)
 
 
-def _download(content: bytes, name: str) -> HttpResponse:
-    """An xlsx or csv download named `name` (RFC 6266 filename*, so Chinese names survive),
-    never kept in a cache: such files hold personal data."""
-    response = HttpResponse(content, content_type=files.content_type(name))
+def _download(download: Download) -> HttpResponse:
+    """An xlsx or csv download (RFC 6266 filename*, so Chinese names survive), never kept in
+    a cache: such files hold personal data."""
+    response = HttpResponse(download.content, content_type=download.content_type)
     response["Content-Disposition"] = str(
-        content_disposition_header(as_attachment=True, filename=name)
+        content_disposition_header(as_attachment=True, filename=download.name)
     )
     response["Cache-Control"] = "no-store"
     return response
@@ -103,9 +92,8 @@ def _download(content: bytes, name: str) -> HttpResponse:
 @login_required
 def import_list(request: HttpRequest) -> HttpResponse:
     """The roster imports in the user's scope, newest first."""
-    page = Paginator(_imports(request.user).defer("problems"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    imports = selectors.roster_imports(request.user).defer("problems")
+    page = Paginator(imports, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "nav": "ledger",
         "page": page,
@@ -157,7 +145,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 def progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress fragment the import's page polls every second. Once nothing runs any
     more, htmx is told to reload the whole page (which then shows the report)."""
-    roster_import = get_scoped_or_404(request.user, _imports(request.user).defer("problems"), pk=pk)
+    imports = selectors.roster_imports(request.user).defer("problems")
+    roster_import = get_scoped_or_404(request.user, imports, pk=pk)
     context = _progress_context(request, roster_import)
     if request.headers.get("HX-Request") == "true" and not context["running"]:
         return HttpResponseClientRefresh()
@@ -201,20 +190,18 @@ def commit(request: HttpRequest, pk: int) -> HttpResponse:
     """Import a checked roster, by the explicit choice of mode; the import runs as a task and
     the page shows its progress."""
     roster_import = _roster_import(request, pk)
-    if not permissions.may_register_through(
-        request.user, roster_import.body, roster_import.organization
-    ):
-        raise PermissionDenied
-    mode = request.POST.get("mode", "")
-    if mode not in ImportMode.values:
-        messages.error(request, _("Choose how to import."))
-    elif roster_import.status not in COMMITTABLE or _queued(request, roster_import):
-        messages.error(request, _("Import a roster once its check has finished."))
-    else:
-        result = tasks.import_roster_task.enqueue(
-            roster_import.pk, mode, cast(int, request.user.pk)
+    try:
+        result = commit_roster(
+            roster_import,
+            actor=request.user,
+            mode=request.POST.get("mode", ""),
+            already_queued=_queued(request, roster_import),
         )
-        if result.status in (TaskResultStatus.READY, TaskResultStatus.RUNNING):
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        if result is not None and result.status in WAITING:
             queued = request.session.get(QUEUED_KEY, {})
             request.session[QUEUED_KEY] = {**queued, str(roster_import.pk): result.id}
     return redirect("volunteers:import", pk=roster_import.pk)
@@ -230,7 +217,7 @@ def _queued(request: HttpRequest, roster_import: RosterImport) -> bool:
         result = tasks.import_roster_task.get_result(task_id)
     except (TaskException, NotImplementedError):  # unknown id; a backend without results
         return False
-    return result.status in (TaskResultStatus.READY, TaskResultStatus.RUNNING)
+    return result.status in WAITING
 
 
 # --- downloads -------------------------------------------------------------------------------
@@ -239,42 +226,30 @@ def _queued(request: HttpRequest, roster_import: RosterImport) -> bool:
 @login_required
 def template_xlsx(request: HttpRequest) -> HttpResponse:
     """The empty import template (ID and phone columns as text, drop-down lists)."""
-    return _download(workbooks.template_xlsx(), files.TEMPLATE_NAME)
+    template = workbooks.template_xlsx()
+    return _download(Download(template, files.TEMPLATE_NAME, files.XLSX))
 
 
-def _file_for(request: HttpRequest, pk: int) -> RosterImport:
+def _roster_file(request: HttpRequest, pk: int, what: RosterFile) -> HttpResponse:
+    """The download, or back to the import's page saying why not (purged, or the file cannot
+    be read); 403 for those who may not download it."""
     roster_import = _roster_import(request, pk)
-    if not permissions.may_see_import_files(request.user, roster_import):
-        raise PermissionDenied
-    return roster_import
-
-
-def _back_with(request: HttpRequest, roster_import: RosterImport, error: ValidationError) -> Any:
-    for message in error.messages:
-        messages.error(request, message)
-    return redirect("volunteers:import", pk=roster_import.pk)
+    try:
+        return _download(download_roster_file(roster_import, actor=request.user, what=what))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("volunteers:import", pk=roster_import.pk)
 
 
 @login_required
 def uploaded_file(request: HttpRequest, pk: int) -> HttpResponse:
     """The uploaded file as it came (uploader and the body's administrators; audited)."""
-    roster_import = _file_for(request, pk)
-    try:
-        content = files.file_bytes(roster_import)
-    except ValidationError as error:
-        return _back_with(request, roster_import, error)
-    files.log_download(request.user, roster_import, "file")
-    return _download(content, roster_import.filename)
+    return _roster_file(request, pk, "file")
 
 
 @login_required
 def error_report(request: HttpRequest, pk: int) -> HttpResponse:
     """The error report: every row with its problems beside it (xlsx; uploader and the body's
     administrators; audited)."""
-    roster_import = _file_for(request, pk)
-    try:
-        content = workbooks.error_report_xlsx(roster_import)
-    except ValidationError as error:  # purged, or the file cannot be read
-        return _back_with(request, roster_import, error)
-    files.log_download(request.user, roster_import, "error_report")
-    return _download(content, files.report_name(roster_import))
+    return _roster_file(request, pk, "error_report")
