@@ -1,5 +1,5 @@
-"""The reads the web pages and the API share: where the public may register, and a
-registration's history."""
+"""The reads the web pages and the API share: where the public may register, a registration's
+history, registration bodies and their delegations, memberships and volunteers' requests."""
 
 import pytest
 
@@ -7,7 +7,8 @@ from tests.volunteers.people import OTHER_STREET, STATION, STREET
 from zhiyuan.common.audit import log_action
 from zhiyuan.common.models import AuditEntry
 from zhiyuan.organizations.models import Organization
-from zhiyuan.volunteers import selectors, services
+from zhiyuan.volunteers import permissions, selectors, services
+from zhiyuan.volunteers.enums import RequestKind
 from zhiyuan.volunteers.models import Delegation, RegistrationBody
 
 pytestmark = pytest.mark.django_db
@@ -116,3 +117,48 @@ def test_the_history_is_the_registrations_own_entries_oldest_first(
     ]
     newest_first = selectors.history(volunteer, newest_first=True)
     assert [entry.pk for entry in newest_first] == [entry.pk for entry in entries][::-1]
+
+
+def test_bodies_and_delegations_are_those_in_the_users_subtrees(
+    district_admin, street_admin, outsider, nobody, body, org
+) -> None:
+    assert [b.organization.code for b in selectors.registration_bodies(district_admin)] == [
+        "430602-VA",
+        STREET,
+        OTHER_STREET,
+    ]
+    assert list(selectors.registration_bodies(street_admin)) == [body(STREET)]
+    assert list(selectors.registration_bodies(outsider)) == [body(OTHER_STREET)]
+    assert list(selectors.registration_bodies(nobody)) == []
+    older = Delegation.objects.get()
+    newer = services.grant_delegation(body(STREET), org("430602001002-ST"), actor=street_admin)
+    for user in (district_admin, street_admin):
+        assert list(selectors.delegations(user)) == [newer, older]
+    for user in (outsider, nobody):
+        assert list(selectors.delegations(user)) == []
+
+
+def test_memberships_are_scoped_by_the_roles_each_interface_asks_for(
+    registrar, team_leader, viewer, outsider, org, registered
+) -> None:
+    team = org("430602001001-TM")
+    first = services.apply_for_team(registered(registrar), team, actor=registrar)
+    second = services.apply_for_team(registered(registrar), team, actor=registrar)
+    for user in (team_leader, viewer):  # the API's list: every role on the team or above it
+        assert list(selectors.memberships(user)) == [second, first]
+    assert list(selectors.memberships(team_leader, roles=permissions.LEADING)) == [second, first]
+    assert list(selectors.memberships(viewer, roles=permissions.LEADING)) == []
+    assert list(selectors.memberships(outsider)) == []
+
+
+def test_requests_are_scoped_by_the_roles_each_interface_asks_for(
+    registrar, checker, outsider, registered
+) -> None:
+    volunteer = registered(registrar)
+    first = services.submit_request(volunteer, kind=RequestKind.CORRECTION, message="名字写错了")
+    second = services.submit_request(volunteer, kind=RequestKind.CANCELLATION, message="搬家了")
+    assert list(selectors.volunteer_requests(checker)) == [second, first]
+    registering = permissions.REGISTERING
+    assert list(selectors.volunteer_requests(registrar, roles=registering)) == [second, first]
+    assert list(selectors.volunteer_requests(checker, roles=registering)) == []
+    assert list(selectors.volunteer_requests(outsider)) == []

@@ -19,7 +19,7 @@ from zhiyuan.api.audit import ActorSerializer
 from zhiyuan.api.lookups import object_id
 from zhiyuan.api.openapi import errors
 from zhiyuan.api.shared import OrganizationRefSerializer, id_field, validated
-from zhiyuan.organizations.access import get_scoped_or_404, scope
+from zhiyuan.organizations.access import get_scoped_or_404
 from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers import selectors, services
 from zhiyuan.volunteers.enums import MembershipStatus, RequestKind, RequestStatus
@@ -82,16 +82,6 @@ class HandleSerializer(serializers.Serializer):
     )
 
 
-def _memberships() -> QuerySet[Membership]:
-    memberships = Membership.objects.select_related("volunteer", "team", "decided_by")
-    return memberships.order_by("-applied_at", "-pk")
-
-
-def _requests() -> QuerySet[VolunteerRequest]:
-    requests = VolunteerRequest.objects.select_related("volunteer__organization", "handled_by")
-    return requests.order_by("-created_at", "-pk")
-
-
 class MembershipViewSet(viewsets.GenericViewSet):
     """Memberships of the teams in the user's subtrees, newest applications first."""
 
@@ -99,13 +89,15 @@ class MembershipViewSet(viewsets.GenericViewSet):
     http_method_names = ["get", "post", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Membership]:
-        return scope(self.request.user, _memberships())
+        # Every role on the team or above it; the office's inbox lists them to leaders only.
+        return selectors.memberships(self.request.user)
 
     def _membership(self, pk: str) -> Membership:
-        return get_scoped_or_404(self.request.user, _memberships(), pk=object_id(pk))
+        return get_scoped_or_404(self.request.user, self.get_queryset(), pk=object_id(pk))
 
     def _answer(self, membership: Membership, status_code: int = status.HTTP_200_OK) -> Response:
-        membership = _memberships().get(pk=membership.pk)
+        """The membership as the service left it (a registrar may apply for a team outside
+        their subtrees, so it is not read back through their scope)."""
         return Response(MembershipSerializer(membership).data, status=status_code)
 
     @extend_schema(
@@ -141,8 +133,8 @@ class MembershipViewSet(viewsets.GenericViewSet):
 
     def _decide(self, pk: str, *, approve: bool) -> Response:
         membership = self._membership(pk)
-        services.decide_membership(membership, actor=self.request.user, approve=approve)
-        return self._answer(membership)
+        decided = services.decide_membership(membership, actor=self.request.user, approve=approve)
+        return self._answer(decided)
 
     @extend_schema(
         summary="Approve an application (the team's leader or an administrator above it)",
@@ -170,8 +162,7 @@ class MembershipViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def leave(self, request: Request, pk: str) -> Response:
         membership = self._membership(pk)
-        services.leave_team(membership, actor=request.user)
-        return self._answer(membership)
+        return self._answer(services.leave_team(membership, actor=request.user))
 
 
 class VolunteerRequestViewSet(viewsets.GenericViewSet):
@@ -181,7 +172,8 @@ class VolunteerRequestViewSet(viewsets.GenericViewSet):
     http_method_names = ["get", "post", "head", "options"]
 
     def get_queryset(self) -> QuerySet[VolunteerRequest]:
-        return scope(self.request.user, _requests())
+        # Every role over the registration; the office's inbox lists them to registrars only.
+        return selectors.volunteer_requests(self.request.user)
 
     @extend_schema(
         summary="List volunteers' correction and cancellation requests",
@@ -200,7 +192,7 @@ class VolunteerRequestViewSet(viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"])
     def handle(self, request: Request, pk: str) -> Response:
-        found = get_scoped_or_404(request.user, _requests(), pk=object_id(pk))
+        found = get_scoped_or_404(request.user, self.get_queryset(), pk=object_id(pk))
         data = validated(HandleSerializer, request.data)
         services.handle_request(found, actor=request.user, **data)
-        return Response(VolunteerRequestSerializer(_requests().get(pk=found.pk)).data)
+        return Response(VolunteerRequestSerializer(self.get_queryset().get(pk=found.pk)).data)

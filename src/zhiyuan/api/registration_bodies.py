@@ -21,7 +21,7 @@ from zhiyuan.api.openapi import errors
 from zhiyuan.api.shared import OrganizationRefSerializer, id_field, validated
 from zhiyuan.organizations.access import get_scoped_or_404, scope
 from zhiyuan.organizations.models import Organization
-from zhiyuan.volunteers import services
+from zhiyuan.volunteers import selectors, services
 from zhiyuan.volunteers.models import Delegation, RegistrationBody
 
 
@@ -60,12 +60,6 @@ class DelegationGrantSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
-def delegation_rows() -> QuerySet[Delegation]:
-    return Delegation.objects.select_related(
-        "body__organization", "organization", "granted_by", "revoked_by"
-    ).order_by("-granted_at", "-pk")
-
-
 class RegistrationBodyViewSet(viewsets.GenericViewSet):
     """Registration bodies whose organisation lies in the user's subtrees, by code."""
 
@@ -73,15 +67,10 @@ class RegistrationBodyViewSet(viewsets.GenericViewSet):
     http_method_names = ["get", "post", "head", "options"]
 
     def get_queryset(self) -> QuerySet[RegistrationBody]:
-        bodies = RegistrationBody.objects.select_related("organization").order_by("code")
-        return scope(self.request.user, bodies)
+        return selectors.registration_bodies(self.request.user)
 
     def _body(self, pk: str) -> RegistrationBody:
-        return get_scoped_or_404(
-            self.request.user,
-            RegistrationBody.objects.select_related("organization"),
-            pk=object_id(pk),
-        )
+        return get_scoped_or_404(self.request.user, self.get_queryset(), pk=object_id(pk))
 
     @extend_schema(
         summary="List the registration bodies in your subtrees",
@@ -128,7 +117,7 @@ class RegistrationBodyViewSet(viewsets.GenericViewSet):
         body = self._body(pk)
         if request.method == "POST":
             return self._grant(request, body)
-        page = self.paginate_queryset(delegation_rows().filter(body=body))
+        page = self.paginate_queryset(selectors.delegations(request.user).filter(body=body))
         return self.get_paginated_response(DelegationSerializer(page, many=True).data)
 
     def _grant(self, request: Request, body: RegistrationBody) -> Response:
@@ -141,7 +130,7 @@ class RegistrationBodyViewSet(viewsets.GenericViewSet):
         delegation = services.grant_delegation(
             body, organization, actor=request.user, note=data["note"]
         )
-        delegation = delegation_rows().get(pk=delegation.pk)
+        delegation = selectors.delegations(request.user).get(pk=delegation.pk)
         return Response(DelegationSerializer(delegation).data, status=status.HTTP_201_CREATED)
 
 
@@ -152,7 +141,7 @@ class DelegationViewSet(viewsets.GenericViewSet):
     http_method_names = ["post", "options"]
 
     def get_queryset(self) -> QuerySet[Delegation]:
-        return scope(self.request.user, delegation_rows())
+        return selectors.delegations(self.request.user)
 
     @extend_schema(
         summary="Revoke a delegation (administrators of the body); its registrations stay",
@@ -161,6 +150,6 @@ class DelegationViewSet(viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"])
     def revoke(self, request: Request, pk: str) -> Response:
-        delegation = get_scoped_or_404(request.user, delegation_rows(), pk=object_id(pk))
+        delegation = get_scoped_or_404(request.user, self.get_queryset(), pk=object_id(pk))
         services.revoke_delegation(delegation, actor=request.user)
-        return Response(DelegationSerializer(delegation_rows().get(pk=delegation.pk)).data)
+        return Response(DelegationSerializer(self.get_queryset().get(pk=delegation.pk)).data)

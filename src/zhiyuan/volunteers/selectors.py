@@ -3,6 +3,7 @@
 
 import contextlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -11,15 +12,17 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from zhiyuan.organizations.access import scope
+from zhiyuan.organizations.access import ALL_ROLES, scope
 from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers.enums import ConfirmationMethod, RegistrationStatus
 from zhiyuan.volunteers.models import (
     Delegation,
+    Membership,
     RegistrationBody,
     RegistrationPolicy,
     RosterImport,
     Volunteer,
+    VolunteerRequest,
 )
 
 
@@ -161,6 +164,47 @@ def roster_imports(user: Any) -> QuerySet[RosterImport]:
     large and encrypted (downloads read it: `imports.downloads`)."""
     rows = RosterImport.objects.select_related("body__organization", "organization", "uploaded_by")
     return scope(user, rows.defer("content"))
+
+
+def registration_bodies(user: Any) -> QuerySet[RegistrationBody]:
+    """The registration bodies whose organisation lies in `user`'s subtrees, with it, by
+    code."""
+    return scope(user, RegistrationBody.objects.select_related("organization").order_by("code"))
+
+
+def delegations(user: Any) -> QuerySet[Delegation]:
+    """Delegations, live and revoked, of the bodies whose organisation lies in `user`'s
+    subtrees (Delegation.ACCESS_PATH), with body, organisation and who granted and revoked
+    them, newest first."""
+    rows = Delegation.objects.select_related(
+        "body__organization", "organization", "granted_by", "revoked_by"
+    )
+    return scope(user, rows.order_by("-granted_at", "-pk"))
+
+
+def memberships(user: Any, *, roles: Iterable[str] = ALL_ROLES) -> QuerySet[Membership]:
+    """Memberships of the teams in the subtrees `user` reaches through `roles`, with volunteer,
+    team and who decided, newest applications first.
+
+    The office page and the API scope them deliberately apart: the page is the inbox of those
+    who decide on applications and passes `permissions.LEADING`; the API lists them to every
+    role on the team or above it (the services refuse decisions to the others)."""
+    rows = Membership.objects.select_related("volunteer", "team", "decided_by")
+    return scope(user, rows.order_by("-applied_at", "-pk"), roles)
+
+
+def volunteer_requests(
+    user: Any, *, roles: Iterable[str] = ALL_ROLES
+) -> QuerySet[VolunteerRequest]:
+    """Volunteers' requests (corrections, cancellations) on registrations `user` reaches
+    through `roles` (VolunteerRequest.ACCESS_PATHS), with the volunteer, its organisation and
+    who handled them, newest first.
+
+    The office page and the API scope them deliberately apart: the page is the inbox of those
+    who handle them and passes `permissions.REGISTERING`; the API lists them to every role over
+    the registration (the service refuses handling to the others)."""
+    rows = VolunteerRequest.objects.select_related("volunteer__organization", "handled_by")
+    return scope(user, rows.order_by("-created_at", "-pk"), roles)
 
 
 def in_subtree(queryset: QuerySet[Volunteer], organization: Organization) -> QuerySet[Volunteer]:

@@ -23,10 +23,10 @@ from zhiyuan.organizations.access import get_scoped_or_404
 from zhiyuan.organizations.models import Organization
 from zhiyuan.organizations.permissions import administers, administers_anything
 from zhiyuan.organizations.selectors import administered_organizations
-from zhiyuan.volunteers import documents, services
+from zhiyuan.volunteers import documents, selectors, services
 from zhiyuan.volunteers.allocation import allocation_bodies, allocation_rows, allocation_table
 from zhiyuan.volunteers.forms_bodies import DelegationForm, DesignateForm
-from zhiyuan.volunteers.models import Delegation, RegistrationBody
+from zhiyuan.volunteers.models import RegistrationBody
 from zhiyuan.volunteers.views.responses import XLSX, dated_name, download
 
 _OPTIONS = 300
@@ -159,9 +159,7 @@ def _body_page(
 
 
 def _scoped_body(request: HttpRequest, pk: int) -> RegistrationBody:
-    return get_scoped_or_404(
-        request.user, RegistrationBody.objects.select_related("organization"), pk=pk
-    )
+    return get_scoped_or_404(request.user, selectors.registration_bodies(request.user), pk=pk)
 
 
 @login_required
@@ -199,11 +197,7 @@ def delegation_grant(request: HttpRequest, pk: int) -> HttpResponse:
 def delegation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     """Revoke a delegation: GET asks for confirmation, POST revokes (registrations made
     through it stay)."""
-    delegation = get_scoped_or_404(
-        request.user,
-        Delegation.objects.select_related("body__organization", "organization"),
-        pk=pk,
-    )
+    delegation = get_scoped_or_404(request.user, selectors.delegations(request.user), pk=pk)
     if not administers(request.user, delegation.body.organization):
         raise PermissionDenied
     if request.method == "POST":

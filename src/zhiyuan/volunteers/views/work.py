@@ -11,8 +11,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from zhiyuan.organizations.access import get_scoped_or_404, scope
-from zhiyuan.volunteers import permissions, services
+from zhiyuan.organizations.access import get_scoped_or_404
+from zhiyuan.volunteers import permissions, selectors, services
 from zhiyuan.volunteers.enums import MembershipStatus, RequestStatus
 from zhiyuan.volunteers.models import Membership, VolunteerRequest
 
@@ -22,10 +22,8 @@ def requests_inbox(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", RequestStatus.OPEN)
     if status not in RequestStatus.values:
         status = RequestStatus.OPEN
-    queryset = scope(
-        request.user, VolunteerRequest.objects.filter(status=status), permissions.REGISTERING
-    ).select_related("volunteer", "volunteer__organization", "handled_by")
-    page = Paginator(queryset.order_by("-created_at", "-pk"), 50).get_page(request.GET.get("page"))
+    queryset = selectors.volunteer_requests(request.user, roles=permissions.REGISTERING)
+    page = Paginator(queryset.filter(status=status), 50).get_page(request.GET.get("page"))
     return render(
         request,
         "volunteers/requests.html",
@@ -56,12 +54,11 @@ def handle_request(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def memberships(request: HttpRequest) -> HttpResponse:
-    queryset = scope(
-        request.user,
-        Membership.objects.filter(status=MembershipStatus.APPLIED),
-        permissions.LEADING,
-    ).select_related("volunteer", "team")
-    page = Paginator(queryset.order_by("applied_at", "pk"), 50).get_page(request.GET.get("page"))
+    applied = selectors.memberships(request.user, roles=permissions.LEADING).filter(
+        status=MembershipStatus.APPLIED
+    )
+    # The inbox serves the oldest applications first.
+    page = Paginator(applied.order_by("applied_at", "pk"), 50).get_page(request.GET.get("page"))
     return render(request, "volunteers/memberships.html", {"nav": "ledger", "page": page})
 
 
