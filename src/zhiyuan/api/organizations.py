@@ -21,7 +21,7 @@ from zhiyuan.api.lookups import object_id
 from zhiyuan.api.openapi import errors
 from zhiyuan.common.masking import mask_phone
 from zhiyuan.organizations import permissions, selectors, services, structure
-from zhiyuan.organizations.access import get_scoped_or_404, scope
+from zhiyuan.organizations.access import get_scoped_or_404
 from zhiyuan.organizations.enums import OrgKind, OrgLevel, StationType, UnitCategory
 from zhiyuan.organizations.models import Organization
 
@@ -192,7 +192,7 @@ class OrganizationViewSet(viewsets.GenericViewSet):
         return selectors.visible_organizations(self.request.user).order_by("path")
 
     def _visible(self, pk: str, *, detail: bool = False) -> Organization:
-        queryset = Organization.objects.all()
+        queryset = selectors.visible_organizations(self.request.user)
         if detail:
             queryset = queryset.prefetch_related("jurisdiction")
         return get_scoped_or_404(self.request.user, queryset, pk=object_id(pk))
@@ -237,7 +237,8 @@ class OrganizationViewSet(viewsets.GenericViewSet):
         if "level" in data:
             found = found.filter(level=data["level"])
         if "parent" in data:
-            parent = scope(request.user, Organization.objects.filter(pk=data["parent"])).first()
+            visible = selectors.visible_organizations(request.user)
+            parent = visible.filter(pk=data["parent"]).first()
             if parent is None:
                 raise ValidationError({"parent": [_("No organisation with this id is visible.")]})
             found = found.filter(path__startswith=parent.path, depth=parent.depth + 1)

@@ -19,8 +19,9 @@ from zhiyuan.api.audit import ActorSerializer
 from zhiyuan.api.lookups import object_id
 from zhiyuan.api.openapi import errors
 from zhiyuan.api.shared import OrganizationRefSerializer, id_field, validated
-from zhiyuan.organizations.access import get_scoped_or_404, scope
+from zhiyuan.organizations.access import get_scoped_or_404
 from zhiyuan.organizations.models import Organization
+from zhiyuan.organizations.selectors import visible_organizations
 from zhiyuan.volunteers import selectors, services
 from zhiyuan.volunteers.models import Delegation, RegistrationBody
 
@@ -94,8 +95,8 @@ class RegistrationBodyViewSet(viewsets.GenericViewSet):
     )
     def create(self, request: Request) -> Response:
         data = validated(DesignationSerializer, request.data)
-        organizations = scope(request.user, Organization.objects.all())
-        organization = organizations.filter(pk=data["organization"]).first()
+        visible = visible_organizations(request.user)
+        organization = visible.filter(pk=data["organization"]).first()
         if organization is None:
             raise ValidationError({"organization": [_("No organisation with this id is visible.")]})
         body = services.designate_body(organization, code=data["code"], actor=request.user)

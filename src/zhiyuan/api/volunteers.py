@@ -34,8 +34,8 @@ from zhiyuan.common.identity import (
 )
 from zhiyuan.common.masking import mask_document, mask_phone
 from zhiyuan.common.phones import normalize_mobile
-from zhiyuan.organizations.access import scope
 from zhiyuan.organizations.models import Organization
+from zhiyuan.organizations.selectors import visible_organizations
 from zhiyuan.volunteers import permissions, rules, selectors, services
 from zhiyuan.volunteers.enums import (
     ActivityCategory,
@@ -371,7 +371,7 @@ def _mobile(raw: str) -> str:
 
 
 def _visible_organization(user: Any, pk: int, field: str = "organization") -> Organization:
-    found = scope(user, Organization.objects.filter(pk=pk)).first()
+    found = visible_organizations(user).filter(pk=pk).first()
     if found is None:
         raise ValidationError({field: [_("No organisation with this id is visible.")]})
     return found
@@ -409,9 +409,7 @@ def registration_point(user: Any, data: dict[str, Any]) -> tuple[RegistrationBod
     points = permissions.registration_points(user)
     bodies = {point.body.pk: point.body for point in points}
     body = bodies.get(data["body"]) or (
-        scope(user, RegistrationBody.objects.select_related("organization"))
-        .filter(pk=data["body"])
-        .first()
+        selectors.registration_bodies(user).filter(pk=data["body"]).first()
     )
     if body is None:
         raise ValidationError({"body": [_("No registration body with this id is visible.")]})
