@@ -2,6 +2,8 @@
 history, registration bodies and their delegations, memberships and volunteers' requests."""
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from tests.volunteers.people import OTHER_STREET, STATION, STREET
 from zhiyuan.common.audit import log_action
@@ -162,3 +164,31 @@ def test_requests_are_scoped_by_the_roles_each_interface_asks_for(
     assert list(selectors.volunteer_requests(registrar, roles=registering)) == [second, first]
     assert list(selectors.volunteer_requests(checker, roles=registering)) == []
     assert list(selectors.volunteer_requests(outsider)) == []
+
+
+def test_a_transfer_goes_to_a_body_through_its_own_organisation_or_a_live_delegation(
+    body, org, street_admin
+) -> None:
+    street, station = body(STREET), org(STATION)
+    assert codes([selectors.transfer_point(street.pk)]) == [(STREET, STREET)]
+    assert codes([selectors.transfer_point(street.pk, street.organization_id)]) == [
+        (STREET, STREET)
+    ]
+    assert codes([selectors.transfer_point(street.pk, station.pk)]) == [(STREET, STATION)]
+    refusals = []
+    with translation.override("en"):
+        for body_id, organization_id in [
+            (0, None),
+            (body(OTHER_STREET).pk, station.pk),  # no consent from that body
+        ]:
+            with pytest.raises(ValidationError) as caught:
+                selectors.transfer_point(body_id, organization_id)
+            refusals.append(caught.value.message_dict)
+        services.revoke_delegation(
+            Delegation.objects.get(body=street, organization=station), actor=street_admin
+        )
+        with pytest.raises(ValidationError) as caught:
+            selectors.transfer_point(street.pk, station.pk)
+        refusals.append(caught.value.message_dict)
+    consent = {"organization": ["This organisation has no consent to register for the body."]}
+    assert refusals == [{"body": ["No registration body has this id."]}, consent, consent]

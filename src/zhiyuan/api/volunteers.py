@@ -422,26 +422,6 @@ def registration_point(user: Any, data: dict[str, Any]) -> tuple[RegistrationBod
     return body, organization
 
 
-def _transfer_target(data: dict[str, Any]) -> tuple[RegistrationBody, Organization]:
-    """Any body of the city may take a registration over, through its own organisation or
-    one it delegated to (live)."""
-    body = RegistrationBody.objects.select_related("organization").filter(pk=data["body"]).first()
-    if body is None:
-        raise ValidationError({"body": [_("No registration body has this id.")]})
-    if data.get("organization", body.organization_id) == body.organization_id:
-        return body, body.organization
-    delegation = (
-        body.delegations.filter(organization_id=data["organization"], revoked_at__isnull=True)
-        .select_related("organization")
-        .first()
-    )
-    if delegation is None:
-        raise ValidationError(
-            {"organization": [_("This organisation has no consent to register for the body.")]}
-        )
-    return body, delegation.organization
-
-
 # --- the viewset -----------------------------------------------------------------------------
 
 
@@ -670,7 +650,9 @@ class VolunteerViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def transfer(self, request: Request, pk: str) -> Response:
         volunteer = self._volunteer(pk)
-        body, organization = _transfer_target(validated(TransferSerializer, request.data))
+        data = validated(TransferSerializer, request.data)
+        point = selectors.transfer_point(data["body"], data.get("organization"))
+        body, organization = point.body, point.organization
         services.transfer_registration(
             volunteer, actor=request.user, body=body, organization=organization
         )

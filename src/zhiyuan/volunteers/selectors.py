@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from zhiyuan.organizations.access import ALL_ROLES, scope
 from zhiyuan.organizations.models import Organization
@@ -146,6 +147,28 @@ def public_registration_point(key: str) -> RegistrationPoint | None:
         return RegistrationPoint(body, body.organization)
     delegation = _live_delegations().filter(body=body, organization_id=organization_id).first()
     return RegistrationPoint(body, delegation.organization) if delegation else None
+
+
+def transfer_point(body_id: int, organization_id: int | None = None) -> RegistrationPoint:
+    """Where a registration may be transferred (web and API alike): any body of the city,
+    through its own organisation (also when `organization_id` is None) or one it delegated to
+    by a live delegation. Whether that body takes registrations now is the service's check
+    (`services.check_point`). Raises ValidationError (key "body" or "organization")."""
+    body = RegistrationBody.objects.select_related("organization").filter(pk=body_id).first()
+    if body is None:
+        raise ValidationError({"body": [_("No registration body has this id.")]})
+    if organization_id in (None, body.organization_id):
+        return RegistrationPoint(body, body.organization)
+    delegation = (
+        body.delegations.filter(organization_id=organization_id, revoked_at__isnull=True)
+        .select_related("organization")
+        .first()
+    )
+    if delegation is None:
+        raise ValidationError(
+            {"organization": [_("This organisation has no consent to register for the body.")]}
+        )
+    return RegistrationPoint(body, delegation.organization)
 
 
 # Encrypted fields no list shows: left unread (and undecrypted) by pages of many rows.

@@ -295,14 +295,13 @@ def reregister(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def transfer(request: HttpRequest, pk: int) -> HttpResponse:
     body_id, _sep, org_id = request.POST.get("point", "").partition(":")
-    body = RegistrationBody.objects.filter(pk=int(body_id)).first() if body_id.isdigit() else None
-    organization = Organization.objects.filter(pk=int(org_id)).first() if org_id.isdigit() else None
 
     def move(volunteer: Volunteer) -> None:
-        if body is None or organization is None:
+        if not (body_id.isdigit() and org_id.isdigit()):
             raise ValidationError(_("Choose where the registration goes."))
+        point = selectors.transfer_point(int(body_id), int(org_id))
         services.transfer_registration(
-            volunteer, actor=request.user, body=body, organization=organization
+            volunteer, actor=request.user, body=point.body, organization=point.organization
         )
 
     return _act(request, pk, move, _("Registration transferred; number and history kept."))
