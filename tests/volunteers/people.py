@@ -22,8 +22,8 @@ from zhiyuan.volunteers import services
 from zhiyuan.volunteers.enums import RegistrationChannel
 from zhiyuan.volunteers.models import RegistrationBody, Volunteer
 
-STREET = "430602001-SC"  # 岳阳楼街道志愿服务中心, body 4306003: registrar, checker, viewer, street_admin
-OTHER_STREET = "430602002-SC"  # 三眼桥街道志愿服务中心, body 4306004: outsider
+STREET = "430602001-SC"  # 岳阳楼街道's centre, 4306003: registrar, checker, viewer, street_admin
+OTHER_STREET = "430602002-SC"  # 三眼桥街道's centre, 4306004: outsider
 STATION = "430602001001-ST"  # 郭亮社区志愿服务站: registers for STREET by delegation
 IN_PERSON = "本人到场签字"  # the reason `confirm` records
 
@@ -118,4 +118,3 @@ def confirm(volunteer: Volunteer, actor: User, *, reason: str = IN_PERSON) -> Vo
 def registered(actor: User, body: str = STREET, **options: Any) -> Volunteer:
     """A registered volunteer: `apply(actor, body, **options)`, confirmed in person by `actor`."""
     return confirm(apply(actor, body, **options), actor)
-
