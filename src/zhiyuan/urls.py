@@ -4,9 +4,10 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
 from zhiyuan.common import views as common_views
+from zhiyuan.portal import views as portal_views
 
 urlpatterns = [
-    path("", common_views.home, name="home"),
+    path("", portal_views.home, name="home"),
     path("prefs/large-text/", common_views.toggle_large_text, name="toggle-large-text"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

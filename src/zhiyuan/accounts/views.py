@@ -16,7 +16,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 from rest_framework.throttling import SimpleRateThrottle
 
 from zhiyuan.accounts import permissions, selectors, services
@@ -35,6 +34,7 @@ from zhiyuan.accounts.models import User
 from zhiyuan.accounts.sheets import COLUMN_LABELS, TEMPLATE_HEADERS, read_account_sheet
 from zhiyuan.common import crypto
 from zhiyuan.common.forms import add_validation_errors
+from zhiyuan.common.http import post_action
 from zhiyuan.common.masking import mask_name, mask_phone
 from zhiyuan.common.params import clean_search, search_text
 from zhiyuan.common.phones import normalize_mobile
@@ -93,7 +93,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/login.html", {"form": form, "next": _next_url(request)})
 
 
-@require_POST
+@post_action("accounts:login")
 def choose_person(request: HttpRequest) -> HttpResponse:
     """Second log-in step for a shared mobile number: the person chosen logs in."""
     pending = request.session.pop(_PENDING, None)
@@ -110,7 +110,7 @@ def choose_person(request: HttpRequest) -> HttpResponse:
     return redirect(_next_url(request))
 
 
-@require_POST
+@post_action("home")
 def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
     return redirect("accounts:login")
@@ -282,7 +282,7 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@post_action("accounts:user-detail", "pk")
 def user_invite(request: HttpRequest, pk: int) -> HttpResponse:
     account = selectors.get_manageable_account(request.user, pk)
     try:
@@ -302,7 +302,7 @@ def _message(exc: Exception) -> str:
 
 
 @login_required
-@require_POST
+@post_action("accounts:user-detail", "pk")
 def user_set_active(request: HttpRequest, pk: int) -> HttpResponse:
     account = selectors.get_manageable_account(request.user, pk)
     active = request.POST.get("active") == "1"
@@ -319,7 +319,7 @@ def user_set_active(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@post_action("accounts:user-detail", "pk")
 def role_grant(request: HttpRequest, pk: int) -> HttpResponse:
     account = selectors.get_manageable_account(request.user, pk)
     form = GrantRoleForm(request.POST, actor=request.user)
@@ -342,7 +342,7 @@ def role_grant(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@post_action("accounts:user-detail", "pk")
 def role_revoke(request: HttpRequest, pk: int, role_pk: int) -> HttpResponse:
     account = selectors.get_manageable_account(request.user, pk)
     role = get_object_or_404(
@@ -469,7 +469,7 @@ def _code_step(request: HttpRequest, form: ResetCodeForm, mobile: str) -> HttpRe
     return render(request, "accounts/password_reset_code.html", context)
 
 
-@require_POST
+@post_action("accounts:password-reset")
 def password_reset_code(request: HttpRequest) -> HttpResponse:
     """Step 2: the six-digit code."""
     form = ResetCodeForm(request.POST)

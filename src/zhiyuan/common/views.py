@@ -1,13 +1,7 @@
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
 
-
-def home(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated:
-        return redirect("organizations:tree")
-    return redirect("accounts:login")
+from zhiyuan.common.http import post_action
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -17,7 +11,7 @@ def _safe_next(request: HttpRequest) -> str:
     return "/"
 
 
-@require_POST
+@post_action("home")
 def toggle_large_text(request: HttpRequest) -> HttpResponse:
     """Switch the large-text mode for older users (kept in a cookie for a year)."""
     response = HttpResponseRedirect(_safe_next(request))

@@ -4,9 +4,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from zhiyuan.common.forms import add_validation_errors
+from zhiyuan.common.http import post_action
 from zhiyuan.common.models import AuditEntry
 from zhiyuan.common.params import search_text
 from zhiyuan.organizations import permissions, selectors, services
@@ -109,7 +109,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@post_action("organizations:detail", "pk")
 def set_active(request: HttpRequest, pk: int) -> HttpResponse:
     org = get_scoped_or_404(
         request.user, Organization.objects.all(), permissions.ADMINISTERING, pk=pk
@@ -127,7 +127,7 @@ def set_active(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@post_action("organizations:detail", "pk")
 def build_structure_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Build or complete the standard structure of a city or county (its committee's page)."""
     committee = get_scoped_or_404(

@@ -22,10 +22,10 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 from rest_framework.throttling import SimpleRateThrottle
 
 from zhiyuan.common.forms import add_validation_errors
+from zhiyuan.common.http import post_action
 from zhiyuan.common.masking import mask_document, mask_name, mask_phone
 from zhiyuan.common.phones import normalize_mobile
 from zhiyuan.organizations.models import Organization
@@ -80,6 +80,18 @@ def _attempt_allowed(request: HttpRequest, form: Any) -> bool:
 
 def _text(error: ValidationError) -> str:
     return " ".join(str(message) for message in error.messages)
+
+
+# --- the site's root ----------------------------------------------------------------------
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The public landing page: what the platform is, and the ways in for residents (register,
+    my registration) with the office log-in one click away. Office users who are logged in
+    go on to their work, the organisation tree (the nav bar reaches the rest from there)."""
+    if request.user.is_authenticated:
+        return redirect("organizations:tree")
+    return render(request, "portal/home.html")
 
 
 # --- where to register ---------------------------------------------------------------------
@@ -239,7 +251,7 @@ def _confirmed(request: HttpRequest, volunteer: Volunteer) -> HttpResponse:
     return redirect("public:join-done")
 
 
-@require_POST
+@post_action("public:join-confirm")
 def join_resend(request: HttpRequest) -> HttpResponse:
     """Text the code (and link) of the application in the session again; the rate limits of
     one-time codes show as messages."""
@@ -315,7 +327,7 @@ def me(request: HttpRequest) -> HttpResponse:
     return _dashboard(request, digest)
 
 
-@require_POST
+@post_action("public:me")
 def me_login(request: HttpRequest) -> HttpResponse:
     """Log-in step 1: text a code to the mobile number. The answer is the same whether or not
     a registration uses the number: the code is recorded either way and sent only when one
@@ -342,7 +354,7 @@ def _code_step(request: HttpRequest, form: LoginCodeForm, mobile: str) -> HttpRe
     return render(request, "portal/me_code.html", context)
 
 
-@require_POST
+@post_action("public:me")
 def me_code(request: HttpRequest) -> HttpResponse:
     """Log-in step 2: the code. A right code (once) logs the session in for that number."""
     form = LoginCodeForm(request.POST)
@@ -360,7 +372,7 @@ def me_code(request: HttpRequest) -> HttpResponse:
     return _code_step(request, form, mobile)
 
 
-@require_POST
+@post_action("public:me")
 def me_logout(request: HttpRequest) -> HttpResponse:
     session.log_out(request)
     messages.success(request, _("You are logged out."))
@@ -481,7 +493,7 @@ def _logged_out(request: HttpRequest) -> HttpResponse:
     return redirect("public:me")
 
 
-@require_POST
+@post_action("public:me")
 def me_join_team(request: HttpRequest) -> HttpResponse:
     """Apply to join a team or station; its leader approves (services.apply_for_team)."""
     digest = session.mobile_digest_of(request)
@@ -506,7 +518,7 @@ def me_join_team(request: HttpRequest) -> HttpResponse:
     return _dashboard(request, digest, {(volunteer.pk, "join"): form})
 
 
-@require_POST
+@post_action("public:me")
 def me_leave_team(request: HttpRequest) -> HttpResponse:
     digest = session.mobile_digest_of(request)
     if digest is None:
@@ -536,7 +548,7 @@ def _my_membership(digest: str, raw_id: Any) -> Membership:
     return membership
 
 
-@require_POST
+@post_action("public:me")
 def me_request(request: HttpRequest) -> HttpResponse:
     """A correction or cancellation request; it reaches the registrars of the registration."""
     digest = session.mobile_digest_of(request)

@@ -15,9 +15,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from zhiyuan.common.forms import add_validation_errors
+from zhiyuan.common.http import post_action
 from zhiyuan.common.pdf import FontUnavailable
 from zhiyuan.organizations.access import get_scoped_or_404
 from zhiyuan.organizations.models import Organization
@@ -170,7 +170,7 @@ def body_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@post_action("volunteers:body-detail", "pk")
 def delegation_grant(request: HttpRequest, pk: int) -> HttpResponse:
     """Record the body's consent that an organisation registers volunteers for it."""
     body = _scoped_body(request, pk)

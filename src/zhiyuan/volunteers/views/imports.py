@@ -23,11 +23,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 from django_tasks.exceptions import TaskException
 
 from zhiyuan.common.forms import add_validation_errors
+from zhiyuan.common.http import post_action
 from zhiyuan.organizations.access import get_scoped_or_404
 from zhiyuan.volunteers import permissions, selectors
 from zhiyuan.volunteers.enums import ImportMode, ImportStatus
@@ -185,7 +185,7 @@ def _detail_context(request: HttpRequest, roster_import: RosterImport) -> dict[s
 
 
 @login_required
-@require_POST
+@post_action("volunteers:import", "pk")
 def commit(request: HttpRequest, pk: int) -> HttpResponse:
     """Import a checked roster, by the explicit choice of mode; the import runs as a task and
     the page shows its progress."""

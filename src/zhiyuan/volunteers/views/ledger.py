@@ -18,10 +18,10 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
 
 from zhiyuan.common.audit_labels import action_label
 from zhiyuan.common.forms import add_validation_errors
+from zhiyuan.common.http import post_action
 from zhiyuan.common.identity import DocumentType, Gender
 from zhiyuan.common.masking import mask_document, mask_phone
 from zhiyuan.common.params import clean_search, search_text
@@ -211,7 +211,7 @@ def _act(request: HttpRequest, pk: int, action: Any, done: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@post_action("volunteers:detail", "pk")
 def confirm_in_person(request: HttpRequest, pk: int) -> HttpResponse:
     reason = request.POST.get("reason", "")
     return _act(
@@ -223,7 +223,7 @@ def confirm_in_person(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@post_action("volunteers:detail", "pk")
 def send_confirmation(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
@@ -234,7 +234,7 @@ def send_confirmation(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@post_action("volunteers:detail", "pk")
 def suspend(request: HttpRequest, pk: int) -> HttpResponse:
     reason = request.POST.get("reason", "")
     return _act(
@@ -246,7 +246,7 @@ def suspend(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@post_action("volunteers:detail", "pk")
 def reinstate(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
@@ -257,7 +257,7 @@ def reinstate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@post_action("volunteers:detail", "pk")
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     kind, reason = request.POST.get("kind", ""), request.POST.get("reason", "")
     return _act(
@@ -269,7 +269,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@post_action("volunteers:detail", "pk")
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     reason = request.POST.get("reason", "")
     return _act(
@@ -281,7 +281,7 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@post_action("volunteers:detail", "pk")
 def reregister(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
@@ -292,7 +292,7 @@ def reregister(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@post_action("volunteers:detail", "pk")
 def transfer(request: HttpRequest, pk: int) -> HttpResponse:
     body_id, _sep, org_id = request.POST.get("point", "").partition(":")
 
@@ -308,7 +308,7 @@ def transfer(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@post_action("volunteers:detail", "pk")
 def reveal(request: HttpRequest, pk: int) -> HttpResponse:
     """Show one full value once, on this response only (logged by the service)."""
     volunteer = _volunteer(request, pk)
@@ -498,7 +498,7 @@ def correct(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@post_action("volunteers:detail", "pk")
 def upload_photo(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,

@@ -9,8 +9,8 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
+from zhiyuan.common.http import post_action
 from zhiyuan.organizations.access import get_scoped_or_404
 from zhiyuan.volunteers import permissions, selectors, services
 from zhiyuan.volunteers.enums import MembershipStatus, RequestStatus
@@ -32,7 +32,7 @@ def requests_inbox(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@post_action("volunteers:requests")
 def handle_request(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_scoped_or_404(
         request.user, VolunteerRequest.objects.all(), permissions.REGISTERING, pk=pk
@@ -63,7 +63,7 @@ def memberships(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@post_action("volunteers:memberships")
 def decide_membership(request: HttpRequest, pk: int) -> HttpResponse:
     membership = get_scoped_or_404(
         request.user, Membership.objects.all(), permissions.LEADING, pk=pk
