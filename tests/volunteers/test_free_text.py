@@ -11,8 +11,11 @@ from django.test import Client
 
 from tests.volunteers import people
 from tests.volunteers.people import STREET, synthetic_id
+from zhiyuan.accounts import services as accounts
 from zhiyuan.accounts.models import User
 from zhiyuan.common.models import AuditEntry
+from zhiyuan.organizations import services as organizations
+from zhiyuan.organizations.enums import OrgKind, OrgLevel
 from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers import documents, exports, selectors, services
 from zhiyuan.volunteers.enums import RegistrationStatus, RequestKind
@@ -130,3 +133,99 @@ def test_a_reason_with_an_id_number_on_the_web_is_shown_as_an_error(
     volunteer.refresh_from_db()
     assert volunteer.status == RegistrationStatus.ACTIVE
     assert [m.level_tag for m in response.context["messages"]] == ["error"]
+
+
+# The spellings that passed the guard before (issue 9, item 7); tests/common/test_text.py
+# generates a whole family of them.
+SPELLINGS = [
+    "已电话 +86 137 1234 5558 核实",
+    "已电话 137.1234.5559 核实",
+    "已电话（137）1234-5560核实",
+    "张三１３７１２３４５５６１",
+    "13712345562@qq.com",
+]
+
+
+@pytest.mark.parametrize("call", list(CALLS))
+@pytest.mark.parametrize("text", SPELLINGS)
+def test_a_number_is_refused_however_it_is_spelled(registrar: User, call: str, text: str) -> None:
+    field, run = CALLS[call]
+    with pytest.raises(ValidationError) as caught:
+        run(registrar, text)
+    assert [
+        (name, [e.code for e in errors]) for name, errors in caught.value.error_dict.items()
+    ] == [(field, ["personal_number"])]
+
+
+PERSON_TEXTS = [
+    ("name", "张一三七一二三四五五六三"),
+    ("guardian_name", "李一三七一二三四五五六四"),
+    ("emergency_contact_name", "王五１３７１２３４５５６５"),
+    ("occupation", "教师 +86 137 1234 5566"),
+    ("work_unit_name", "（137）1234-5567 公司"),
+    ("school_consent_reference", "137.1234.5568"),
+    ("email", "13712345569@qq.com"),
+    ("email", "137-1234-5570@163.com"),
+    ("email", "+8613712345571@example.com"),
+]
+
+
+@pytest.mark.parametrize(("field", "text"), PERSON_TEXTS)
+def test_a_person_field_kept_in_clear_refuses_a_number_however_spelled(
+    registrar: User, apply, field: str, text: str
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        apply(registrar, **{field: text})
+    assert [e.code for e in caught.value.error_dict[field]] == ["personal_number"]
+
+
+def test_an_email_without_a_number_is_kept(registrar: User, apply) -> None:
+    assert apply(registrar, email="zhang.san2024@example.com").email == "zhang.san2024@example.com"
+
+
+@pytest.mark.parametrize(
+    ("field", "text"),
+    [
+        ("name", "张三１３７１２３４５５７２"),
+        ("name", "林 137.1234.5573"),
+        ("username", "u13712345574"),
+        ("username", "13712345575@qq.com"),
+    ],
+)
+def test_an_account_refuses_a_number_in_its_name_or_username(
+    street_admin: User, field: str, text: str
+) -> None:
+    values = {"name": "林新人", "username": "lin_xinren", "mobile": "13811112222", field: text}
+    with pytest.raises(ValidationError) as caught:
+        accounts.create_account(
+            actor=street_admin,
+            organization=Organization.objects.get(code=STREET),
+            kind="registrar",
+            **values,
+        )
+    assert [e.code for e in caught.value.error_dict[field]] == ["personal_number"]
+    assert not User.objects.filter(username=values["username"]).exists()
+
+
+def test_an_account_name_change_refuses_a_number(street_admin: User, viewer: User) -> None:
+    with pytest.raises(ValidationError) as caught:
+        accounts.update_account(viewer, actor=street_admin, name="王（137）1234-5576")
+    assert [e.code for e in caught.value.error_dict["name"]] == ["personal_number"]
+
+
+@pytest.mark.parametrize(
+    "field", ["name", "address", "responsible_department", "responsible_person"]
+)
+def test_an_organisation_refuses_a_number_in_its_text(street_admin: User, field: str) -> None:
+    before = Organization.objects.count()
+    with pytest.raises(ValidationError) as caught:
+        organizations.create_organization(
+            Organization.objects.get(code=STREET),
+            actor=street_admin,
+            code="TEAM-9",
+            kind=OrgKind.SERVICE_TEAM,
+            level=OrgLevel.STREET,
+            **{"name": "服务队", field: "联系 +86 137 1234 5577"},
+        )
+    assert list(caught.value.message_dict) == [field]
+    assert Organization.objects.count() == before

@@ -260,6 +260,33 @@ def test_an_id_number_in_the_file_name_is_masked_before_it_is_kept(registrar, bo
     assert number not in str(entry.data) and number not in entry.object_repr
 
 
+@pytest.mark.parametrize(
+    ("filename", "kept"),
+    [
+        ("李四 +86 137 1234 5558.xlsx", "李四 +86*********58.xlsx"),
+        ("李四 137.1234.5559.xlsx", "李四 13*******59.xlsx"),
+        ("李四（137）1234-5560.csv", "李四(13*******60.csv"),
+        ("李四１３７１２３４５５６１.xlsx", "李四13*******61.xlsx"),
+        ("李四一三七一二三四五五六二.xlsx", "roster.xlsx"),
+        ("2025年 第3批 名册.xlsx", "2025年 第3批 名册.xlsx"),
+    ],
+)
+def test_a_mobile_in_the_file_name_is_masked_however_it_is_spelled(
+    registrar, body, filename: str, kept: str
+) -> None:
+    point = body("430602001-SC")
+    roster_import = upload_roster(
+        b"x",
+        filename=filename,
+        body=point,
+        organization=point.organization,
+        actor=registrar,
+        consent_affirmed=True,
+        check=False,
+    )
+    assert roster_import.filename == kept
+
+
 def test_a_check_that_breaks_off_ends_as_failed_not_checking_for_ever(
     registrar, body, monkeypatch
 ) -> None:

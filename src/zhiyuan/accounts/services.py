@@ -39,7 +39,7 @@ from zhiyuan.common.audit import Change, log_action, log_actions
 from zhiyuan.common.masking import mask_phone
 from zhiyuan.common.outbox import send_sms
 from zhiyuan.common.phones import normalize_mobile
-from zhiyuan.common.text import has_control_characters
+from zhiyuan.common.text import has_control_characters, refuse_personal_number
 from zhiyuan.organizations import permissions as org_permissions
 from zhiyuan.organizations import selectors as org_selectors
 from zhiyuan.organizations.access import forget_scope
@@ -108,7 +108,7 @@ def _clean_name(name: str) -> str:
         raise ValidationError(
             _("A name has at most %(max)s characters."), code="max_length", params={"max": NAME_MAX}
         )
-    return name
+    return refuse_personal_number(name)
 
 
 def _clean_username(username: str) -> str:
@@ -127,7 +127,8 @@ def _clean_username(username: str) -> str:
             _("A username cannot be only digits: it could be mistaken for a mobile number."),
             code="numeric_username",
         )
-    return username
+    # Usernames are shown in clear (the audit log, account lists): no mobile or ID inside.
+    return refuse_personal_number(username)
 
 
 def _username_taken(username: str) -> bool:

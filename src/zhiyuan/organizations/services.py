@@ -11,7 +11,7 @@ from zhiyuan.common import locks
 from zhiyuan.common.audit import log_action
 from zhiyuan.common.identity import validate_credit_code
 from zhiyuan.common.phones import normalize_mobile
-from zhiyuan.common.text import has_control_characters
+from zhiyuan.common.text import has_control_characters, holds_personal_number
 from zhiyuan.organizations import permissions
 from zhiyuan.organizations.enums import OrgKind
 from zhiyuan.organizations.models import Organization
@@ -33,15 +33,24 @@ EDITABLE_FIELDS = (
 )
 
 
-#: One-line text fields, checked for control characters (`common.text`).
+#: One-line text fields, kept and shown in clear: checked for control characters and for ID
+#: or mobile numbers (`common.text`).
 TEXT_FIELDS = ("name", "address", "responsible_department", "responsible_person")
 
 
 def _validate(org: Organization, parent: Organization | None) -> None:
     errors: dict[str, list[str]] = {}
     for name in TEXT_FIELDS:
-        if has_control_characters(getattr(org, name) or ""):
+        text = getattr(org, name) or ""
+        if has_control_characters(text):
             errors[name] = [_("This text holds invisible control characters. Type it again.")]
+        elif holds_personal_number(text):
+            errors[name] = [
+                _(
+                    "Do not write ID numbers or mobile numbers here: this text is kept and "
+                    "shown in clear."
+                )
+            ]
     if parent is not None and org.level < parent.level:
         errors["level"] = [_("An organisation cannot be at a higher level than its parent.")]
     if org.kind == OrgKind.WORK_UNIT and not org.unit_category:

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from zhiyuan.common.audit import log_action
-from zhiyuan.common.text import SEPARATED_DIGITS
+from zhiyuan.common.text import digits_joined, holds_personal_number
 from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers import permissions
 from zhiyuan.volunteers.imports.cells import mask_long_numbers
@@ -85,6 +85,8 @@ def _clean_filename(filename: str) -> str:
     """A file name fit to keep and show: printable, no path, and no ID or phone number (offices
     name files after people: "张三430602….xlsx"; the name goes into audit entries)."""
     name = "".join(ch for ch in (filename or "roster") if ch.isprintable()).strip()
-    # Digits separated by spaces or dashes ("138-0013-8000") are joined first, then masked.
-    name = mask_long_numbers(SEPARATED_DIGITS.sub("", name.replace("/", "_").replace("\\", "_")))
+    # Digits however spelled ("１３８.0013 8000") are joined first, then masked.
+    name = mask_long_numbers(digits_joined(name.replace("/", "_").replace("\\", "_")))
+    if holds_personal_number(name):  # spelled in Chinese numerals: the name is not kept
+        name = "roster" + ("." + name.rsplit(".", 1)[1][:10] if "." in name else "")
     return name[-200:] or "roster"
