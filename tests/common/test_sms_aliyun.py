@@ -79,6 +79,7 @@ class FakeDysms:
         self.requests: list[dict[str, str]] = []  # the accepted ones
         self.throttled: set[str] = set()  # numbers answered with isv.BUSINESS_LIMIT_CONTROL
         self.broken = False  # answer 503 with an HTML page, as a load balancer does
+        self.outage_page = b"<html>Service Unavailable</html>"
         self._nonces: set[str] = set()
         self._ids = itertools.count(1)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -167,7 +168,7 @@ class FakeDysms:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 if fake.broken:
-                    status, body, kind = 503, b"<html>Service Unavailable</html>", "text/html"
+                    status, body, kind = 503, fake.outage_page, "text/html"
                 else:
                     status, answer = fake.answer(self.path)
                     body, kind = json.dumps(answer).encode(), "application/json;charset=utf-8"
@@ -388,8 +389,16 @@ def test_unmapped_template_is_refused_before_calling_the_provider(dysms: FakeDys
     assert dysms.requests == []
 
 
-def test_provider_outage_without_json_raises_with_the_http_status(dysms: FakeDysms) -> None:
+@pytest.mark.parametrize(
+    "page",
+    [b"<html>Service Unavailable</html>", b"[" * 100_000 + b"]" * 100_000],
+    ids=["html", "JSON nested 100,000 levels deep"],
+)
+def test_provider_outage_without_json_raises_with_the_http_status(
+    dysms: FakeDysms, page: bytes
+) -> None:
     dysms.broken = True
+    dysms.outage_page = page
     with pytest.raises(SmsDeliveryError) as caught:
         send()
     assert str(caught.value) == "Aliyun SMS refused the message: HTTP 503"

@@ -30,6 +30,7 @@ from rest_framework.views import APIView
 from zhiyuan.accounts.models import User
 from zhiyuan.accounts.selectors import people_sharing
 from zhiyuan.api.openapi import errors
+from zhiyuan.api.shared import id_field
 from zhiyuan.common.masking import mask_name
 
 
@@ -38,9 +39,8 @@ class LoginSerializer(serializers.Serializer):
         max_length=50, help_text="A username or a mainland mobile number."
     )
     password = serializers.CharField(max_length=128, trim_whitespace=False)
-    user_id = serializers.IntegerField(
+    user_id = id_field(
         required=False,
-        min_value=1,
         help_text="Which person is logging in, when a 409 answer offered a choice.",
     )
 

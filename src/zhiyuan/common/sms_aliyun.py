@@ -158,6 +158,6 @@ def _reason(exc: Exception) -> str:
 def _json_object(body: bytes) -> dict[str, object]:
     try:
         answer = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested beyond the decoder's guard
         return {}
     return answer if isinstance(answer, dict) else {}
