@@ -470,7 +470,7 @@ def test_an_unknown_area_code_is_a_warning_not_a_refusal(api, registrar: User, b
             {"mobile": "12345"},
             {"mobile": ["Enter an 11-digit mainland mobile number, such as 13800138000."]},
         ),
-        ({"skills": ["flying"]}, {"skills": {"0": ['"flying" is not a valid choice.']}}),
+        ({"skills": ["flying"]}, {"skills": ['Item 1: "flying" is not a valid choice.']}),
         ({"body": "x"}, {"body": ["A valid integer is required."]}),
         (
             {"birth_date": "1990-01-02"},

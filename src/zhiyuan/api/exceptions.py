@@ -10,6 +10,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import NotFound, ParseError, ValidationError
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -36,6 +37,38 @@ def _refused_body(exc: Exception) -> ParseError | None:
     return ParseError(message % {"limit": limit})
 
 
+def _messages(errors: Any) -> list[str]:
+    """A field's errors as the documented list of messages. DRF nests those of a list's items
+    by index ({"0": [...]}) and those of a nested object by field: each becomes a message
+    naming its item (counted from 1) or field."""
+    if isinstance(errors, str):
+        return [str(errors)]
+    if isinstance(errors, dict):
+        return [
+            message for key, value in errors.items() for message in _prefixed(key, _messages(value))
+        ]
+    return [message for item in errors for message in _messages(item)]
+
+
+def _prefixed(key: Any, messages: list[str]) -> list[str]:
+    if isinstance(key, int) or str(key).isdigit():
+        return [
+            _("Item %(number)d: %(message)s") % {"number": int(key) + 1, "message": message}
+            for message in messages
+        ]
+    return [f"{key}: {message}" for message in messages]
+
+
+def _field_errors(data: Any) -> dict[str, Any]:
+    """A 400 body as documented (`openapi.py`): field (or non_field_errors) -> messages."""
+    if isinstance(data, list):
+        return {api_settings.NON_FIELD_ERRORS_KEY: _messages(data)}
+    return {
+        field: value if field == "detail" and isinstance(value, str) else _messages(value)
+        for field, value in data.items()
+    }
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DjangoValidationError):
         detail: Any = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
@@ -44,4 +77,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         # One plain message: Django's ("No Division matches the given query.") names models.
         exc = NotFound()
     exc = _refused_body(exc) or exc
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(exc, ValidationError):
+        response.data = _field_errors(response.data)
+    return response

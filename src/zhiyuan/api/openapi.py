@@ -1,7 +1,8 @@
 """Shared pieces of the OpenAPI description: the error bodies every endpoint may answer.
 
 DRF answers errors as `{"detail": "..."}`; bad input (400) as field name -> list of messages,
-with `non_field_errors` for the request as a whole (a malformed JSON body gives `detail`).
+with `non_field_errors` for the request as a whole (a malformed JSON body gives `detail`), and
+a list's items named in their messages (`exceptions.py` flattens DRF's nested errors).
 """
 
 from typing import Any
@@ -18,7 +19,8 @@ class ErrorSerializer(serializers.Serializer):
 
 _FIELD_ERRORS: dict[str, Any] = {
     "type": "object",
-    "description": "Field name (or non_field_errors, or detail) -> messages.",
+    "description": "Field name (or non_field_errors, or detail) -> messages. Errors of a "
+    'list\'s items name the item, counted from 1 ("Item 2: …").',
     "additionalProperties": {
         "oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]
     },

@@ -6,6 +6,7 @@ The Swagger UI loads its assets from the project's static files (drf-spectacular
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path, re_path
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
@@ -61,8 +62,10 @@ v1 = [
 ]
 
 
+@csrf_exempt  # it changes nothing; a CSRF check would answer an unknown path's POST with a 403 page
 def not_found(request: HttpRequest) -> JsonResponse:
-    """Unknown API paths answer JSON, like every other API error."""
+    """Unknown API paths answer JSON to every method, like every other API error (and, being
+    matched, are not redirected to a path with a slash, which would lose a POST's body)."""
     return JsonResponse({"detail": _("Not found.")}, status=404)
 
 
@@ -70,5 +73,5 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("v1/", include((v1, "api"))),
-    re_path(r"^v1/", not_found),
+    re_path(r"", not_found),
 ]
