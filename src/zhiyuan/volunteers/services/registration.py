@@ -8,7 +8,7 @@ to processing the ID number); Attachment 2 (numbers) and Attachment 4 (the form)
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import partial
 from typing import Any
 
@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from zhiyuan.accounts import sms_codes
 from zhiyuan.common import locks
+from zhiyuan.common.models import AuditEntry
 from zhiyuan.common.outbox import send_sms
 from zhiyuan.common.phones import normalize_mobile
 from zhiyuan.common.text import clean_note
@@ -76,6 +77,45 @@ def holder_error(holder: Volunteer, body: RegistrationBody) -> ValidationError:
     return ValidationError({"document_number": ValidationError(message, code="already_registered")})
 
 
+def public_holder_error(volunteer: Volunteer) -> ValidationError:
+    """The refusal shown to whoever confirms a self-registration whose ID number another
+    registration holds: what to do, naming only the body they chose, never the holder's (a
+    stranger may have typed somebody's ID number; `tell_holder_of_attempt` tells the holder)."""
+    message = _(
+        "This registration cannot be completed online. If you registered before, log in to "
+        "“My registration” with the mobile number you registered with: a message about this "
+        "application went to it. If you no longer use that number, or never registered, bring "
+        "your ID document to %(body)s."
+    ) % {"body": volunteer.body.organization.name}
+    return ValidationError(message, code="already_registered")
+
+
+ATTEMPT_NOTICE_HOURS = 24
+
+
+def tell_holder_of_attempt(holder: Volunteer, application: Volunteer) -> None:
+    """Someone confirmed a self-registration with the ID number `holder` is registered with:
+    text the phone on file where it happened and where to look ("My registration", where a
+    person registered without their knowledge sees the registration and can ask for its
+    cancellation), at most once in ATTEMPT_NOTICE_HOURS, so that nobody can have the holder
+    texted at will. Every attempt is audited on the holder's registration, which its
+    registrars see. Audit: volunteer.registration.attempted."""
+    point = application.organization.name
+    since = timezone.now() - timedelta(hours=ATTEMPT_NOTICE_HOURS)
+    told = AuditEntry.objects.filter(
+        action="volunteer.registration.attempted",
+        object_type=Volunteer._meta.label_lower,
+        object_id=str(holder.pk),
+        created_at__gte=since,
+    ).exists()
+    audit(None, "volunteer.registration.attempted", holder, point=point)
+    if not told:
+        link = f"{settings.SITE_URL.rstrip('/')}/me/"
+        transaction.on_commit(
+            partial(send_sms, holder.mobile, "registration_attempt", {"point": point, "link": link})
+        )
+
+
 def refuse_duplicates(digest: str, body: RegistrationBody, exclude: int | None = None) -> None:
     others = Volunteer.objects.filter(document_digest=digest)
     if exclude is not None:
@@ -108,6 +148,10 @@ def register_volunteer(
     `actor` is the registrar (None for self-registration, channel SELF). `consent` is the
     person's separate consent to processing their ID number (个人信息保护法 第二十九条).
     The person confirms it themself afterwards (`send_confirmation` texts them a code and link).
+    A registrar is refused an ID number that is registered or awaits confirmation with the
+    body; a self-registration is accepted all the same and doing the same work, so that the
+    public answer tells nobody whether an ID number is known: the duplicate is resolved when
+    it is confirmed (`confirm_registration`).
     Raises PermissionDenied (registrar without a role for this point), ValidationError with
     field keys (rules, one person one registration, consent). Audit:
     volunteer.registration.applied.
@@ -122,7 +166,8 @@ def register_volunteer(
     with transaction.atomic():
         digest = document_digest(clean["document_number"])
         locks.hold(f"volunteers.person:{digest}")
-        refuse_duplicates(digest, body)
+        if channel != RegistrationChannel.SELF:
+            refuse_duplicates(digest, body)
         volunteer = Volunteer.objects.create(
             body=body,
             organization=organization,
@@ -283,6 +328,9 @@ def confirm_registration(
     (`ConfirmationMethod`: a checked code or link, or a registrar's record with `reason`);
     `confirm_with_code`, `confirm_with_link` and `confirm_in_person` are the checked ways in
     (中国注册志愿者管理办法: registration is the person's own act).
+    When another registration holds the ID number, a registrar (`actor`) is told which body
+    holds it; the person (`actor` None) is told what to do but not where, and the holder's
+    phone on file is told of the attempt (`tell_holder_of_attempt`).
     Raises ValidationError "not_applied" / "already_registered"."""
     lost_to: Volunteer | None = None
     with transaction.atomic():
@@ -311,18 +359,24 @@ def confirm_registration(
             .first()
         )
         if volunteer.status == RegistrationStatus.CLOSED and lost_to is not None:
-            raise holder_error(lost_to, volunteer.body)
+            raise _lost_error(lost_to, volunteer, actor)
         if volunteer.status != RegistrationStatus.APPLIED:
             raise ValidationError(
                 _("This registration is not awaiting confirmation."), code="not_applied"
             )
         if lost_to is not None:
             _close_application(volunteer, actor=actor, reason=_("registered with another body"))
+            if actor is None:
+                tell_holder_of_attempt(lost_to, volunteer)
         else:
             _activate(volunteer, method=method, actor=actor, reason=reason)
     if lost_to is not None:
-        raise holder_error(lost_to, volunteer.body)
+        raise _lost_error(lost_to, volunteer, actor)
     return volunteer
+
+
+def _lost_error(holder: Volunteer, volunteer: Volunteer, actor: Any) -> ValidationError:
+    return holder_error(holder, volunteer.body) if actor else public_holder_error(volunteer)
 
 
 def _activate(volunteer: Volunteer, *, method: str, actor: Any, reason: str) -> None:
@@ -394,7 +448,7 @@ def confirm_by_mobile_and_code(mobile: str, code: str) -> Volunteer:
         try:
             return confirm_with_code(volunteer, code)
         except ValidationError as error:
-            if error.code != "invalid_code":
+            if error.code not in ("invalid_code", "too_many_attempts"):
                 raise
     raise sms_codes.wrong_code()
 
