@@ -334,33 +334,8 @@ def test_a_minor_needs_a_basis_and_the_block_opens(
     assert Volunteer.objects.get().age_basis == "guardian_consent"
 
 
-def test_one_person_one_registration_names_the_holding_body_only(
-    web: Client,
-    body: Any,
-    registrar: User,
-    outbox: list[SmsMessage],
-    django_capture_on_commit_callbacks: Any,
-    apply,
-) -> None:
-    holder = sent(
-        django_capture_on_commit_callbacks,
-        lambda: apply(registrar, name="赵明远", send_confirmation=True),
-    )
-    services.confirm_with_code(holder, outbox[-1].params["code"])
-    data = form(key(body(OTHER_STREET)), document_number=holder.document_number, name="赵明远")
-    response = web.post("/join/", data)
-    assert errors(response) == {
-        "document_number": [
-            "This person is already registered with 岳阳楼街道志愿服务中心. One person has one "
-            "registration city-wide: ask 岳阳楼街道志愿服务中心 to transfer the registration "
-            "instead."
-        ]
-    }
-    html = response.content.decode()
-    holder.refresh_from_db()
-    assert holder.registration_number not in html
-    assert holder.mobile not in html
-    assert Volunteer.objects.count() == 1
+# One person, one registration, without telling a stranger whether an ID number is known:
+# tests/portal/test_existence.py.
 
 
 def test_registrations_from_one_address_are_limited(

@@ -326,7 +326,10 @@ def test_an_application_closed_at_confirmation_stays_closed_and_says_why(
     )
     with pytest.raises(ValidationError) as raised:
         services.confirm_with_code(late, code)
-    assert [e.code for e in raised.value.error_dict["document_number"]] == ["already_registered"]
+    # The person is told what to do, naming the body they chose, never the holder's.
+    assert raised.value.code == "already_registered"
+    assert "岳阳楼街道志愿服务中心" in raised.value.message
+    assert "三眼桥" not in raised.value.message
     late.refresh_from_db()
     assert late.status == RegistrationStatus.CLOSED
 

@@ -31,6 +31,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "volunteer.confirmation.requested": _("Confirmation message sent"),
     "volunteer.registration.confirmed": _("Registration confirmed, number issued"),
     "volunteer.registration.closed": _("Application closed"),
+    "volunteer.registration.attempted": _("Someone applied again with this ID number"),
     "volunteer.registration.suspended": _("Registration suspended"),
     "volunteer.registration.reinstated": _("Registration reinstated"),
     "volunteer.registration.cancelled": _("Registration cancelled"),

@@ -405,11 +405,12 @@ def _activate(volunteer: Volunteer, *, method: str, actor: Any, reason: str) -> 
     for other in others.select_related("body__organization"):
         _close_application(other, actor=actor, reason=_("registered with another body"))
         transaction.on_commit(
+            # The holder's body is not named: whoever typed this mobile may not be the person.
             partial(
                 send_sms,
                 other.mobile,
                 "registration_closed",
-                {"body": other.body.organization.name, "holder": volunteer.body.organization.name},
+                {"body": other.body.organization.name},
             )
         )
     transaction.on_commit(
@@ -435,6 +436,8 @@ def confirm_with_code(volunteer: Volunteer, code: str) -> Volunteer:
 
 def confirm_by_mobile_and_code(mobile: str, code: str) -> Volunteer:
     """Public confirmation page: the person types their mobile and the code they received.
+    A code locked by too many wrong tries answers "invalid_code" like a mobile nobody used,
+    so that wrong codes tell nobody whether an application awaits one.
     Raises ValidationError ("invalid_mobile", "invalid_code", ...)."""
     mobile = normalize_mobile(mobile)
     from zhiyuan.accounts.models import mobile_digest
