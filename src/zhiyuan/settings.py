@@ -248,6 +248,12 @@ if REDIS_URL:
 # (their SHA-256 stays).
 ROSTER_RETENTION_DAYS = env_int("ROSTER_RETENTION_DAYS", 30, minimum=1)
 
+# The bulk "please confirm" message: at most this many a day per registering unit (sent by
+# staff, counted from local midnight); the rest wait for the next day.
+CONFIRMATION_REQUESTS_PER_UNIT_PER_DAY = env_int(
+    "CONFIRMATION_REQUESTS_PER_UNIT_PER_DAY", 500, minimum=1
+)
+
 SMS_BACKEND = env_str("SMS_BACKEND", "zhiyuan.common.sms.ConsoleSmsBackend")
 # Alibaba Cloud SMS (zhiyuan.common.sms_aliyun): required when it is the backend. Templates map
 # our template names to the provider's approved codes: `password_reset_code=SMS_1,...`.

@@ -87,6 +87,7 @@ def test_schema_lists_every_endpoint(schema: dict) -> None:
         ("/api/v1/volunteers/confirmation-progress/", "get"),
         ("/api/v1/volunteers/lookup/", "post"),
         ("/api/v1/volunteers/registration-points/", "get"),
+        ("/api/v1/volunteers/send-confirmations/", "get"),
         ("/api/v1/volunteers/send-confirmations/", "post"),
         ("/api/v1/volunteers/{id}/", "get"),
         ("/api/v1/volunteers/{id}/", "patch"),

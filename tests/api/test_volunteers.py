@@ -898,14 +898,20 @@ def test_confirmation_progress(
                 "name": "岳阳楼街道志愿服务中心",
                 "applied": 2,
                 "confirmed": 1,
+                "cancelled": 0,
+                "closed": 0,
                 "total": 3,
+                "share_confirmed": 33,
             },
             {
                 "code": "430602001001-ST",
                 "name": "郭亮社区志愿服务站",
                 "applied": 1,
                 "confirmed": 0,
+                "cancelled": 0,
+                "closed": 0,
                 "total": 1,
+                "share_confirmed": 0,
             },
         ],
         "in_person": [{"name": "陈登记", "username": "registrar", "count": 1}],
@@ -917,7 +923,10 @@ def test_confirmation_progress(
                 "name": "郭亮社区志愿服务站",
                 "applied": 1,
                 "confirmed": 0,
+                "cancelled": 0,
+                "closed": 0,
                 "total": 1,
+                "share_confirmed": 0,
             },
         ],
         "in_person": [],
@@ -929,7 +938,10 @@ def test_confirmation_progress(
                 "name": "三眼桥街道志愿服务中心",
                 "applied": 0,
                 "confirmed": 1,
+                "cancelled": 0,
+                "closed": 0,
                 "total": 1,
+                "share_confirmed": 100,
             }
         ],
         "in_person": [{"name": "孙三眼", "username": "outsider", "count": 1}],
@@ -970,14 +982,16 @@ def test_sending_confirmations_in_bulk(
     url = f"{URL}send-confirmations/"
     street = org("430602001-SC").pk
     with django_capture_on_commit_callbacks(execute=True):
-        response = post(api(registrar), url, {"organization": street})
+        response = post(api(registrar), url, {"organization": street, "expected": 2})
     assert response.status_code == 200
-    assert response.json() == {"sent": 2, "skipped": 0}
+    assert response.json() == {"sent": 2, "skipped": 0, "held": 0}
     assert sorted(sms.mobile for sms in outbox) == sorted([first.mobile, second.mobile])
-    assert post(api(registrar), url, {"organization": street}).json() == {"sent": 0, "skipped": 2}
-    denied = post(api(viewer), url, {"organization": street})
+    again = post(api(registrar), url, {"organization": street, "expected": 2})
+    assert again.json() == {"sent": 0, "skipped": 2, "held": 0}
+    denied = post(api(viewer), url, {"organization": street, "expected": 2})
     assert denied.status_code == 403
-    hidden = post(api(outsider), url, {"organization": street})
+    assert api(viewer).get(url, {"organization": street}).status_code == 403
+    hidden = post(api(outsider), url, {"organization": street, "expected": 2})
     assert hidden.status_code == 400
     assert hidden.json() == {"organization": ["No organisation with this id is visible."]}
     assert len(outbox) == 2

@@ -150,12 +150,16 @@ def test_a_registrar_corrects_a_roster_from_its_error_report_and_imports_it(
         page.wait_for_selector("#import-result")
         screenshot(page, "roster-import-4-imported")
         page.click("#import-report form button[type=submit]")  # "please confirm" to them all
+        page.wait_for_url(re.compile(rf"{url}/volunteers/progress/send/\?org=430602001-SC$"))
+        assert "3" in page.inner_text(".confirm-send .lead")
+        screenshot(page, "roster-import-5-confirm-send")
+        page.click(".confirm-send button[type=submit]")
         page.wait_for_url(re.compile(rf"{url}/volunteers/progress/\?org=430602001-SC$"))
 
         for name in NAMES:
             page.goto(f"{url}/volunteers/?q={name}")
             assert name in page.inner_text("table tbody")
-        screenshot(page, "roster-import-5-ledger")
+        screenshot(page, "roster-import-6-ledger")
 
     imported = Volunteer.objects.filter(name__in=NAMES).order_by("pk")
     assert [(v.name, v.status, v.channel) for v in imported] == [

@@ -111,12 +111,10 @@ def test_progress_counts_and_bulk_message(
     apply(registrar)
     client = login(registrar)
     rows = client.get(reverse("volunteers:progress")).context["rows"]
-    assert [(r["organization__code"], r["applied"], r["confirmed"]) for r in rows] == [
-        ("430602001-SC", 1, 1)
-    ]
+    assert [(r["code"], r["applied"], r["confirmed"]) for r in rows] == [("430602001-SC", 1, 1)]
     outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("volunteers:progress"))
+        client.post(reverse("volunteers:send-confirmations"), {"expected": "1"})
     assert [m.template for m in outbox] == ["registration_confirm"]
 
 

@@ -12,6 +12,8 @@ list search (`q`) that looks like one is refused.
 
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -34,6 +36,7 @@ from zhiyuan.common.identity import (
 )
 from zhiyuan.common.masking import mask_document, mask_phone
 from zhiyuan.common.phones import normalize_mobile
+from zhiyuan.organizations.access import covers
 from zhiyuan.organizations.models import Organization
 from zhiyuan.organizations.selectors import visible_organizations
 from zhiyuan.volunteers import permissions, rules, selectors, services
@@ -175,11 +178,22 @@ class RevealedSerializer(serializers.Serializer):
 
 
 class ProgressRowSerializer(serializers.Serializer):
-    code = serializers.CharField(source="organization__code")
-    name = serializers.CharField(source="organization__name")
+    """Every registration in exactly one of applied, confirmed, cancelled and closed."""
+
+    code = serializers.CharField()
+    name = serializers.CharField()
     applied = serializers.IntegerField(help_text="Awaiting confirmation.")
     confirmed = serializers.IntegerField(help_text="Active or suspended.")
-    total = serializers.IntegerField(help_text="All but closed applications.")
+    cancelled = serializers.IntegerField(help_text="Cancelled after confirmation.")
+    closed = serializers.IntegerField(
+        help_text="Withdrawn, or lost to the person's registration elsewhere."
+    )
+    total = serializers.IntegerField(help_text="applied + confirmed + cancelled + closed.")
+    share_confirmed = serializers.IntegerField(
+        source="share",
+        allow_null=True,
+        help_text="Whole per cent of confirmed among confirmed + applied; null when both are 0.",
+    )
 
 
 class InPersonRowSerializer(serializers.Serializer):
@@ -198,6 +212,23 @@ class ProgressSerializer(serializers.Serializer):
 class SentSerializer(serializers.Serializer):
     sent = serializers.IntegerField()
     skipped = serializers.IntegerField(help_text="Texted recently or too often today.")
+    held = serializers.IntegerField(help_text="Held back by the units' daily limits.")
+
+
+class UnitRequestsSerializer(serializers.Serializer):
+    code = serializers.CharField(source="organization.code")
+    name = serializers.CharField(source="organization.name")
+    awaiting = serializers.IntegerField(help_text="Applications awaiting confirmation.")
+    to_send = serializers.IntegerField(help_text="Texted if sent now.")
+    held = serializers.IntegerField(help_text="Held back by the unit's daily limit.")
+    sent_today = serializers.IntegerField(help_text="Sent by staff since local midnight.")
+
+
+class ConfirmationPlanSerializer(serializers.Serializer):
+    to_send = serializers.IntegerField(help_text="Messages a send now would text: `expected`.")
+    held = serializers.IntegerField(help_text="Held back by the units' daily limits.")
+    daily_limit = serializers.IntegerField(help_text="Messages a unit may send a day.")
+    units = UnitRequestsSerializer(many=True, help_text="Per registering unit, in tree order.")
 
 
 class RegistrationPointSerializer(serializers.Serializer):
@@ -326,6 +357,14 @@ class LookupSerializer(serializers.Serializer):
 
 class OrganizationChoiceSerializer(serializers.Serializer):
     organization = id_field(help_text="An organisation in your subtrees; its subtree counts.")
+
+
+class SendConfirmationsSerializer(OrganizationChoiceSerializer):
+    expected = serializers.IntegerField(
+        min_value=0,
+        help_text="The `to_send` of the preview (GET) that the user confirmed. When the number "
+        "changed meanwhile, nothing is sent (400).",
+    )
 
 
 class ProgressFilter(serializers.Serializer):
@@ -563,16 +602,40 @@ class VolunteerViewSet(viewsets.GenericViewSet):
         return Response(ProgressSerializer(body).data)
 
     @extend_schema(
+        methods=["GET"],
+        summary='Preview the bulk "please confirm": how many messages, to which units',
+        parameters=[OrganizationChoiceSerializer],
+        responses={200: ConfirmationPlanSerializer, **errors(400, 401, 403)},
+    )
+    @extend_schema(
+        methods=["POST"],
         summary="Text everyone still applied in an organisation's subtree to confirm",
-        request=OrganizationChoiceSerializer,
+        description="Send `expected`, the preview's `to_send`: the office confirms the number "
+        "of messages. Each registering unit sends at most its daily limit.",
+        request=SendConfirmationsSerializer,
         responses={200: SentSerializer, **errors(400, 401, 403)},
     )
-    @action(detail=False, methods=["post"], url_path="send-confirmations")
+    @action(detail=False, methods=["get", "post"], url_path="send-confirmations")
     def send_confirmations(self, request: Request) -> Response:
-        data = validated(OrganizationChoiceSerializer, request.data)
+        if request.method == "POST":
+            data = validated(SendConfirmationsSerializer, request.data)
+            organization = _visible_organization(request.user, data["organization"])
+            counts = services.send_confirmation_requests(
+                organization, actor=request.user, expected=data["expected"]
+            )
+            return Response(SentSerializer(counts).data)
+        data = validated(OrganizationChoiceSerializer, request.query_params)
         organization = _visible_organization(request.user, data["organization"])
-        counts = services.send_confirmation_requests(organization, actor=request.user)
-        return Response(SentSerializer(counts).data)
+        if not covers(request.user, organization, permissions.REGISTERING):
+            raise PermissionDenied(_("Only registrars and administrators send these messages."))
+        units = selectors.confirmation_request_plan(request.user, organization)
+        plan = {
+            "to_send": sum(unit.to_send for unit in units),
+            "held": sum(unit.held for unit in units),
+            "daily_limit": settings.CONFIRMATION_REQUESTS_PER_UNIT_PER_DAY,
+            "units": units,
+        }
+        return Response(ConfirmationPlanSerializer(plan).data)
 
     @extend_schema(
         summary="Record that the person confirmed in person, with how (registrars)",

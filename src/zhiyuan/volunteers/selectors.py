@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from zhiyuan.common.models import AuditEntry
 from zhiyuan.organizations.access import ALL_ROLES, scope
 from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers.enums import ConfirmationMethod, RegistrationStatus
@@ -238,6 +240,64 @@ def in_subtree(queryset: QuerySet[Volunteer], organization: Organization) -> Que
     )
 
 
+CONFIRMATION_REQUESTED = "volunteer.confirmation.requested"
+
+
+@dataclass(frozen=True)
+class UnitRequests:
+    """One registering unit's share of a bulk "please confirm": `awaiting` applications, of
+    which `to_send` go out today; `sent_today` by staff already (from local midnight) against
+    the daily `limit`; `held` wait for a later day."""
+
+    organization: Organization
+    awaiting: int
+    sent_today: int
+    limit: int
+
+    @property
+    def to_send(self) -> int:
+        return max(0, min(self.awaiting, self.limit - self.sent_today))
+
+    @property
+    def held(self) -> int:
+        return self.awaiting - self.to_send
+
+
+def awaiting_confirmation(actor: Any, organization: Organization) -> QuerySet[Volunteer]:
+    """The applications `actor` sees that still await confirmation, made through
+    `organization`'s subtree or kept by a body in it: whom a bulk "please confirm" texts."""
+    pending = ledger(actor).filter(status=RegistrationStatus.APPLIED)
+    return in_subtree(pending, organization)
+
+
+def confirmation_request_plan(actor: Any, organization: Organization) -> list[UnitRequests]:
+    """What a bulk "please confirm" over `organization` would send, per registering unit (the
+    organisation each application was made through), in tree order: a unit sends at most
+    settings.CONFIRMATION_REQUESTS_PER_UNIT_PER_DAY such messages a day (staff-sent
+    "volunteer.confirmation.requested" entries since local midnight)."""
+    awaiting = dict(
+        awaiting_confirmation(actor, organization)
+        .order_by()
+        .values_list("organization")
+        .annotate(count=Count("pk"))
+    )
+    midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    sent = dict(
+        AuditEntry.objects.filter(
+            action=CONFIRMATION_REQUESTED,
+            actor__isnull=False,
+            organization__in=list(awaiting),
+            created_at__gte=midnight,
+        )
+        .order_by()
+        .values_list("organization")
+        .annotate(count=Count("pk"))
+    )
+    limit = settings.CONFIRMATION_REQUESTS_PER_UNIT_PER_DAY
+    units = Organization.objects.filter(pk__in=list(awaiting)).order_by("path")
+    return [UnitRequests(unit, awaiting[unit.pk], sent.get(unit.pk, 0), limit) for unit in units]
+
+
 def in_person_confirmations(queryset: QuerySet[Volunteer]) -> list[Any]:
     """In-person confirmations per registrar, most first (shown so that an unusual share of
     confirmations nobody made themselves stands out)."""
@@ -249,20 +309,48 @@ def in_person_confirmations(queryset: QuerySet[Volunteer]) -> list[Any]:
     )
 
 
-def confirmation_progress(queryset: QuerySet[Volunteer]) -> list[Any]:
-    """Per registering organisation: applied, confirmed (active/suspended) and closed counts."""
-    return list(
+def confirmation_progress(queryset: QuerySet[Volunteer]) -> list[dict[str, Any]]:
+    """Per registering organisation (by code), every registration in exactly one column:
+    `applied` (awaiting confirmation), `confirmed` (active or suspended), `cancelled`,
+    `closed` (withdrawn, or lost to the person's registration elsewhere); `total` is their sum.
+    `share` is the whole per cent (rounded half up) of `confirmed` among `confirmed` + `applied`, the
+    people entered who are still in play; None when there are none. Keys: code, name, the
+    columns, total, share."""
+    statuses = {
+        "applied": [RegistrationStatus.APPLIED],
+        "confirmed": [RegistrationStatus.ACTIVE, RegistrationStatus.SUSPENDED],
+        "cancelled": [RegistrationStatus.CANCELLED],
+        "closed": [RegistrationStatus.CLOSED],
+    }
+    counted = (
         queryset.values("organization__code", "organization__name")
         .annotate(
-            applied=Count("pk", filter=Q(status=RegistrationStatus.APPLIED)),
-            confirmed=Count(
-                "pk",
-                filter=Q(status__in=[RegistrationStatus.ACTIVE, RegistrationStatus.SUSPENDED]),
-            ),
-            total=Count("pk", filter=~Q(status=RegistrationStatus.CLOSED)),
+            **{
+                column: Count("pk", filter=Q(status__in=values))
+                for column, values in statuses.items()
+            }
         )
         .order_by("organization__code")
     )
+    return [
+        _progress_row(row["organization__code"], row["organization__name"], row) for row in counted
+    ]
+
+
+def progress_totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The sum of `confirmation_progress` rows, as one more row (code and name empty)."""
+    columns = ("applied", "confirmed", "cancelled", "closed")
+    return _progress_row("", "", {column: sum(row[column] for row in rows) for column in columns})
+
+
+def _progress_row(code: str, name: str, counts: Any) -> dict[str, Any]:
+    columns = ("applied", "confirmed", "cancelled", "closed")
+    row: dict[str, Any] = {"code": code, "name": name, **{c: counts[c] for c in columns}}
+    row["total"] = sum(row[c] for c in columns)
+    in_play = row["confirmed"] + row["applied"]
+    # Half up, in integers (round() would take 12.5 to 12).
+    row["share"] = (200 * row["confirmed"] + in_play) // (2 * in_play) if in_play else None
+    return row
 
 
 # Age bands of the statistics tables (Attachment 5), in completed years.

@@ -11,6 +11,7 @@ app_name = "volunteers"
 urlpatterns = [
     path("", ledger.ledger, name="ledger"),
     path("progress/", ledger.progress, name="progress"),
+    path("progress/send/", ledger.confirmation_requests, name="send-confirmations"),
     path("policy/", ledger.policy, name="policy"),
     path("register/", ledger.register, name="register"),
     path("<int:pk>/correct/", ledger.correct, name="correct"),

@@ -262,21 +262,47 @@ def send_confirmation_request(volunteer: Volunteer, *, actor: Any = None) -> Non
         audit(actor, "volunteer.confirmation.requested", volunteer)
 
 
-def send_confirmation_requests(organization: Organization, *, actor: Any) -> dict[str, int]:
+def send_confirmation_requests(
+    organization: Organization, *, actor: Any, expected: int | None = None
+) -> dict[str, int]:
     """ "Please confirm" messages to everyone still applied, registered through `organization`
-    or below it. Returns counts: sent, skipped (texted recently or too often today)."""
+    or below it (`selectors.confirmation_request_plan`): each registering unit sends at most
+    its daily limit, the rest are held for a later day. `expected` is the number of messages
+    the office was shown and confirmed (web page, API); when the plan now says otherwise,
+    nothing is sent. Returns counts: sent, skipped (texted recently or too often today, by
+    the per-mobile limits), held (the units' daily limits).
+    Raises PermissionDenied, ValidationError {"expected": …} (code "changed")."""
     require(actor, organization, permissions.REGISTERING)
-    pending = selectors.in_subtree(
-        selectors.ledger(actor).filter(status=RegistrationStatus.APPLIED), organization
-    )
-    counts = {"sent": 0, "skipped": 0}
-    for volunteer in pending.iterator():
-        try:
-            send_confirmation_request(volunteer, actor=actor)
-        except ValidationError:
-            counts["skipped"] += 1
-        else:
-            counts["sent"] += 1
+    counts = {"sent": 0, "skipped": 0, "held": 0}
+    with transaction.atomic():
+        # Bulk sends are rare: one at a time, so that the second of two over one unit sees the
+        # first's messages in the unit's count of today.
+        locks.hold("volunteers.confirmation_requests")
+        plan = selectors.confirmation_request_plan(actor, organization)
+        to_send = sum(unit.to_send for unit in plan)
+        if expected is not None and expected != to_send:
+            raise ValidationError(
+                {
+                    "expected": ValidationError(
+                        _(
+                            "%(now)s messages would go out now, not %(shown)s as shown. Look at "
+                            "the list again."
+                        ),
+                        code="changed",
+                        params={"now": to_send, "shown": expected},
+                    )
+                }
+            )
+        pending = selectors.awaiting_confirmation(actor, organization).order_by("pk")
+        for unit in plan:
+            counts["held"] += unit.held
+            for volunteer in pending.filter(organization=unit.organization)[: unit.to_send]:
+                try:
+                    send_confirmation_request(volunteer, actor=actor)
+                except ValidationError:
+                    counts["skipped"] += 1
+                else:
+                    counts["sent"] += 1
     return counts
 
 

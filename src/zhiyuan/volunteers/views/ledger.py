@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -331,32 +332,25 @@ def reveal(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def progress(request: HttpRequest) -> HttpResponse:
-    """Confirmation progress per registering organisation, in-person confirmations per
-    registrar, and the bulk "please confirm" message."""
+    """Confirmation progress per registering organisation and in-person confirmations per
+    registrar; the bulk "please confirm" message starts from here (`confirmation_requests`)."""
     queryset = selectors.ledger(request.user)
     code = search_text(request, "org")
     organization = None
     if code:
-        organization = scope(request.user, Organization.objects.filter(code=code)).first()
-        if organization is None:
-            raise Http404
+        organization = _scoped_organization(request, code)
         queryset = selectors.in_subtree(queryset, organization)
-    if request.method == "POST":
-        target = organization or _top_registering_org(request)
-        if target is None:
-            raise PermissionDenied
-        counts = services.send_confirmation_requests(target, actor=request.user)
-        messages.success(
-            request,
-            _("Messages sent: %(sent)s; skipped (sent too recently): %(skipped)s.") % counts,
-        )
-        return redirect(request.get_full_path())
+    if request.method == "POST":  # the page's old form: the send now starts with a preview
+        target = reverse("volunteers:send-confirmations")
+        return redirect(f"{target}?{urlencode({'org': code})}" if code else target)
+    rows = selectors.confirmation_progress(queryset)
     return render(
         request,
         "volunteers/progress.html",
         {
             "nav": "ledger",
-            "rows": selectors.confirmation_progress(queryset),
+            "rows": rows,
+            "totals": selectors.progress_totals(rows) if len(rows) > 1 else None,
             "in_person": selectors.in_person_confirmations(queryset),
             "org_code": code,
             "organization": organization,
@@ -365,10 +359,61 @@ def progress(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _scoped_organization(request: HttpRequest, code: str) -> Organization:
+    organization = scope(request.user, Organization.objects.filter(code=code)).first()
+    if organization is None:
+        raise Http404
+    return organization
+
+
 def _top_registering_org(request: HttpRequest) -> Organization | None:
     points = permissions.registration_points(request.user)
     organizations = sorted({p.organization for p in points}, key=lambda o: o.path)
     return organizations[0] if organizations else None
+
+
+@login_required
+def confirmation_requests(request: HttpRequest) -> HttpResponse:
+    """The bulk "please confirm": how many messages would go out and to which units (each
+    within its daily limit); the POST sends exactly the number shown (`expected`), or, when
+    it changed meanwhile, nothing and the new numbers."""
+    code = search_text(request, "org") or str(request.POST.get("org", ""))[:40]
+    target = _scoped_organization(request, code) if code else _top_registering_org(request)
+    if target is None or not covers(request.user, target, permissions.REGISTERING):
+        raise PermissionDenied
+    error = ""
+    if request.method == "POST":
+        expected = str(request.POST.get("expected", ""))
+        try:
+            if not expected.isdigit():
+                raise ValidationError(_("Look at the list, then press the button to send."))
+            counts = services.send_confirmation_requests(
+                target, actor=request.user, expected=int(expected)
+            )
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Messages sent: %(sent)s; skipped (texted too recently): %(skipped)s; held "
+                    "back by the daily limit: %(held)s."
+                )
+                % counts,
+            )
+            return redirect(f"{reverse('volunteers:progress')}?{urlencode({'org': target.code})}")
+    units = selectors.confirmation_request_plan(request.user, target)
+    context = {
+        "nav": "ledger",
+        "organization": target,
+        "units": units,
+        "to_send": sum(unit.to_send for unit in units),
+        "held": sum(unit.held for unit in units),
+        "error": error,
+    }
+    return render(
+        request, "volunteers/confirmation_requests.html", context, status=400 if error else 200
+    )
 
 
 class PolicyForm(forms.ModelForm):

@@ -112,7 +112,7 @@ class Command(BaseCommand):
             counts = services.send_confirmation_requests(through, actor=actor)
             self.stdout.write(
                 f"'Please confirm' messages sent: {counts['sent']}; skipped (sent recently): "
-                f"{counts['skipped']}."
+                f"{counts['skipped']}; held back by the daily limit per unit: {counts['held']}."
             )
         else:
             self.stdout.write(
