@@ -182,6 +182,10 @@ AXES_CLIENT_IP_CALLABLE = "zhiyuan.common.proxies.client_address"
 AXES_SENSITIVE_PARAMETERS = ["identifier", "username", "mobile", "code"]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+# Per account, across its username and mobile and across addresses (`accounts.lockout`): after
+# this many failures the account takes one try per cool-off (short: a stranger can get there too).
+LOGIN_ACCOUNT_FAILURE_LIMIT = env_int("LOGIN_ACCOUNT_FAILURE_LIMIT", 10, minimum=1)
+LOGIN_ACCOUNT_COOLOFF_SECONDS = env_int("LOGIN_ACCOUNT_COOLOFF_SECONDS", 60, minimum=1)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]

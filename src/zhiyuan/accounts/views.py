@@ -4,7 +4,6 @@ invitations and password reset by SMS code. Rules live in `services`, reads in `
 import time
 from typing import Any
 
-from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
@@ -18,7 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from rest_framework.throttling import SimpleRateThrottle
 
-from zhiyuan.accounts import permissions, selectors, services
+from zhiyuan.accounts import lockout, permissions, selectors, services
 from zhiyuan.accounts.forms import (
     AccountEditForm,
     AccountForm,
@@ -66,14 +65,15 @@ def login_view(request: HttpRequest) -> HttpResponse:
 
     When several people share the mobile number and the password fits more than one of
     them, the second step asks which person is logging in (names shown masked). Failed
-    log-ins are throttled by django-axes per canonical identifier and address, before either
-    step: a locked-out identifier reaches neither the chooser nor a session.
+    log-ins are throttled per canonical identifier and address (django-axes) and per account
+    (`lockout`), before either step: a locked-out identifier reaches neither the chooser nor a
+    session.
     """
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         identifier = form.cleaned_data["identifier"]
         password = form.cleaned_data["password"]
-        if not AxesProxyHandler.is_allowed(request, {"username": identifier}):
+        if not lockout.login_allowed(request, identifier):
             return render(request, "accounts/locked_out.html", status=429)
         matching = selectors.people_sharing(identifier, password)
         if len(matching) > 1:
@@ -89,6 +89,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
         if user is not None:
             login(request, user)
             return redirect(_next_url(request))
+        if lockout.account_locked(identifier):  # this failure reached the account's limit
+            return render(request, "accounts/locked_out.html", status=429)
         form.add_error(None, _("The mobile number/username or the password is wrong."))
     return render(request, "accounts/login.html", {"form": form, "next": _next_url(request)})
 

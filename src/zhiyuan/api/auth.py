@@ -3,13 +3,12 @@
 The rules are the web log-in's (`zhiyuan.accounts.views.login_view`): a username or a mobile
 number; a mobile number shared by several people whose password fits more than one of them
 answers 409 with the masked names to choose from, and the client repeats with `user_id`.
-Failed attempts count towards the same django-axes lockout as the web's, because
-`authenticate()` gets the request.
+Failed attempts count towards the same lockouts as the web's (per address by django-axes,
+because `authenticate()` gets the request, and per account: `accounts.lockout`).
 """
 
 from typing import Any, cast
 
-from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_in
 from django.utils import timezone
@@ -27,6 +26,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from zhiyuan.accounts import lockout
 from zhiyuan.accounts.models import User
 from zhiyuan.accounts.selectors import people_sharing
 from zhiyuan.api.openapi import errors
@@ -126,7 +126,7 @@ class LoginView(APIView):
         identifier: str = form.validated_data["identifier"]
         password: str = form.validated_data["password"]
         user_id: int | None = form.validated_data.get("user_id")
-        if not AxesProxyHandler.is_allowed(request, {"username": identifier}):
+        if not lockout.login_allowed(request, identifier):
             raise LockedOut()
         if user_id is None:
             matching = people_sharing(identifier, password)
@@ -135,7 +135,7 @@ class LoginView(APIView):
         user = authenticate(request, username=identifier, password=password, user_id=user_id)
         if user is None:
             # axes marks the request it locked out (the attempt that reached the limit).
-            if getattr(request, "axes_locked_out", False):
+            if getattr(request, "axes_locked_out", False) or lockout.account_locked(identifier):
                 raise LockedOut()
             raise ValidationError(
                 {"non_field_errors": [_("The mobile number/username or the password is wrong.")]}
