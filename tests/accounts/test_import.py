@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.test import Client
+from django.utils import translation
 from openpyxl import Workbook
 
 from zhiyuan.accounts import services
@@ -397,3 +398,21 @@ def test_command_reports_a_missing_file(tmp_path: Path, street_admin: User) -> N
     with pytest.raises(CommandError) as caught:
         call_command("import_accounts", str(tmp_path / "nope.csv"), "--as", "street_admin")
     assert "Cannot read" in str(caught.value)
+
+
+def test_a_mobile_excel_saved_in_scientific_notation_gets_the_numeric_cell_message(
+    street_admin: User,
+) -> None:
+    """An account CSV saved from a General column: 1.38111E+10 lost its last digits."""
+    rows = [HEADER, ["林一", "lin_yi", "1.38111E+10", "430602001001-ST", "登记员"]]
+    sheet = read_account_sheet(_csv(rows), filename="名单.csv")
+    with translation.override("en"):
+        report = services.import_accounts(sheet.rows, actor=street_admin, dry_run=True)
+        assert [(p.row, p.column, str(p.message)) for p in report.problems] == [
+            (
+                2,
+                "mobile",
+                "This phone number is stored as a number, so Excel has already changed its "
+                "last digits. Format the column as text and type the number again.",
+            )
+        ]

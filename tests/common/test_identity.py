@@ -170,6 +170,7 @@ def test_lower_case_x_full_width_and_spaces_are_normalised(
         (PASSPORT, "e12345678", "E12345678"),
         (PASSPORT, "AB123", "AB123"),
         (PASSPORT, "A" * 20, "A" * 20),
+        (PASSPORT, "1E2345678", "1E2345678"),  # shaped like 1E+2345678, yet a passport's number
         (OTHER, "x", "X"),
         (OTHER, "京A-1234/5", "京A-1234/5"),
         (OTHER, "9" * 30, "9" * 30),
@@ -240,6 +241,13 @@ INVALID = [
     (RID, "110105-1949123100X", "not_digits"),
     (RID, "11010519491231002\u0663", "not_digits"),  # an Arabic-Indic digit
     (FID, "9A1840198503151237", "not_digits"),
+    # what Excel keeps of a number in a General column, and saves to CSV
+    (RID, "1.10105E+17", "scientific_notation"),
+    (RID, "4.30602e+17", "scientific_notation"),
+    (RID, " 4.30602 E + 17 ", "scientific_notation"),
+    (RID, fullwidth("4.30602E+17"), "scientific_notation"),
+    (HMT, "8.10000E17", "scientific_notation"),
+    (FID, "9.11840E+17", "scientific_notation"),
     # the wrong document type for the number
     (RID, make_id("810000", "19880808", "013"), "hmt_number_as_resident_id"),
     (RID, make_id("830000", "19880808", "013"), "hmt_number_as_resident_id"),

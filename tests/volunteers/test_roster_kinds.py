@@ -327,6 +327,51 @@ def test_numeric_id_cells_are_refused_never_repaired(registrar, body) -> None:
     assert [v.document_number for v in commit(registrar, checked, "valid_only")] == [number]
 
 
+PHONE_AS_NUMBER = (
+    "This phone number is stored as a number, so Excel has already changed its last digits. "
+    "Format the column as text and type the number again."
+)
+CODE_AS_NUMBER = (
+    "This code is stored as a number, so Excel has already changed its last digits. Format the "
+    "column as text and type the code again."
+)
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx text cells"])
+def test_numbers_excel_saved_in_scientific_notation_get_the_numeric_cell_message(
+    registrar, body, kind: str
+) -> None:
+    """Excel shows a General cell of 12 digits or more as 1.10105E+17 and saves it so to CSV:
+    the digits are gone, so the row is refused as a number cell is, never by its length."""
+    number = synthetic_id("19850602")
+    mobile = "13800138000"
+    header = ["姓名", "身份证号", "手机号", "紧急联系人电话", "居住地区划代码"]
+    rows = [
+        header,
+        ["甲", "1.10105E+17", mobile, "", ""],
+        ["乙", "4.30602e+17", mobile, "", ""],
+        ["丙", " 4.30602 E + 17 ", mobile, "", ""],
+        ["丁", "４．３０６０２Ｅ＋１７", mobile, "", ""],
+        ["戊", "4.30602E17", mobile, "", ""],
+        ["己", number, "1.38001E+10", "1.39001e+10", "4.30602E+11"],
+    ]
+    if kind == "csv":
+        checked = check(registrar, body, csv_text(rows).encode("utf-8-sig"), filename="名册.csv")
+    else:
+        checked = check(registrar, body, xlsx(rows))
+    assert outcome(checked) == (ImportStatus.CHECKED, 1, 6, 0, 6, 0)
+    assert problems(checked) == [
+        (2, "B 身份证号", NUMBER_CELL),
+        (3, "B 身份证号", NUMBER_CELL),
+        (4, "B 身份证号", NUMBER_CELL),
+        (5, "B 身份证号", NUMBER_CELL),
+        (6, "B 身份证号", NUMBER_CELL),
+        (7, "E 居住地区划代码", CODE_AS_NUMBER),
+        (7, "C 手机号", PHONE_AS_NUMBER),
+        (7, "D 紧急联系人电话", PHONE_AS_NUMBER),
+    ]
+
+
 def id_ending_in(check_character: str, birth: str) -> str:
     """A synthetic resident ID born on `birth` whose check character is `check_character`."""
     for sequence in range(900, 1000):

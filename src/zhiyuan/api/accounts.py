@@ -19,6 +19,7 @@ from rest_framework.response import Response
 
 from zhiyuan.accounts import selectors, services
 from zhiyuan.accounts.models import Role, User
+from zhiyuan.api.fields import IdentifierField
 from zhiyuan.api.lookups import object_id
 from zhiyuan.api.me import RoleOrganizationSerializer
 from zhiyuan.api.openapi import errors
@@ -98,9 +99,9 @@ class AccountFilter(serializers.Serializer):
 # the lengths here only keep absurd input out.
 class AccountCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, allow_blank=True)
-    username = serializers.CharField(max_length=200, allow_blank=True)
-    mobile = serializers.CharField(
-        max_length=50, allow_blank=True, help_text="A mainland mobile number."
+    username = IdentifierField("username", max_length=200, allow_blank=True)
+    mobile = IdentifierField(
+        "phone", max_length=50, allow_blank=True, help_text="A mainland mobile number."
     )
     organization = serializers.IntegerField(
         min_value=1, help_text="Id of the organisation of the first role."
@@ -113,7 +114,7 @@ class AccountCreateSerializer(serializers.Serializer):
 
 class AccountUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    mobile = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    mobile = IdentifierField("phone", max_length=50, required=False, allow_blank=True)
 
 
 class RoleGrantSerializer(serializers.Serializer):

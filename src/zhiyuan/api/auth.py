@@ -29,14 +29,15 @@ from rest_framework.views import APIView
 from zhiyuan.accounts import lockout
 from zhiyuan.accounts.models import User
 from zhiyuan.accounts.selectors import people_sharing
+from zhiyuan.api.fields import IdentifierField
 from zhiyuan.api.openapi import errors
 from zhiyuan.api.shared import id_field
 from zhiyuan.common.masking import mask_name
 
 
 class LoginSerializer(serializers.Serializer):
-    identifier = serializers.CharField(
-        max_length=50, help_text="A username or a mainland mobile number."
+    identifier = IdentifierField(
+        "username", max_length=50, help_text="A username or a mainland mobile number."
     )
     password = serializers.CharField(max_length=128, trim_whitespace=False)
     user_id = id_field(

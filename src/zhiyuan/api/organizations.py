@@ -7,6 +7,7 @@ users who can see the organisation get 403. Contact phones are masked in every a
 
 from typing import Any
 
+from django.core.validators import RegexValidator
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,6 +18,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from zhiyuan.api.fields import IdentifierField
 from zhiyuan.api.lookups import object_id
 from zhiyuan.api.openapi import errors
 from zhiyuan.common.masking import mask_phone
@@ -109,20 +111,33 @@ class OrganizationDetailSerializer(OrganizationNodeSerializer):
 class OrganizationUpdateSerializer(serializers.ModelSerializer):
     """The editable fields (`services.EDITABLE_FIELDS`); send only those that change."""
 
+    credit_code = IdentifierField(
+        "code",
+        max_length=18,
+        required=False,
+        allow_blank=True,
+        help_text="18 characters (GB 32100), for units and registered organisations.",
+    )
+    contact_phone = IdentifierField(
+        "phone", required=False, allow_blank=True, help_text="A mainland mobile number, or empty."
+    )
+
     class Meta:
         model = Organization
         fields = list(services.EDITABLE_FIELDS)
-        extra_kwargs: dict[str, dict[str, Any]] = {
-            "contact_phone": {"help_text": "A mainland mobile number, or empty."}
-        }
+        extra_kwargs: dict[str, dict[str, Any]] = {}
 
 
 class OrganizationCreateSerializer(OrganizationUpdateSerializer):
-    code = serializers.RegexField(
-        r"^[A-Za-z0-9-]+$",
+    code = IdentifierField(
+        "code",
         max_length=40,
         help_text="Unique; letters, digits and dashes.",
-        error_messages={"invalid": gettext_lazy("Use only letters, digits and dashes.")},
+        validators=[
+            RegexValidator(
+                r"^[A-Za-z0-9-]+$", message=gettext_lazy("Use only letters, digits and dashes.")
+            )
+        ],
     )
 
     class Meta(OrganizationUpdateSerializer.Meta):
@@ -143,11 +158,11 @@ class BuildReportSerializer(serializers.Serializer):
 
 class ManagementAreaSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=60, help_text="e.g. 岳阳经济技术开发区")
-    code = serializers.CharField(
-        max_length=31, help_text="Letters, digits and dashes, e.g. YYETDZ."
+    code = IdentifierField(
+        "code", max_length=31, help_text="Letters, digits and dashes, e.g. YYETDZ."
     )
     townships = serializers.ListField(
-        child=serializers.CharField(max_length=12),
+        child=IdentifierField("code", max_length=12),
         min_length=1,
         max_length=200,
         help_text="12-digit codes of the townships the area administers.",

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from zhiyuan.api.fields import IdentifierField
 from zhiyuan.api.openapi import errors
 from zhiyuan.api.pagination import Pagination
 from zhiyuan.api.shared import validated
@@ -63,8 +64,8 @@ class SelfRegisteredSerializer(serializers.Serializer):
 
 
 class ConfirmSerializer(serializers.Serializer):
-    mobile = serializers.CharField(max_length=40)
-    code = serializers.CharField(max_length=12, help_text="The six digits texted to the mobile.")
+    mobile = IdentifierField("phone", max_length=40)
+    code = IdentifierField("code", max_length=12, help_text="The six digits texted to the mobile.")
 
     def validate_mobile(self, value: str) -> str:
         try:

@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from zhiyuan.api.audit import ActorSerializer
+from zhiyuan.api.fields import IdentifierField
 from zhiyuan.api.lookups import object_id
 from zhiyuan.api.openapi import errors
 from zhiyuan.api.shared import OrganizationRefSerializer, id_field, validated
@@ -36,7 +37,8 @@ class RegistrationBodySerializer(serializers.Serializer):
 
 class DesignationSerializer(serializers.Serializer):
     organization = id_field(help_text="An association, centre, work unit or team you administer.")
-    code = serializers.CharField(
+    code = IdentifierField(
+        "code",
         max_length=20,
         help_text="2–12 capital letters or digits; no code may start another.",
     )

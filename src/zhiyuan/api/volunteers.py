@@ -26,6 +26,7 @@ from rest_framework.response import Response
 
 from zhiyuan.accounts.models import mobile_digest
 from zhiyuan.api.audit import ActorSerializer
+from zhiyuan.api.fields import IdentifierField
 from zhiyuan.api.lookups import object_id
 from zhiyuan.api.openapi import errors
 from zhiyuan.api.shared import BodyRefSerializer, OrganizationRefSerializer, id_field, validated
@@ -252,7 +253,7 @@ class PersonSerializer(serializers.Serializer):
     document_type = serializers.ChoiceField(
         choices=DocumentType.choices, required=False, default=DocumentType.RESIDENT_ID
     )
-    document_number = serializers.CharField(max_length=40, help_text="Answered masked.")
+    document_number = IdentifierField("id_number", max_length=40, help_text="Answered masked.")
     birth_date = serializers.DateField(
         required=False, allow_null=True, help_text="Derived from an 18-digit ID."
     )
@@ -262,16 +263,18 @@ class PersonSerializer(serializers.Serializer):
     political_status = serializers.ChoiceField(choices=PoliticalStatus.choices, required=False)
     education = serializers.ChoiceField(choices=Education.choices, required=False, allow_blank=True)
     occupation = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    work_unit = serializers.CharField(
+    work_unit = IdentifierField(
+        "code",
         max_length=40,
         required=False,
         allow_blank=True,
         help_text="Code of the work unit or school organisation, where it has one.",
     )
     work_unit_name = serializers.CharField(max_length=400, required=False, allow_blank=True)
-    mobile = serializers.CharField(max_length=40, help_text="The person's own; answered masked.")
+    mobile = IdentifierField("phone", max_length=40, help_text="The person's own; answered masked.")
     email = serializers.CharField(max_length=254, required=False, allow_blank=True)
-    home_division = serializers.CharField(
+    home_division = IdentifierField(
+        "code",
         max_length=20,
         required=False,
         allow_blank=True,
@@ -282,7 +285,9 @@ class PersonSerializer(serializers.Serializer):
     service_intentions = choice_list(ActivityCategory, required=False)
     available_times = choice_list(AvailableTime, required=False)
     emergency_contact_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    emergency_contact_phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    emergency_contact_phone = IdentifierField(
+        "phone", max_length=40, required=False, allow_blank=True
+    )
     age_basis = serializers.ChoiceField(
         choices=AgeBasis.choices,
         required=False,
@@ -290,7 +295,7 @@ class PersonSerializer(serializers.Serializer):
     )
     guardian_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     guardian_relation = serializers.CharField(max_length=80, required=False, allow_blank=True)
-    guardian_mobile = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    guardian_mobile = IdentifierField("phone", max_length=40, required=False, allow_blank=True)
     school_consent_reference = serializers.CharField(
         max_length=400, required=False, allow_blank=True
     )
@@ -344,8 +349,8 @@ class RevealSerializer(ReasonSerializer):
 
 
 class LookupSerializer(serializers.Serializer):
-    document_number = serializers.CharField(required=False, max_length=40)
-    mobile = serializers.CharField(required=False, max_length=40)
+    document_number = IdentifierField("id_number", required=False, max_length=40)
+    mobile = IdentifierField("phone", required=False, max_length=40)
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
         if len(data) != 1:

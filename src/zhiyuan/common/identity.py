@@ -30,6 +30,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from stdnum import numdb
 
+from zhiyuan.common.excel import ID_NUMBER_AS_NUMBER, in_scientific_notation
+
 
 class DocumentType(models.TextChoices):
     RESIDENT_ID = "resident_id", _("Resident identity card")
@@ -134,7 +136,8 @@ def parse_identity_document(
 
     `today` (default: today's date in China, Asia/Shanghai) bounds birth dates.
     Raises ValidationError with a field-level message and a code: "required",
-    "unknown_document_type", "legacy_id_number", "wrong_length", "not_digits",
+    "unknown_document_type", "legacy_id_number", "scientific_notation" (1.10105E+17, as a
+    spreadsheet wrote it), "wrong_length", "not_digits",
     "hmt_number_as_resident_id", "not_hmt_area", "not_foreign_permanent_id",
     "impossible_birth_date", "birth_date_before_1900", "future_birth_date",
     "wrong_check_character", "invalid_permanent_card", "invalid_passport",
@@ -312,6 +315,8 @@ def _parse_foreign_permanent_id(number: str, today: date) -> IdentityDocument:
 
 
 def _check_eighteen_digit_shape(number: str) -> None:
+    if in_scientific_notation(number):
+        raise ValidationError(ID_NUMBER_AS_NUMBER, code="scientific_notation")
     if len(number) != 18:
         raise ValidationError(
             _(

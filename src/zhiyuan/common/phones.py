@@ -4,6 +4,8 @@ import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from zhiyuan.common.excel import PHONE_AS_NUMBER, in_scientific_notation
+
 _MOBILE_TYPES = {
     phonenumbers.PhoneNumberType.MOBILE,
     phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
@@ -14,11 +16,14 @@ def normalize_mobile(raw: str) -> str:
     """Return the 11-digit national form of a mainland China mobile number.
 
     Accepts spaces, dashes, full-width digits and a +86/0086 prefix.
-    Raises ValidationError (code "invalid_mobile") otherwise.
+    Raises ValidationError (code "invalid_mobile") otherwise, or (code "scientific_notation")
+    for a number a spreadsheet wrote as 1.38001E+10, its last digits lost.
     """
     import unicodedata
 
     text = unicodedata.normalize("NFKC", raw or "").strip().replace(" ", "").replace("-", "")
+    if in_scientific_notation(text):
+        raise ValidationError(PHONE_AS_NUMBER, code="scientific_notation")
     if text.startswith("0086"):
         text = "+86" + text[4:]
     try:

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
+from zhiyuan.common.excel import CODE_AS_NUMBER, in_scientific_notation
 from zhiyuan.common.identity import (
     EARLIEST_BIRTH_DATE,
     DocumentType,
@@ -187,6 +188,12 @@ def _phone(raw: Any, *, required: bool) -> str:
     return normalize_mobile(str(raw))
 
 
+def _refuse_scientific_notation(code: str) -> None:
+    """A code no row has, written by a spreadsheet as 4.30602E+11: say how to fix the file."""
+    if in_scientific_notation(code):
+        raise ValidationError(CODE_AS_NUMBER, code="scientific_notation")
+
+
 def resolve_division(raw: Any) -> Division | None:
     if raw in (None, ""):
         return None
@@ -194,6 +201,7 @@ def resolve_division(raw: Any) -> Division | None:
         return raw
     found = Division.objects.filter(code=str(raw).strip()).first()
     if found is None:
+        _refuse_scientific_notation(str(raw))
         raise ValidationError(
             _("No division has this code; choose the community or village from the list."),
             code="unknown_division",
@@ -209,6 +217,8 @@ def resolve_work_unit(raw: Any) -> Organization | None:
         if isinstance(raw, Organization)
         else Organization.objects.filter(code=str(raw).strip()).first()
     )
+    if unit is None:
+        _refuse_scientific_notation(str(raw))
     if unit is None or unit.kind != OrgKind.WORK_UNIT or not unit.is_active:
         raise ValidationError(
             _("No active work unit has this code; leave it empty and type the unit's name."),

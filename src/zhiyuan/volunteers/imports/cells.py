@@ -2,7 +2,9 @@
 cell (`RowReader`), refusing the cells that cannot be read exactly:
 
 - An ID number stored as a number has lost digits already (Excel keeps 15 significant
-  digits): such a cell is refused, never repaired.
+  digits): such a cell is refused, never repaired. Text in scientific notation (1.10105E+17,
+  what Excel saves to CSV) gets the same message from the rules (`common.excel`), and so do
+  phones and codes written so.
 - A formula without a cached value is refused with a message to save the file again from
   Excel or WPS.
 - Choices are read from their values, their English and Chinese labels and the words offices
@@ -18,6 +20,7 @@ from typing import Any
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from zhiyuan.common.excel import ID_NUMBER_AS_NUMBER
 from zhiyuan.common.identity import DocumentType, Gender, guess_document_type
 from zhiyuan.common.masking import mask_document
 from zhiyuan.volunteers.enums import (
@@ -211,12 +214,7 @@ class RowReader:
             and isinstance(value, int | float)
             and not isinstance(value, bool)
         ):
-            raise CellProblem(
-                _(
-                    "This ID number is stored as a number, so Excel has already changed its "
-                    "last digits. Format the column as text and type the number again."
-                )
-            )
+            raise CellProblem(ID_NUMBER_AS_NUMBER)
         if name == "birth_date":
             return _date_value(value)
         text = cell_text(value)
