@@ -22,7 +22,10 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 	@touch $@
 
+# The PDF font: Noto Sans CJK SC from its Python package, converted once to TrueType outlines
+# (ReportLab embeds no others) into var/fonts/; a no-op when it is there.
 install: $(BIN)/zhiyuan node_modules/.package-lock.json
+	@$(BIN)/python -m zhiyuan.common.pdf_fonts "$${PDF_FONT_DIR:-$${VAR_DIR:-var}/fonts}"
 
 run: install
 	DEBUG=$${DEBUG:-1} ./scripts/run-embedded

@@ -221,9 +221,13 @@ STORAGES = {
 MEDIA_ROOT = VAR_DIR / "media"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# PDFs embed a CJK TrueType font (zhiyuan.common.pdf): found with fontconfig unless set here.
+# PDFs draw each character in the first font of a chain that has it (zhiyuan.common.pdf):
+# PDF_FONT_PATH, the project's own font (built into PDF_FONT_DIR by `make install`),
+# PDF_FALLBACK_FONT_PATH, then the machine's Chinese TrueType fonts unless PDF_SYSTEM_FONTS=0.
 PDF_FONT_PATH = env_str("PDF_FONT_PATH", "")
 PDF_FALLBACK_FONT_PATH = env_str("PDF_FALLBACK_FONT_PATH", "")
+PDF_FONT_DIR = Path(env_str("PDF_FONT_DIR", str(VAR_DIR / "fonts")))
+PDF_SYSTEM_FONTS = env_bool("PDF_SYSTEM_FONTS", True)
 
 # Background work through Django's tasks API: the database-backed worker in the embedded
 # default (`zhiyuan db_worker`), a Redis-backed RQ worker at scale (`zhiyuan rqworker`).

@@ -6,6 +6,10 @@ import tempfile
 os.environ.setdefault("TASKS_BACKEND", "immediate")
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
 os.environ.setdefault("VAR_DIR", os.path.join(tempfile.gettempdir(), "zhiyuan-test-var"))
+# The PDF font `make install` built (var/fonts/ of the checkout), not one built again per run.
+os.environ.setdefault(
+    "PDF_FONT_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "var", "fonts")
+)
 # Synthetic keys for tests only; never used outside the test run.
 os.environ.setdefault(
     "FIELD_ENCRYPTION_KEYS",

@@ -15,6 +15,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from tests.factories import WorkUnitFactory
 from zhiyuan.accounts.models import Role, User
 from zhiyuan.common import pdf
 from zhiyuan.organizations.chart import chart_data, organization_chart
@@ -212,16 +213,27 @@ def test_street_pdf_lists_its_communities_and_nothing_outside(
     assert "岳阳楼区发展志愿服务事业指导委员会" not in text
 
 
-def test_pdf_without_a_font_explains_what_to_install(
+def test_pdf_with_a_missing_configured_font_names_it(
     login, street_admin, settings, fonts_found_again
 ) -> None:
     settings.PDF_FONT_PATH = "/nonexistent/font.ttf"
     response = login(street_admin).get("/organizations/chart/pdf/")
     assert response.status_code == 503
     page = response.content.decode()
-    assert "fonts-wqy-zenhei" in page
     assert "PDF_FONT_PATH" in page
     assert "/nonexistent/font.ttf" in page
+
+
+def test_pdf_prints_rare_characters_of_names_with_the_projects_own_font(
+    login, city_admin, settings, tmp_path
+) -> None:
+    settings.PDF_FONT_PATH = ""
+    settings.PDF_FALLBACK_FONT_PATH = ""
+    settings.PDF_SYSTEM_FONTS = False  # as on a machine with no Chinese font package
+    WorkUnitFactory(name="王𠮷刘䶮实业有限公司", parent=Organization.objects.get(code="430602-GC"))
+    response = login(city_admin).get("/organizations/chart/pdf/")
+    assert response.status_code == 200
+    assert "王𠮷刘䶮实业有限公司" in _pdf_text(response.content, tmp_path)
 
 
 def test_chart_data_is_compressed_for_browsers_that_accept_it(login, city_admin) -> None:

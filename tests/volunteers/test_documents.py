@@ -1,6 +1,7 @@
 """Attachment 2 (the allocation table, xlsx and PDF) and Attachment 4 (the registration form,
 PDF) as documents: exact content, masking, rare characters in names."""
 
+import logging
 import shutil
 import subprocess
 from datetime import date
@@ -12,6 +13,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone, translation
 from PIL import Image
 
+from tests.factories import RegistrationBodyFactory
 from tests.volunteers.people import STATION, synthetic_mobile
 from zhiyuan.common import pdf
 from zhiyuan.common.masking import mask_document, mask_phone
@@ -208,10 +210,43 @@ def test_a_missing_photo_file_leaves_the_box_empty(rare_name, settings, tmp_path
     assert "Photo" in pdf_text(content, tmp_path)
 
 
-def test_without_a_font_the_form_says_what_to_install(rare_name, settings, tmp_path) -> None:
+def test_a_missing_configured_font_is_named(rare_name, settings, tmp_path) -> None:
     settings.PDF_FONT_PATH = str(tmp_path / "missing.ttf")
-    with translation.override("en"), pytest.raises(pdf.FontUnavailable, match="fonts-wqy-zenhei"):
+    with translation.override("en"), pytest.raises(pdf.FontUnavailable, match="PDF_FONT_PATH"):
         documents.registration_form_pdf(rare_name)
+
+
+@pytest.fixture
+def own_fonts_only(settings):
+    """The fonts of a machine with no Chinese font package: the project's own only."""
+    settings.PDF_FONT_PATH = ""
+    settings.PDF_FALLBACK_FONT_PATH = ""
+    settings.PDF_SYSTEM_FONTS = False
+
+
+@pytest.mark.parametrize("name", ["阿依古丽·买买提", "王𠮷", "刘䶮"])
+def test_held_names_print_exactly_on_the_form(
+    name, own_fonts_only, registrar, registered, tmp_path, caplog
+) -> None:
+    volunteer = registered(registrar, name=name, birth="19900312")
+    with caplog.at_level(logging.WARNING, logger="zhiyuan.common.pdf"):
+        text = squeezed(pdf_text(documents.registration_form_pdf(volunteer), tmp_path))
+    assert f"姓名{name}性别" in text
+    assert caplog.records == []
+
+
+def test_a_name_no_font_can_print_shows_the_mark_and_logs_the_code_point_only(
+    own_fonts_only, registrar, registered, tmp_path, caplog
+) -> None:
+    # U+30000 (CJK Extension G) is a letter the name rules accept and no font of the chain has.
+    volunteer = registered(registrar, name="王\U00030000", birth="19900312")
+    with caplog.at_level(logging.WARNING, logger="zhiyuan.common.pdf"):
+        text = squeezed(pdf_text(documents.registration_form_pdf(volunteer), tmp_path))
+    assert "姓名王〓性别" in text
+    assert [record.getMessage() for record in caplog.records] == [
+        "No PDF font has the character U+30000; printed 〓 in its place."
+    ]
+    assert "王" not in caplog.text
 
 
 # --- Attachment 2 -------------------------------------------------------------------------
@@ -304,6 +339,16 @@ def test_the_allocation_pdf_lists_every_body_with_its_example_number(
     for code in ("4306001", "4306002", "4306004", "4306005", "4306006", "4306007", "4306008"):
         assert code in flat
     assert "郭亮社区志愿服务站（430602001001-ST）" in flat
+
+
+def test_the_allocation_pdf_prints_rare_characters_of_a_body_s_name(
+    own_fonts_only, city_admin, tmp_path
+) -> None:
+    RegistrationBodyFactory(organization__name="𠮷祥䶮业有限公司志愿服务队")
+    content = documents.allocation_table_pdf(
+        allocation_table(city_admin, year=YEAR), year=YEAR, today=TODAY
+    )
+    assert "𠮷祥䶮业有限公司志愿服务队" in squeezed(pdf_text(content, tmp_path))
 
 
 def test_the_allocation_pdf_title_is_the_attachment_s_chinese_name(city_admin, tmp_path) -> None:

@@ -48,10 +48,15 @@ def _stations_and_teams(node: ChartNode) -> str:
 def _header(chart: OrganizationChart, today: date) -> list[Flowable]:
     title = pdf.paragraph_style("title", size=18, leading=24, color=RED, alignment=1)
     body = pdf.paragraph_style("meta", size=10)
+    head = pdf.paragraph_style("totals", size=9)
+    number = pdf.paragraph_style("total", size=9, alignment=2)
     scope_names = "、".join(root.name for root in chart.roots)
-    totals = [[str(label) for label in OrgLevel.labels], [str(chart.totals[v]) for v in LEVELS]]
+    totals = [
+        [pdf.paragraph(str(label), head) for label in OrgLevel.labels],
+        [pdf.paragraph(str(chart.totals[v]), number) for v in LEVELS],
+    ]
     table = Table(totals, colWidths=[40 * mm] * len(LEVELS), hAlign="LEFT")
-    table.setStyle(_grid_style(header_rows=1, first_number=0))
+    table.setStyle(_grid_style(header_rows=1))
     return [
         pdf.paragraph(_("Volunteer service organisation chart"), title),
         Spacer(1, 3 * mm),
@@ -64,17 +69,16 @@ def _header(chart: OrganizationChart, today: date) -> list[Flowable]:
     ]
 
 
-def _grid_style(*, header_rows: int, first_number: int) -> TableStyle:
+def _grid_style(*, header_rows: int) -> TableStyle:
+    """Lines and shading; every cell is a Paragraph (pdf.paragraph: each character in its font,
+    numbers right-aligned by their style)."""
     return TableStyle(
         [
-            ("FONTNAME", (0, 0), (-1, -1), pdf.cjk_font_name()),
-            ("FONTSIZE", (0, 0), (-1, -1), 9),
             ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#d0d7de")),
             ("BACKGROUND", (0, 0), (-1, header_rows - 1), colors.HexColor("#eaeef2")),
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
             ("TOPPADDING", (0, 0), (-1, -1), 1.5),
             ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-            ("ALIGN", (first_number, header_rows), (-1, -1), "RIGHT"),
         ]
     )
 
@@ -82,14 +86,15 @@ def _grid_style(*, header_rows: int, first_number: int) -> TableStyle:
 def _tree_table(chart: OrganizationChart) -> Table:
     name_styles: dict[int, ParagraphStyle] = {}
     cell_style = pdf.paragraph_style("cell", size=8.5)
+    number = pdf.paragraph_style("number", size=8.5, alignment=2)
     head = pdf.paragraph_style("head", size=8.5)
-    header: list[str | Paragraph] = [
+    header: list[Paragraph] = [
         pdf.paragraph(_("Organisation"), head),
         pdf.paragraph(_("Kind"), head),
         *(pdf.paragraph(str(label), head) for label in OrgLevel.labels),
         pdf.paragraph(_("Community stations / teams"), head),
     ]
-    rows: list[list[str | Paragraph]] = [header]
+    rows: list[list[Paragraph]] = [header]
     commands: list[tuple[object, ...]] = []
     deepest = OrgLevel.COMMUNITY if chart.is_street_or_below else OrgLevel.STREET
     for node, depth in chart.walk():
@@ -103,15 +108,15 @@ def _tree_table(chart: OrganizationChart) -> Table:
             [
                 pdf.paragraph(node.name, name_styles[depth]),
                 pdf.paragraph(_kind_label(node), cell_style),
-                *(str(node.counts[level] or "") for level in LEVELS),
-                _stations_and_teams(node),
+                *(pdf.paragraph(str(node.counts[level] or ""), number) for level in LEVELS),
+                pdf.paragraph(_stations_and_teams(node), number),
             ]
         )
         background = LEVEL_BACKGROUND.get(OrgLevel(node.level))
         if background is not None:
             commands.append(("BACKGROUND", (0, len(rows) - 1), (-1, len(rows) - 1), background))
     table = Table(rows, colWidths=WIDTHS, repeatRows=1)
-    style = _grid_style(header_rows=1, first_number=2)
+    style = _grid_style(header_rows=1)
     for command in commands:
         style.add(*command)
     table.setStyle(style)
@@ -121,7 +126,7 @@ def _tree_table(chart: OrganizationChart) -> Table:
 def chart_pdf(chart: OrganizationChart, *, today: date) -> bytes:
     """The chart as a PDF (A4 landscape, paginated, header row repeated on every page).
 
-    Raises zhiyuan.common.pdf.FontUnavailable when no CJK TrueType font is installed.
+    Raises zhiyuan.common.pdf.FontUnavailable when no font can be used.
     """
     story: list[Flowable] = _header(chart, today)
     if chart.roots:

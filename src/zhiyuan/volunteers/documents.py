@@ -2,8 +2,10 @@
 allocation table (注册编号分配表), as xlsx and PDF; Attachment 4, the registration form of a
 registered volunteer (注册志愿者登记表), as a PDF laid out like the paper form.
 
-PDFs go through `zhiyuan.common.pdf` (embedded CJK TrueType font, a fallback font for rare
-characters in names, "page n of N" footers) and raise its FontUnavailable when no font exists.
+PDFs go through `zhiyuan.common.pdf` (embedded TrueType fonts, each character in the first font
+of its chain that has it, "page n of N" footers): every text is a `pdf.paragraph`, never a bare
+string in a table cell, which ReportLab would draw in one font. They raise its FontUnavailable
+when no font can be used.
 ID numbers and phones on the form are masked unless the caller checked that the user may see
 them and logged it (`reveal`).
 """
@@ -118,10 +120,9 @@ def allocation_table_xlsx(rows: list[AllocationRow], *, year: int, today: date) 
 
 
 def _grid(*, header_rows: int = 1) -> TableStyle:
+    """Lines and shading; every cell is a Paragraph (pdf.paragraph: each character in its font)."""
     return TableStyle(
         [
-            ("FONTNAME", (0, 0), (-1, -1), pdf.cjk_font_name()),
-            ("FONTSIZE", (0, 0), (-1, -1), 9),
             ("GRID", (0, 0), (-1, -1), 0.5, LINE),
             ("BOX", (0, 0), (-1, -1), 1, LINE),
             ("BACKGROUND", (0, 0), (-1, header_rows - 1), LABEL_BACKGROUND),
@@ -144,30 +145,28 @@ def _attachment_heading(number: int, title: str) -> list[Flowable]:
 
 def allocation_table_pdf(rows: list[AllocationRow], *, year: int, today: date) -> bytes:
     """Attachment 2 as a PDF (A4 landscape; the header row repeats on every page).
-    Raises zhiyuan.common.pdf.FontUnavailable when no CJK TrueType font is installed."""
+    Raises zhiyuan.common.pdf.FontUnavailable when no font can be used."""
     cell = pdf.paragraph_style("cell", size=9)
     centred = pdf.paragraph_style("centred", size=9, alignment=1)
+    number = pdf.paragraph_style("number", size=9, alignment=2)
     meta = pdf.paragraph_style("meta", size=10, alignment=2)
     table_rows: list[list[Any]] = [[pdf.paragraph(h, centred) for h in allocation_headers(year)]]
     for index, row in enumerate(rows, start=1):
         table_rows.append(
             [
-                str(index),
-                row.body.code,
+                pdf.paragraph(str(index), centred),
+                pdf.paragraph(row.body.code, cell),
                 pdf.paragraph(row.body.organization.name, cell),
                 pdf.paragraph(_level(row), cell),
-                row.example,
-                str(row.issued),
-                str(row.registered),
+                pdf.paragraph(row.example, cell),
+                pdf.paragraph(str(row.issued), number),
+                pdf.paragraph(str(row.registered), number),
                 [pdf.paragraph(delegation_label(d), cell) for d in row.delegations],
             ]
         )
     widths = [12, 24, 56, 26, 36, 22, 22, 69]
     table = Table(table_rows, colWidths=[w * mm for w in widths], repeatRows=1)
-    style = _grid()
-    style.add("ALIGN", (0, 1), (0, -1), "CENTER")
-    style.add("ALIGN", (5, 1), (6, -1), "RIGHT")
-    table.setStyle(style)
+    table.setStyle(_grid())
     story: list[Flowable] = [
         *_attachment_heading(2, allocation_title()),
         pdf.paragraph(
@@ -204,10 +203,13 @@ class _Form:
     """Builds the rows of the form's table and the spans and shading that go with them."""
 
     def __init__(self) -> None:
-        self.label_style = pdf.paragraph_style("label", size=9.5, alignment=1)
-        if not (get_language() or "").startswith("zh"):
+        chinese = (get_language() or "").startswith("zh")
+        # English words are long for the label columns: a smaller size keeps "Confirmation"
+        # and "Undergraduate" whole in Noto Sans's Latin letters.
+        self.label_style = pdf.paragraph_style("label", size=9.5 if chinese else 8.5, alignment=1)
+        if not chinese:
             self.label_style.wordWrap = None  # break English labels between words only
-        self.value_style = pdf.paragraph_style("value", size=10)
+        self.value_style = pdf.paragraph_style("value", size=10 if chinese else 9)
         self.section_style = pdf.paragraph_style("section", size=10.5, alignment=1)
         self.rows: list[list[Any]] = []
         self.commands: list[tuple[Any, ...]] = []
@@ -476,7 +478,7 @@ def registration_form_pdf(volunteer: Volunteer, *, reveal: bool = False) -> byte
 
     With `reveal` False (the default) the ID number and phones are masked
     (43**************3X, 138****8000); the caller decides and logs a reveal.
-    Raises zhiyuan.common.pdf.FontUnavailable when no CJK TrueType font is installed.
+    Raises zhiyuan.common.pdf.FontUnavailable when no font can be used.
     """
     form = _Form()
     _person_rows(form, volunteer, reveal=reveal)
