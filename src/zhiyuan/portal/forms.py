@@ -103,10 +103,12 @@ class VolunteerRequestForm(forms.Form):
 
 
 class JoinTeamForm(forms.Form):
+    """`teams` are option groups: (label, [(team id, name), …]) (selectors.team_choices)."""
+
     volunteer = forms.IntegerField(widget=forms.HiddenInput)
     team = forms.TypedChoiceField(label=_("Team or station"), coerce=int, choices=())
 
-    def __init__(self, *args: Any, teams: list[tuple[int, str]], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, teams: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = cast(forms.TypedChoiceField, self.fields["team"])
         field.choices = [_BLANK, *teams]

@@ -41,7 +41,6 @@ from zhiyuan.portal.forms import (
 )
 from zhiyuan.volunteers import selectors, services
 from zhiyuan.volunteers.enums import (
-    MembershipStatus,
     RegistrationChannel,
     RegistrationStatus,
     RequestKind,
@@ -61,8 +60,6 @@ from zhiyuan.volunteers.throttles import (
 
 _PENDING = "volunteers.join.pending"
 _DONE = "volunteers.join.done"
-_TEAM_OPTIONS = 500
-_LIVE_MEMBERSHIP = (MembershipStatus.APPLIED, MembershipStatus.APPROVED)
 
 
 def _allowed(throttle: SimpleRateThrottle, request: HttpRequest) -> bool:
@@ -396,39 +393,18 @@ def _my_registrations(digest: str) -> QuerySet[Volunteer]:
     )
 
 
-def _team_choices(volunteer: Volunteer) -> list[tuple[int, str]]:
-    """Active service teams and stations in the body's area (under the body's parent
-    organisation), except those the volunteer already belongs to or applied to."""
-    area = (
-        Organization.objects.get_parent(volunteer.body.organization) or volunteer.body.organization
-    )
-    taken = [
-        membership.team_id
-        for membership in volunteer.memberships.all()
-        if membership.status in _LIVE_MEMBERSHIP
-    ]
-    teams = (
-        Organization.objects.filter(
-            path__startswith=area.path, kind__in=services.TEAM_KINDS, is_active=True
-        )
-        .exclude(pk__in=taken)
-        .order_by("path")
-        .only("pk", "name")[:_TEAM_OPTIONS]
-    )
-    return [(team.pk, team.name) for team in teams]
-
-
 def _dashboard(
     request: HttpRequest, digest: str, bound: dict[tuple[int, str], Any] | None = None
 ) -> HttpResponse:
     """The volunteer's registrations, with the forms of their actions (`bound` replaces the
     form of (volunteer id, action) by one with errors; the page then answers 400)."""
-    cards = [_card(volunteer, bound or {}) for volunteer in _my_registrations(digest)]
+    team_q = str(request.GET.get("team_q", "")).strip()[:50]
+    cards = [_card(volunteer, bound or {}, team_q) for volunteer in _my_registrations(digest)]
     status = 400 if bound else 200
-    return render(request, "portal/me.html", {"cards": cards}, status=status)
+    return render(request, "portal/me.html", {"cards": cards, "team_q": team_q}, status=status)
 
 
-def _card(volunteer: Volunteer, bound: dict[tuple[int, str], Any]) -> dict[str, Any]:
+def _card(volunteer: Volunteer, bound: dict[tuple[int, str], Any], team_q: str) -> dict[str, Any]:
     status = volunteer.status
     open_kinds = {request.kind for request in volunteer.open_requests}  # type: ignore[attr-defined]
     may_cancel = status in (
@@ -440,7 +416,7 @@ def _card(volunteer: Volunteer, bound: dict[tuple[int, str], Any]) -> dict[str, 
     if join_form is None and status == RegistrationStatus.ACTIVE:
         join_form = JoinTeamForm(
             initial={"volunteer": volunteer.pk},
-            teams=_team_choices(volunteer),
+            teams=selectors.team_choices(volunteer, search=team_q),
             auto_id=f"id_join{volunteer.pk}_%s",
         )
     return {
@@ -501,7 +477,7 @@ def me_join_team(request: HttpRequest) -> HttpResponse:
         return _logged_out(request)
     volunteer = _my_volunteer(digest, request.POST.get("volunteer"))
     form = JoinTeamForm(
-        request.POST, teams=_team_choices(volunteer), auto_id=f"id_join{volunteer.pk}_%s"
+        request.POST, teams=selectors.team_choices(volunteer), auto_id=f"id_join{volunteer.pk}_%s"
     )
     if form.is_valid():
         team = Organization.objects.get(pk=form.cleaned_data["team"])

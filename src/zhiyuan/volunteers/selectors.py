@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 
 from zhiyuan.common.models import AuditEntry
 from zhiyuan.organizations.access import ALL_ROLES, scope
+from zhiyuan.organizations.enums import OrgKind, OrgLevel
 from zhiyuan.organizations.models import Organization
-from zhiyuan.volunteers.enums import ConfirmationMethod, RegistrationStatus
+from zhiyuan.volunteers.enums import ConfirmationMethod, MembershipStatus, RegistrationStatus
 from zhiyuan.volunteers.models import (
     Delegation,
     Membership,
@@ -472,6 +473,104 @@ def history(volunteer: Volunteer, *, newest_first: bool = False) -> Any:
         .select_related("actor")
         .order_by(*order)
     )
+
+
+# What a volunteer can join: service teams (general or not) and service stations.
+TEAM_KINDS = (OrgKind.SERVICE_TEAM, OrgKind.GENERAL_SERVICE_TEAM, OrgKind.SERVICE_STATION)
+TEAM_OPTIONS = 500
+_LIVE_MEMBERSHIP = (MembershipStatus.APPLIED, MembershipStatus.APPROVED)
+
+
+def team_choices(
+    volunteer: Volunteer, *, search: str = ""
+) -> list[tuple[str, list[tuple[int, str]]]]:
+    """The active teams and stations `volunteer` may join (in the area of the body's parent
+    organisation, not those they belong to or applied to), as option groups: first the
+    teams of their own community (their home division, or the station they registered
+    through), then one group per street (the street's division name) or other unit under
+    the area, their own street first, then in tree order. `search` keeps the teams whose
+    name, or whose group's name, contains it. At most TEAM_OPTIONS teams."""
+    area = (
+        Organization.objects.get_parent(volunteer.body.organization) or volunteer.body.organization
+    )
+    taken = volunteer.memberships.filter(status__in=_LIVE_MEMBERSHIP).values("team_id")
+    teams = list(
+        Organization.objects.filter(path__startswith=area.path, kind__in=TEAM_KINDS, is_active=True)
+        .exclude(pk__in=taken)
+        .order_by("path")
+        .only("pk", "name", "path", "depth")[:TEAM_OPTIONS]
+    )
+    own = _own_community(volunteer)
+    labels = _group_labels(area, teams)
+    # The street of the registration (its organisation's group), else of the community.
+    home = volunteer.organization if volunteer.organization.path.startswith(area.path) else None
+    own_street = labels.get(_group_path(area, home)) if home else None
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for team in teams:
+        if own and any(team.path.startswith(path) for path in own[1]):
+            key = own[0]
+            own_street = own_street or labels[_group_path(area, team)]
+        else:
+            key = labels[_group_path(area, team)]
+        groups.setdefault(key, []).append((team.pk, team.name))
+    first = own[0] if own else None
+    ordered = sorted(groups.items(), key=lambda item: (item[0] != first, item[0] != own_street))
+    return _matching(ordered, search.strip())
+
+
+def _own_community(volunteer: Volunteer) -> tuple[str, list[str]] | None:
+    """(group label, tree paths) of the volunteer's community: the organisations whose
+    jurisdiction holds their home division, and the community station they registered
+    through; None when neither is known."""
+    paths: list[str] = []
+    label = ""
+    if volunteer.home_division_id:
+        holders = Organization.objects.filter(
+            jurisdiction=volunteer.home_division_id, level=OrgLevel.COMMUNITY
+        )
+        paths += [holder.path for holder in holders]
+        division = volunteer.home_division
+        label = division.name if paths and division is not None else ""
+    if volunteer.organization.level == OrgLevel.COMMUNITY:
+        paths.append(volunteer.organization.path)
+        label = label or volunteer.organization.name
+    if not paths:
+        return None
+    return _("Your community: %(name)s") % {"name": label}, paths
+
+
+def _group_path(area: Organization, organization: Organization) -> str:
+    """The tree path of an organisation's group: its ancestor one level below the area (a
+    street's service centre, the district's association, a unit), or the area itself."""
+    depth = min(organization.depth, area.depth + 1)
+    return organization.path[: Organization.steplen * depth]
+
+
+def _group_labels(area: Organization, teams: list[Organization]) -> dict[str, str]:
+    """Group path -> label: a service centre's street (its division's name), else the name."""
+    paths = {_group_path(area, team) for team in teams} | {area.path}
+    holders = Organization.objects.filter(path__in=paths).prefetch_related("jurisdiction")
+    labels = {}
+    for holder in holders:
+        divisions = sorted(holder.jurisdiction.all(), key=lambda division: division.code)
+        street = holder.kind == OrgKind.SERVICE_CENTRE and divisions
+        labels[holder.path] = divisions[0].name if street else holder.name
+    return labels
+
+
+def _matching(
+    groups: list[tuple[str, list[tuple[int, str]]]], search: str
+) -> list[tuple[str, list[tuple[int, str]]]]:
+    if not search:
+        return groups
+    folded = search.casefold()
+    found = []
+    for label, teams in groups:
+        if folded in label.casefold():
+            found.append((label, teams))
+        elif kept := [(pk, name) for pk, name in teams if folded in name.casefold()]:
+            found.append((label, kept))
+    return found
 
 
 def area_path(organization: Organization) -> str:

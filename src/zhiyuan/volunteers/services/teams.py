@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from zhiyuan.common import locks
 from zhiyuan.common.audit import log_action
 from zhiyuan.common.text import clean_note
-from zhiyuan.organizations.enums import OrgKind
 from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers import permissions
 from zhiyuan.volunteers.enums import (
@@ -23,10 +22,9 @@ from zhiyuan.volunteers.enums import (
     RequestStatus,
 )
 from zhiyuan.volunteers.models import Membership, Volunteer, VolunteerRequest
+from zhiyuan.volunteers.selectors import TEAM_KINDS
 from zhiyuan.volunteers.services._shared import acting_user, refuse, require, require_registration
 from zhiyuan.volunteers.services.lifecycle import cancel_registration, withdraw_application
-
-TEAM_KINDS = (OrgKind.SERVICE_TEAM, OrgKind.GENERAL_SERVICE_TEAM, OrgKind.SERVICE_STATION)
 
 
 def apply_for_team(volunteer: Volunteer, team: Organization, *, actor: Any = None) -> Membership:
