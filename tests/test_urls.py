@@ -86,8 +86,8 @@ def test_the_sms_log_in_opened_directly_shows_the_mobile_form(client: Client) ->
 def test_an_office_action_opened_directly_shows_the_page_with_the_action(
     staff: User, login: object, registered: object
 ) -> None:
-    volunteer = registered(staff)  # type: ignore[operator]
-    client = login(staff)  # type: ignore[operator]
+    volunteer = registered(staff)
+    client = login(staff)
     for action in ("suspend", "reinstate", "cancel", "transfer", "reveal", "photo/upload"):
         response = client.get(f"/volunteers/{volunteer.pk}/{action}/")
         assert (response.status_code, response["Location"]) == (
