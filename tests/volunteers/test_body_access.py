@@ -98,7 +98,7 @@ def test_the_bodys_pages_and_api_list_delegated_registrations(
     inbox = client.get("/volunteers/work/requests/")
     assert [item.volunteer_id for item in inbox.context["page"]] == [volunteer.pk]
     progress = client.get("/volunteers/progress/", {"org": ASSOCIATION})
-    assert [(row["organization__code"], row["applied"]) for row in progress.context["rows"]] == [
+    assert [(row["code"], row["applied"]) for row in progress.context["rows"]] == [
         ("UNIT-DISTRICT", 1)
     ]
     assert client.get(f"/volunteers/bodies/form/{volunteer.pk}.pdf").status_code == 200

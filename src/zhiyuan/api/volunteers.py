@@ -438,9 +438,10 @@ def filter_ledger(user: Any, volunteers: QuerySet[Volunteer], data: dict[str, An
         body=data.get("body"),
         age_min=data.get("age_min"),
         age_max=data.get("age_max"),
-        **{
-            name: data.get(name) or "" for name in ("status", "political_status", "gender", "skill")
-        },
+        status=data.get("status") or "",
+        political_status=data.get("political_status") or "",
+        gender=data.get("gender") or "",
+        skill=data.get("skill") or "",
         registered_from=data.get("registered_from"),
         registered_to=data.get("registered_to"),
     )

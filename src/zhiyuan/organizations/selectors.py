@@ -103,6 +103,40 @@ def search_organizations(
     return found.distinct().order_by("path")[:limit]
 
 
+PICK_LIMIT = 20
+CANDIDATES = 10
+
+
+def pick_organizations(
+    queryset: QuerySet[Organization], text: str, *, limit: int = PICK_LIMIT
+) -> list[Organization]:
+    """For a picker: organisations of `queryset` (already scoped) whose name contains `text`
+    or whose code starts with it (either case), the higher levels first."""
+    text = text.strip()
+    if not text:
+        return []
+    found = queryset.filter(Q(name__icontains=text) | Q(code__istartswith=text))
+    return list(found.order_by("depth", "path").only("pk", "code", "name")[:limit])
+
+
+def resolve_organization(
+    queryset: QuerySet[Organization], text: str
+) -> tuple[Organization | None, list[Organization]]:
+    """The organisation of `queryset` (already scoped) that `text` names: its code (either
+    case), its exact name, or the only one whose name contains it. Else (None, the
+    candidates, at most CANDIDATES; none when nothing matches)."""
+    text = text.strip()
+    if not text:
+        return None, []
+    exact = list(queryset.filter(Q(code__iexact=text) | Q(name=text)).order_by("depth", "path")[:2])
+    if len(exact) == 1:
+        return exact[0], []
+    candidates = exact or pick_organizations(queryset, text, limit=CANDIDATES + 1)
+    if len(candidates) == 1:
+        return candidates[0], []
+    return None, candidates[:CANDIDATES]
+
+
 def visible_parent_ids(user: Any, nodes: list[Organization]) -> dict[int, int | None]:
     """Per node (by pk), the pk of its parent when `user` may see that parent, else None.
 

@@ -5,6 +5,7 @@ from zhiyuan.organizations import chart_views, views
 app_name = "organizations"
 urlpatterns = [
     path("", views.tree, name="tree"),
+    path("pick/", views.pick, name="pick"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/children/", views.children, name="children"),
     path("<int:pk>/edit/", views.edit, name="edit"),

@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -20,6 +20,21 @@ from zhiyuan.organizations.structure import add_management_area, area_division, 
 def _with_counts(nodes: list[Organization]) -> list[tuple[Organization, dict[int, int]]]:
     counts = selectors.subtree_level_counts(nodes)
     return [(node, counts[node.pk]) for node in nodes]
+
+
+@login_required
+def pick(request: HttpRequest) -> JsonResponse:
+    """The organisation picker's list (static/zhiyuan/picker.js): up to 20 organisations in the
+    user's scope (`within=administered`: those they administer) matching `q` by name or
+    code, as {"results": [{"value": code, "label": name}]}."""
+    within = request.GET.get("within", "")
+    scoped = (
+        selectors.administered_organizations(request.user)
+        if within == "administered"
+        else selectors.visible_organizations(request.user)
+    )
+    found = selectors.pick_organizations(scoped, search_text(request))
+    return JsonResponse({"results": [{"value": o.code, "label": o.name} for o in found]})
 
 
 @login_required

@@ -7,7 +7,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from zhiyuan.organizations.form_fields import OrganizationCodeField
+from zhiyuan.organizations.form_fields import OrganizationCodeField, picker_widget, resolve_choice
 from zhiyuan.organizations.models import Organization
 
 
@@ -38,13 +38,13 @@ class DelegationForm(forms.Form):
     `candidates` (what the user administers in the body's area)."""
 
     organization = forms.CharField(
-        label=_("Organisation code"),
-        max_length=40,
+        label=_("Organisation"),
+        max_length=200,
         help_text=_(
-            "A community organisation, station or district unit in the body's area, e.g. "
-            "430602001001-ST."
+            "A community organisation, station or district unit in the body's area: type its "
+            "name or its code (e.g. 430602001001-ST) and pick it from the list."
         ),
-        widget=forms.TextInput(attrs={"list": "org-codes", "autocomplete": "off"}),
+        widget=picker_widget(),
     )
     note = forms.CharField(
         label=_("Note"),
@@ -59,7 +59,7 @@ class DelegationForm(forms.Form):
 
     def clean_organization(self) -> Organization:
         code = self.cleaned_data["organization"].strip()
-        found = self.candidates.filter(code=code).first()
+        found = resolve_choice(self.candidates, code)
         if found is None:
             raise forms.ValidationError(
                 _(

@@ -368,7 +368,8 @@ class LedgerFilter:
     """Filters of the ledger (台账). Empty values filter nothing.
 
     `q` matches the name or the registration number (never an ID number or phone: those are
-    looked up by digest, `find_by_identity`); `organization` is a subtree (an Organization);
+    looked up by digest, `find_by_identity`); `organization` is a subtree (an Organization),
+    and `organization_unresolved` says one was asked for that matched none (nothing matches);
     `age_band` a key of AGE_BANDS, `age_min`/`age_max` completed years (inclusive); dates
     are registration dates (inclusive); `body` a registration body's id."""
 
@@ -384,12 +385,15 @@ class LedgerFilter:
     skill: str = ""
     registered_from: date | None = None
     registered_to: date | None = None
+    organization_unresolved: bool = False  # an organisation was asked for and none matched
 
 
 def filter_ledger(
     queryset: QuerySet[Volunteer], filters: LedgerFilter, *, today: date | None = None
 ) -> QuerySet[Volunteer]:
     today = today or local_today()
+    if filters.organization_unresolved:
+        return queryset.none()
     if filters.q:
         queryset = queryset.filter(
             Q(name__icontains=filters.q) | Q(registration_number__startswith=filters.q.upper())

@@ -3,6 +3,7 @@ with the full history, the lifecycle actions, confirmation progress, the ledger'
 and the registration form (Attachment 4) of one volunteer as a PDF. Every page reads
 through `selectors.ledger(user)` (the access layer); out-of-scope registrations are 404s."""
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -27,6 +28,7 @@ from zhiyuan.common.identity import DocumentType, Gender
 from zhiyuan.common.masking import mask_document, mask_phone
 from zhiyuan.common.params import clean_search, search_text
 from zhiyuan.common.pdf import FontUnavailable
+from zhiyuan.organizations import selectors as org_selectors
 from zhiyuan.organizations.access import covers, get_scoped_or_404, scope, scope_prefixes
 from zhiyuan.organizations.models import Organization
 from zhiyuan.organizations.permissions import ADMINISTERING
@@ -55,11 +57,41 @@ def _date_param(request: HttpRequest, name: str) -> date | None:
         return None
 
 
-def ledger_filter(request: HttpRequest) -> selectors.LedgerFilter:
-    organization = None
-    code = search_text(request, "org")
-    if code:
-        organization = scope(request.user, Organization.objects.filter(code=code)).first()
+@dataclass(frozen=True)
+class OrgChoice:
+    """The organisation asked for in `org` (a name or a code, typed or picked), resolved in
+    the user's scope; the picker's context (organizations/_picker.html)."""
+
+    text: str
+    organization: Organization | None
+    candidates: list[Organization]
+
+    @property
+    def unresolved(self) -> bool:
+        return bool(self.text) and self.organization is None
+
+    def picker(self, label: str, *, keep: str = "") -> dict[str, Any]:
+        return {
+            "name": "org",
+            "id": "id_org",
+            "label": label,
+            "value": self.text,
+            "chosen": self.organization,
+            "candidates": self.candidates,
+            "unmatched": self.unresolved and not self.candidates,
+            "keep": keep,
+        }
+
+
+def org_choice(request: HttpRequest) -> OrgChoice:
+    text = search_text(request, "org")
+    visible = org_selectors.visible_organizations(request.user)
+    organization, candidates = org_selectors.resolve_organization(visible, text)
+    return OrgChoice(text, organization, candidates)
+
+
+def ledger_filter(request: HttpRequest, chosen: OrgChoice | None = None) -> selectors.LedgerFilter:
+    chosen = chosen or org_choice(request)
 
     def choice(name: str, enum: Any) -> str:
         value = request.GET.get(name, "")
@@ -70,7 +102,8 @@ def ledger_filter(request: HttpRequest) -> selectors.LedgerFilter:
         q = ""  # never searched, echoed or passed on in links (see `ledger`)
     return selectors.LedgerFilter(
         q=q,
-        organization=organization,
+        organization=chosen.organization,
+        organization_unresolved=chosen.unresolved,
         status=choice("status", RegistrationStatus),
         political_status=choice("political_status", PoliticalStatus),
         gender=choice("gender", Gender),
@@ -88,7 +121,8 @@ def ledger(request: HttpRequest) -> HttpResponse:
     """The ledger: registrations in the user's subtrees, filtered; a POSTed ID number or mobile
     is looked up by digest (never put in a URL or a log)."""
     queryset = selectors.ledger(request.user)
-    filters = ledger_filter(request)
+    chosen = org_choice(request)
+    filters = ledger_filter(request, chosen)
     identity = ""
     if request.method == "POST":
         identity = clean_search(request.POST.get("identity", ""))
@@ -111,7 +145,9 @@ def ledger(request: HttpRequest) -> HttpResponse:
             "nav": "ledger",
             "page": page,
             "filters": filters,
-            "org_code": search_text(request, "org"),
+            "org_picker": chosen.picker(
+                _("Organisation (and those below it)"), keep=_kept_params(request, "org")
+            ),
             "searched_identity": bool(identity),
             "search_params": urlencode(params),
             "statuses": RegistrationStatus.choices,
@@ -124,6 +160,13 @@ def ledger(request: HttpRequest) -> HttpResponse:
             "may_export_full": exports.may_reveal_any(request.user),
         },
     )
+
+
+def _kept_params(request: HttpRequest, *dropped: str) -> str:
+    """The query string without `dropped` and the page: what a link that changes one filter
+    keeps of the others."""
+    kept = {k: str(v) for k, v in request.GET.items() if k not in {*dropped, "page"} and v}
+    return urlencode(kept)
 
 
 def _identity_in_url(request: HttpRequest) -> HttpResponse:
@@ -335,11 +378,13 @@ def progress(request: HttpRequest) -> HttpResponse:
     """Confirmation progress per registering organisation and in-person confirmations per
     registrar; the bulk "please confirm" message starts from here (`confirmation_requests`)."""
     queryset = selectors.ledger(request.user)
-    code = search_text(request, "org")
-    organization = None
-    if code:
-        organization = _scoped_organization(request, code)
+    chosen = org_choice(request)
+    organization = chosen.organization
+    if organization is not None:
         queryset = selectors.in_subtree(queryset, organization)
+    elif chosen.unresolved:
+        queryset = queryset.none()
+    code = organization.code if organization else ""
     if request.method == "POST":  # the page's old form: the send now starts with a preview
         target = reverse("volunteers:send-confirmations")
         return redirect(f"{target}?{urlencode({'org': code})}" if code else target)
@@ -353,6 +398,7 @@ def progress(request: HttpRequest) -> HttpResponse:
             "totals": selectors.progress_totals(rows) if len(rows) > 1 else None,
             "in_person": selectors.in_person_confirmations(queryset),
             "org_code": code,
+            "org_picker": chosen.picker(_("Organisation (and those below it)")),
             "organization": organization,
             "registering": bool(permissions.registration_points(request.user)),
         },
