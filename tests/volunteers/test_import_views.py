@@ -179,7 +179,8 @@ def test_importing_the_valid_rows_shows_the_result_and_the_confirmation_message(
     html = page.content.decode()
     assert "1 volunteer imported. The application counts once the person confirms it." in html
     assert 'href="/volunteers/?status=applied"' in html
-    assert 'action="/volunteers/progress/?org=430602001-SC"' in html
+    assert 'action="/volunteers/progress/send/"' in html
+    assert '<input type="hidden" name="org" value="430602001-SC">' in html
     assert 'id="import-commit"' not in html  # imported: nothing to choose any more
     assert page.context["ri"].imported_count == 1
 

@@ -698,7 +698,7 @@ def test_the_template_has_text_id_and_phone_columns_and_drop_down_lists() -> Non
     assert {title for title, number_format in formats.items() if number_format == "@"} == {
         "身份证号",
         "手机号",
-        "居住地区划代码",
+        "居住社区",
         "紧急联系人电话",
         "监护人手机",
     }

@@ -7,6 +7,7 @@ to messages that say what is wrong and how to fix it. No message holds an ID num
 """
 
 import functools
+import re
 import unicodedata
 from collections.abc import Mapping
 from datetime import date
@@ -25,6 +26,7 @@ from zhiyuan.common.identity import (
 )
 from zhiyuan.common.phones import normalize_mobile
 from zhiyuan.common.text import has_control_characters, refuse_personal_number
+from zhiyuan.divisions.enums import DivisionLevel
 from zhiyuan.divisions.models import Division
 from zhiyuan.organizations.enums import OrgKind
 from zhiyuan.organizations.models import Organization
@@ -207,6 +209,81 @@ def resolve_division(raw: Any) -> Division | None:
             code="unknown_division",
         )
     return found
+
+
+def place_names(area: Division) -> list[tuple[str, Division]]:
+    """Where people live in `area` (a district), by the names offices write: each township
+    and, after it, its communities and villages (not abolished), in code order. A village
+    whose name another in the area shares is written with its township, "三眼桥街道/朝阳社区"
+    (`resolve_home_division` reads every one of these names back)."""
+    places = list(
+        Division.objects.filter(
+            code__startswith=area.prefix,
+            abolished=False,
+            level__in=[DivisionLevel.TOWNSHIP, DivisionLevel.VILLAGE],
+        )
+        .select_related("parent")
+        .order_by("code")
+    )
+    counts: dict[str, int] = {}
+    for place in places:
+        counts[place.name] = counts.get(place.name, 0) + 1
+    return [(_place_label(place, qualified=counts[place.name] > 1), place) for place in places]
+
+
+def _place_label(place: Division, *, qualified: bool) -> str:
+    if qualified and place.level == DivisionLevel.VILLAGE and place.parent is not None:
+        return f"{place.parent.name}/{place.name}"
+    return place.name
+
+
+_PLACE_SEPARATORS = re.compile(r"[/\\\s·、,，|]+")
+
+
+def resolve_home_division(raw: Any, *, area: Division | None) -> Division | None:
+    """A home division as a roster writes it: its 12-digit code, or its name within `area`
+    (the body's district): a township, or a community or village alone or after its
+    township ("三眼桥街道/朝阳社区", "三眼桥街道 朝阳社区", "三眼桥街道朝阳社区").
+    Raises ValidationError "unknown_division_name" or "ambiguous_division" (params: name,
+    area, and for the latter count and places)."""
+    text = unicodedata.normalize("NFKC", str(raw or "")).strip()
+    if not text or text.isdigit() or area is None or in_scientific_notation(text):
+        return resolve_division(raw)
+    places = [(label, place) for label, place in place_names(area)]
+    found = [place for label, place in places if text in (label, place.name)]
+    if not found:
+        joined = _PLACE_SEPARATORS.sub("", text)
+        found = [
+            place
+            for _label, place in places
+            if place.parent is not None
+            and place.level == DivisionLevel.VILLAGE
+            and joined == f"{place.parent.name}{place.name}"
+        ]
+    if len(found) == 1:
+        return found[0]
+    params: dict[str, Any] = {"name": text, "area": area.name}
+    if not found:
+        raise ValidationError(
+            _(
+                "No community, village or street called “%(name)s” in %(area)s. Choose one "
+                "from the template's list, or write its 12-digit code."
+            ),
+            code="unknown_division_name",
+            params=params,
+        )
+    params |= {
+        "count": len(found),
+        "places": ", ".join(_place_label(place, qualified=True) for place in found),
+    }
+    raise ValidationError(
+        _(
+            "“%(name)s” names %(count)s places in %(area)s: %(places)s. Write the street as "
+            "well, as in the template's list, or the 12-digit code."
+        ),
+        code="ambiguous_division",
+        params=params,
+    )
 
 
 def resolve_work_unit(raw: Any) -> Organization | None:

@@ -17,6 +17,7 @@ from django.db import connections, router
 from django.utils.translation import gettext as _
 
 from zhiyuan.common.identity import normalize_document_number
+from zhiyuan.divisions.models import Division
 from zhiyuan.volunteers import rules
 from zhiyuan.volunteers.enums import HOLDING_STATUSES, RegistrationStatus
 from zhiyuan.volunteers.imports.cells import RowReader
@@ -35,6 +36,7 @@ from zhiyuan.volunteers.models import (
     Volunteer,
     document_digest,
 )
+from zhiyuan.volunteers.selectors import home_division_area
 
 MAX_ROWS = 200_000
 
@@ -67,9 +69,11 @@ class Evaluation:
 
 
 class _Lookups:
-    """Home divisions and work units named by code, each looked up once per import."""
+    """Home divisions (by code, or by name within `area`, the body's district) and work units
+    (by code), each looked up once per import."""
 
-    def __init__(self) -> None:
+    def __init__(self, area: Division | None = None) -> None:
+        self.area = area
         self.cache: dict[tuple[str, str], tuple[Any, ValidationError | None]] = {}
         self.offline = False  # in a forked helper, which must not use the database
 
@@ -78,7 +82,11 @@ class _Lookups:
         if key not in self.cache:
             if self.offline:
                 raise Offline
-            check = rules.resolve_division if name == "home_division" else rules.resolve_work_unit
+            check = (
+                partial(rules.resolve_home_division, area=self.area)
+                if name == "home_division"
+                else rules.resolve_work_unit
+            )
             try:
                 self.cache[key] = (check(code), None)
             except ValidationError as refusal:
@@ -114,7 +122,7 @@ def evaluate(
     result = Evaluation(header_row=sheet.header_row, unknown_headers=sheet.unknown_headers)
     reader = RowReader(sheet.columns)
     labels = {field: _column_label(sheet, field) for field in sheet.columns.values()}
-    lookups = _Lookups()
+    lookups = _Lookups(home_division_area(body.organization))
     check = partial(
         _check_row, reader, policy=policy, today=today, lookups=lookups, prepare=prepare
     )

@@ -10,12 +10,15 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from zhiyuan.common.identity import DocumentType, Gender
+from zhiyuan.volunteers import rules
 from zhiyuan.volunteers.enums import AgeBasis, Education, Ethnicity, PoliticalStatus
 from zhiyuan.volunteers.exports import WORKBOOK_OPTIONS, text_cell
 from zhiyuan.volunteers.imports.cells import cell_text
 from zhiyuan.volunteers.imports.files import file_bytes
 from zhiyuan.volunteers.imports.reader import column_letter, open_roster
 from zhiyuan.volunteers.models import RosterImport
+from zhiyuan.volunteers.permissions import registration_points
+from zhiyuan.volunteers.selectors import home_division_area
 
 # The template's columns: the header as offices write it, and the field (reader.HEADER_ALIASES).
 TEMPLATE_COLUMNS = [
@@ -31,7 +34,7 @@ TEMPLATE_COLUMNS = [
     ("工作单位或学校", "work_unit_name"),
     ("手机号", "mobile"),
     ("电子邮箱", "email"),
-    ("居住地区划代码", "home_division"),
+    ("居住社区", "home_division"),
     ("详细地址", "address_detail"),
     ("技能特长", "skills"),
     ("服务意向", "service_intentions"),
@@ -64,10 +67,12 @@ REPORT_ROW_HEADER = "原行号"
 REPORT_PROBLEMS_HEADER = "问题"
 
 
-def template_xlsx() -> bytes:
+def template_xlsx(user: Any = None) -> bytes:
     """The import template: a 名册 sheet with the header row, the ID, phone and division-code
     columns formatted as text (so Excel keeps all 18 characters), drop-down lists for the
-    choices (from a hidden 选项 sheet, in Chinese), and a 说明 sheet."""
+    choices (from a hidden 选项 sheet, in Chinese) and, for `user`, of the places people live
+    in the districts where they register (`rules.place_names`: names the import reads back;
+    a 12-digit code is still accepted), and a 说明 sheet."""
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, WORKBOOK_OPTIONS)
     header = book.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
@@ -101,10 +106,39 @@ def template_xlsx() -> bytes:
                     "error_type": "warning",
                 },
             )
+    _place_list(sheet, options, len(LIST_CHOICES), _user_places(user))
     options.hide()
     _write_guide(guide)
     book.close()
     return buffer.getvalue()
+
+
+def _user_places(user: Any) -> list[str]:
+    """The place names of the districts of `user`'s registration points, district by district."""
+    if user is None:
+        return []
+    areas = {home_division_area(point.organization) for point in registration_points(user)}
+    ordered = sorted((area for area in areas if area is not None), key=lambda area: area.code)
+    return [label for area in ordered for label, _place in rules.place_names(area)]
+
+
+def _place_list(sheet: Any, options: Any, list_column: int, places: list[str]) -> None:
+    if not places:
+        return
+    options.write_column(0, list_column, [text_cell(place) for place in places])
+    column = next(i for i, (_t, f) in enumerate(TEMPLATE_COLUMNS) if f == "home_division")
+    letter = column_letter(list_column)
+    sheet.data_validation(
+        1,
+        column,
+        TEMPLATE_ROWS,
+        column,
+        {
+            "validate": "list",
+            "source": f"=选项!${letter}$1:${letter}${len(places)}",
+            "error_type": "information",  # a 12-digit code is welcome too
+        },
+    )
 
 
 def _write_guide(guide: Any) -> None:
@@ -120,6 +154,10 @@ def _write_guide(guide: Any) -> None:
             "other documents."
         ),
         _("Several skills, intentions or times: separate them with 、"),
+        _(
+            "居住社区: choose the community, village or street from the list, or write its "
+            "12-digit division code."
+        ),
         _(
             "People under 18: choose their basis of registration and fill in the guardian's "
             "details or the school's consent reference."

@@ -225,8 +225,9 @@ def _queued(request: HttpRequest, roster_import: RosterImport) -> bool:
 
 @login_required
 def template_xlsx(request: HttpRequest) -> HttpResponse:
-    """The empty import template (ID and phone columns as text, drop-down lists)."""
-    template = workbooks.template_xlsx()
+    """The empty import template (ID and phone columns as text, drop-down lists, the places of
+    the user's districts)."""
+    template = workbooks.template_xlsx(request.user)
     return _download(Download(template, files.TEMPLATE_NAME, files.XLSX))
 
 
