@@ -238,13 +238,19 @@ def test_seeing_roles_may_not_import_and_others_find_nothing(
         {"detail": "You may not register volunteers for this body here."},
     )
     assert api(viewer).get(f"{URL}{roster_import.pk}/").status_code == 200
-    for url in (f"{URL}{roster_import.pk}/", f"{URL}{roster_import.pk}/report/"):
-        response = api(outsider).get(url)
-        assert (response.status_code, response.json()) == (404, {"detail": "Not found."}), url
+    response = api(outsider).get(f"{URL}{roster_import.pk}/")
+    assert (response.status_code, response.json()) == (404, {"detail": "Not found."})
+    response = api(outsider).post(
+        f"{URL}{roster_import.pk}/report/", REASON, content_type="application/json"
+    )
+    assert (response.status_code, response.json()) == (404, {"detail": "Not found."})
     response = api(outsider).post(commit, {"mode": "all"}, content_type="application/json")
     assert response.status_code == 404
     assert api(outsider).get(URL).json()["results"] == []
     assert not Volunteer.objects.filter(roster_import=roster_import).exists()
+
+
+REASON = {"reason": "核对导入结果"}
 
 
 def test_the_error_report_is_for_the_uploader_and_the_bodys_administrators(
@@ -252,7 +258,7 @@ def test_the_error_report_is_for_the_uploader_and_the_bodys_administrators(
 ) -> None:
     roster_import = checked(registrar, upload)
     url = f"{URL}{roster_import.pk}/report/"
-    response = api(registrar).get(url, HTTP_ACCEPT=XLSX)
+    response = api(registrar).post(url, REASON, content_type="application/json", HTTP_ACCEPT=XLSX)
     assert response.status_code == 200
     assert response["Content-Type"] == XLSX
     assert response["Content-Disposition"] == (
@@ -265,9 +271,9 @@ def test_the_error_report_is_for_the_uploader_and_the_bodys_administrators(
         (5, "李四", f"手机号：{BAD_MOBILE}"),
         (6, "王五", "身份证号：The same person as row 4 of this file."),
     ]
-    assert api(street_admin).get(url).status_code == 200
+    assert api(street_admin).post(url, REASON, content_type="application/json").status_code == 200
     for user in (viewer, checker):
-        response = api(user).get(url)
+        response = api(user).post(url, REASON, content_type="application/json")
         assert (response.status_code, response.json()) == (
             403,
             {
@@ -278,17 +284,32 @@ def test_the_error_report_is_for_the_uploader_and_the_bodys_administrators(
     entries = AuditEntry.objects.filter(
         action="volunteer.roster.downloaded", object_id=str(roster_import.pk)
     ).order_by("pk")
+    logged = {"download": "error_report", "file": "名册.xlsx", "reason": "核对导入结果"}
     assert [(entry.actor, entry.data) for entry in entries] == [
-        (registrar, {"download": "error_report", "file": "名册.xlsx"}),
-        (street_admin, {"download": "error_report", "file": "名册.xlsx"}),
+        (registrar, logged),
+        (street_admin, logged),
     ]
+
+
+def test_the_error_report_needs_a_reason_and_is_never_a_get(api, registrar, upload) -> None:
+    roster_import = checked(registrar, upload)
+    url = f"{URL}{roster_import.pk}/report/"
+    assert api(registrar).get(url).status_code == 405
+    response = api(registrar).post(url, {"reason": "看"}, content_type="application/json")
+    assert (response.status_code, response.json()) == (
+        400,
+        {"reason": ["Say why you need the full values."]},
+    )
+    assert not AuditEntry.objects.filter(action="volunteer.roster.downloaded").exists()
 
 
 def test_after_the_retention_period_the_report_is_gone(api, registrar, upload, settings) -> None:
     roster_import = checked(registrar, upload)
     later = timezone.now() + timezone.timedelta(days=settings.ROSTER_RETENTION_DAYS + 1)
     purge_expired_files(now=later)
-    response = api(registrar).get(f"{URL}{roster_import.pk}/report/")
+    response = api(registrar).post(
+        f"{URL}{roster_import.pk}/report/", REASON, content_type="application/json"
+    )
     assert (response.status_code, response.json()) == (
         410,
         {"detail": "The file was deleted after the retention period; only its SHA-256 remains."},

@@ -68,6 +68,9 @@ def imported(roster_import: RosterImport) -> list[tuple[str, str]]:
     )
 
 
+REASON = "核对导入结果"
+
+
 def downloads(roster_import: RosterImport) -> list[tuple[str, dict]]:
     entries = AuditEntry.objects.filter(
         action="volunteer.roster.downloaded", object_id=str(roster_import.pk)
@@ -186,16 +189,35 @@ def test_the_uploader_downloads_the_file_and_an_administrator_the_report(
 ) -> None:
     data = flawed_roster()
     roster_import = checked(data)
-    upload = download_roster_file(roster_import, actor=registrar, what="file")
+    upload = download_roster_file(roster_import, actor=registrar, what="file", reason=REASON)
     assert (upload.content, upload.name, upload.content_type) == (data, "名册.xlsx", XLSX)
-    report = download_roster_file(roster_import, actor=street_admin, what="error_report")
+    report = download_roster_file(
+        roster_import, actor=street_admin, what="error_report", reason="核对第4行"
+    )
     assert (report.name, report.content_type) == ("名册 (problems).xlsx", XLSX)
     sheet = list(openpyxl.load_workbook(io.BytesIO(report.content)).active.values)
     assert [(row[0], row[2]) for row in sheet[1:]] == [(4, "张三"), (5, "李四")]
     assert downloads(roster_import) == [
-        ("registrar", {"download": "file", "file": "名册.xlsx"}),
-        ("street_admin", {"download": "error_report", "file": "名册.xlsx"}),
+        ("registrar", {"download": "file", "file": "名册.xlsx", "reason": REASON}),
+        ("street_admin", {"download": "error_report", "file": "名册.xlsx", "reason": "核对第4行"}),
     ]
+
+
+@pytest.mark.parametrize("what", ["file", "error_report"])
+@pytest.mark.parametrize(
+    ("reason", "code"), [("", None), ("看", None), ("给 13712345558 回电", "personal_number")]
+)
+def test_a_roster_file_needs_a_reason_fit_to_keep(
+    checked, registrar, what: str, reason: str, code: str | None
+) -> None:
+    """The file and its report hold every row's full ID number and phone: like every other
+    full-value view, downloading one needs a reason, which the audit entry keeps."""
+    roster_import = checked()
+    with pytest.raises(ValidationError) as refused:
+        download_roster_file(roster_import, actor=registrar, what=what, reason=reason)
+    assert list(refused.value.error_dict) == ["reason"]
+    assert [e.code for e in refused.value.error_dict["reason"]] == [code]
+    assert downloads(roster_import) == []
 
 
 def test_other_roles_and_outsiders_may_not_download_and_nothing_is_logged(
@@ -205,7 +227,7 @@ def test_other_roles_and_outsiders_may_not_download_and_nothing_is_logged(
     for user in (viewer, checker, outsider, nobody):
         for what in ("file", "error_report"):
             with pytest.raises(PermissionDenied) as denied:
-                download_roster_file(roster_import, actor=user, what=what)
+                download_roster_file(roster_import, actor=user, what=what, reason=REASON)
             assert str(denied.value) == (
                 "Only the uploader and the registration body's administrators may download it."
             )
@@ -221,6 +243,6 @@ def test_after_the_retention_period_nothing_is_downloaded_or_logged(
     roster_import.refresh_from_db()
     for what in ("file", "error_report"):
         with pytest.raises(ValidationError) as gone:
-            download_roster_file(roster_import, actor=registrar, what=what)
+            download_roster_file(roster_import, actor=registrar, what=what, reason=REASON)
         assert gone.value.code == "purged"
     assert downloads(roster_import) == []

@@ -285,6 +285,9 @@ def test_the_template_downloads_with_its_chinese_name(english, viewer) -> None:
     assert [cell.value for cell in sheet[1]][:4] == ["姓名", "性别", "证件类型", "身份证号"]
 
 
+REASON = "核对导入结果"
+
+
 def test_the_uploader_and_the_bodys_administrators_download_the_file_and_report(
     english, registrar, street_admin, city_admin, viewer, checker, send
 ) -> None:
@@ -292,11 +295,20 @@ def test_the_uploader_and_the_bodys_administrators_download_the_file_and_report(
     send(english(registrar), data)
     roster_import = last_import()
     base = f"{IMPORTS}{roster_import.pk}/"
-    response = english(registrar).get(f"{base}file")
+    # The link asks why first: the file holds every row's full ID number and phone.
+    asked = english(registrar).get(f"{base}file")
+    assert asked.status_code == 200
+    assert asked["Content-Type"] == "text/html; charset=utf-8"
+    assert "Why do you need the full values?" in asked.content.decode()
+    assert data not in asked.content
+    refused = english(registrar).post(f"{base}file", {"reason": "看"})
+    assert refused.status_code == 400
+    assert refused.context["form"].errors == {"reason": ["Say why you need the full values."]}
+    response = english(registrar).post(f"{base}file", {"reason": REASON})
     assert response.status_code == 200
     assert response.content == data
     assert response["Cache-Control"] == "no-store"
-    report = english(street_admin).get(f"{base}report.xlsx")
+    report = english(street_admin).post(f"{base}report.xlsx", {"reason": REASON})
     assert report.status_code == 200
     assert report["Content-Disposition"] == (
         "attachment; filename*=utf-8''%E5%90%8D%E5%86%8C%20%28problems%29.xlsx"
@@ -305,19 +317,21 @@ def test_the_uploader_and_the_bodys_administrators_download_the_file_and_report(
     assert rows[0] == ("原行号", *HEADER, "问题")
     assert [row[0] for row in rows[1:]] == [4, 5, 6]
     assert rows[2][-1] == f"手机号：{BAD_MOBILE}"
-    assert english(city_admin).get(f"{base}file").status_code == 200
+    assert english(city_admin).post(f"{base}file", {"reason": REASON}).status_code == 200
     for user in (viewer, checker):
         assert english(user).get(f"{base}file").status_code == 403
         assert english(user).get(f"{base}report.xlsx").status_code == 403
+        assert english(user).post(f"{base}report.xlsx", {"reason": REASON}).status_code == 403
     html = english(viewer).get(base).content.decode()
     assert "report.xlsx" not in html and f'href="{base}file"' not in html
     entries = AuditEntry.objects.filter(
         action="volunteer.roster.downloaded", object_id=str(roster_import.pk)
     ).order_by("pk")
+    logged = {"file": "名册.xlsx", "reason": REASON}
     assert [(e.actor, e.data) for e in entries] == [
-        (registrar, {"download": "file", "file": "名册.xlsx"}),
-        (street_admin, {"download": "error_report", "file": "名册.xlsx"}),
-        (city_admin, {"download": "file", "file": "名册.xlsx"}),
+        (registrar, {"download": "file", **logged}),
+        (street_admin, {"download": "error_report", **logged}),
+        (city_admin, {"download": "file", **logged}),
     ]
 
 

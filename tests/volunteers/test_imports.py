@@ -269,6 +269,7 @@ def test_an_id_number_in_the_file_name_is_masked_before_it_is_kept(registrar, bo
         ("李四１３７１２３４５５６１.xlsx", "李四13*******61.xlsx"),
         ("李四一三七一二三四五五六二.xlsx", "roster.xlsx"),
         ("2025年 第3批 名册.xlsx", "2025年 第3批 名册.xlsx"),
+        ("名册（改）.xlsx", "名册（改）.xlsx"),  # kept as typed: no number in it
     ],
 )
 def test_a_mobile_in_the_file_name_is_masked_however_it_is_spelled(

@@ -149,6 +149,14 @@ GONE = {
 DOWNLOADS = ("report", "template")
 
 
+class DownloadReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=200,
+        allow_blank=True,
+        help_text="Why you need the full values; kept in the audit log with your name.",
+    )
+
+
 def _xlsx(content: bytes, name: str) -> HttpResponse:
     response = HttpResponse(content, content_type=files.XLSX)
     response["Content-Disposition"] = str(
@@ -248,18 +256,24 @@ class RosterImportViewSet(viewsets.GenericViewSet):
         return self._detail(roster_import.pk, status_code=202 if waiting else 200)
 
     @extend_schema(
-        summary="The error report: every row with its problems beside it (xlsx)",
-        description="Only the uploader and the body's administrators; each download is "
-        "logged. Corrected in place, it can be uploaded again (its extra columns are ignored).",
+        summary="The error report: every row with its problems beside it (xlsx), with a reason",
+        description="It holds every row's full ID number and phones: only the uploader and the "
+        "body's administrators, with a reason (a POST, so that it travels in the body); each "
+        "download is logged with it. Corrected in place, the report can be uploaded again (its "
+        "extra columns are ignored).",
+        request=DownloadReasonSerializer,
         responses={**XLSX_ANSWER, **errors(400, 401, 403, 404), **GONE},
     )
-    @action(detail=True)
+    @action(detail=True, methods=["post"])
     def report(self, request: Request, pk: str) -> HttpResponse:
         roster_import = self._import(pk)
+        reason = validated(DownloadReasonSerializer, request.data)["reason"]
         try:
-            report = download_roster_file(roster_import, actor=request.user, what="error_report")
+            report = download_roster_file(
+                roster_import, actor=request.user, what="error_report", reason=reason
+            )
         except DjangoValidationError as error:
-            if error.code == "purged":
+            if getattr(error, "code", None) == "purged":
                 raise Gone(error.messages[0]) from None
             raise
         return _xlsx(report.content, report.name)

@@ -26,11 +26,15 @@ def file_bytes(roster_import: RosterImport) -> bytes:
     """The uploaded file (decrypted). Raises ValidationError once the retention period has
     deleted it."""
     if not roster_import.content:
-        raise ValidationError(
-            _("The file was deleted after the retention period; only its SHA-256 remains."),
-            code="purged",
-        )
+        raise purged_error()
     return base64.b64decode(roster_import.content)
+
+
+def purged_error() -> ValidationError:
+    return ValidationError(
+        _("The file was deleted after the retention period; only its SHA-256 remains."),
+        code="purged",
+    )
 
 
 def purge_expired_files(*, now: Any = None) -> int:
@@ -53,13 +57,13 @@ def content_type(name: str) -> str:
     return "text/csv" if name.lower().endswith(".csv") else XLSX
 
 
-def log_download(user: Any, roster_import: RosterImport, what: str) -> None:
+def log_download(user: Any, roster_import: RosterImport, what: str, *, reason: str) -> None:
     """Audit: volunteer.roster.downloaded, `what` being "file" (the upload) or
-    "error_report"; the file name, never its content."""
+    "error_report", with the reason given; the file name, never its content."""
     log_action(
         user,
         "volunteer.roster.downloaded",
         roster_import,
         organization=roster_import.organization,
-        data={"download": what, "file": roster_import.filename},
+        data={"download": what, "file": roster_import.filename, "reason": reason},
     )

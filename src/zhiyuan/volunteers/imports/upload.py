@@ -85,8 +85,12 @@ def _clean_filename(filename: str) -> str:
     """A file name fit to keep and show: printable, no path, and no ID or phone number (offices
     name files after people: "张三430602….xlsx"; the name goes into audit entries)."""
     name = "".join(ch for ch in (filename or "roster") if ch.isprintable()).strip()
-    # Digits however spelled ("１３８.0013 8000") are joined first, then masked.
-    name = mask_long_numbers(digits_joined(name.replace("/", "_").replace("\\", "_")))
+    name = name.replace("/", "_").replace("\\", "_")
+    # Digits however spelled ("１３８.0013 8000") are joined, then masked; a name with no long
+    # number in it is kept as it was typed ("名册（改）.xlsx").
+    joined = digits_joined(name)
+    if mask_long_numbers(joined) != joined:
+        name = mask_long_numbers(joined)
     if holds_personal_number(name):  # spelled in Chinese numerals: the name is not kept
         name = "roster" + ("." + name.rsplit(".", 1)[1][:10] if "." in name else "")
     return name[-200:] or "roster"

@@ -31,6 +31,7 @@ from zhiyuan.common.http import post_action
 from zhiyuan.organizations.access import get_scoped_or_404
 from zhiyuan.volunteers import permissions, selectors
 from zhiyuan.volunteers.enums import ImportMode, ImportStatus
+from zhiyuan.volunteers.forms import ReasonForm
 from zhiyuan.volunteers.imports import files, tasks, workbooks
 from zhiyuan.volunteers.imports.commit import WAITING, commit_roster
 from zhiyuan.volunteers.imports.downloads import Download, RosterFile, download_roster_file
@@ -232,25 +233,42 @@ def template_xlsx(request: HttpRequest) -> HttpResponse:
 
 
 def _roster_file(request: HttpRequest, pk: int, what: RosterFile) -> HttpResponse:
-    """The download, or back to the import's page saying why not (purged, or the file cannot
-    be read); 403 for those who may not download it."""
+    """The page asking why (the file holds every row's full ID number and phone), then, on
+    its POST, the download; or back to the import's page saying why not (purged, or the file
+    cannot be read); 403 for those who may not download it."""
     roster_import = _roster_import(request, pk)
+    if not permissions.may_see_import_files(request.user, roster_import):
+        raise PermissionDenied
+    form = ReasonForm(request.POST or None)
     try:
-        return _download(download_roster_file(roster_import, actor=request.user, what=what))
+        if roster_import.purged_at is not None:
+            raise files.purged_error()
+        if request.method == "POST" and form.is_valid():
+            reason = form.cleaned_data["reason"]
+            download = download_roster_file(
+                roster_import, actor=request.user, what=what, reason=reason
+            )
+            return _download(download)
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-        return redirect("volunteers:import", pk=roster_import.pk)
+        if not hasattr(error, "error_dict"):
+            for message in error.messages:
+                messages.error(request, message)
+            return redirect("volunteers:import", pk=roster_import.pk)
+        add_validation_errors(form, error)
+    context = {"nav": "ledger", "form": form, "purpose": f"roster-{what}"}
+    status = 400 if form.errors else 200
+    return render(request, "volunteers/bodies/reason.html", context, status=status)
 
 
 @login_required
 def uploaded_file(request: HttpRequest, pk: int) -> HttpResponse:
-    """The uploaded file as it came (uploader and the body's administrators; audited)."""
+    """The uploaded file as it came (uploader and the body's administrators, with a reason;
+    audited)."""
     return _roster_file(request, pk, "file")
 
 
 @login_required
 def error_report(request: HttpRequest, pk: int) -> HttpResponse:
     """The error report: every row with its problems beside it (xlsx; uploader and the body's
-    administrators; audited)."""
+    administrators, with a reason; audited)."""
     return _roster_file(request, pk, "error_report")
