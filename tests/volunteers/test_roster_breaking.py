@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from tests.volunteers.people import synthetic_id
+from zhiyuan.common.spreadsheets import guard_xlsx
 from zhiyuan.volunteers.enums import ImportMode, ImportStatus
 from zhiyuan.volunteers.imports import reader, workbooks
 from zhiyuan.volunteers.imports.check import check_roster
@@ -139,7 +140,9 @@ def test_a_tiny_xlsx_with_one_far_away_cell_is_refused_before_it_is_read(registr
     roster_import = checked(registrar, body, buffer.getvalue())
     assert (roster_import.status, roster_import.error) == (
         ImportStatus.FAILED,
-        "The file unpacks to far more data than a roster holds; it was not read.",
+        "The sheet reaches as far as cell XFD100001: far more rows and columns than a "
+        "spreadsheet of this kind holds, so it was not read. Copy only the rows needed into a "
+        "new workbook and upload that.",
     )
 
 
@@ -151,7 +154,7 @@ def test_a_roster_of_many_rows_and_usual_width_is_not_taken_for_a_bomb() -> None
     sheet.write(199_999, 49, "x")  # 200,000 rows of 50 columns: 10 million cells
     book.close()
     open_roster(buffer.getvalue())  # no RosterError
-    assert reader._grid_cells(b'<row r="200000"><c r="AX200000" t="s"><v>1</v></c>') == 10_000_000
+    assert guard_xlsx(buffer.getvalue(), reader.ROSTER_LIMITS) == ["xl/worksheets/sheet1.xml"]
 
 
 def _with_sheet_xml(change) -> bytes:

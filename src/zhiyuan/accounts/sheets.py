@@ -1,7 +1,7 @@
 """Reading the account spreadsheet for `services.import_accounts` (the web upload and the
 `import_accounts` command share it).
 
-Formats: .xlsx (also .xlsm) through openpyxl, the first sheet; .csv in UTF-8, UTF-8 with BOM
+Formats: .xlsx (also .xlsm), the first sheet; .csv in UTF-8, UTF-8 with BOM
 (what Excel writes) or GBK/GB18030 (what older Chinese Excel writes). The first non-empty row
 names the columns, in Chinese or English (COLUMNS); other columns are ignored. Row numbers are
 those a spreadsheet program shows, so problems can be found there.
@@ -9,30 +9,29 @@ those a spreadsheet program shows, so problems can be found there.
 Uploads are hostile input. An .xlsx of a few kilobytes can unpack to gigabytes, or name a cell
 at XFD1048576 so that a reader building the sheet's whole rectangle asks for hundreds of
 gigabytes (python-calamine then aborts the process; an .ods with repeated cells takes 5 GB).
-So the archive's unpacked size is checked first (MAX_UNPACKED_BYTES), the sheet is streamed
-(openpyxl's read-only mode) over the first MAX_COLUMNS columns only, and .xls/.ods are not
-accepted.
+So the archive's unpacked size is checked first (MAX_UNPACKED_BYTES), the workbook is read by
+`common.spreadsheets.read_first_sheet` within ACCOUNT_LIMITS (what it declares is checked before
+it is read, and the read runs in a contained child process: a file that still runs away fails
+this upload only, never the web server), over the first MAX_COLUMNS columns only, and .xls/.ods
+are not accepted.
 """
 
 import csv
 import io
 import unicodedata
 import zipfile
-import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import PurePath
 from typing import Any
-from xml.etree.ElementTree import ParseError
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
 from zhiyuan.accounts.services import MAX_IMPORT_ROWS, AccountRow
+from zhiyuan.common.spreadsheets import WorkbookLimits, WorkbookRefused, read_first_sheet
 
 #: Column -> header names accepted (compared after `_header_key`).
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -62,18 +61,15 @@ SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm"}
 MAX_UNPACKED_BYTES = 10 * 1024 * 1024
 #: Columns read from each row; the five needed ones are expected among them.
 MAX_COLUMNS = 50
-#: What openpyxl raises on a damaged or forged workbook.
-_BROKEN_WORKBOOK = (
-    InvalidFileException,
-    zipfile.BadZipFile,
-    zlib.error,
-    ParseError,
-    KeyError,
-    ValueError,
-    TypeError,
-    IndexError,
-    AttributeError,
-    EOFError,
+#: What an account sheet may hold (a sheet of 20,000 rows by MAX_COLUMNS; 2,000 accounts fill a
+#: tenth of it), and what the process reading it may use.
+ACCOUNT_LIMITS = WorkbookLimits(
+    cells=20_000 * MAX_COLUMNS,
+    strings=20_000 * MAX_COLUMNS,
+    unpacked_bytes=MAX_UNPACKED_BYTES,
+    memory_bytes=512 * 1024 * 1024,
+    cpu_seconds=30,
+    wall_seconds=60,
 )
 
 
@@ -141,9 +137,8 @@ def _csv_rows(content: bytes) -> Iterator[Sequence[Any]]:
 
 
 def _xlsx_rows(content: bytes) -> Iterator[Sequence[Any]]:
-    """The first sheet's rows, streamed, MAX_COLUMNS wide; rows missing from the file come
-    as rows of None. openpyxl reads each part of the archive no further than the size the
-    archive declares for it (and checks its CRC), so checking the declared sizes bounds it."""
+    """The first sheet's rows from row 1 and column A, MAX_COLUMNS wide; empty rows and cells
+    come as empty values."""
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             unpacked = sum(item.file_size for item in archive.infolist())
@@ -156,14 +151,14 @@ def _xlsx_rows(content: bytes) -> Iterator[Sequence[Any]]:
             params={"mb": MAX_UNPACKED_BYTES // (1024 * 1024)},
         )
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        try:
-            sheet = workbook.worksheets[0]
-            yield from sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
-        finally:
-            workbook.close()
-    except _BROKEN_WORKBOOK:
-        raise _unreadable() from None
+        sheet = read_first_sheet(content, limits=ACCOUNT_LIMITS, max_columns=MAX_COLUMNS)
+    except WorkbookRefused as refused:
+        if refused.code == "unreadable":
+            raise _unreadable() from None
+        raise
+    before = [None] * sheet.first_column  # the empty columns left of the sheet's first used one
+    for _number, values in sheet.rows():
+        yield (before + values)[:MAX_COLUMNS] if before else values
 
 
 def _raw_rows(content: bytes, suffix: str) -> Iterator[Sequence[Any]]:

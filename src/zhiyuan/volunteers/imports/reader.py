@@ -12,6 +12,11 @@ whether a person may register.
   matched after NFKC, without spaces, brackets' contents and required-markers.
 - A formula without a cached value (files saved by some tools, e.g. openpyxl) is marked on its
   cell, for `cells` to refuse; formulas with cached values give those values.
+- An xlsx is read by `common.spreadsheets.read_first_sheet` within ROSTER_LIMITS: its
+  declarations are checked before any reader allocates (a 2 KB file naming XFD1048576 is
+  refused), and the read runs in a contained child process, so a file that still makes the
+  reader run away fails this import only. CSV is read here: what it takes grows with the
+  file's size, which the upload bounds.
 Row numbers are those Excel shows (1-based, counting every row above the data).
 """
 
@@ -19,16 +24,19 @@ import csv
 import io
 import re
 import unicodedata
-import zipfile
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-import python_calamine
-from defusedxml import DefusedXmlException, ElementTree
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from zhiyuan.common.spreadsheets import (
+    WorkbookLimits,
+    WorkbookRefused,
+    column_letters,
+    read_first_sheet,
+)
 
 HEADER_SEARCH_ROWS = 20
 
@@ -46,6 +54,16 @@ MAX_COMPRESSION_RATIO = 200
 # Cells of a worksheet's used area (its last row × its last column): calamine holds them all,
 # about 32 bytes each; a 200,000-row roster of 50 columns is 10 million.
 MAX_GRID_CELLS = 10_000_000
+
+
+# What an uploaded roster may hold, and what the process reading it may use
+# (`common.spreadsheets`): a 200,000-row roster of 50 columns reads in well under 2 GB.
+ROSTER_LIMITS = WorkbookLimits(
+    cells=MAX_GRID_CELLS,
+    strings=MAX_GRID_CELLS,
+    unpacked_bytes=MAX_UNPACKED_BYTES,
+    compression_ratio=MAX_COMPRESSION_RATIO,
+)
 
 
 REQUIRED_FIELDS = ("name", "document_number", "mobile")
@@ -207,151 +225,35 @@ def open_roster(data: bytes) -> Roster:
     return sheet
 
 
-def _check_archive(data: bytes) -> None:
-    """Refuse archives that would unpack to far more than a roster (a zip bomb)."""
-    too_large = RosterError(
-        _("The file unpacks to far more data than a roster holds; it was not read."),
-        code="too_large",
-    )
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-            if unpacked > MAX_UNPACKED_BYTES or unpacked > MAX_COMPRESSION_RATIO * max(
-                len(data), 1
-            ):
-                raise too_large
-            for name in archive.namelist():
-                sheet = name.startswith("xl/worksheets/") and name.endswith(".xml")
-                if sheet and _grid_cells(archive.read(name)) > MAX_GRID_CELLS:
-                    raise too_large
-    except (zipfile.BadZipFile, ValueError, EOFError, KeyError):
-        raise RosterError(
-            _("The file could not be read as an Excel workbook. Save it again as .xlsx."),
-            code="unreadable",
-        ) from None
-
-
-# Cell references in a worksheet (<c r="AB12">, whatever the attributes' order) beyond column Z,
-# and beyond row 99,999: a roster has few or none, so finding them all is a quick scan (a
-# literal start, r=", lets the regex engine skip ahead; 0.1 s for a 100,000-row sheet).
-_WIDE_REFERENCE = re.compile(rb'r="([A-Z]{2,3})[0-9]')
-
-
-_TALL_REFERENCE = re.compile(rb'r="[A-Z]{1,3}([0-9]{6,7})"')
-
-
-def _grid_cells(xml: bytes) -> int:
-    """At most how many cells calamine allocates for a worksheet: it reads a sheet into a dense
-    grid from its first to its last cell, so one cell at XFD100000 in a 5 KB file asks for
-    50 GB and aborts the process. Last row × columns up to the last of the cells the XML
-    names, counting at least 100,000 rows and 26 columns."""
-    columns = max(
-        (_column_index(letters.decode()) for letters in set(_WIDE_REFERENCE.findall(xml))),
-        default=25,
-    )
-    rows = max((int(number) for number in set(_TALL_REFERENCE.findall(xml))), default=99_999)
-    return rows * (columns + 1)  # rows are numbered from 1, columns from 0
-
-
 def _xlsx_rows(data: bytes, skip: list[int]) -> tuple[Iterator[tuple[int, list[Cell]]], int, int]:
-    _check_archive(data)
-    # calamine parses without holding the GIL: the formula scan runs meanwhile.
-    with ThreadPoolExecutor(max_workers=1) as executor:
-        scan = executor.submit(_formulas_without_values, data)
-        try:
-            workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-            sheet = workbook.get_sheet_by_index(0)
-        except Exception:
+    """The first sheet's rows, read in a contained process after the workbook guard
+    (`common.spreadsheets.read_first_sheet`); rows numbered below skip[0] are passed over."""
+    try:
+        sheet = read_first_sheet(data, limits=ROSTER_LIMITS, max_columns=MAX_COLUMNS)
+    except WorkbookRefused as refused:
+        if refused.code == "too_large":
             raise RosterError(
-                _("The file could not be read as an Excel workbook. Save it again as .xlsx."),
-                code="unreadable",
+                _("The file unpacks to far more data than a roster holds; it was not read."),
+                code="too_large",
             ) from None
-        missing = scan.result()
-    first_column = sheet.start[1] if sheet.start else 0
+        raise RosterError(refused.message, code=refused.code, params=refused.params) from None
+    missing = sheet.formulas_without_values
 
     def rows() -> Iterator[tuple[int, list[Cell]]]:
-        for index, values in enumerate(sheet.iter_rows()):
-            if index + 1 < skip[0]:
-                continue
-            cells = [Cell(value) for value in values[:MAX_COLUMNS]]
-            for column in missing.get(index, ()):
-                position = column - first_column
+        for number, values in sheet.rows(lambda: skip[0]):
+            cells = [Cell(value) for value in values]
+            for column in missing.get(number - 1, ()):
+                position = column - sheet.first_column
                 if 0 <= position < len(cells):
                     cells[position] = Cell("", formula_without_value=True)
-            yield index + 1, cells
+            yield number, cells
 
-    return rows(), first_column, sheet.total_height
-
-
-_CELL_REF = re.compile(r"([A-Z]+)(\d+)")
-
-
-def _formulas_without_values(data: bytes) -> dict[int, set[int]]:
-    """Cells (0-based row → 0-based columns) of the first sheet holding a formula but no cached
-    value. Most files have no formula at all, which a byte search tells at once."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            name = _first_sheet_name(archive)
-            xml = archive.read(name) if name else b""
-    except (zipfile.BadZipFile, KeyError):
-        return {}
-    if b"<f" not in xml and b":f>" not in xml:
-        return {}
-    missing: dict[int, set[int]] = {}
-    try:
-        for _event, element in ElementTree.iterparse(io.BytesIO(xml)):
-            if element.tag.endswith("}c") or element.tag == "c":
-                children = {child.tag.rsplit("}", 1)[-1]: child for child in element}
-                if "f" in children and _without_value(element, children.get("v")):
-                    match = _CELL_REF.fullmatch(element.get("r", ""))
-                    if match:
-                        row, column = int(match.group(2)) - 1, _column_index(match.group(1))
-                        missing.setdefault(row, set()).add(column)
-                element.clear()
-    except (ElementTree.ParseError, DefusedXmlException):
-        # XML that calamine reads leniently but is malformed, or declares entities (refused by
-        # defusedxml): without this, the check failed with an uncaught error and the import
-        # stayed "checking" for ever.
-        raise RosterError(
-            _("The file could not be read as an Excel workbook. Save it again as .xlsx."),
-            code="unreadable",
-        ) from None
-    return missing
-
-
-def _without_value(cell: Any, value: Any) -> bool:
-    """Whether a formula cell holds no saved result: no <v>, or an empty one (openpyxl writes
-    `<v/>`) in a cell whose type is not text (Excel writes an empty text result as
-    t="str" with an empty <v>)."""
-    kind = cell.get("t", "n")
-    if kind == "inlineStr":
-        return False
-    return value is None or (not (value.text or "") and kind not in ("str", "s"))
-
-
-def _first_sheet_name(archive: zipfile.ZipFile) -> str | None:
-    names = archive.namelist()
-    if "xl/worksheets/sheet1.xml" in names:
-        return "xl/worksheets/sheet1.xml"
-    sheets = sorted(n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml"))
-    return sheets[0] if sheets else None
-
-
-def _column_index(letters: str) -> int:
-    index = 0
-    for letter in letters:
-        index = index * 26 + (ord(letter) - 64)
-    return index - 1
+    return rows(), sheet.first_column, sheet.total_height
 
 
 def column_letter(index: int) -> str:
     """0-based column index → Excel's letters (0 → A, 27 → AB)."""
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
+    return column_letters(index)
 
 
 def decode_text(data: bytes) -> str:
