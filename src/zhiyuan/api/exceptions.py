@@ -8,7 +8,7 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooMany
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework.exceptions import NotFound, ParseError, ValidationError
+from rest_framework.exceptions import NotFound, ParseError, UnsupportedMediaType, ValidationError
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -16,7 +16,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 def _refused_body(exc: Exception) -> ParseError | None:
     """Django's refusals of a body beyond its DATA_UPLOAD_* limits (SuspiciousOperation,
-    which Django answers with an HTML page) as a 400 in the API's format."""
+    which Django answers with an HTML page), and a body of a type no parser reads, as a 400
+    in the API's format."""
     if isinstance(exc, RequestDataTooBig):
         limit, message = (
             settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
@@ -31,6 +32,12 @@ def _refused_body(exc: Exception) -> ParseError | None:
         limit, message = (
             settings.DATA_UPLOAD_MAX_NUMBER_FILES,
             _("The request holds more than %(limit)s files."),
+        )
+    elif isinstance(exc, UnsupportedMediaType):
+        # A body no parser reads is malformed input like any other (400), not a 415 that no
+        # operation documents.
+        return ParseError(
+            _("Send the body as application/json, or as a form (multipart/form-data for files).")
         )
     else:
         return None
