@@ -202,10 +202,10 @@ def font_chain() -> FontChain:
 
 
 def forget_fonts() -> None:
-    """Find the fonts again on next use (after a font file changed)."""
+    """Find the fonts again on next use (fontconfig asked again, the project's font built if it
+    went missing). A font file is read again only if it changed (its modification time)."""
     with _lock:
         _chains.clear()
-        _loaded.clear()
 
 
 def cjk_font_name() -> str:
