@@ -1,7 +1,10 @@
 """GET /api/v1/audit/: entries of the subtrees the user administers, and nothing else."""
 
+from datetime import datetime
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from zhiyuan.accounts.models import User
 from zhiyuan.common.audit import Change, log_action, log_actions
@@ -47,8 +50,11 @@ def test_administrator_sees_own_subtree_only(api, street_admin: User, entries, o
         "object_type": "organizations.organization",
         "object_id": str(org("430602001001-ST").pk),
         "object_repr": "郭亮社区志愿服务站",
+        "object_label": "郭亮社区志愿服务站 (430602001001-ST)",
+        "object_url": f"http://testserver/organizations/{org('430602001001-ST').pk}/",
         "organization": org("430602001001-ST").pk,
         "data": {},
+        "description": "",
         "origin": "system",
     }
 
@@ -105,13 +111,58 @@ def test_audit_queries_stay_constant(
     api, district_admin: User, city_admin: User, org, django_assert_max_num_queries
 ) -> None:
     client = api(district_admin)
-    with django_assert_max_num_queries(6):  # token 2, scope 2, count, page
+    # token 2, scope 2, count, page; naming the page's organisations: the reader's scope over
+    # every role (roles, inactive nodes, delegations, bodies) 4, the organisations 1
+    with django_assert_max_num_queries(11):
         client.get(URL)
     stations = Organization.objects.filter(kind="service_station", code__startswith="430602")
     log_actions(
         city_admin,
         [Change("organization.updated", s, organization=s) for s in stations for _ in range(20)],
     )
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(11):
         response = client.get(URL)
     assert len(response.json()["results"]) == 50
+
+
+def test_filters_by_dates_actor_and_organisation(
+    api, district_admin: User, city_admin: User, street_admin: User, entries, org
+) -> None:
+    client = api(district_admin)
+    AuditEntry.objects.filter(pk=entries["district"].pk).update(
+        created_at=datetime(2026, 3, 1, 10, tzinfo=timezone.get_current_timezone())
+    )
+    by_street_admin = log_action(
+        street_admin, "organization.updated", org("430602001-SC"), organization=org("430602001-SC")
+    )
+    assert ids(client.get(URL, {"until": "2026-03-01"})) == [entries["district"].pk]
+    assert ids(client.get(URL, {"since": "2026-03-02", "actor": street_admin.pk})) == [
+        by_street_admin.pk
+    ]
+    street = org("430602001-SC").pk
+    assert ids(client.get(URL, {"organization": street})) == [
+        by_street_admin.pk,
+        entries["mine"].pk,
+    ]
+    hidden = api(street_admin).get(URL, {"organization": org("430602002-SC").pk})
+    assert (hidden.status_code, hidden.json()) == (
+        400,
+        {"organization": ["No organisation with this id is administered by you."]},
+    )
+    bad = client.get(URL, {"since": "yesterday"})
+    assert bad.status_code == 400
+    assert list(bad.json()) == ["since"]
+
+
+def test_an_object_outside_the_scope_is_named_by_its_kind_only(
+    api, street_admin: User, city_admin: User, org
+) -> None:
+    AuditEntry.objects.all().delete()
+    theirs = org("430602002001-ST")
+    entry = log_action(city_admin, "organization.updated", theirs, organization=org("430602001-SC"))
+    (row,) = api(street_admin).get(URL, HTTP_ACCEPT_LANGUAGE="en").json()["results"]
+    assert (row["id"], row["object_label"], row["object_url"]) == (
+        entry.pk,
+        f"Organisation #{theirs.pk}",
+        None,
+    )

@@ -51,7 +51,7 @@ def test_audit_log_shows_only_the_administered_subtree(login, street_admin, outs
     login(outsider).post(f"/organizations/{theirs.pk}/active/", {"active": "0"})
     page = login(street_admin).get("/audit/").content.decode()
     assert "郭亮社区志愿服务站" in page
-    assert "<td>组织已停用</td>" in page
+    assert '<th scope="row">组织已停用</th>' in page
     assert "桃花山社区志愿服务站" not in page
     assert 'href="/audit/"' in page
 

@@ -7,12 +7,15 @@ administer. Platform staff accounts are never managed from here (the Django admi
 import re
 import unicodedata
 from contextlib import suppress
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django.utils.http import urlsafe_base64_decode
 
 from zhiyuan.accounts.models import Role, User, mobile_digest
@@ -172,15 +175,52 @@ def scope_audit(actor: Any) -> QuerySet[AuditEntry]:
     return scope(actor, AuditEntry.objects.all(), ADMINISTERING)
 
 
-def audit_entries(actor: Any, *, action: str = "") -> QuerySet[AuditEntry]:
+@dataclass(frozen=True)
+class AuditFilter:
+    """Filters of the audit list. `action` is a prefix of the action type; `since` and
+    `until` are local dates (inclusive); `person` the id of the user who acted; `organization`
+    a subtree where the entries were placed. Empty values filter nothing."""
+
+    action: str = ""
+    since: date | None = None
+    until: date | None = None
+    person: int | None = None
+    organization: Organization | None = None
+
+
+def audit_entries(actor: Any, filters: AuditFilter | None = None) -> QuerySet[AuditEntry]:
     """The administrator's audit list (web page and API alike): entries inside the subtrees
-    `actor` administers, newest first, those whose action starts with `action` if given, with
-    actor and organisation joined."""
+    `actor` administers, newest first, narrowed by `filters`, with actor and organisation
+    joined."""
+    filters = filters or AuditFilter()
     entries = scope_audit(actor)
-    action = (action or "").strip()
+    action = (filters.action or "").strip()
     if action:
         entries = entries.filter(action__startswith=action)
+    if filters.since is not None:
+        entries = entries.filter(created_at__gte=_local_midnight(filters.since))
+    if filters.until is not None:
+        entries = entries.filter(created_at__lt=_local_midnight(filters.until + timedelta(days=1)))
+    if filters.person is not None:
+        entries = entries.filter(actor_id=filters.person)
+    if filters.organization is not None:
+        entries = entries.filter(organization__path__startswith=filters.organization.path)
     return entries.select_related("actor", "organization")
+
+
+def _local_midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def audit_people(actor: Any) -> QuerySet[User]:
+    """Who acted in the entries `actor` may read (the audit list's "person" choices), by name:
+    nobody else is named."""
+    acted = scope_audit(actor).exclude(actor=None).values("actor_id")
+    return (
+        User.objects.filter(pk__in=acted)
+        .order_by("name", "username")
+        .only("pk", "name", "username")
+    )
 
 
 def invited_account(uidb64: str) -> User | None:

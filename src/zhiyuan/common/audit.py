@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models
+from django.utils import translation
 
 from zhiyuan.common.enums import Origin
 from zhiyuan.common.models import AuditEntry
@@ -43,6 +44,14 @@ class Change:
     data: dict[str, Any] = field(default_factory=dict)
 
 
+def object_repr(obj: models.Model) -> str:
+    """What the entry calls its object when written: `str(obj)` with no translation active,
+    so that no language is stored (pages name objects in the reader's language,
+    `audit_display`)."""
+    with translation.override(None):
+        return str(obj)[:200]
+
+
 def _entry(actor: Any, change: Change) -> AuditEntry:
     obj = change.obj
     return AuditEntry(
@@ -50,7 +59,7 @@ def _entry(actor: Any, change: Change) -> AuditEntry:
         action=change.action,
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),
-        object_repr=str(obj)[:200],
+        object_repr=object_repr(obj),
         organization=change.organization,
         data=change.data,
         origin=current_origin(),

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -175,10 +175,9 @@ def _insert(
 def _log_applied(roster_import: RosterImport, actor: Any) -> None:
     """One "volunteer.registration.applied" entry per imported volunteer, as a registration on
     the form writes, through the audit service's form for very large bulk paths."""
-    # Volunteer.__str__ of an application, around its id.
-    before, found, after = _("Application %(id)s").partition("%(id)s")
-    if not found:
-        before, after = _("Application %(id)s") % {"id": ""}, ""
+    # Volunteer.__str__ of an application, around its id, untranslated (audit.object_repr).
+    with translation.override(None):
+        before, _found, after = _("Application %(id)s").partition("%(id)s")
     log_action_per_row(
         actor,
         "volunteer.registration.applied",
