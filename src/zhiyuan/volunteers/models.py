@@ -510,6 +510,9 @@ class RosterImport(models.Model):
         related_name="+",
     )
     imported_at = models.DateTimeField(_("imported"), null=True, blank=True)
+    # Set when a check or an import starts and refreshed while a check runs: a process that died
+    # meanwhile leaves it old, and a periodic job ends the import as failed (`imports.check`).
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("roster import")

@@ -4,11 +4,14 @@ and the import (`write`) share: recording a report or a failure, and their audit
 """
 
 import gc
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhiyuan.common.audit import log_action
@@ -18,14 +21,21 @@ from zhiyuan.volunteers.imports.files import file_bytes
 from zhiyuan.volunteers.imports.rows import Evaluation, evaluate
 from zhiyuan.volunteers.models import RosterImport
 
+logger = logging.getLogger("zhiyuan.volunteers.imports")
 
-def _progress_saver(roster_import: RosterImport) -> Callable[[int, int], None]:
-    """Progress as rows of the file read so far out of its last row (a page polls it)."""
+
+def _progress_saver(
+    roster_import: RosterImport, then: Callable[[int, int], None] | None = None
+) -> Callable[[int, int], None]:
+    """Progress as rows of the file read so far out of its last row (a page polls it), with a
+    sign of life (`heartbeat_at`); then `then(row, last_row)`, a command's progress bar."""
 
     def save(row: int, last_row: int) -> None:
         RosterImport.objects.filter(pk=roster_import.pk).update(
-            rows_done=row, rows_total=max(last_row, row)
+            rows_done=row, rows_total=max(last_row, row), heartbeat_at=timezone.now()
         )
+        if then is not None:
+            then(row, last_row)
 
     return save
 
@@ -42,7 +52,7 @@ def check_roster(
     reason. `workers`: how many processes check (`rows.evaluate`).
     Audit: volunteer.roster.checked."""
     RosterImport.objects.filter(pk=roster_import.pk).update(
-        status=ImportStatus.CHECKING, rows_done=0
+        status=ImportStatus.CHECKING, rows_done=0, heartbeat_at=timezone.now()
     )
     try:
         with young_collections_only():
@@ -51,7 +61,7 @@ def check_roster(
                 policy=selectors.policy_for(roster_import.organization),
                 body=roster_import.body,
                 today=today or selectors.local_today(),
-                progress=progress or _progress_saver(roster_import),
+                progress=_progress_saver(roster_import, then=progress),
                 workers=workers,
             )
     except ValidationError as error:  # RosterError, or the file was purged
@@ -96,6 +106,40 @@ def mark_failed(roster_import: RosterImport) -> None:
         RosterImport.objects.filter(pk=roster_import.pk, status=status).update(
             status=ImportStatus.FAILED, error=message
         )
+
+
+# A live check refreshes its heartbeat at least every PROGRESS_EVERY rows; the longest gap is
+# reading the file, which the contained reader ends within ROSTER_LIMITS.wall_seconds (5
+# minutes). A live import shows one as it starts and runs in one transaction: a roster of
+# MAX_ROWS rows is checked and written in a few minutes. Three times that is a dead process.
+STALLED_AFTER = timedelta(minutes=15)
+
+
+def fail_stalled_imports(*, now: datetime | None = None) -> int:
+    """End as FAILED every check or import whose process stopped without ending it (a worker
+    killed, a server restarted): status CHECKING or IMPORTING and no sign of life
+    (`heartbeat_at`, or the upload where none was recorded) for STALLED_AFTER. The message
+    tells the uploader what happened; an import's transaction was rolled back with its
+    process, so nothing was imported. Returns how many. A periodic job."""
+    cutoff = (now or timezone.now()) - STALLED_AFTER
+    stopped = {
+        ImportStatus.CHECKING: _(
+            "The check stopped: the server's background worker ended while it ran (the file may "
+            "be too large or damaged). Nothing was imported. Upload the file again."
+        ),
+        ImportStatus.IMPORTING: _(
+            "The import stopped: the server's background worker ended while it ran, and nothing "
+            "was imported. Upload the file again."
+        ),
+    }
+    silent = Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, uploaded_at__lt=cutoff)
+    ended = 0
+    for status, message in stopped.items():
+        stalled = RosterImport.objects.filter(silent, status=status)
+        for pk in stalled.values_list("pk", flat=True):
+            logger.warning("Roster import %s was left %s by a process that stopped.", pk, status)
+        ended += stalled.update(status=ImportStatus.FAILED, error=message)
+    return ended
 
 
 def record_failure(roster_import: RosterImport, error: ValidationError) -> RosterImport:

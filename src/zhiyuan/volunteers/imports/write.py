@@ -84,7 +84,7 @@ def import_roster(
     # commit (double click, API retry, two workers) holding a stale copy must not import again
     # and overwrite what the first import recorded.
     claimed = RosterImport.objects.filter(pk=roster_import.pk, status__in=COMMITTABLE).update(
-        status=ImportStatus.IMPORTING, rows_done=0
+        status=ImportStatus.IMPORTING, rows_done=0, heartbeat_at=timezone.now()
     )
     if not claimed:
         roster_import.refresh_from_db(fields=["status"])
