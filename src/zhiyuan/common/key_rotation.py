@@ -6,6 +6,7 @@ from django.db.models.functions import Cast
 
 from zhiyuan.common import crypto
 from zhiyuan.common.fields import EncryptedTextField
+from zhiyuan.common.storage import EncryptedFileSystemStorage, rotate_stored_files
 
 
 def encrypted_columns() -> list[tuple[type[models.Model], str]]:
@@ -18,8 +19,20 @@ def encrypted_columns() -> list[tuple[type[models.Model], str]]:
     ]
 
 
+def encrypted_file_fields() -> list[tuple[type[models.Model], models.FileField]]:
+    """Every (model, file field) whose files an EncryptedFileSystemStorage keeps."""
+    return [
+        (model, field)
+        for model in apps.get_models()
+        for field in model._meta.get_fields()
+        if isinstance(field, models.FileField)
+        and isinstance(field.storage, EncryptedFileSystemStorage)
+    ]
+
+
 def rotate_field_keys(*, batch_size: int = 1000) -> dict[str, int]:
-    """Re-encrypt values not written with the current key; returns "app.Model.field" -> rows changed.
+    """Re-encrypt values (and encrypted files) not written with the current key; returns
+    "app.Model.field" -> rows (files) changed.
 
     Values already under the current key are left alone, so the command can be re-run safely.
     """
@@ -38,4 +51,11 @@ def rotate_field_keys(*, batch_size: int = 1000) -> dict[str, int]:
                 rows = list(model._default_manager.filter(pk__in=stale[start : start + batch_size]))
                 model._default_manager.bulk_update(rows, [name])
         changed[f"{model._meta.label}.{name}"] = len(stale)
+    for model, field in encrypted_file_fields():
+        names = model._default_manager.exclude(**{field.name: ""}).values_list(
+            field.name, flat=True
+        )
+        storage = field.storage
+        assert isinstance(storage, EncryptedFileSystemStorage)  # noqa: S101 (for the type checker)
+        changed[f"{model._meta.label}.{field.name}"] = rotate_stored_files(storage, names)
     return changed

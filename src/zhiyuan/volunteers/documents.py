@@ -27,6 +27,7 @@ from reportlab.platypus import Flowable, Image, Paragraph, Spacer, Table, TableS
 
 from zhiyuan.common import pdf
 from zhiyuan.common.audit import log_action
+from zhiyuan.common.crypto import DecryptionError
 from zhiyuan.common.masking import mask_document, mask_phone
 from zhiyuan.common.text import clean_note
 from zhiyuan.divisions.enums import PREFIX_LENGTH
@@ -296,7 +297,7 @@ def _photo(volunteer: Volunteer, form: _Form) -> Any:
             content = BytesIO(file.read())
         image = Image(content, width=PHOTO_SIZE[0], height=PHOTO_SIZE[1], kind="proportional")
         image.hAlign = "CENTER"
-    except (OSError, ValueError, SyntaxError):
+    except (OSError, ValueError, SyntaxError, DecryptionError):
         # A missing or unreadable file must not stop the form; the box stays for a paper photo.
         return caption
     return image

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from zhiyuan.common import crypto
 from zhiyuan.common.fields import ChoiceListField, EncryptedTextField
 from zhiyuan.common.identity import DocumentType, Gender
+from zhiyuan.common.storage import EncryptedFileSystemStorage
 from zhiyuan.volunteers.enums import (
     HOLDING_STATUSES,
     ActivityCategory,
@@ -176,6 +177,12 @@ class RegistrationNumberSequence(models.Model):
         return f"{self.body.code} {self.year}: {self.last_value}"
 
 
+def photo_storage() -> EncryptedFileSystemStorage:
+    """Where volunteers' photos are kept: personal data, so encrypted at rest like the other
+    fields (`common.storage`), and served only by the ledger's photo view, in scope."""
+    return EncryptedFileSystemStorage(context="volunteers.Volunteer.photo")
+
+
 class Volunteer(models.Model):
     """One registration of one person with one registration body: the ledger row (台账) and the
     registration form's content (Attachment 4, 注册志愿者登记表).
@@ -305,7 +312,9 @@ class Volunteer(models.Model):
     emergency_contact_phone = EncryptedTextField(
         _("emergency contact phone"), blank=True, default=""
     )
-    photo = models.ImageField(_("photo"), upload_to="volunteer-photos/%Y/", blank=True)
+    photo = models.ImageField(
+        _("photo"), upload_to="volunteer-photos/%Y/", blank=True, storage=photo_storage
+    )
     roster_import = models.ForeignKey(
         "RosterImport",
         verbose_name=_("imported from"),

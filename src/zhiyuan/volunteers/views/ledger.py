@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from zhiyuan.common.audit_labels import action_label
+from zhiyuan.common.crypto import DecryptionError
 from zhiyuan.common.forms import add_validation_errors
 from zhiyuan.common.http import post_action
 from zhiyuan.common.identity import DocumentType, Gender
@@ -608,7 +609,7 @@ def photo(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         with volunteer.photo.open("rb") as file:
             content = file.read()
-    except OSError:
+    except (OSError, DecryptionError):
         raise Http404 from None
     kind = "image/png" if (volunteer.photo.name or "").endswith(".png") else "image/jpeg"
     response = HttpResponse(content, content_type=kind)
