@@ -6,12 +6,26 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export HOST PORT
 
-.PHONY: install run test lint bench messages clean
+.PHONY: install install-run run test lint bench messages clean
 
-$(BIN)/zhiyuan: pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { \
+# Two stamps, each installing once (and again when pyproject.toml changes): what running needs
+# (the platform and its runtime dependencies), then what the tests and lint add (the dev extra).
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
+
+$(BIN)/python:
+	@echo "==> Creating the virtualenv $(VENV)/"
+	@$(PYTHON) -m venv $(VENV) || { \
 	  echo "Could not create a virtualenv. On Debian/Ubuntu: sudo apt-get install python3-venv"; exit 1; }
+
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	@echo "==> Installing the platform and what it runs on into $(VENV)/ (the first time: a minute or two)"
 	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e .
+	@touch $@
+
+$(DEV_STAMP): $(RUN_STAMP)
+	@echo "==> Installing the test and lint tools into $(VENV)/"
 	$(BIN)/python -m pip install -q -e ".[dev]"
 	@touch $@
 
@@ -19,15 +33,19 @@ $(BIN)/zhiyuan: pyproject.toml
 node_modules/.package-lock.json: package.json package-lock.json
 	@command -v npm >/dev/null || { \
 	  echo "npm is needed for the browser libraries. On Debian/Ubuntu: sudo apt-get install nodejs npm"; exit 1; }
+	@echo "==> Installing the browser libraries into node_modules/"
 	npm ci --ignore-scripts --no-audit --no-fund
 	@touch $@
 
-# The PDF font: Noto Sans CJK SC from its Python package, converted once to TrueType outlines
-# (ReportLab embeds no others) into var/fonts/; a no-op when it is there.
-install: $(BIN)/zhiyuan node_modules/.package-lock.json
+# What `make run` needs. The PDF font: Noto Sans CJK SC from its Python package, converted once
+# to TrueType outlines (ReportLab embeds no others) into var/fonts/; a no-op when it is there.
+install-run: $(RUN_STAMP) node_modules/.package-lock.json
 	@$(BIN)/python -m zhiyuan.common.pdf_fonts "$${PDF_FONT_DIR:-$${VAR_DIR:-var}/fonts}"
 
-run: install
+# Everything: what running needs, and the test and lint tools (CI runs this).
+install: install-run $(DEV_STAMP)
+
+run: install-run
 	DEBUG=$${DEBUG:-1} ./scripts/run-embedded
 
 test: install
@@ -41,10 +59,10 @@ lint: install
 	$(BIN)/python scripts/check-private-names
 	./scripts/check-messages
 
-bench: install
+bench: install-run
 	$(BIN)/python benchmarks/run.py
 
-messages: install
+messages: install-run
 	cd src/zhiyuan && ../../$(BIN)/zhiyuan makemessages -l zh_Hans -l en --no-obsolete --no-location -i "migrations/*" && ../../$(BIN)/zhiyuan compilemessages
 
 clean:

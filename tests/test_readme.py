@@ -1,8 +1,18 @@
-"""The README's configuration table names every environment variable the settings read."""
+"""The README says what is true: its configuration table names every environment variable the
+settings read, and its figures about the demo city are those of a loaded demo."""
 
 import importlib.util
+import io
 import re
 from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count
+
+from zhiyuan.divisions.models import Division
+from zhiyuan.organizations.models import Organization
+from zhiyuan.volunteers.models import RegistrationBody, Volunteer
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,3 +63,47 @@ def test_every_api_path_the_readme_names_is_in_the_schema() -> None:
     assert "/api/v1/auth/login/" in named
     schema_paths = set(SchemaGenerator().get_schema(request=None, public=True)["paths"])
     assert named - schema_paths == set()
+
+
+def _prose(readme: str) -> str:
+    """The README with its lines joined, so that a figure broken over two lines reads whole."""
+    return " ".join(readme.split())
+
+
+def _number(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+@pytest.mark.slow  # loads the demo city: its 2,049 divisions and 4,110 organisations
+def test_the_readme_states_what_the_demo_city_holds(empty_db_tx: None) -> None:
+    """Every figure the README gives about the demo, against a demo loaded as `make run` loads
+    it (issue 9: it said 4,107 organisations of a tree that holds 4,110)."""
+    call_command("load_demo", if_empty=True, stdout=io.StringIO())
+    readme = _prose((ROOT / "README.md").read_text())
+    divisions = re.search(
+        r"2023 statistical codes: ([\d,]+) city, ([\d,]+) county-level, ([\d,]+) township-level, "
+        r"([\d,]+) village-level divisions",
+        readme,
+    )
+    assert divisions is not None
+    levels = dict(Division.objects.values_list("level").annotate(n=Count("pk")))
+    assert [_number(n) for n in divisions.groups()] == [levels[2], levels[3], levels[4], levels[5]]
+    standard = re.search(r"builds the standard structure \(([\d,]+) organisations", readme)
+    area = re.search(r"one management area, 岳阳经济技术开发区 \(([\d,]+) organisations", readme)
+    total = re.search(r"([\d,]+) organisations in all", readme)
+    assert standard and area and total
+    assert _number(area.group(1)) == Organization.objects.filter(code__startswith="YYETDZ-").count()
+    assert _number(standard.group(1)) + _number(area.group(1)) == _number(total.group(1))
+    assert _number(total.group(1)) == Organization.objects.count()
+    street = Organization.objects.get(code="430602001-SC")
+    communities = re.search(r"that street's centre, team and (\d+) communities", readme)
+    assert communities is not None
+    assert _number(communities.group(1)) == (
+        Organization.objects.filter(path__startswith=street.path, kind="service_station").count()
+    )
+    people = re.search(r"The ledger holds (\d+) synthetic people", readme)
+    assert people is not None
+    assert _number(people.group(1)) == Volunteer.objects.count()
+    bodies = re.search(r"([\d,]+) registration bodies", readme)
+    assert bodies is not None
+    assert _number(bodies.group(1)) == RegistrationBody.objects.count()

@@ -4,10 +4,12 @@ management area and demo users at every level (README, "Demo log-ins").
 The demo passwords are for the demo only; never load the demo into a production database.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models import Count
 
 from zhiyuan.accounts.models import Role, User
 from zhiyuan.common.identity import resident_id_check_character
@@ -56,11 +58,22 @@ def database_is_empty() -> bool:
     return not Division.objects.exists() and not User.objects.exists()
 
 
-def load_demo() -> list[DemoUser]:
-    """Load the demo city and users; idempotent. Returns the demo users."""
+def load_demo(say: Callable[[str], None] = lambda line: None) -> list[DemoUser]:
+    """Load the demo city and users; idempotent. `say(line)` is told each step as it starts
+    and what it made (`zhiyuan load_demo` prints them). Returns the demo users."""
+    say("Importing the divisions of 岳阳市 (2023 statistical codes)…")
     import_divisions(DIVISIONS_FILE, source="china-division 2.7.0 (stats 2023)", year=2023)
+    levels = dict(Division.objects.values_list("level").annotate(n=Count("pk")))
+    say(
+        f"  {sum(levels.values()):,} divisions: {levels.get(2, 0):,} city, "
+        f"{levels.get(3, 0):,} county-level, {levels.get(4, 0):,} township-level, "
+        f"{levels.get(5, 0):,} village-level"
+    )
     city = Division.objects.get(code=CITY)
+    say("Building the standard structure (committees, associations, centres, stations, teams)…")
     build_structure(city, actor=None)
+    say(f"  {Organization.objects.count():,} organisations")
+    say("Adding the management area 岳阳经济技术开发区…")
     create_management_area(
         "岳阳经济技术开发区",
         code="YYETDZ",
@@ -68,10 +81,17 @@ def load_demo() -> list[DemoUser]:
         townships=list(Division.objects.filter(code__in=ETDZ_TOWNSHIPS)),
         actor=None,
     )
+    say(f"  {Organization.objects.count():,} organisations in all")
     with transaction.atomic():
         for demo in DEMO_USERS:
             _ensure_user(demo)
+    say(f"  {len(DEMO_USERS)} demo users")
+    say("Designating the registration bodies and filling the demo ledger…")
     load_demo_volunteers()
+    say(
+        f"  {RegistrationBody.objects.count():,} registration bodies, "
+        f"{Volunteer.objects.count():,} synthetic people in the ledger"
+    )
     return DEMO_USERS
 
 

@@ -14,11 +14,15 @@ class Command(BaseCommand):
             "--if-empty", action="store_true", help="Do nothing unless the database is empty."
         )
 
+    def _say(self, line: str) -> None:
+        self.stdout.write(line)
+        self.stdout.flush()
+
     def handle(self, *args: Any, **options: Any) -> None:
         if options["if_empty"] and not database_is_empty():
             self.stdout.write("The database has data; the demo was not loaded again.")
         else:
-            load_demo()
+            load_demo(say=self._say)
             self.stdout.write(self.style.SUCCESS("Demo city 岳阳市 loaded."))
         present = set(
             User.objects.filter(username__in=[u.username for u in DEMO_USERS]).values_list(
