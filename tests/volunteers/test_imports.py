@@ -181,7 +181,8 @@ def test_the_error_report_marks_the_row_and_can_be_uploaded_again(registrar, bod
     )
     with translation.override("en"):
         checked = upload(registrar, body, data)
-    report = workbooks.error_report_xlsx(checked)
+    with translation.override("en"):  # the report is in the reader's language
+        report = workbooks.error_report_xlsx(checked)
     rows = list(openpyxl.load_workbook(io.BytesIO(report)).active.iter_rows(values_only=True))
     assert rows[0] == ("原行号", *HEADER, "问题")
     assert rows[1][:2] == (4, "1") and rows[1][-1] in ("", None)
@@ -189,6 +190,11 @@ def test_the_error_report_marks_the_row_and_can_be_uploaded_again(registrar, bod
     assert rows[2][-1] == (
         "身份证号（必填）：The same person as row 4 of this file.；"
         "手机号：Enter an 11-digit mainland mobile number, such as 13800138000."
+    )
+    chinese = workbooks.error_report_xlsx(checked)  # checked in English, read in Chinese
+    rows = list(openpyxl.load_workbook(io.BytesIO(chinese)).active.iter_rows(values_only=True))
+    assert rows[2][-1] == (
+        "身份证号（必填）：与本文件第 4 行是同一人。；手机号：请输入11位大陆手机号码，例如 13800138000。"
     )
     again = upload(registrar, body, report)
     assert (again.header_row, again.unknown_headers, again.rows_total) == (1, [], 2)

@@ -16,6 +16,7 @@ from zhiyuan.common.spreadsheets import guard_xlsx
 from zhiyuan.volunteers.enums import ImportMode, ImportStatus
 from zhiyuan.volunteers.imports import reader, workbooks
 from zhiyuan.volunteers.imports.check import check_roster
+from zhiyuan.volunteers.imports.messages import shown
 from zhiyuan.volunteers.imports.reader import open_roster
 from zhiyuan.volunteers.imports.upload import upload_roster
 from zhiyuan.volunteers.imports.write import import_roster
@@ -107,14 +108,15 @@ def test_a_problem_of_a_field_without_a_column_names_the_field_in_words(registra
     number = synthetic_id("20100101")
     data = csv_bytes(HEADER, f"张三,{number},13811112222")
     roster_import = checked(registrar, body, data)
-    assert roster_import.problems == [
-        {
-            "row": 2,
-            "column": "age basis",
-            "message": "Under 18: record the guardian's consent, the school's consent, or (16 "
-            "and over) a declaration of living on one's own income.",
-        }
-    ]
+    with translation.override("en"):
+        assert [shown(problem) for problem in roster_import.problems] == [
+            {
+                "row": 2,
+                "column": "age basis",
+                "message": "Under 18: record the guardian's consent, the school's consent, or (16 "
+                "and over) a declaration of living on one's own income.",
+            }
+        ]
     with translation.override("en"):
         report = openpyxl.load_workbook(io.BytesIO(workbooks.error_report_xlsx(roster_import)))
     assert [cell.value for cell in report.active[2]] == [

@@ -33,6 +33,7 @@ from zhiyuan.volunteers.enums import ImportMode, ImportStatus
 from zhiyuan.volunteers.imports import files, workbooks
 from zhiyuan.volunteers.imports.commit import WAITING, commit_roster
 from zhiyuan.volunteers.imports.downloads import download_roster_file
+from zhiyuan.volunteers.imports.messages import shown
 from zhiyuan.volunteers.imports.upload import MAX_FILE_BYTES, upload_roster
 from zhiyuan.volunteers.models import RosterImport
 
@@ -83,8 +84,10 @@ class RosterImportSerializer(serializers.Serializer):
 
 class ProblemSerializer(serializers.Serializer):
     row = serializers.IntegerField(help_text="The row number Excel shows.")
-    column = serializers.CharField(help_text="Column letter and header, e.g. D 身份证号.")
-    message = serializers.CharField()
+    column = serializers.CharField(
+        help_text="Column letter and header, e.g. D 身份证号; or the field in words."
+    )
+    message = serializers.CharField(help_text="In the request's language.")
 
 
 class RosterImportDetailSerializer(RosterImportSerializer):
@@ -102,7 +105,7 @@ class RosterImportDetailSerializer(RosterImportSerializer):
 
     @extend_schema_field(ProblemSerializer(many=True))
     def get_problems(self, roster_import: RosterImport) -> list[dict[str, Any]]:
-        return list(roster_import.problems[:PROBLEMS_SHOWN])
+        return [shown(problem) for problem in roster_import.problems[:PROBLEMS_SHOWN]]
 
 
 # --- input -----------------------------------------------------------------------------------

@@ -120,7 +120,9 @@ class VolunteerDetailSerializer(VolunteerSerializer):
     confirmation_reason = serializers.CharField()
     reregistered_year = serializers.IntegerField(allow_null=True)
     status_changed_at = serializers.DateTimeField()
-    status_reason = serializers.CharField()
+    status_reason = serializers.CharField(
+        source="status_reason_text", help_text="In the request's language."
+    )
     cancellation_kind = serializers.ChoiceField(choices=CancellationKind.choices, allow_blank=True)
     document_type = serializers.ChoiceField(choices=DocumentType.choices)
     document_number_masked = serializers.SerializerMethodField(help_text="e.g. 43**************1X.")

@@ -18,6 +18,7 @@ from zhiyuan.volunteers.enums import (
     ImportMode,
     PersonalField,
     RegistrationChannel,
+    reason_text,
 )
 from zhiyuan.volunteers.models import RegistrationPolicy, Volunteer
 
@@ -149,7 +150,7 @@ data_keys(
     kind=CancellationKind,
     mode=ImportMode,
     fields=personal_fields,
-    reason={"registration_cancelled": gettext_lazy("the registration was cancelled")},
+    reason=lambda value: reason_text(value) if isinstance(value, str) else None,
     download={
         "file": gettext_lazy("the uploaded file"),
         "error_report": gettext_lazy("the error report"),

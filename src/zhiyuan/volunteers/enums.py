@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 
@@ -38,6 +39,30 @@ class CancellationKind(models.TextChoices):
 
     VOLUNTEER_REQUEST = "volunteer_request", _("At the volunteer's request")
     REFUSAL_OF_DUTIES = "refusal_of_duties", _("Refusal to perform duties")
+
+
+class SystemReason(models.TextChoices):
+    """Reasons the platform itself gives for a status change, kept as codes (a registrar's own
+    reason is free text): shown in the reader's language (`Volunteer.status_reason_text`)."""
+
+    REGISTERED_ELSEWHERE = "registered_elsewhere", _("registered with another body")
+    VOLUNTEER_REQUEST = "volunteer_request", _("at the volunteer's request")
+    REGISTRATION_CANCELLED = "registration_cancelled", _("the registration was cancelled")
+
+
+def reason_text(reason: str) -> str:
+    """A status change's reason in the active language: a SystemReason by its label; one kept
+    in words before reasons had codes (in Chinese or English) by the same label; a registrar's
+    own words as they are."""
+    if reason in SystemReason.values:
+        return str(SystemReason(reason).label)
+    for known in SystemReason:
+        for language in ("zh-hans", "en"):
+            with translation.override(language):
+                kept_in_words = reason == str(known.label)
+            if kept_in_words:
+                return str(known.label)
+    return reason
 
 
 class AgeBasis(models.TextChoices):

@@ -34,6 +34,7 @@ from zhiyuan.volunteers.enums import (
     RequestKind,
     RequestStatus,
     Skill,
+    reason_text,
 )
 
 DOCUMENT_PURPOSE = "identity-document"
@@ -379,6 +380,11 @@ class Volunteer(models.Model):
         self.document_digest = document_digest(self.document_number)
         self.mobile_digest = mobile_digest(self.mobile)
         super().save(*args, **kwargs)
+
+    @property
+    def status_reason_text(self) -> str:
+        """The reason of the last status change in the reader's language (`reason_text`)."""
+        return reason_text(self.status_reason)
 
 
 class Membership(models.Model):

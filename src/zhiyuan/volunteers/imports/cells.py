@@ -32,6 +32,7 @@ from zhiyuan.volunteers.enums import (
     PoliticalStatus,
     Skill,
 )
+from zhiyuan.volunteers.imports.messages import kept
 from zhiyuan.volunteers.imports.reader import Cell
 
 _LIST_SEPARATORS = re.compile(r"[、,，;；/|\s]+")
@@ -136,11 +137,13 @@ def _choice_words(enum: Any, extra: dict[str, str]) -> dict[str, str]:
 
 
 class CellProblem(Exception):
-    """A cell that cannot be read exactly; the message says how to fix it."""
+    """A cell that cannot be read exactly; the message (a lazy translation, with `params`)
+    says how to fix it."""
 
-    def __init__(self, message: Any) -> None:
+    def __init__(self, message: Any, params: dict[str, Any] | None = None) -> None:
         super().__init__(str(message))
         self.message = message
+        self.params = params or {}
 
 
 class RowReader:
@@ -159,10 +162,11 @@ class RowReader:
         }
         self._choices: dict[str, dict[str, Any]] = {name: {} for name in self.choice_words}
 
-    def read(self, cells: list[Cell]) -> tuple[dict[str, Any], dict[str, str]]:
-        """(raw person data, problems by field). Empty rows give ({}, {})."""
+    def read(self, cells: list[Cell]) -> tuple[dict[str, Any], dict[str, list[Any]]]:
+        """(raw person data, problems by field as kept messages, `messages.kept`). Empty rows
+        give ({}, {})."""
         data: dict[str, Any] = {}
-        problems: dict[str, str] = {}
+        problems: dict[str, list[Any]] = {}
         width = len(cells)
         choices = self._choices
         for index, name in self.columns.items():
@@ -192,7 +196,7 @@ class RowReader:
                 else:
                     value = self._value(name, cell)
             except CellProblem as problem:
-                problems[name] = str(problem.message)
+                problems[name] = [kept(problem.message, problem.params)]
                 continue
             if value != "" and value is not None and value != []:
                 data[name] = value
@@ -236,7 +240,7 @@ class RowReader:
                 else:
                     found = self._choice(name, text)
             except CellProblem as problem:
-                found = _Refused(problem.message)
+                found = _Refused(problem.message, problem.params)
             if len(known) < self.CACHE_SIZE:
                 known[text] = found
         return _chosen(found)
@@ -245,8 +249,8 @@ class RowReader:
         value = self.choice_words[name].get(_key(text))
         if value is None:
             raise CellProblem(
-                _("“%(value)s” is not one of the choices; use the template's drop-down list.")
-                % {"value": mask_long_numbers(text[:30])}
+                _("“%(value)s” is not one of the choices; use the template's drop-down list."),
+                {"value": mask_long_numbers(text[:30])},
             )
         return value
 
@@ -271,13 +275,14 @@ def mask_long_numbers(text: str) -> str:
 @dataclass(frozen=True)
 class _Refused:
     message: Any
+    params: dict[str, Any]
 
 
 def _chosen(found: Any) -> Any:
     """A remembered choice as read: a value, a new list of values, or a new CellProblem (a
     raised exception would grow its traceback each time it is raised again)."""
     if isinstance(found, _Refused):
-        raise CellProblem(found.message)
+        raise CellProblem(found.message, found.params)
     return list(found) if isinstance(found, tuple) else found
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import connections, router
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from zhiyuan.common.identity import normalize_document_number
 from zhiyuan.divisions.models import Division
@@ -22,6 +23,7 @@ from zhiyuan.volunteers import rules
 from zhiyuan.volunteers.enums import HOLDING_STATUSES, RegistrationStatus
 from zhiyuan.volunteers.imports.cells import RowReader
 from zhiyuan.volunteers.imports.helper import Offline, outcomes
+from zhiyuan.volunteers.imports.messages import kept, kept_error, source_text
 from zhiyuan.volunteers.imports.reader import (
     FIELD_LABELS,
     Cell,
@@ -62,10 +64,13 @@ class Evaluation:
     invalid_rows: set[int] = field(default_factory=set)
     rows_total: int = 0
 
-    def problem(self, row: int, column: str, message: str) -> None:
+    def problem(self, row: int, column: str, texts: list[dict[str, Any]]) -> None:
+        """A problem at (`row`, `column`): its kept messages (`messages.kept`), and the same in
+        the source language (see `imports.messages`)."""
         self.invalid_rows.add(row)
         if len(self.problems) < MAX_PROBLEMS:
-            self.problems.append({"row": row, "column": column, "message": message})
+            message = source_text(texts)
+            self.problems.append({"row": row, "column": column, "message": message, "texts": texts})
 
 
 class _Lookups:
@@ -141,7 +146,7 @@ def evaluate(
 def _add(
     result: Evaluation,
     number: int,
-    outcome: tuple[Any, dict[str, str], str],
+    outcome: tuple[Any, dict[str, list[dict[str, Any]]], str],
     labels: dict[str, str],
     first_row: dict[str, int],
 ) -> None:
@@ -155,16 +160,16 @@ def _add(
             params={"max": MAX_ROWS},
         )
     clean, problems, digest = outcome
-    for field_name, message in problems.items():
-        result.problem(number, _problem_column(labels, field_name), message)
+    for field_name, texts in problems.items():
+        result.problem(number, _problem_column(labels, field_name), texts)
     if not digest:
         return
     if digest in first_row:
-        result.problem(
-            number,
-            labels["document_number"],
-            _("The same person as row %(row)s of this file.") % {"row": first_row[digest]},
+        same = kept(
+            gettext_lazy("The same person as row %(row)s of this file."),
+            {"row": first_row[digest]},
         )
+        result.problem(number, labels["document_number"], [same])
         return
     first_row[digest] = number
     if clean is not None and number not in result.invalid_rows:
@@ -176,7 +181,7 @@ def _problem_column(labels: dict[str, str], field_name: str) -> str:
     column for (e.g. the age basis of a minor) the field's name in words, never its key."""
     if field_name in labels:
         return labels[field_name]
-    return str(FIELD_LABELS.get(field_name, field_name))
+    return str(kept(FIELD_LABELS.get(field_name, field_name))["template"])  # a message id
 
 
 def _column_label(sheet: Roster, field_name: str) -> str:
@@ -184,7 +189,7 @@ def _column_label(sheet: Roster, field_name: str) -> str:
     return f"{column_letter(sheet.first_column + index)} {sheet.headers[index]}"
 
 
-Outcome = tuple[Any, dict[str, str], str] | None
+Outcome = tuple[Any, dict[str, list[dict[str, Any]]], str] | None
 
 
 def _check_row(
@@ -208,13 +213,13 @@ def _check_row(
             try:
                 raw[name] = lookups.resolve(name, raw[name])
             except ValidationError as error:
-                problems[name] = " ".join(error.messages)
+                problems[name] = kept_error(error)
                 raw.pop(name)
     try:
         clean, _warnings = rules.clean_person(raw, policy=policy, today=today)
     except ValidationError as error:
-        for name, messages in error.message_dict.items():
-            problems.setdefault(name, " ".join(messages))
+        for name, errors in error.error_dict.items():
+            problems.setdefault(name, kept_error(ValidationError(errors)))
         clean = None
     digest = ""
     if "document_number" not in problems and raw.get("document_number"):
@@ -245,7 +250,7 @@ def _against_ledger(result: Evaluation, body: RegistrationBody, column: str) -> 
             status__in=[RegistrationStatus.CANCELLED, RegistrationStatus.CLOSED]
         ).values_list("document_digest", "body_id", "status", "body__organization__name"):
             by_digest.setdefault(digest, []).append(tuple(registration))  # type: ignore[arg-type]
-    kept: list[tuple[int, Any, str]] = []
+    remaining: list[tuple[int, Any, str]] = []
     for row, clean, digest in result.valid:
         others = by_digest.get(digest, [])
         if any(body_id == body.pk for body_id, _status, _name in others):
@@ -253,11 +258,11 @@ def _against_ledger(result: Evaluation, body: RegistrationBody, column: str) -> 
             continue
         holder = next((name for _id, status, name in others if status in HOLDING_STATUSES), None)
         if holder is not None:
-            message = _(
+            message = gettext_lazy(
                 "Already registered with %(body)s: one person has one registration city-wide. "
                 "Ask %(body)s to transfer the registration instead."
-            ) % {"body": holder}
-            result.problem(row, column, message)
+            )
+            result.problem(row, column, [kept(message, {"body": holder})])
             continue
-        kept.append((row, clean, digest))
-    result.valid = kept
+        remaining.append((row, clean, digest))
+    result.valid = remaining

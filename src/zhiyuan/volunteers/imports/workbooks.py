@@ -15,6 +15,7 @@ from zhiyuan.volunteers.enums import AgeBasis, Education, Ethnicity, PoliticalSt
 from zhiyuan.volunteers.exports import WORKBOOK_OPTIONS, text_cell
 from zhiyuan.volunteers.imports.cells import cell_text
 from zhiyuan.volunteers.imports.files import file_bytes
+from zhiyuan.volunteers.imports.messages import shown
 from zhiyuan.volunteers.imports.reader import column_letter, open_roster
 from zhiyuan.volunteers.models import RosterImport
 from zhiyuan.volunteers.permissions import registration_points
@@ -181,7 +182,7 @@ def error_report_xlsx(roster_import: RosterImport) -> bytes:
     sheet_data = open_roster(file_bytes(roster_import))
     by_row: dict[int, list[dict[str, Any]]] = {}
     for problem in roster_import.problems:
-        by_row.setdefault(problem["row"], []).append(problem)
+        by_row.setdefault(problem["row"], []).append(shown(problem))
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {**WORKBOOK_OPTIONS, "constant_memory": True})
     header = book.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})

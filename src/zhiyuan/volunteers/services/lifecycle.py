@@ -23,6 +23,7 @@ from zhiyuan.volunteers.enums import (
     MembershipStatus,
     PersonalField,
     RegistrationStatus,
+    SystemReason,
 )
 from zhiyuan.volunteers.models import Membership, RegistrationBody, Volunteer, document_digest
 from zhiyuan.volunteers.services._shared import audit, require_registration
@@ -122,7 +123,7 @@ def _leave_teams(volunteer: Volunteer, *, actor: Any) -> None:
             "volunteer.membership.left",
             membership,
             organization=membership.team,
-            data={"reason": "registration_cancelled"},
+            data={"reason": SystemReason.REGISTRATION_CANCELLED},
         )
 
 

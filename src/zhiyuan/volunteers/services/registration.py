@@ -32,6 +32,7 @@ from zhiyuan.volunteers.enums import (
     ConfirmationMethod,
     RegistrationChannel,
     RegistrationStatus,
+    SystemReason,
 )
 from zhiyuan.volunteers.models import (
     RegistrationBody,
@@ -391,7 +392,7 @@ def confirm_registration(
                 _("This registration is not awaiting confirmation."), code="not_applied"
             )
         if lost_to is not None:
-            _close_application(volunteer, actor=actor, reason=_("registered with another body"))
+            _close_application(volunteer, actor=actor, reason=SystemReason.REGISTERED_ELSEWHERE)
             if actor is None:
                 tell_holder_of_attempt(lost_to, volunteer)
         else:
@@ -429,7 +430,7 @@ def _activate(volunteer: Volunteer, *, method: str, actor: Any, reason: str) -> 
         document_digest=volunteer.document_digest, status=RegistrationStatus.APPLIED
     ).exclude(pk=volunteer.pk)
     for other in others.select_related("body__organization"):
-        _close_application(other, actor=actor, reason=_("registered with another body"))
+        _close_application(other, actor=actor, reason=SystemReason.REGISTERED_ELSEWHERE)
         transaction.on_commit(
             # The holder's body is not named: whoever typed this mobile may not be the person.
             partial(

@@ -20,6 +20,7 @@ from zhiyuan.volunteers.enums import (
     RegistrationStatus,
     RequestKind,
     RequestStatus,
+    SystemReason,
 )
 from zhiyuan.volunteers.models import Membership, Volunteer, VolunteerRequest
 from zhiyuan.volunteers.selectors import TEAM_KINDS
@@ -129,10 +130,10 @@ def handle_request(
                     volunteer,
                     actor=actor,
                     kind=CancellationKind.VOLUNTEER_REQUEST,
-                    reason=_("at the volunteer's request"),
+                    reason=SystemReason.VOLUNTEER_REQUEST,
                 )
             elif volunteer.status == RegistrationStatus.APPLIED:
-                withdraw_application(volunteer, actor=actor, reason=_("at the volunteer's request"))
+                withdraw_application(volunteer, actor=actor, reason=SystemReason.VOLUNTEER_REQUEST)
         locked.status = RequestStatus.DONE if done else RequestStatus.DECLINED
         locked.handled_by = acting_user(actor)
         locked.handled_at = timezone.now()

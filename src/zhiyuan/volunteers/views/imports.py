@@ -35,6 +35,7 @@ from zhiyuan.volunteers.forms import ReasonForm
 from zhiyuan.volunteers.imports import files, tasks, workbooks
 from zhiyuan.volunteers.imports.commit import WAITING, commit_roster
 from zhiyuan.volunteers.imports.downloads import Download, RosterFile, download_roster_file
+from zhiyuan.volunteers.imports.messages import shown
 from zhiyuan.volunteers.imports.upload import MAX_FILE_BYTES, upload_roster
 from zhiyuan.volunteers.imports.write import COMMITTABLE
 from zhiyuan.volunteers.models import RosterImport
@@ -171,7 +172,7 @@ def _detail_context(request: HttpRequest, roster_import: RosterImport) -> dict[s
     return {
         **context,
         "nav": "ledger",
-        "problems": problems[:PROBLEMS_SHOWN],
+        "problems": [shown(problem) for problem in problems[:PROBLEMS_SHOWN]],
         "problem_count": len(problems),
         "problems_capped": len(problems) > PROBLEMS_SHOWN,
         "has_report": roster_import.status in (*COMMITTABLE, ImportStatus.IMPORTED),

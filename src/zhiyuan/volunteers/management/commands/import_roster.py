@@ -14,6 +14,7 @@ from zhiyuan.volunteers import services
 from zhiyuan.volunteers.enums import ImportMode, ImportStatus
 from zhiyuan.volunteers.imports.check import check_roster
 from zhiyuan.volunteers.imports.commit import commit_roster
+from zhiyuan.volunteers.imports.messages import shown
 from zhiyuan.volunteers.imports.upload import MAX_FILE_BYTES, upload_roster
 from zhiyuan.volunteers.models import RegistrationBody, RosterImport
 
@@ -136,7 +137,7 @@ class Command(BaseCommand):
             raise CommandError(roster_import.error)
         for header in roster_import.unknown_headers:
             self.stderr.write(f"column not recognised, ignored: {header}")
-        for problem in roster_import.problems:
+        for problem in map(shown, roster_import.problems):
             self.stderr.write(
                 f"{roster_import.filename}: row {problem['row']}, column {problem['column']}: "
                 f"{problem['message']}"
