@@ -66,7 +66,9 @@ v1 = [
 def not_found(request: HttpRequest) -> JsonResponse:
     """Unknown API paths answer JSON to every method, like every other API error (and, being
     matched, are not redirected to a path with a slash, which would lose a POST's body)."""
-    return JsonResponse({"detail": _("Not found.")}, status=404)
+    return JsonResponse(
+        {"detail": _("Not found.")}, status=404, json_dumps_params={"ensure_ascii": False}
+    )
 
 
 urlpatterns = [
