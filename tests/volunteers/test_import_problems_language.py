@@ -113,3 +113,35 @@ def test_problems_kept_before_read_as_they_were_kept(
     old = {"row": 2, "column": "A 姓名", "message": "姓名只能包含文字"}
     with translation.override("en"):
         assert shown(old) == old
+
+
+def test_why_a_file_failed_is_kept_in_no_language(
+    registrar: User, body: Any, login: Callable[[User], Client]
+) -> None:
+    point = body("430602001-SC")
+    roster_import = upload_roster(
+        "姓名,备注\n张一,无\n".encode(),
+        filename="名册.csv",
+        body=point,
+        organization=point.organization,
+        actor=registrar,
+        consent_affirmed=True,
+        check=False,
+    )
+    with translation.override("zh-hans"):
+        failed = check_roster(roster_import, today=TODAY)
+    assert failed.status == "failed"
+    assert failed.error_text == [
+        {
+            "template": "No header row found: one of the first %(rows)s rows must name the "
+            "columns, e.g. 姓名, 身份证号, 手机号. Download the template to see them.",
+            "params": {"rows": 20},
+        }
+    ]
+    client = login(registrar)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get(f"/volunteers/imports/{failed.pk}/").context["failure"]
+    assert english.startswith("No header row found: one of the first 20 rows")
+    chinese = login(registrar).get(f"/volunteers/imports/{failed.pk}/").context["failure"]
+    assert chinese != english
+    assert "No header" not in chinese

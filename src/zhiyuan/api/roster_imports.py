@@ -33,7 +33,7 @@ from zhiyuan.volunteers.enums import ImportMode, ImportStatus
 from zhiyuan.volunteers.imports import files, workbooks
 from zhiyuan.volunteers.imports.commit import WAITING, commit_roster
 from zhiyuan.volunteers.imports.downloads import download_roster_file
-from zhiyuan.volunteers.imports.messages import shown
+from zhiyuan.volunteers.imports.messages import failure, shown
 from zhiyuan.volunteers.imports.upload import MAX_FILE_BYTES, upload_roster
 from zhiyuan.volunteers.models import RosterImport
 
@@ -63,7 +63,9 @@ class RosterImportSerializer(serializers.Serializer):
         choices=ImportStatus.choices,
         help_text="uploaded, checking and importing are still running: poll until it changes.",
     )
-    error = serializers.CharField(help_text="Why the file could not be read (status failed).")
+    error = serializers.SerializerMethodField(
+        help_text="Why the file could not be read (status failed), in the request's language."
+    )
     rows_done = serializers.IntegerField(help_text="Rows read or imported so far.")
     progress = serializers.SerializerMethodField(help_text="Percent of the running step.")
     rows_total = serializers.IntegerField(help_text="Rows with data (while checking: the file's).")
@@ -75,6 +77,9 @@ class RosterImportSerializer(serializers.Serializer):
     mode = serializers.ChoiceField(choices=ImportMode.choices, allow_blank=True)
     imported_count = serializers.IntegerField(help_text="Volunteers the import created.")
     imported_at = serializers.DateTimeField(allow_null=True)
+
+    def get_error(self, roster_import: RosterImport) -> str:
+        return failure(roster_import.error_text, roster_import.error)
 
     @extend_schema_field(serializers.IntegerField(min_value=0, max_value=100))
     def get_progress(self, roster_import: RosterImport) -> int:

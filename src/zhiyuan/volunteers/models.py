@@ -505,6 +505,9 @@ class RosterImport(models.Model):
     error = models.CharField(
         _("why the file could not be read"), max_length=300, blank=True, default=""
     )
+    # The same in no language: message ids and parameters (imports.messages), read in the
+    # reader's language; `error` holds it in the source language, for older readers.
+    error_text = models.JSONField(default=list, blank=True)
     header_row = models.PositiveIntegerField(null=True, blank=True)
     unknown_headers = models.JSONField(default=list, blank=True)
     rows_total = models.PositiveIntegerField(default=0)

@@ -8,16 +8,18 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from zhiyuan.common.audit import log_action
 from zhiyuan.volunteers import selectors
 from zhiyuan.volunteers.enums import ImportStatus
 from zhiyuan.volunteers.imports.files import file_bytes
+from zhiyuan.volunteers.imports.messages import kept, kept_error, source_text
 from zhiyuan.volunteers.imports.rows import Evaluation, evaluate
 from zhiyuan.volunteers.models import RosterImport
 
@@ -103,9 +105,7 @@ def mark_failed(roster_import: RosterImport) -> None:
         ),
     }
     for status, message in broken.items():
-        RosterImport.objects.filter(pk=roster_import.pk, status=status).update(
-            status=ImportStatus.FAILED, error=message
-        )
+        RosterImport.objects.filter(pk=roster_import.pk, status=status).update(**_failed(message))
 
 
 # A live check refreshes its heartbeat at least every PROGRESS_EVERY rows; the longest gap is
@@ -138,16 +138,25 @@ def fail_stalled_imports(*, now: datetime | None = None) -> int:
         stalled = RosterImport.objects.filter(silent, status=status)
         for pk in stalled.values_list("pk", flat=True):
             logger.warning("Roster import %s was left %s by a process that stopped.", pk, status)
-        ended += stalled.update(status=ImportStatus.FAILED, error=message)
+        ended += stalled.update(**_failed(message))
     return ended
 
 
 def record_failure(roster_import: RosterImport, error: ValidationError) -> RosterImport:
-    """End the import as FAILED with the error's message (a file that cannot be read)."""
+    """End the import as FAILED with the error's message (a file that cannot be read), kept
+    in no language (`imports.messages`)."""
     roster_import.status = ImportStatus.FAILED
-    roster_import.error = " ".join(error.messages)[:300]
-    roster_import.save(update_fields=["status", "error"])
+    roster_import.error_text = kept_error(error)
+    roster_import.error = source_text(roster_import.error_text)[:300]
+    roster_import.save(update_fields=["status", "error", "error_text"])
     return roster_import
+
+
+def _failed(message: Any) -> dict[str, Any]:
+    """The fields of an import ended as FAILED by the platform with `message` (a lazy
+    translation), for an UPDATE."""
+    text = [kept(message)]
+    return {"status": ImportStatus.FAILED, "error": source_text(text), "error_text": text}
 
 
 def record_report(
@@ -157,6 +166,7 @@ def record_report(
     import, in one UPDATE."""
     roster_import.status = status
     roster_import.error = ""
+    roster_import.error_text = []
     roster_import.header_row = result.header_row
     roster_import.unknown_headers = result.unknown_headers
     roster_import.rows_total = roster_import.rows_done = result.rows_total
@@ -169,6 +179,7 @@ def record_report(
         update_fields=[
             "status",
             "error",
+            "error_text",
             "header_row",
             "unknown_headers",
             "rows_total",

@@ -64,3 +64,9 @@ def shown(problem: dict[str, Any]) -> dict[str, Any]:
     message = " ".join(render(text) for text in texts) if texts else problem["message"]
     column = _translated(problem["column"])
     return {"row": problem["row"], "column": column, "message": message}
+
+
+def failure(error_text: list[dict[str, Any]], error: str) -> str:
+    """Why an import failed, in the active language (`RosterImport.error_text`, or its `error`
+    for one kept before)."""
+    return " ".join(render(text) for text in error_text) if error_text else error

@@ -35,7 +35,7 @@ from zhiyuan.volunteers.forms import ReasonForm
 from zhiyuan.volunteers.imports import files, tasks, workbooks
 from zhiyuan.volunteers.imports.commit import WAITING, commit_roster
 from zhiyuan.volunteers.imports.downloads import Download, RosterFile, download_roster_file
-from zhiyuan.volunteers.imports.messages import shown
+from zhiyuan.volunteers.imports.messages import failure, shown
 from zhiyuan.volunteers.imports.upload import MAX_FILE_BYTES, upload_roster
 from zhiyuan.volunteers.imports.write import COMMITTABLE
 from zhiyuan.volunteers.models import RosterImport
@@ -173,6 +173,7 @@ def _detail_context(request: HttpRequest, roster_import: RosterImport) -> dict[s
         **context,
         "nav": "ledger",
         "problems": [shown(problem) for problem in problems[:PROBLEMS_SHOWN]],
+        "failure": failure(roster_import.error_text, roster_import.error),
         "problem_count": len(problems),
         "problems_capped": len(problems) > PROBLEMS_SHOWN,
         "has_report": roster_import.status in (*COMMITTABLE, ImportStatus.IMPORTED),
