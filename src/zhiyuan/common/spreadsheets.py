@@ -137,15 +137,16 @@ class SheetValues:
     total_height: int
     formulas_without_values: dict[int, set[int]]
     batches: list[bytes] = field(default_factory=list)
+    batch_rows: int = BATCH_ROWS  # rows per batch, as the reading process made them
 
     def rows(self, skip_before: Callable[[], int] = lambda: 0) -> Iterator[tuple[int, list[Any]]]:
         """(row number as the spreadsheet shows it, values) for every row, unpickled a batch at
         a time; rows numbered below `skip_before()` (asked again at each batch) are passed over,
         whole batches of them without unpickling."""
         for index, batch in enumerate(self.batches):
-            first = index * BATCH_ROWS + 1
+            first = index * self.batch_rows + 1
             skip = skip_before()
-            if first + BATCH_ROWS <= skip:
+            if first + self.batch_rows <= skip:
                 continue
             for offset, values in enumerate(pickle.loads(batch)):  # noqa: S301 - our own
                 if first + offset >= skip:
@@ -180,7 +181,7 @@ def _read(data: bytes, limits: WorkbookLimits, max_columns: int) -> SheetValues:
     batch: list[list[Any]] = []
     for row in sheet.iter_rows():
         batch.append(row if len(row) <= max_columns else row[:max_columns])
-        if len(batch) == BATCH_ROWS:
+        if len(batch) == values.batch_rows:
             values.batches.append(pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
             batch = []
     if batch:
