@@ -241,9 +241,16 @@ PHOTO_MAX_BYTES = 2 * 1024 * 1024
 PHOTO_FORMATS = {"JPEG": "jpg", "PNG": "png"}
 
 
+# A 2 MB file can declare far more pixels than it holds (a PNG of one colour compresses a
+# thousandfold), and every Attachment 4 PDF decodes the photo in full: 40 million pixels (a
+# phone camera's photo; an ID photo has under one million) decode to at most 160 MB.
+PHOTO_MAX_PIXELS = 40_000_000
+
+
 def set_photo(volunteer: Volunteer, upload: Any, *, actor: Any) -> Volunteer:
     """Store the volunteer's photo (the optional photo of Attachment 4): a JPEG or PNG of at
-    most PHOTO_MAX_BYTES, checked by opening it as an image; the old one is replaced.
+    most PHOTO_MAX_BYTES and PHOTO_MAX_PIXELS, checked by opening it as an image; the old one is
+    replaced.
     Raises PermissionDenied, ValidationError (key "photo"). Audit: volunteer.photo.changed."""
     from io import BytesIO
 
@@ -257,11 +264,21 @@ def set_photo(volunteer: Volunteer, upload: Any, *, actor: Any) -> Volunteer:
     try:
         with Image.open(BytesIO(data)) as image:
             image.verify()
-            kind = image.format or ""
+            kind, (width, height) = image.format or "", image.size
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-        kind = ""
+        kind, width, height = "", 0, 0
     if kind not in PHOTO_FORMATS:
         raise ValidationError({"photo": _("Choose a JPEG or PNG photo of at most 2 MB.")})
+    if width * height > PHOTO_MAX_PIXELS:
+        raise ValidationError(
+            {
+                "photo": _(
+                    "The photo has more than %(millions)s million pixels. Choose a photo taken "
+                    "for an ID, or a smaller copy of it."
+                )
+                % {"millions": PHOTO_MAX_PIXELS // 1_000_000}
+            }
+        )
     with transaction.atomic():
         old = volunteer.photo.name if volunteer.photo else ""
         # The file name is random: a person's name or number never goes into a path.
