@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
+from django.utils import translation
 
 from zhiyuan.accounts.models import User
 from zhiyuan.common.sms import SmsMessage
@@ -50,7 +51,9 @@ def _groups(choices: list[Any]) -> list[tuple[str, list[str]]]:
 
 
 def test_teams_are_grouped_by_street_with_the_own_community_first(volunteer: Volunteer) -> None:
-    assert _groups(selectors.team_choices(volunteer)) == [
+    with translation.override("en"):
+        groups = _groups(selectors.team_choices(volunteer))
+    assert groups == [
         ("Your community: 汴河社区", ["汴河社区志愿服务站", "汴河社区志愿服务队"]),
         ("岳阳楼街道", ["岳阳楼街道志愿服务队", "郭亮社区志愿服务站", "郭亮社区志愿服务队"]),
         ("岳阳楼区志愿者协会", ["岳阳楼区志愿服务总队"]),
