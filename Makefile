@@ -20,13 +20,13 @@ $(BIN)/python:
 
 $(RUN_STAMP): pyproject.toml | $(BIN)/python
 	@echo "==> Installing the platform and what it runs on into $(VENV)/ (the first time: a minute or two)"
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e .
+	@$(BIN)/python -m pip install -q --upgrade pip
+	@$(BIN)/python -m pip install -q -e .
 	@touch $@
 
 $(DEV_STAMP): $(RUN_STAMP)
 	@echo "==> Installing the test and lint tools into $(VENV)/"
-	$(BIN)/python -m pip install -q -e ".[dev]"
+	@$(BIN)/python -m pip install -q -e ".[dev]"
 	@touch $@
 
 # Browser libraries (ECharts) from package-lock.json; the project serves them itself, no CDN.
@@ -34,19 +34,20 @@ node_modules/.package-lock.json: package.json package-lock.json
 	@command -v npm >/dev/null || { \
 	  echo "npm is needed for the browser libraries. On Debian/Ubuntu: sudo apt-get install nodejs npm"; exit 1; }
 	@echo "==> Installing the browser libraries into node_modules/"
-	npm ci --ignore-scripts --no-audit --no-fund
+	@npm ci --ignore-scripts --no-audit --no-fund
 	@touch $@
 
 # What `make run` needs. The PDF font: Noto Sans CJK SC from its Python package, converted once
 # to TrueType outlines (ReportLab embeds no others) into var/fonts/; a no-op when it is there.
 install-run: $(RUN_STAMP) node_modules/.package-lock.json
+	@echo "==> Checking the PDF font (the first time it is converted: about half a minute)"
 	@$(BIN)/python -m zhiyuan.common.pdf_fonts "$${PDF_FONT_DIR:-$${VAR_DIR:-var}/fonts}"
 
 # Everything: what running needs, and the test and lint tools (CI runs this).
 install: install-run $(DEV_STAMP)
 
 run: install-run
-	DEBUG=$${DEBUG:-1} ./scripts/run-embedded
+	@DEBUG=$${DEBUG:-1} ./scripts/run-embedded
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
