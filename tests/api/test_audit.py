@@ -166,3 +166,11 @@ def test_an_object_outside_the_scope_is_named_by_its_kind_only(
         f"Organisation #{theirs.pk}",
         None,
     )
+
+
+@pytest.mark.parametrize("value", ["²", "9" * 30, "9223372036854775808", "1e5"])
+def test_the_apis_audit_filter_refuses_what_is_no_id(api, street_admin: User, value: str) -> None:
+    client = api(street_admin)
+    client.raise_request_exception = False
+    for name in ("actor", "organization"):
+        assert client.get("/api/v1/audit/", {name: value}).status_code == 400

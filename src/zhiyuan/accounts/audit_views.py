@@ -14,7 +14,7 @@ from django.utils.http import urlencode
 from zhiyuan.accounts import selectors
 from zhiyuan.common.audit_display import describe_data, show_objects
 from zhiyuan.common.audit_labels import ACTION_LABELS
-from zhiyuan.common.params import search_text
+from zhiyuan.common.params import parse_id, search_text
 from zhiyuan.organizations.selectors import administered_organizations, resolve_organization
 
 PAGE_SIZE = 50
@@ -28,8 +28,7 @@ def _date(request: HttpRequest, name: str) -> date | None:
 
 
 def _person(request: HttpRequest) -> int | None:
-    value = search_text(request, "person")
-    return int(value) if value.isdigit() else None
+    return parse_id(search_text(request, "person"))
 
 
 @login_required

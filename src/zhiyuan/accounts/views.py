@@ -35,7 +35,7 @@ from zhiyuan.common import crypto
 from zhiyuan.common.forms import add_validation_errors
 from zhiyuan.common.http import post_action
 from zhiyuan.common.masking import mask_name, mask_phone
-from zhiyuan.common.params import clean_search, search_text
+from zhiyuan.common.params import clean_search, parse_id, search_text
 from zhiyuan.common.phones import normalize_mobile
 from zhiyuan.common.proxies import client_address
 from zhiyuan.organizations import selectors as org_selectors
@@ -99,10 +99,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
 def choose_person(request: HttpRequest) -> HttpResponse:
     """Second log-in step for a shared mobile number: the person chosen logs in."""
     pending = request.session.pop(_PENDING, None)
-    try:
-        user_id = int(request.POST.get("user_id", ""))
-    except ValueError:
-        user_id = -1
+    user_id = parse_id(request.POST.get("user_id")) or -1
     fresh = pending and time.time() - pending["at"] < _PENDING_SECONDS
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if not fresh or user is None or user_id not in pending["ids"]:

@@ -23,6 +23,7 @@ from zhiyuan.api.fields import IdentifierField
 from zhiyuan.api.lookups import object_id
 from zhiyuan.api.me import RoleOrganizationSerializer
 from zhiyuan.api.openapi import errors
+from zhiyuan.api.shared import id_field
 from zhiyuan.common.masking import mask_phone
 from zhiyuan.organizations import selectors as org_selectors
 from zhiyuan.organizations.enums import RoleKind
@@ -103,9 +104,7 @@ class AccountCreateSerializer(serializers.Serializer):
     mobile = IdentifierField(
         "phone", max_length=50, allow_blank=True, help_text="A mainland mobile number."
     )
-    organization = serializers.IntegerField(
-        min_value=1, help_text="Id of the organisation of the first role."
-    )
+    organization = id_field(help_text="Id of the organisation of the first role.")
     kind = serializers.ChoiceField(choices=RoleKind.choices, help_text="The first role.")
     send_invitation = serializers.BooleanField(
         default=True, help_text="Send the invitation link by SMS now (and return it)."
@@ -118,7 +117,7 @@ class AccountUpdateSerializer(serializers.Serializer):
 
 
 class RoleGrantSerializer(serializers.Serializer):
-    organization = serializers.IntegerField(min_value=1)
+    organization = id_field()
     kind = serializers.ChoiceField(choices=RoleKind.choices)
 
 

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from zhiyuan.accounts import selectors
 from zhiyuan.api.openapi import errors
+from zhiyuan.api.shared import id_field
 from zhiyuan.common.audit_display import describe_data, show_objects
 from zhiyuan.common.models import AuditEntry
 from zhiyuan.organizations.selectors import administered_organizations
@@ -78,10 +79,9 @@ class AuditFilter(serializers.Serializer):
     )
     since = serializers.DateField(required=False, help_text="From this local date (inclusive).")
     until = serializers.DateField(required=False, help_text="Up to this local date (inclusive).")
-    actor = serializers.IntegerField(required=False, min_value=1, help_text="Who acted (user id).")
-    organization = serializers.IntegerField(
+    actor = id_field(required=False, help_text="Who acted (user id).")
+    organization = id_field(
         required=False,
-        min_value=1,
         help_text="Only entries placed in this organisation's subtree (one you administer).",
     )
 

@@ -19,3 +19,25 @@ def clean_search(value: str) -> str:
 def search_text(request: HttpRequest, name: str = "q") -> str:
     """The GET parameter `name`, cleaned (`clean_search`)."""
     return clean_search(request.GET.get(name, ""))
+
+
+#: Digits of the largest id the database holds (2**63 - 1 has 19): more is never an id.
+ID_MAX_DIGITS = 18
+
+
+def parse_id(value: object) -> int | None:
+    """`value` (a parameter's or a field's text) as a positive id, else None. Only ASCII
+    digits count: `str.isdigit` also accepts "²" and "١", which `int` then refused (a 500),
+    and a number beyond the database's integers overflowed its driver (another 500)."""
+    text = str(value or "").strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= ID_MAX_DIGITS):
+        return None
+    return int(text) or None
+
+
+def parse_count(value: object) -> int | None:
+    """`value` as a count (0 included, ASCII digits, bounded like an id), else None."""
+    text = str(value or "").strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= ID_MAX_DIGITS):
+        return None
+    return int(text)

@@ -27,6 +27,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from zhiyuan.common.forms import add_validation_errors
 from zhiyuan.common.http import post_action
 from zhiyuan.common.masking import mask_document, mask_name, mask_phone
+from zhiyuan.common.params import parse_id
 from zhiyuan.common.phones import normalize_mobile
 from zhiyuan.organizations.models import Organization
 from zhiyuan.portal import session
@@ -454,10 +455,9 @@ def _request_form(
 
 def _my_volunteer(digest: str, raw_id: Any) -> Volunteer:
     """One of the logged-in volunteer's registrations; 404 for anyone else's."""
-    try:
-        volunteer_id = int(raw_id)
-    except (TypeError, ValueError):
-        raise Http404 from None
+    volunteer_id = parse_id(raw_id)
+    if volunteer_id is None:
+        raise Http404
     volunteer = _my_registrations(digest).filter(pk=volunteer_id).first()
     if volunteer is None:
         raise Http404
@@ -510,10 +510,9 @@ def me_leave_team(request: HttpRequest) -> HttpResponse:
 
 
 def _my_membership(digest: str, raw_id: Any) -> Membership:
-    try:
-        membership_id = int(raw_id)
-    except (TypeError, ValueError):
-        raise Http404 from None
+    membership_id = parse_id(raw_id)
+    if membership_id is None:
+        raise Http404
     membership = (
         Membership.objects.filter(pk=membership_id, volunteer__mobile_digest=digest)
         .select_related("team")

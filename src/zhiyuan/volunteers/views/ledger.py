@@ -27,7 +27,7 @@ from zhiyuan.common.forms import add_validation_errors
 from zhiyuan.common.http import post_action
 from zhiyuan.common.identity import DocumentType, Gender
 from zhiyuan.common.masking import mask_document, mask_phone
-from zhiyuan.common.params import clean_search, search_text
+from zhiyuan.common.params import clean_search, parse_count, parse_id, search_text
 from zhiyuan.common.pdf import FontUnavailable
 from zhiyuan.organizations import selectors as org_selectors
 from zhiyuan.organizations.access import covers, get_scoped_or_404, scope, scope_prefixes
@@ -342,9 +342,10 @@ def transfer(request: HttpRequest, pk: int) -> HttpResponse:
     body_id, _sep, org_id = request.POST.get("point", "").partition(":")
 
     def move(volunteer: Volunteer) -> None:
-        if not (body_id.isdigit() and org_id.isdigit()):
+        body, organization = parse_id(body_id), parse_id(org_id)
+        if body is None or organization is None:
             raise ValidationError(_("Choose where the registration goes."))
-        point = selectors.transfer_point(int(body_id), int(org_id))
+        point = selectors.transfer_point(body, organization)
         services.transfer_registration(
             volunteer, actor=request.user, body=point.body, organization=point.organization
         )
@@ -430,12 +431,12 @@ def confirmation_requests(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     error = ""
     if request.method == "POST":
-        expected = str(request.POST.get("expected", ""))
+        expected = parse_count(request.POST.get("expected"))
         try:
-            if not expected.isdigit():
+            if expected is None:
                 raise ValidationError(_("Look at the list, then press the button to send."))
             counts = services.send_confirmation_requests(
-                target, actor=request.user, expected=int(expected)
+                target, actor=request.user, expected=expected
             )
         except ValidationError as exc:
             error = " ".join(exc.messages)
