@@ -85,6 +85,12 @@ ISSUE_SPELLINGS = [
     "137\u200b1234\u200b5558",
     "1 3 7 1 2 3 4 5 5 5 8",
     "电话:(+86)137/1234/5558",
+    "壹叁柒壹贰叁肆伍伍伍捌",
+    "壹參柒壹貳參肆伍伍伍捌",
+    "幺三七幺二三四五五五八",
+    "137；1234；5558",
+    "137。1234。5558",
+    "4306 0219 8502 1420 01；",
 ]
 
 
@@ -112,7 +118,26 @@ def test_times_dates_and_short_numbers_are_not_taken_for_personal_numbers(text: 
 
 _FULL_WIDTH = {str(d): chr(0xFF10 + d) for d in range(10)}
 _CHINESE = dict(zip("0123456789", "〇一二三四五六七八九", strict=True))
-_SEPARATORS = [" ", "  ", "-", "－", "—", ".", "·", "/", "_", " - ", "\u200b", ". "]
+_FINANCIAL = dict(zip("0123456789", "零壹贰叁肆伍陆柒捌玖", strict=True))
+_TRADITIONAL = dict(zip("0123456789", "零壹貳參肆伍陸柒捌玖", strict=True))
+_SPOKEN = {**_CHINESE, "1": "幺"}
+_SEPARATORS = [
+    " ",
+    "  ",
+    "-",
+    "－",
+    "—",
+    ".",
+    "·",
+    "/",
+    "_",
+    " - ",
+    "\u200b",
+    ". ",
+    "；",
+    ";",
+    "。",
+]
 _PREFIXES = ["", "+86", "+86 ", "86", "0086 ", "(+86) ", "＋８６-", "（+86）"]
 _CONTEXTS = ["{}", "请回电{}", "联系 {} 谢谢", "{}@qq.com", "张三{}", "王五{}", "({})"]
 
@@ -136,11 +161,18 @@ def _resident_ids(draw: st.DrawFn) -> str:
 def _spelled(draw: st.DrawFn, number: str, *, prefixes: list[str]) -> str:
     """`number` as people write it: digits in several forms, split into groups by
     separators, the first group in brackets or not, a country code, inside other text."""
-    forms = draw(st.sampled_from(["ascii", "full", "chinese", "mixed"]))
+    tables = {
+        "full": _FULL_WIDTH,
+        "chinese": _CHINESE,
+        "financial": _FINANCIAL,
+        "traditional": _TRADITIONAL,
+        "spoken": _SPOKEN,
+    }
+    forms = draw(st.sampled_from(["ascii", *tables, "mixed"]))
     digits = []
     for ch in number:
-        form = draw(st.sampled_from(["ascii", "full", "chinese"])) if forms == "mixed" else forms
-        digits.append({"full": _FULL_WIDTH, "chinese": _CHINESE}.get(form, {}).get(ch, ch))
+        form = draw(st.sampled_from(["ascii", *tables])) if forms == "mixed" else forms
+        digits.append(tables.get(form, {}).get(ch, ch))
     cuts = sorted(draw(st.sets(st.integers(1, len(number) - 1), max_size=5)))
     groups = ["".join(digits[a:b]) for a, b in zip([0, *cuts], [*cuts, len(number)], strict=True)]
     if len(groups) > 1 and draw(st.booleans()):

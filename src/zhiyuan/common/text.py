@@ -19,15 +19,19 @@ def has_control_characters(text: str) -> bool:
     return any(unicodedata.category(ch) == "Cc" or ch in _BIDI_CONTROLS for ch in text)
 
 
-# Chinese numerals spelled out one by one ("一三八…"), read as digits.
-_CHINESE_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
+# Chinese numerals spelled out one by one ("一三八…"), read as digits: the common forms, the
+# financial ones ("壹叁捌…", simplified and traditional) and 幺, the "one" of a number read aloud.
+_CHINESE_DIGITS = str.maketrans(
+    "〇零一二三四五六七八九壹贰貳叁參肆伍陆陸柒捌玖幺", "001234567891223345667891"
+)
 _DIGIT = re.compile(r"\d")
 # Invisible format characters (zero-width space, soft hyphen, joiners): dropped before matching.
 _FORMAT_CHARACTERS = re.compile(r"[\u00ad\u180e\u200b-\u200f\u2060-\u2064\ufeff]")
 _GROUPS = re.compile(r"[0-9]+[Xx]?|(?<![A-Za-z])[Xx](?![A-Za-z0-9])")  # an ID ends in X
 # What people type between the groups of one number: spaces, dashes, dots, brackets, slashes,
-# underscores, commas, plus signs (never a colon: "13:45" is a time). At most four in a row.
-_BETWEEN_GROUPS = re.compile(r"[\s\-\u2010-\u2015\u2212.·・()\[\]{}/\\_,、+*#~|'\"]{1,4}")
+# underscores, commas, semicolons, full stops, plus signs (never a colon: "13:45" is a time).
+# At most four in a row.
+_BETWEEN_GROUPS = re.compile(r"[\s\-\u2010-\u2015\u2212.·・()\[\]{}/\\_,、;。+*#~|'\"]{1,4}")
 _JOINABLE = re.compile(rf"(?<=[0-9])(?:{_BETWEEN_GROUPS.pattern})(?=[0-9])")
 _COUNTRY_CODES = ("0086", "86")
 # Fewer characters that can be digits than this: no mobile (11) nor ID number (18) fits.
