@@ -132,6 +132,30 @@ def test_a_registrar_of_another_street_cannot_confirm_or_register_here(
         apply(outsider)
 
 
+@pytest.mark.parametrize("persona", ["outsider", "checker", "viewer", "team_leader", "nobody"])
+def test_confirming_directly_needs_a_registering_role_over_the_registration(
+    request, registrar, apply, registered, persona: str
+) -> None:
+    """`confirm_registration` with an actor checks it like `confirm_in_person` does: it
+    confirmed another street's application, and named the body holding a person's ID."""
+    volunteer = apply(registrar)
+    holder = registered(registrar)
+    twin = apply(registrar, channel="self", document_number=holder.document_number)
+    actor = request.getfixturevalue(persona)
+    entries = AuditEntry.objects.count()
+    for pk in (volunteer.pk, twin.pk):
+        with pytest.raises(PermissionDenied):
+            services.confirm_registration(
+                pk, method=ConfirmationMethod.IN_PERSON, actor=actor, reason="本人到场签字"
+            )
+    assert list(
+        Volunteer.objects.filter(pk__in=[volunteer.pk, twin.pk])
+        .order_by("pk")
+        .values_list("status", "registration_number")
+    ) == [("applied", None), ("applied", None)]
+    assert AuditEntry.objects.count() == entries
+
+
 def test_delegated_station_registers_for_the_street_body(team_leader, registrar) -> None:
     points = permissions.registration_points(registrar)
     assert [(p.body.organization.code, p.organization.code) for p in points] == [

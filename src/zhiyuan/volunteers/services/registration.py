@@ -358,7 +358,8 @@ def confirm_registration(
     When another registration holds the ID number, a registrar (`actor`) is told which body
     holds it; the person (`actor` None) is told what to do but not where, and the holder's
     phone on file is told of the attempt (`tell_holder_of_attempt`).
-    Raises ValidationError "not_applied" / "already_registered"."""
+    An `actor` must hold a registering role over the registration, like every service's.
+    Raises PermissionDenied, ValidationError "not_applied" / "already_registered"."""
     lost_to: Volunteer | None = None
     with transaction.atomic():
         # The person's lock first, then the row (only the row: `of` keeps the joined body and
@@ -375,6 +376,8 @@ def confirm_registration(
             .select_related("body__organization")
             .get(pk=volunteer_id)
         )
+        if actor is not None:
+            require_registration(actor, volunteer, permissions.REGISTERING)
         if volunteer.document_digest != digest:  # corrected in between
             locks.hold(f"volunteers.person:{volunteer.document_digest}")
         lost_to = (
