@@ -2,10 +2,19 @@
 and the browser: a title row above the header, ID and phone columns written as text."""
 
 import io
+from datetime import date
+from typing import Any
 
 import xlsxwriter
+from django.utils import translation
 
-from tests.volunteers.people import synthetic_id, synthetic_mobile
+from tests.volunteers.people import STREET, synthetic_id, synthetic_mobile
+from zhiyuan.volunteers.imports.check import check_roster
+from zhiyuan.volunteers.imports.upload import upload_roster
+from zhiyuan.volunteers.models import RosterImport
+
+#: The day roster checks are run on, so that ages and dates in rosters stay fixed.
+TODAY = date(2026, 11, 29)
 
 HEADER = ["序号", "姓名", "性别", "身份证号", "手机号", "政治面貌", "所属小组"]
 TITLE = "岳阳楼街道志愿者登记表"
@@ -44,3 +53,36 @@ def person(number: int, name: str, *, birth: str = "19900101", male: bool = True
         "群众",
         "一组",
     ]
+
+
+def uploaded(
+    registrar: Any, body: Any, data: bytes, *, filename: str = "名册.xlsx"
+) -> RosterImport:
+    """`data` uploaded by `registrar` into 岳阳楼街道's body (`body` is the fixture), unchecked."""
+    point = body(STREET)
+    return upload_roster(
+        data,
+        filename=filename,
+        body=point,
+        organization=point.organization,
+        actor=registrar,
+        consent_affirmed=True,
+        check=False,
+    )
+
+
+def checked(
+    registrar: Any,
+    body: Any,
+    data: bytes,
+    *,
+    filename: str = "名册.xlsx",
+    language: str | None = "en",
+) -> RosterImport:
+    """`uploaded`, then checked on TODAY with its problems worded in `language` (None: the
+    default language)."""
+    roster_import = uploaded(registrar, body, data, filename=filename)
+    if language is None:
+        return check_roster(roster_import, today=TODAY)
+    with translation.override(language):
+        return check_roster(roster_import, today=TODAY)

@@ -4,7 +4,6 @@ reader, on the page, in the API and in the error report; problems kept before re
 
 import io
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 import openpyxl
@@ -15,6 +14,7 @@ from django.utils import translation
 from knox.models import AuthToken
 
 from tests.volunteers.people import synthetic_id, synthetic_mobile
+from tests.volunteers.rosters import TODAY, checked
 from zhiyuan.accounts.models import User
 from zhiyuan.volunteers.imports import workbooks
 from zhiyuan.volunteers.imports.check import check_roster
@@ -23,7 +23,6 @@ from zhiyuan.volunteers.imports.upload import upload_roster
 from zhiyuan.volunteers.models import RosterImport
 
 pytestmark = pytest.mark.django_db
-TODAY = date(2026, 11, 29)
 
 
 @pytest.fixture
@@ -35,18 +34,8 @@ def checked_in_chinese(registrar: User, body: Any) -> RosterImport:
         f"张二,{same},{synthetic_mobile()},群众,汴河社区",
         f"张三,{synthetic_id()},1381111,党员甲,没有这个社区",
     ]
-    point = body("430602001-SC")
-    roster_import = upload_roster(
-        ("\n".join(lines) + "\n").encode(),
-        filename="名册.csv",
-        body=point,
-        organization=point.organization,
-        actor=registrar,
-        consent_affirmed=True,
-        check=False,
-    )
-    with translation.override("zh-hans"):
-        return check_roster(roster_import, today=TODAY)
+    data = ("\n".join(lines) + "\n").encode()
+    return checked(registrar, body, data, filename="名册.csv", language="zh-hans")
 
 
 ENGLISH = [

@@ -9,8 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone, translation
 
-from tests.volunteers.people import STREET
-from tests.volunteers.rosters import person, roster_xlsx
+from tests.volunteers.rosters import person, roster_xlsx, uploaded
 from zhiyuan.common.models import AuditEntry
 from zhiyuan.volunteers import selectors
 from zhiyuan.volunteers.enums import ImportMode, ImportStatus, RegistrationStatus
@@ -19,7 +18,6 @@ from zhiyuan.volunteers.imports.check import check_roster
 from zhiyuan.volunteers.imports.commit import WAITING, commit_roster
 from zhiyuan.volunteers.imports.downloads import download_roster_file
 from zhiyuan.volunteers.imports.files import XLSX, purge_expired_files
-from zhiyuan.volunteers.imports.upload import upload_roster
 from zhiyuan.volunteers.models import RosterImport, Volunteer
 
 pytestmark = pytest.mark.django_db
@@ -45,16 +43,7 @@ def checked(registrar, body):
     checked."""
 
     def make(data: bytes | None = None) -> RosterImport:
-        point = body(STREET)
-        roster_import = upload_roster(
-            flawed_roster() if data is None else data,
-            filename="名册.xlsx",
-            body=point,
-            organization=point.organization,
-            actor=registrar,
-            consent_affirmed=True,
-            check=False,
-        )
+        roster_import = uploaded(registrar, body, flawed_roster() if data is None else data)
         return check_roster(roster_import)
 
     return make

@@ -1,7 +1,6 @@
 """Roster imports: the one path from a spreadsheet into a registration body."""
 
 import io
-from datetime import date
 
 import pytest
 import xlsxwriter
@@ -9,10 +8,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
 
 from tests.volunteers.people import synthetic_id
+from tests.volunteers.rosters import TODAY, checked
 from zhiyuan.common.models import AuditEntry
 from zhiyuan.volunteers.enums import ImportMode, ImportStatus, RegistrationChannel
 from zhiyuan.volunteers.imports import workbooks
-from zhiyuan.volunteers.imports.check import check_roster
 from zhiyuan.volunteers.imports.files import file_bytes, purge_expired_files
 from zhiyuan.volunteers.imports.reader import open_roster
 from zhiyuan.volunteers.imports.upload import upload_roster
@@ -20,7 +19,6 @@ from zhiyuan.volunteers.imports.write import import_roster
 from zhiyuan.volunteers.models import RosterImport, Volunteer
 
 pytestmark = pytest.mark.django_db
-TODAY = date(2026, 11, 29)
 HEADER = ["序号", "姓名", "性别", "身份证号（必填）", "手机号", "政治面貌", "技能特长"]
 
 
@@ -44,18 +42,8 @@ def xlsx(rows: list[list[object]], *, title: str | None = "岳阳楼街道志愿
     return buffer.getvalue()
 
 
-def upload(registrar, body, data: bytes, **options):
-    point = body("430602001-SC")
-    roster_import = upload_roster(
-        data,
-        filename="名册.xlsx",
-        body=point,
-        organization=point.organization,
-        actor=registrar,
-        consent_affirmed=True,
-        check=False,
-    )
-    return check_roster(roster_import, today=TODAY)
+def upload(registrar, body, data: bytes) -> RosterImport:
+    return checked(registrar, body, data, language=None)
 
 
 def test_a_clean_roster_is_checked_then_imported_as_applied(registrar, body) -> None:

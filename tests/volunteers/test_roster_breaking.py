@@ -3,7 +3,6 @@ failed before its fix."""
 
 import io
 import zipfile
-from datetime import date
 
 import openpyxl
 import pytest
@@ -12,34 +11,17 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from tests.volunteers.people import synthetic_id
+from tests.volunteers.rosters import TODAY, checked
 from zhiyuan.common.spreadsheets import guard_xlsx
 from zhiyuan.volunteers.enums import ImportMode, ImportStatus
 from zhiyuan.volunteers.imports import reader, workbooks
-from zhiyuan.volunteers.imports.check import check_roster
 from zhiyuan.volunteers.imports.messages import shown
 from zhiyuan.volunteers.imports.reader import open_roster
-from zhiyuan.volunteers.imports.upload import upload_roster
 from zhiyuan.volunteers.imports.write import import_roster
 from zhiyuan.volunteers.models import RosterImport, Volunteer
 
 pytestmark = pytest.mark.django_db
-TODAY = date(2026, 11, 29)
 HEADER = "姓名,身份证号,手机号"
-
-
-def checked(registrar, body, data: bytes) -> RosterImport:
-    point = body("430602001-SC")
-    roster_import = upload_roster(
-        data,
-        filename="名册.csv",
-        body=point,
-        organization=point.organization,
-        actor=registrar,
-        consent_affirmed=True,
-        check=False,
-    )
-    with translation.override("en"):
-        return check_roster(roster_import, today=TODAY)
 
 
 def csv_bytes(*lines: str) -> bytes:
@@ -61,7 +43,7 @@ def test_a_csv_cell_beyond_the_csv_field_limit_fails_the_check_instead_of_crashi
     # 200,000 characters in one quoted cell: csv.Error "field larger than field limit" used to
     # escape the check, leaving the import "checking" for ever.
     data = csv_bytes(HEADER, *rows(1), '张三,"' + "1" * 200_000 + '",13811112222')
-    roster_import = checked(registrar, body, data)
+    roster_import = checked(registrar, body, data, filename="名册.csv")
     assert (roster_import.status, roster_import.error) == (
         ImportStatus.FAILED,
         "The file is not a spreadsheet or CSV file. Save it from Excel or WPS as .xlsx.",
@@ -70,7 +52,7 @@ def test_a_csv_cell_beyond_the_csv_field_limit_fails_the_check_instead_of_crashi
 
 def test_a_stale_second_commit_neither_imports_nor_overwrites_the_first(registrar, body) -> None:
     # A double click or an API replay: both requests loaded the import while it was checked.
-    roster_import = checked(registrar, body, csv_bytes(HEADER, *rows(2)))
+    roster_import = checked(registrar, body, csv_bytes(HEADER, *rows(2)), filename="名册.csv")
     stale = RosterImport.objects.get(pk=roster_import.pk)
     import_roster(roster_import, actor=registrar, mode=ImportMode.ALL_OR_NOTHING, today=TODAY)
     with pytest.raises(ValidationError) as refusal:
@@ -89,7 +71,7 @@ def test_a_choice_problem_never_repeats_a_phone_or_id_number(registrar, body) ->
     # Columns shifted by one: the ID number and the phone sit under 性别 and 政治面貌.
     number = synthetic_id("19900101")
     data = csv_bytes("姓名,性别,政治面貌,身份证号,手机号", f"张三,{number},13811112222,,")
-    roster_import = checked(registrar, body, data)
+    roster_import = checked(registrar, body, data, filename="名册.csv")
     messages = {problem["column"]: problem["message"] for problem in roster_import.problems}
     masked = number[:2] + "*" * 14 + number[-2:]
     assert messages["B 性别"] == (
@@ -107,7 +89,7 @@ def test_a_problem_of_a_field_without_a_column_names_the_field_in_words(registra
     # placed in the column "age_basis", the field's key, in the page, the API and the report.
     number = synthetic_id("20100101")
     data = csv_bytes(HEADER, f"张三,{number},13811112222")
-    roster_import = checked(registrar, body, data)
+    roster_import = checked(registrar, body, data, filename="名册.csv")
     with translation.override("en"):
         assert [shown(problem) for problem in roster_import.problems] == [
             {
@@ -139,7 +121,7 @@ def test_a_tiny_xlsx_with_one_far_away_cell_is_refused_before_it_is_read(registr
     sheet.write_row(0, 0, ["姓名", "身份证号", "手机号"])
     sheet.write(100_000, 16_383, "x")
     book.close()
-    roster_import = checked(registrar, body, buffer.getvalue())
+    roster_import = checked(registrar, body, buffer.getvalue(), filename="名册.csv")
     assert (roster_import.status, roster_import.error) == (
         ImportStatus.FAILED,
         "The sheet reaches as far as cell XFD100001: far more rows and columns than a "
@@ -192,7 +174,7 @@ def test_a_sheet_calamine_reads_but_the_formula_scan_cannot_fails_the_check(
 ) -> None:
     # The scan's EntitiesForbidden or ParseError escaped the check: the import stayed
     # "checking" for ever and its page polled for ever.
-    roster_import = checked(registrar, body, _with_sheet_xml(change))
+    roster_import = checked(registrar, body, _with_sheet_xml(change), filename="名册.csv")
     assert (roster_import.status, roster_import.error) == (
         ImportStatus.FAILED,
         "The file could not be read as an Excel workbook. Save it again as .xlsx.",

@@ -3,7 +3,6 @@ list offers it), or its 12-digit code. Names resolve within the district of the 
 body; a name two communities share asks for the street as well."""
 
 import io
-from datetime import date
 from typing import Any
 
 import openpyxl
@@ -11,15 +10,12 @@ import pytest
 from django.utils import translation
 
 from tests.volunteers.people import synthetic_id, synthetic_mobile
+from tests.volunteers.rosters import checked
 from zhiyuan.accounts.models import User
 from zhiyuan.divisions.models import Division
 from zhiyuan.volunteers.imports import workbooks
-from zhiyuan.volunteers.imports.check import check_roster
-from zhiyuan.volunteers.imports.upload import upload_roster
-from zhiyuan.volunteers.models import RosterImport
 
 pytestmark = pytest.mark.django_db
-TODAY = date(2026, 11, 29)
 
 
 def roster(*homes: str) -> bytes:
@@ -27,21 +23,6 @@ def roster(*homes: str) -> bytes:
     for name, home in zip("一二三四五六七八九", homes, strict=False):
         lines.append(f"张{name},{synthetic_id()},{synthetic_mobile()},{home}")
     return ("\n".join(lines) + "\n").encode()
-
-
-def checked(registrar: User, body: Any, data: bytes) -> RosterImport:
-    point = body("430602001-SC")
-    roster_import = upload_roster(
-        data,
-        filename="名册.csv",
-        body=point,
-        organization=point.organization,
-        actor=registrar,
-        consent_affirmed=True,
-        check=False,
-    )
-    with translation.override("en"):
-        return check_roster(roster_import, today=TODAY)
 
 
 @pytest.fixture

@@ -10,20 +10,14 @@ Each file here is a real roster (a header and one valid row) changed in one way.
 import io
 import zipfile
 from collections.abc import Callable
-from datetime import date
 
 import pytest
-from django.utils import translation
 
-from tests.volunteers.rosters import person, roster_xlsx
+from tests.volunteers.rosters import checked, person, roster_xlsx
 from zhiyuan.volunteers.enums import ImportStatus
 from zhiyuan.volunteers.imports import reader
-from zhiyuan.volunteers.imports.check import check_roster
-from zhiyuan.volunteers.imports.upload import upload_roster
-from zhiyuan.volunteers.models import RosterImport
 
 pytestmark = pytest.mark.django_db
-TODAY = date(2026, 11, 29)
 SHEET = "xl/worksheets/sheet1.xml"
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
@@ -183,21 +177,6 @@ MANY_STRINGS = {
     ),
     "count": in_part("xl/sharedStrings.xml", ' count="', ' count="4000000000" x="'),
 }
-
-
-def checked(registrar, body, data: bytes) -> RosterImport:
-    point = body("430602001-SC")
-    roster_import = upload_roster(
-        data,
-        filename="名册.xlsx",
-        body=point,
-        organization=point.organization,
-        actor=registrar,
-        consent_affirmed=True,
-        check=False,
-    )
-    with translation.override("en"):
-        return check_roster(roster_import, today=TODAY)
 
 
 def test_the_unchanged_roster_is_read(registrar, body) -> None:

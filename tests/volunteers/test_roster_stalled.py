@@ -10,11 +10,10 @@ from django.utils import timezone, translation
 from django.utils.html import escape
 
 from tests.factories import RosterImportFactory
-from tests.volunteers.rosters import person, roster_xlsx
+from tests.volunteers.rosters import person, roster_xlsx, uploaded
 from zhiyuan.common.periodic import run_jobs
 from zhiyuan.volunteers.enums import ImportStatus
 from zhiyuan.volunteers.imports.check import STALLED_AFTER, check_roster
-from zhiyuan.volunteers.imports.upload import upload_roster
 from zhiyuan.volunteers.models import RosterImport
 
 pytestmark = pytest.mark.django_db
@@ -80,16 +79,7 @@ def test_the_uploader_reads_why_on_the_page_and_in_the_api(login, registrar) -> 
 
 
 def test_a_check_shows_a_sign_of_life_as_it_starts_and_ends(registrar, body) -> None:
-    point = body("430602001-SC")
-    roster_import = upload_roster(
-        roster_xlsx([person(1, "张三")]),
-        filename="名册.xlsx",
-        body=point,
-        organization=point.organization,
-        actor=registrar,
-        consent_affirmed=True,
-        check=False,
-    )
+    roster_import = uploaded(registrar, body, roster_xlsx([person(1, "张三")]))
     started = timezone.now()
     check_roster(roster_import, today=date(2026, 11, 29))
     roster_import.refresh_from_db()
