@@ -48,7 +48,9 @@ _COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _EXCEL_EPOCH = date(1899, 12, 30)
 
 
-_CHOICE_FIELDS: dict[str, Any] = {
+#: Roster columns that hold one choice, by field (their labels are what offices type; the
+#: template offers them as drop-downs, `workbooks.template_xlsx`).
+CHOICE_FIELDS: dict[str, Any] = {
     "gender": Gender,
     "document_type": DocumentType,
     "ethnicity": Ethnicity,
@@ -158,7 +160,7 @@ class RowReader:
         self.columns = columns
         self.choice_words = {
             name: _choice_words(enum, _EXTRA_CHOICES.get(name, {}))
-            for name, enum in {**_CHOICE_FIELDS, **_LIST_FIELDS}.items()
+            for name, enum in {**CHOICE_FIELDS, **_LIST_FIELDS}.items()
         }
         self._choices: dict[str, dict[str, Any]] = {name: {} for name in self.choice_words}
 

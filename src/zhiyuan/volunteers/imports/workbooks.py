@@ -9,11 +9,9 @@ import xlsxwriter
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from zhiyuan.common.identity import DocumentType, Gender
 from zhiyuan.volunteers import rules
-from zhiyuan.volunteers.enums import AgeBasis, Education, Ethnicity, PoliticalStatus
 from zhiyuan.volunteers.exports import WORKBOOK_OPTIONS, text_cell
-from zhiyuan.volunteers.imports.cells import cell_text
+from zhiyuan.volunteers.imports.cells import CHOICE_FIELDS, cell_text
 from zhiyuan.volunteers.imports.files import file_bytes
 from zhiyuan.volunteers.imports.messages import shown
 from zhiyuan.volunteers.imports.reader import column_letter, open_roster
@@ -55,14 +53,6 @@ TEXT_FIELDS = {
     "guardian_mobile",
     "home_division",
 }
-LIST_CHOICES: dict[str, Any] = {
-    "gender": Gender,
-    "document_type": DocumentType,
-    "ethnicity": Ethnicity,
-    "political_status": PoliticalStatus,
-    "education": Education,
-    "age_basis": AgeBasis,
-}
 TEMPLATE_ROWS = 5000  # rows the drop-downs and text formats cover
 REPORT_ROW_HEADER = "原行号"
 REPORT_PROBLEMS_HEADER = "问题"
@@ -91,23 +81,11 @@ def template_xlsx(user: Any = None) -> bytes:
         sheet.set_column(column, column, width, cell_format)
     sheet.freeze_panes(1, 0)
     with translation.override("zh-hans"):
-        for list_column, (field, enum) in enumerate(LIST_CHOICES.items()):
+        for list_column, (field, enum) in enumerate(CHOICE_FIELDS.items()):
             labels = [str(label) for _value, label in enum.choices]
             options.write_column(0, list_column, labels)
-            column = next(i for i, (_t, f) in enumerate(TEMPLATE_COLUMNS) if f == field)
-            letter = column_letter(list_column)
-            sheet.data_validation(
-                1,
-                column,
-                TEMPLATE_ROWS,
-                column,
-                {
-                    "validate": "list",
-                    "source": f"=选项!${letter}$1:${letter}${len(labels)}",
-                    "error_type": "warning",
-                },
-            )
-    _place_list(sheet, options, len(LIST_CHOICES), _user_places(user))
+            _offer_list(sheet, field, list_column, len(labels), error_type="warning")
+    _place_list(sheet, options, len(CHOICE_FIELDS), _user_places(user))
     options.hide()
     _write_guide(guide)
     book.close()
@@ -127,19 +105,8 @@ def _place_list(sheet: Any, options: Any, list_column: int, places: list[str]) -
     if not places:
         return
     options.write_column(0, list_column, [text_cell(place) for place in places])
-    column = next(i for i, (_t, f) in enumerate(TEMPLATE_COLUMNS) if f == "home_division")
-    letter = column_letter(list_column)
-    sheet.data_validation(
-        1,
-        column,
-        TEMPLATE_ROWS,
-        column,
-        {
-            "validate": "list",
-            "source": f"=选项!${letter}$1:${letter}${len(places)}",
-            "error_type": "information",  # a 12-digit code is welcome too
-        },
-    )
+    # "information", not "warning": a 12-digit code is welcome too.
+    _offer_list(sheet, "home_division", list_column, len(places), error_type="information")
 
 
 def _write_guide(guide: Any) -> None:
@@ -240,3 +207,12 @@ def _report_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return f"{value:.0f}"
     return cell_text(value)
+
+
+def _offer_list(sheet: Any, field: str, list_column: int, count: int, *, error_type: str) -> None:
+    """Let `field`'s column pick from the `count` options in column `list_column` of 选项."""
+    column = next(i for i, (_t, f) in enumerate(TEMPLATE_COLUMNS) if f == field)
+    letter = column_letter(list_column)
+    source = f"=选项!${letter}$1:${letter}${count}"
+    options = {"validate": "list", "source": source, "error_type": error_type}
+    sheet.data_validation(1, column, TEMPLATE_ROWS, column, options)
