@@ -8,12 +8,17 @@ those are what the test is about.
 """
 
 import hashlib
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import factory
+from django.utils import timezone
 
 from tests.volunteers import people
 from zhiyuan.accounts.models import User
+from zhiyuan.activities.enums import ActivityStatus, SignUpStatus
+from zhiyuan.activities.models import Activity, Category, SignUp, Slot
+from zhiyuan.divisions.models import Division
 from zhiyuan.organizations.enums import OrgKind, OrgLevel, UnitCategory
 from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers.enums import RequestKind
@@ -29,6 +34,7 @@ from zhiyuan.volunteers.models import (
 STREET_CENTRE = people.STREET
 DISTRICT_COMMITTEE = "430602-GC"  # 岳阳楼区's guidance committee
 TEAM = "430602001001-TM"  # 郭亮社区's service team, led by team_leader
+GUOLIANG = "430602001001"  # 郭亮社区, the team's community
 
 
 def _organization(code: str) -> factory.LazyFunction:
@@ -135,3 +141,51 @@ class RosterImportFactory(factory.django.DjangoModelFactory):
     file_sha256 = factory.Sequence(lambda n: hashlib.sha256(f"roster {n}".encode()).hexdigest())
     file_size = 4096
     consent_affirmed = True
+
+
+def _tomorrow_at(hour: int) -> datetime:
+    """`hour` o'clock tomorrow in Asia/Shanghai, as an aware instant."""
+    day = timezone.localdate() + timedelta(days=1)
+    return timezone.make_aware(datetime.combine(day, time(hour)))
+
+
+class ActivityFactory(factory.django.DjangoModelFactory):
+    """A published public activity of 郭亮社区's team (culture, at 郭亮社区), created and
+    published by team_leader; no slots (add them with `SlotFactory(activity=…)`)."""
+
+    class Meta:
+        model = Activity
+
+    organizer = _organization(TEAM)
+    title = factory.Sequence(lambda n: f"社区读书会{n}")
+    category = factory.LazyFunction(lambda: Category.objects.get(code="culture"))
+    address = "岳阳楼区郭亮社区活动室"
+    division = factory.LazyFunction(lambda: Division.objects.get(code=GUOLIANG))
+    status = ActivityStatus.PUBLISHED
+    published_at = factory.LazyFunction(timezone.now)
+    created_by = factory.LazyFunction(lambda: User.objects.get(username="team_leader"))
+    published_by = factory.SelfAttribute("created_by")
+
+
+class SlotFactory(factory.django.DjangoModelFactory):
+    """Tomorrow 09:00–12:00 in Asia/Shanghai, 10 places, of a new `ActivityFactory`."""
+
+    class Meta:
+        model = Slot
+
+    activity = factory.SubFactory(ActivityFactory)
+    starts_at = factory.LazyFunction(lambda: _tomorrow_at(9))
+    ends_at = factory.LazyAttribute(lambda slot: slot.starts_at + timedelta(hours=3))
+    capacity = 10
+
+
+class SignUpFactory(factory.django.DjangoModelFactory):
+    """A confirmed sign-up of a newly registered volunteer for a new `SlotFactory` slot, made
+    by the volunteer (no capacity check: use the services where that is the point)."""
+
+    class Meta:
+        model = SignUp
+
+    slot = factory.SubFactory(SlotFactory)
+    volunteer = factory.LazyFunction(_registered_volunteer)
+    status = SignUpStatus.CONFIRMED

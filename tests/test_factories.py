@@ -4,15 +4,20 @@ import re
 from collections.abc import Callable
 
 import pytest
+from django.utils import timezone
 
 from tests.factories import (
+    ActivityFactory,
     DelegationFactory,
     MembershipFactory,
     RegistrationBodyFactory,
     RosterImportFactory,
+    SignUpFactory,
+    SlotFactory,
     VolunteerRequestFactory,
 )
 from zhiyuan.accounts.models import User
+from zhiyuan.activities.enums import ActivityStatus, SignUpStatus, Visibility
 from zhiyuan.organizations.enums import OrgKind
 from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers.enums import (
@@ -87,3 +92,41 @@ def test_a_roster_import_waits_at_the_street_centre(org: Org, registrar: User) -
     )
     assert re.fullmatch(r"[0-9a-f]{64}", roster.file_sha256)
     assert RosterImportFactory().file_sha256 != roster.file_sha256
+
+
+def test_an_activity_is_published_by_the_team_of_guoliang(org: Org, team_leader: User) -> None:
+    activity = ActivityFactory()
+    activity.full_clean()
+    assert (
+        activity.organizer,
+        activity.category.code,
+        activity.division.code,
+        activity.status,
+        activity.visibility,
+        activity.created_by,
+    ) == (
+        org("430602001001-TM"),
+        "culture",
+        "430602001001",
+        ActivityStatus.PUBLISHED,
+        Visibility.PUBLIC,
+        team_leader,
+    )
+
+
+def test_a_slot_is_tomorrow_morning_in_shanghai_with_ten_places() -> None:
+    slot = SlotFactory()
+    slot.full_clean()
+    start, end = timezone.localtime(slot.starts_at), timezone.localtime(slot.ends_at)
+    assert (start.date() - timezone.localdate()).days == 1
+    assert (f"{start:%H:%M}", f"{end:%H:%M}", slot.capacity) == ("09:00", "12:00", 10)
+
+
+def test_a_signup_is_a_confirmed_place_of_a_registered_volunteer() -> None:
+    signup = SignUpFactory()
+    signup.full_clean()
+    assert (signup.status, signup.waitlist_position, signup.volunteer.status) == (
+        SignUpStatus.CONFIRMED,
+        None,
+        RegistrationStatus.ACTIVE,
+    )

@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "zhiyuan.organizations",
     "zhiyuan.volunteers",
     "zhiyuan.accounts",
+    "zhiyuan.activities",
     "zhiyuan.portal",
     "zhiyuan.api",
     "zhiyuan.demo",

@@ -1,0 +1,1 @@
+"""The office pages of activities (list, create, edit, publish, cancel, rosters)."""
