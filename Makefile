@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export HOST PORT
 
-.PHONY: install install-run run test lint bench messages clean
+.PHONY: install install-run run test lint bench bench-full messages clean
 
 # Two stamps, each installing once (and again when pyproject.toml changes): what running needs
 # (the platform and its runtime dependencies), then what the tests and lint add (the dev extra).
@@ -60,8 +60,14 @@ lint: install
 	$(BIN)/python scripts/check-private-names
 	./scripts/check-messages
 
+# Benchmarks (docs/benchmarks.md): `make bench` runs CI-sized data (BENCH_QUICK=1), `make bench-full`
+# (or `make bench MODE=full`) the sizes of the budgets; BENCH=roster runs only some.
+MODE ?= quick
 bench: install-run
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py --$(MODE) $(BENCH)
+
+bench-full: install-run
+	$(BIN)/python benchmarks/run.py --full $(BENCH)
 
 messages: install-run
 	cd src/zhiyuan && ../../$(BIN)/zhiyuan makemessages -l zh_Hans -l en --no-obsolete --no-location -i "migrations/*" && ../../$(BIN)/zhiyuan compilemessages

@@ -3,7 +3,8 @@
 Usage: python benchmarks/bench_divisions.py [FILE]
 
 FILE defaults to $BENCH_DIVISIONS_FILE, else ../shared/data/divisions/china-2023.csv.gz next
-to the repository; when it is absent the benchmark is skipped. It imports the file into a
+to the repository (with BENCH_QUICK=1, as `make bench` runs it: hunan-430000-2023.csv.gz beside
+it, 31,691 rows); when it is absent the benchmark is skipped. It imports the file into a
 fresh SQLite database in a temporary directory, then once more (a re-import that changes
 nothing), and does the same on PostgreSQL when BENCH_DATABASE_URL is set (a server URL such as
 postgres://postgres@127.0.0.1:5432/postgres; a fresh database zhiyuan_bench_<pid> is created
@@ -30,6 +31,7 @@ from urllib.parse import urlsplit
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_FILE = REPO.parent / "shared" / "data" / "divisions" / "china-2023.csv.gz"
+QUICK_FILE = DEFAULT_FILE.with_name("hunan-430000-2023.csv.gz")
 MEMORY_BUDGET_MIB = 1024
 
 
@@ -146,7 +148,9 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["--child"]:
         print(json.dumps(CHILDREN[argv[1]](Path(argv[2]))))
         return 0
-    path = Path(argv[0] if argv else os.environ.get("BENCH_DIVISIONS_FILE", DEFAULT_FILE))
+    quick = os.environ.get("BENCH_QUICK", "") not in ("", "0")
+    default = QUICK_FILE if quick else DEFAULT_FILE
+    path = Path(argv[0] if argv else os.environ.get("BENCH_DIVISIONS_FILE", default))
     if not path.is_file():
         print(f"skipped: {path} not found (give a path or set BENCH_DIVISIONS_FILE)")
         return 0

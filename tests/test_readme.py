@@ -107,3 +107,11 @@ def test_the_readme_states_what_the_demo_city_holds(empty_db_tx: None) -> None:
     bodies = re.search(r"([\d,]+) registration bodies", readme)
     assert bodies is not None
     assert _number(bodies.group(1)) == RegistrationBody.objects.count()
+
+
+def test_every_make_target_the_readme_names_exists() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    targets = set(re.findall(r"^([a-z][a-z-]*):", makefile, flags=re.MULTILINE))
+    named = set(re.findall(r"`make ([a-z][a-z-]*)", _readme()))
+    assert {"run", "test", "lint", "bench", "bench-full"} <= named
+    assert named - targets == set()

@@ -1,0 +1,176 @@
+"""Synthetic registration rosters for the benchmarks, valid and unique by construction.
+
+`roster_rows(n)` gives n people as offices write them (18 columns, `HEADER`); `write_roster`
+writes rows as an xlsx the way the template is filled in (a title row, an empty row, the
+header; ID numbers, phones and codes as text, dates of birth as date cells). Both need Django
+set up (the choice words come from the roster reader itself).
+
+By construction, so that a benchmark measures imports, not refusals:
+
+- resident ID numbers are unique: the n-th person gets the n-th (area, date of birth,
+  sequence) triple, sequences 001–999 per area and date (odd for men, GB 11643-1999), and the
+  check character of `zhiyuan.common.identity`; births 1950-01-01 to 2004-10-04, adults on
+  any day after 2022;
+- mobiles and emergency contacts' phones are unique: the n-th person's number is a prefix
+  chosen by n and n's quotient as the other eight digits, from two disjoint prefix sets;
+- choices are only words the roster reader takes (`imports.cells.RowReader`): the Chinese
+  labels and the words offices write (男, 群众, 本科, 急救 …), each tried on the reader
+  before it is used.
+
+`tests/benchmarks/test_rosters.py` generates 20,000 rows and checks both promises.
+"""
+
+import random
+from collections.abc import Iterable, Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import IO, Any
+
+HEADER = [
+    "姓名",
+    "性别",
+    "证件类型",
+    "身份证号",
+    "出生日期",
+    "民族",
+    "政治面貌",
+    "学历",
+    "职业",
+    "工作单位或学校",
+    "手机号",
+    "电子邮箱",
+    "详细地址",
+    "技能特长",
+    "服务意向",
+    "服务时间",
+    "紧急联系人",
+    "紧急联系人电话",
+]
+BIRTH_COLUMN = HEADER.index("出生日期")
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
+)
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏辉建国文斌宇浩凯晨欣怡梓涵子轩雨"
+AREAS = ("430602", "430603", "430611", "430621", "430623", "430626", "430681", "430682")
+OCCUPATIONS = ("教师", "医生", "工人", "学生", "公务员", "个体经营", "退休", "工程师", "会计")
+UNITS = ("岳阳市第一中学", "岳阳楼区人民医院", "湖南理工学院", "巴陵石化", "岳阳楼街道办事处")
+STREETS = ("洞庭南路", "巴陵中路", "岳阳大道", "金鹗东路", "建湘路", "南湖大道")
+# Mainland mobile prefixes of the three carriers (and one of the 19x range); two disjoint sets.
+MOBILE_PREFIXES = ("138", "139", "150", "151", "158", "177", "180", "186", "187", "188", "199")
+CONTACT_PREFIXES = ("130", "133", "135", "136", "137", "152", "159", "182", "183", "189")
+
+FIRST_BIRTH = date(1950, 1, 1)
+BIRTH_DAYS = 20_000  # births 1950-01-01 .. 2004-10-04
+SEQUENCES = 999  # 001 .. 999 per area and date of birth
+MAX_ROWS = len(AREAS) * BIRTH_DAYS * SEQUENCES
+# Rows are written as they come, not held (a 100,000-row roster).
+MEMORY = {"constant_memory": True}
+
+
+def resident_id(index: int) -> str:
+    """The `index`-th resident ID number (0-based): distinct for every index below MAX_ROWS."""
+    from zhiyuan.common.identity import resident_id_check_character
+
+    if not 0 <= index < MAX_ROWS:
+        raise ValueError(f"at most {MAX_ROWS:,} distinct ID numbers")
+    day, rest = index % BIRTH_DAYS, index // BIRTH_DAYS
+    sequence, area = rest % SEQUENCES + 1, rest // SEQUENCES
+    first17 = f"{AREAS[area]}{FIRST_BIRTH + timedelta(days=day):%Y%m%d}{sequence:03d}"
+    return first17 + resident_id_check_character(first17)
+
+
+def phone(index: int, prefixes: tuple[str, ...]) -> str:
+    """The `index`-th 11-digit number of `prefixes`: distinct for every index below 10⁸ times
+    their count."""
+    number, prefix = divmod(index, len(prefixes))
+    if number >= 100_000_000:
+        raise ValueError("out of numbers")
+    return f"{prefixes[prefix]}{number:08d}"
+
+
+def accepted_choices() -> dict[str, list[str]]:
+    """By choice column: the words offices write (Chinese labels and the reader's extra words)
+    that the roster reader takes, each tried on it."""
+    from django.utils import translation
+
+    from zhiyuan.volunteers.imports.cells import CHOICE_FIELDS, RowReader
+    from zhiyuan.volunteers.imports.reader import Cell
+
+    fields = ("ethnicity", "political_status", "education")
+    lists = ("skills", "service_intentions", "available_times")
+    reader = RowReader(dict(enumerate((*fields, *lists))))
+    accepted: dict[str, list[str]] = {}
+    for position, name in enumerate((*fields, *lists)):
+        words = [word for word in reader.choice_words[name] if not word.isascii()]
+        with translation.override("zh-hans"):
+            enum = CHOICE_FIELDS.get(name)
+            if enum is not None:  # the labels first, as the template's drop-downs offer them
+                words = [str(label) for _value, label in enum.choices] + words
+        found = []
+        for word in dict.fromkeys(words):
+            cells = [Cell(None)] * (len(fields) + len(lists))
+            cells[position] = Cell(word)
+            _data, problems = reader.read(cells)
+            if not problems:
+                found.append(word)
+        accepted[name] = found
+    return accepted
+
+
+def roster_rows(rows: int, *, seed: int = 4) -> Iterator[list[Any]]:
+    """`rows` people as rows of HEADER's columns (the date of birth a `date`, empty cells
+    ""), the same for the same `seed`."""
+    choices = accepted_choices()
+    ethnicities = choices["ethnicity"][:10]
+    chooser = random.Random(seed)
+
+    def some(name: str, low: int, high: int) -> str:
+        return "、".join(chooser.sample(choices[name], chooser.randint(low, high)))
+
+    for index in range(rows):
+        number = resident_id(index)
+        birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+        name = chooser.choice(SURNAMES) + "".join(chooser.choices(GIVEN, k=chooser.randint(1, 2)))
+        yield [
+            name,
+            "男" if int(number[16]) % 2 else "女",
+            "居民身份证",
+            number,
+            birth,
+            ethnicities[0] if index % 10 else chooser.choice(ethnicities),
+            chooser.choice(choices["political_status"]),
+            chooser.choice(choices["education"]),
+            chooser.choice(OCCUPATIONS),
+            chooser.choice(UNITS),
+            phone(index, MOBILE_PREFIXES),
+            f"v{index}@example.com" if index % 3 == 0 else "",
+            f"{chooser.choice(STREETS)}{chooser.randint(1, 999)}号",
+            some("skills", 0, 3),
+            some("service_intentions", 1, 3),
+            some("available_times", 1, 2),
+            chooser.choice(SURNAMES) + chooser.choice(GIVEN),
+            phone(index, CONTACT_PREFIXES),
+        ]
+
+
+def write_roster(target: Path | IO[bytes], rows: Iterable[list[Any]]) -> int:
+    """Write `rows` (of `roster_rows`) as an xlsx roster to `target`, a path or a binary file:
+    a title row, an empty row, HEADER, then the rows. Returns how many rows."""
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(target) if isinstance(target, Path) else target, MEMORY)
+    sheet = book.add_worksheet("名册")
+    text = book.add_format({"num_format": "@"})
+    day = book.add_format({"num_format": "yyyy-mm-dd"})
+    sheet.write_string(0, 0, "岳阳楼街道志愿者注册登记表（基准测试，合成数据）")
+    sheet.write_row(2, 0, HEADER)
+    written = 0
+    for written, values in enumerate(rows, start=1):
+        row = 2 + written
+        for column, value in enumerate(values):
+            if column == BIRTH_COLUMN:
+                sheet.write_datetime(row, column, value, day)
+            elif value:
+                sheet.write_string(row, column, value, text)
+    book.close()
+    return written
