@@ -13,9 +13,9 @@ By construction, so that a benchmark measures imports, not refusals:
   any day after 2022;
 - mobiles and emergency contacts' phones are unique: the n-th person's number is a prefix
   chosen by n and n's quotient as the other eight digits, from two disjoint prefix sets;
-- choices are only words the roster reader takes (`imports.cells.RowReader`): the Chinese
-  labels and the words offices write (男, 群众, 本科, 急救 …), each tried on the reader
-  before it is used.
+- choices are only words the roster reader takes (`imports.cells.RowReader`): 男 and 女,
+  居民身份证, and the Chinese labels the template's drop-downs offer (汉族, 群众, 大学本科,
+  应急救护 …), each tried on the reader before it is used.
 
 `tests/benchmarks/test_rosters.py` generates 20,000 rows and checks both promises.
 """
@@ -89,31 +89,41 @@ def phone(index: int, prefixes: tuple[str, ...]) -> str:
 
 
 def accepted_choices() -> dict[str, list[str]]:
-    """By choice column: the words offices write (Chinese labels and the reader's extra words)
-    that the roster reader takes, each tried on it."""
+    """By choice column: the Chinese labels (what the template's drop-downs offer and offices
+    write) that the roster reader takes, each tried on it."""
     from django.utils import translation
 
-    from zhiyuan.volunteers.imports.cells import CHOICE_FIELDS, RowReader
+    from zhiyuan.volunteers.enums import (
+        ActivityCategory,
+        AvailableTime,
+        Education,
+        Ethnicity,
+        PoliticalStatus,
+        Skill,
+    )
+    from zhiyuan.volunteers.imports.cells import RowReader
     from zhiyuan.volunteers.imports.reader import Cell
 
-    fields = ("ethnicity", "political_status", "education")
-    lists = ("skills", "service_intentions", "available_times")
-    reader = RowReader(dict(enumerate((*fields, *lists))))
+    enums = {
+        "ethnicity": Ethnicity,
+        "political_status": PoliticalStatus,
+        "education": Education,
+        "skills": Skill,
+        "service_intentions": ActivityCategory,
+        "available_times": AvailableTime,
+    }
+    reader = RowReader(dict(enumerate(enums)))
     accepted: dict[str, list[str]] = {}
-    for position, name in enumerate((*fields, *lists)):
-        words = [word for word in reader.choice_words[name] if not word.isascii()]
+    for position, (name, enum) in enumerate(enums.items()):
         with translation.override("zh-hans"):
-            enum = CHOICE_FIELDS.get(name)
-            if enum is not None:  # the labels first, as the template's drop-downs offer them
-                words = [str(label) for _value, label in enum.choices] + words
-        found = []
-        for word in dict.fromkeys(words):
-            cells = [Cell(None)] * (len(fields) + len(lists))
-            cells[position] = Cell(word)
+            labels = [str(label) for _value, label in enum.choices]
+        accepted[name] = []
+        for label in labels:
+            cells = [Cell(None)] * len(enums)
+            cells[position] = Cell(label)
             _data, problems = reader.read(cells)
             if not problems:
-                found.append(word)
-        accepted[name] = found
+                accepted[name].append(label)
     return accepted
 
 
