@@ -30,6 +30,7 @@ from django.utils import translation
 
 from tests.volunteers.conftest import apply, confirm, registered  # noqa: F401 (fixtures)
 from zhiyuan.accounts.models import Role, User
+from zhiyuan.common import generations
 from zhiyuan.common.sms import OutboxSmsBackend, SmsMessage
 from zhiyuan.divisions.importer import import_divisions
 from zhiyuan.divisions.models import Division
@@ -95,6 +96,15 @@ def default_language() -> Iterator[None]:
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def _nothing_kept() -> Iterator[None]:
+    """What the process keeps (`common.generations`) outlives a test's rolled-back transaction,
+    whose generation counters roll back with it: each test starts with nothing kept."""
+    generations.local.clear()
+    yield
+    generations.local.clear()
 
 
 @pytest.fixture(autouse=True)

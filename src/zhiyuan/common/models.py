@@ -72,3 +72,18 @@ class OutboundSms(models.Model):
     def __str__(self) -> str:
         state = "sent" if self.sent_at else "pending"
         return f"SMS {self.template} ({state})"
+
+
+class Generation(models.Model):
+    """A counter per kind of shared data (`zhiyuan.common.generations`): bumped by every write
+    to that data, read by each process before it serves what it kept of it."""
+
+    name = models.CharField(max_length=100, primary_key=True)
+    value = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("generation")
+        verbose_name_plural = _("generations")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.value}"

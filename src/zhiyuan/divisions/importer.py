@@ -35,7 +35,7 @@ from typing import IO, Any
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from zhiyuan.common import locks
+from zhiyuan.common import generations, locks
 from zhiyuan.common.audit import Change, log_action, log_actions
 from zhiyuan.common.bulk import sqlite_page_cache
 from zhiyuan.divisions.enums import PREFIX_LENGTH
@@ -372,6 +372,8 @@ def import_divisions(
             level = rows[abolish_missing_under][1]
             gone = _abolish_missing(cursor, abolish_missing_under[: PREFIX_LENGTH[level]])
         cursor.execute(f"DROP TABLE {STAGE}")
+        if created or updated or gone:  # names read by pages that are kept (generations)
+            generations.bump(Division.GENERATION)
         record = DivisionImport.objects.create(
             file_name=path.name[:255],
             sha256=sha256,

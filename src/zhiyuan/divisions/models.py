@@ -15,6 +15,8 @@ class Division(models.Model):
     statistics bureau's 统计用区划代码.
     """
 
+    GENERATION = "divisions"  # common.generations: bumped by every change, imports included
+
     code = models.CharField(_("division code"), max_length=12, primary_key=True)
     name = models.CharField(_("name"), max_length=100)
     level = models.PositiveSmallIntegerField(_("level"), choices=DivisionLevel.choices)

@@ -16,6 +16,7 @@ class Organization(MP_Node):
     """
 
     ACCESS_PATH = "path"
+    GENERATION = "organizations"  # common.generations: bumped by every change to the tree
     steplen = 4
 
     code = models.CharField(_("organisation code"), max_length=40, unique=True)

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from zhiyuan.common import locks
+from zhiyuan.common import generations, locks
 from zhiyuan.common.audit import log_action
 from zhiyuan.common.identity import validate_credit_code
 from zhiyuan.common.phones import normalize_mobile
@@ -110,6 +110,7 @@ def create_organization(
         _check_code_free(org.code)
         org = Organization.objects.add_child(parent, instance=org)
         org.jurisdiction.set(parent.jurisdiction.all())
+        generations.bump(Organization.GENERATION)
         log_action(
             actor,
             "organization.created",
@@ -145,6 +146,7 @@ def update_organization(org: Organization, *, actor: Any, **changes: Any) -> Org
         # Only the changed fields: a full save would write back the tree fields (path,
         # numchild) as loaded, undoing a child added or a move made meanwhile.
         org.save(update_fields=[*diff, "updated_at"])
+        generations.bump(Organization.GENERATION)
         log_action(actor, "organization.updated", org, organization=org, data={"changed": diff})
     return org
 
@@ -165,6 +167,7 @@ def set_organization_active(org: Organization, *, actor: Any, active: bool) -> O
     with transaction.atomic():
         org.is_active = active
         org.save(update_fields=["is_active", "updated_at"])
+        generations.bump(Organization.GENERATION)
         action = "organization.reactivated" if active else "organization.deactivated"
         log_action(actor, action, org, organization=org)
     return org

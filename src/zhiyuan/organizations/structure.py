@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from zhiyuan.common import locks
+from zhiyuan.common import generations, locks
 from zhiyuan.common.audit import Change, log_action, log_actions
 from zhiyuan.divisions.enums import DivisionLevel
 from zhiyuan.divisions.models import Division
@@ -170,6 +170,8 @@ class _Builder:
             ignore_conflicts=True,
             batch_size=2000,
         )
+        # Moves rewrite paths and jurisdictions go in in bulk: neither sends a signal.
+        generations.bump(Organization.GENERATION)
         log_actions(self.actor, self.changes)
 
 
@@ -293,6 +295,7 @@ def create_management_area(
             ).first()
             if centre is not None and not _is_child_of(centre, committee):
                 Organization.objects.move(centre, committee, "last-child")
+                generations.bump(Organization.GENERATION)
                 log_action(
                     actor,
                     "organization.moved",

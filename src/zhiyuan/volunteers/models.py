@@ -90,6 +90,7 @@ class RegistrationBody(models.Model):
     code that starts its registration numbers (Attachment 2, 注册编号分配表)."""
 
     ACCESS_PATH = "organization__path"
+    GENERATION = "registration_bodies"  # common.generations: the public registration points
 
     organization = models.OneToOneField(
         "organizations.Organization",
@@ -119,6 +120,7 @@ class Delegation(models.Model):
     Revocable: revoking ends new registrations through it, not the registrations made."""
 
     ACCESS_PATH = "body__organization__path"
+    GENERATION = "registration_bodies"
 
     body = models.ForeignKey(
         RegistrationBody,

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhiyuan.common import locks
+from zhiyuan.common import generations, locks
 from zhiyuan.common.audit import log_action
 from zhiyuan.common.text import clean_note
 from zhiyuan.organizations.enums import OrgKind
@@ -66,6 +66,7 @@ def designate_body(organization: Organization, *, code: str, actor: Any) -> Regi
         body = RegistrationBody.objects.create(
             organization=organization, code=code, designated_by=acting_user(actor)
         )
+        generations.bump(RegistrationBody.GENERATION)  # the public registration points
         log_action(
             actor,
             "registration_body.designated",
@@ -96,6 +97,7 @@ def grant_delegation(
             note=clean_note(note, field="note"),
             granted_by=acting_user(actor),
         )
+        generations.bump(Delegation.GENERATION)
         log_action(
             actor,
             "registration_body.delegation_granted",
@@ -115,6 +117,7 @@ def revoke_delegation(delegation: Delegation, *, actor: Any) -> Delegation:
         )
         if not updated:
             raise ValidationError(_("This consent was already revoked."))
+        generations.bump(Delegation.GENERATION)  # update() sends no signal
         delegation.refresh_from_db()
         log_action(
             actor,
