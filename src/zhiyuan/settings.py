@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "zhiyuan.volunteers",
     "zhiyuan.accounts",
     "zhiyuan.activities",
+    "zhiyuan.hours",
     "zhiyuan.portal",
     "zhiyuan.api",
     "zhiyuan.demo",
@@ -281,6 +282,14 @@ if REDIS_URL:
 # Uploaded rosters hold personal data: their files are deleted this many days after upload
 # (their SHA-256 stays).
 ROSTER_RETENTION_DAYS = env_int("ROSTER_RETENTION_DAYS", 30, minimum=1)
+
+# Service hours: each registered volunteer should serve HOURS_YEARLY_TARGET hours a year (plan
+# §三(二)3: 20); a slot's check-in QR code changes every HOURS_QR_SECONDS (the current and the
+# previous code are accepted); a check-out missed is closed HOURS_CHECKOUT_GRACE_MINUTES after
+# the slot's end by a periodic job, and flagged.
+HOURS_YEARLY_TARGET = env_int("HOURS_YEARLY_TARGET", 20, minimum=1)
+HOURS_QR_SECONDS = env_int("HOURS_QR_SECONDS", 30, minimum=10)
+HOURS_CHECKOUT_GRACE_MINUTES = env_int("HOURS_CHECKOUT_GRACE_MINUTES", 60, minimum=0)
 
 # The bulk "please confirm" message: at most this many a day per registering unit (sent by
 # staff, counted from local midnight); the rest wait for the next day.

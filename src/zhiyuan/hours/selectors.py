@@ -1,0 +1,245 @@
+"""Reads of the service-hour ledger. `counted` is THE definition of the hours that count (every
+total, progress bar, export and statistic goes through it): confirmed records that no confirmed
+correction replaced. Lists read through the access layer (`scope`)."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.utils import timezone
+
+from zhiyuan.activities.enums import SignUpStatus
+from zhiyuan.activities.models import Slot
+from zhiyuan.hours import rules
+from zhiyuan.hours.enums import HourStatus
+from zhiyuan.hours.models import Attendance, HourRecord, HoursImport, HoursPolicy
+from zhiyuan.organizations.access import ALL_ROLES, scope
+from zhiyuan.organizations.models import Organization
+
+RECORD_RELATED = ("volunteer", "activity", "slot", "organizer", "recorded_by", "decided_by")
+
+
+def policy_for(organization: Organization) -> HoursPolicy:
+    """The hours policy of the nearest ancestor-or-self that has one (a city's applies to its
+    whole tree unless a part sets its own); exact minutes where none does (unsaved)."""
+    step = Organization.steplen
+    paths = [organization.path[:end] for end in range(step, len(organization.path) + 1, step)]
+    found = (
+        HoursPolicy.objects.filter(organization__path__in=paths)
+        .order_by("-organization__depth")
+        .first()
+    )
+    return found or HoursPolicy(organization=organization)
+
+
+def _replaced() -> Exists:
+    return Exists(HourRecord.objects.filter(corrects=OuterRef("pk"), status=HourStatus.CONFIRMED))
+
+
+def counted(queryset: QuerySet[HourRecord] | None = None) -> QuerySet[HourRecord]:
+    """The records whose minutes count: confirmed, and not replaced by a confirmed correction
+    (the correction counts instead)."""
+    queryset = HourRecord.objects.all() if queryset is None else queryset
+    return queryset.filter(status=HourStatus.CONFIRMED).exclude(_replaced())
+
+
+def live(queryset: QuerySet[HourRecord] | None = None) -> QuerySet[HourRecord]:
+    """Records that stand or may come to: pending or counted (not rejected, not replaced). A
+    volunteer's live records never overlap."""
+    queryset = HourRecord.objects.all() if queryset is None else queryset
+    return queryset.filter(Q(status=HourStatus.PENDING) | Q(status=HourStatus.CONFIRMED)).exclude(
+        _replaced()
+    )
+
+
+def total_minutes(queryset: QuerySet[HourRecord]) -> int:
+    """The sum of counted minutes of `queryset` (already filtered by `counted`)."""
+    return int(queryset.aggregate(total=Sum("minutes"))["total"] or 0)
+
+
+def year_bounds(year: int) -> tuple[datetime, datetime]:
+    """The instants a local (Asia/Shanghai) calendar year starts and ends."""
+    return local_start(date(year, 1, 1)), local_start(date(year + 1, 1, 1))
+
+
+def local_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def in_period(
+    queryset: QuerySet[HourRecord], start: date | None, end: date | None
+) -> QuerySet[HourRecord]:
+    """Records that started on the local days `start` to `end` (both included; either open)."""
+    if start is not None:
+        queryset = queryset.filter(start__gte=local_start(start))
+    if end is not None:
+        queryset = queryset.filter(start__lt=local_start(end + timedelta(days=1)))
+    return queryset
+
+
+def records(user: Any, roles: Any = ALL_ROLES) -> QuerySet[HourRecord]:
+    """The records of the activities organised in `user`'s subtrees, newest first."""
+    return scope(user, HourRecord.objects.select_related(*RECORD_RELATED), roles)
+
+
+def records_of_volunteers(digest: str) -> QuerySet[HourRecord]:
+    """Every record of the registrations that use one mobile number (the portal's volunteer),
+    rejected ones included, newest first."""
+    return HourRecord.objects.filter(volunteer__mobile_digest=digest).select_related(
+        "activity", "slot", "organizer", "volunteer"
+    )
+
+
+def yearly_target_minutes() -> int:
+    """The hours each registered volunteer should serve a year (plan §三(二)3: 20), in
+    minutes (setting HOURS_YEARLY_TARGET)."""
+    return int(settings.HOURS_YEARLY_TARGET) * 60
+
+
+@dataclass
+class Progress:
+    """A year's counted minutes against the yearly target."""
+
+    minutes: int
+    target_minutes: int
+
+    @property
+    def hours(self) -> Decimal:
+        return rules.hours(self.minutes)
+
+    @property
+    def target_hours(self) -> Decimal:
+        return rules.hours(self.target_minutes)
+
+    @property
+    def percent(self) -> int:
+        if self.target_minutes <= 0:
+            return 100
+        return min(100, self.minutes * 100 // self.target_minutes)
+
+    @property
+    def reached(self) -> bool:
+        return self.minutes >= self.target_minutes
+
+
+def yearly_progress(queryset: QuerySet[HourRecord], year: int) -> Progress:
+    """Counted minutes of `queryset` in the local `year` (records by their start) against the
+    yearly target."""
+    start, end = year_bounds(year)
+    within = counted(queryset).filter(start__gte=start, start__lt=end)
+    return Progress(total_minutes(within), yearly_target_minutes())
+
+
+def years_of(queryset: QuerySet[HourRecord]) -> list[int]:
+    """The local years in which `queryset` has records, newest first (this year always)."""
+    zone = timezone.get_current_timezone()
+    years = {timezone.localdate().year}
+    for instant in queryset.values_list("start", flat=True).order_by().distinct()[:5000]:
+        years.add(instant.astimezone(zone).year)
+    return sorted(years, reverse=True)
+
+
+def slots(user: Any, roles: Any = ALL_ROLES) -> QuerySet[Slot]:
+    """Slots of the activities organised in `user`'s subtrees."""
+    return scope(user, Slot.objects.select_related("activity__organizer"), roles)
+
+
+@dataclass
+class RosterLine:
+    """A volunteer signed up for a slot, with their check-in intervals and records."""
+
+    signup: Any
+    attendances: list[Attendance] = field(default_factory=list)
+    records: list[HourRecord] = field(default_factory=list)
+
+    @property
+    def open_attendance(self) -> Attendance | None:
+        return next((a for a in self.attendances if a.is_open), None)
+
+    @property
+    def checked_in(self) -> bool:
+        return self.open_attendance is not None
+
+    @property
+    def no_show(self) -> bool:
+        """Confirmed, the slot over, and neither a check-in nor a record."""
+        return (
+            not self.attendances and not self.records and self.signup.slot.ends_at < timezone.now()
+        )
+
+
+def roster(slot: Slot) -> list[RosterLine]:
+    """The confirmed sign-ups of `slot` in sign-up order, each with its attendances and live or
+    rejected records for that slot (three queries). The caller checked the scope."""
+    signups = (
+        slot.signups.filter(status=SignUpStatus.CONFIRMED)
+        .select_related("volunteer", "slot")
+        .order_by("signed_up_at", "pk")
+    )
+    attendances = Attendance.objects.filter(slot=slot).order_by("checked_in_at", "pk")
+    found = HourRecord.objects.filter(slot=slot).exclude(_replaced()).order_by("start", "pk")
+    lines = {signup.volunteer_id: RosterLine(signup) for signup in signups}
+    for attendance in attendances:
+        if attendance.volunteer_id in lines:
+            lines[attendance.volunteer_id].attendances.append(attendance)
+    for record in found:
+        if record.volunteer_id in lines:
+            lines[record.volunteer_id].records.append(record)
+    return list(lines.values())
+
+
+def slot_records(slot: Slot) -> QuerySet[HourRecord]:
+    """Every record of `slot` (any volunteer, corrections included), in time order."""
+    return (
+        HourRecord.objects.filter(slot=slot)
+        .select_related(*RECORD_RELATED)
+        .prefetch_related(Prefetch("corrections"))
+        .order_by("start", "pk")
+    )
+
+
+def hours_imports(user: Any, roles: Any = ALL_ROLES) -> QuerySet[HoursImport]:
+    return scope(user, HoursImport.objects.select_related("organization", "uploaded_by"), roles)
+
+
+@dataclass
+class OrganizerTotal:
+    organizer: Organization
+    minutes: int
+    records: int
+    volunteers: int
+
+    @property
+    def hours(self) -> Decimal:
+        return rules.hours(self.minutes)
+
+
+def totals_by_organizer(queryset: QuerySet[HourRecord]) -> list[OrganizerTotal]:
+    """Counted minutes, records and distinct volunteers of `queryset` per organiser, by tree
+    order (one query, plus one for the organisations)."""
+    from django.db.models import Count
+
+    rows = (
+        counted(queryset)
+        .order_by()
+        .values("organizer")
+        .annotate(
+            minutes=Sum("minutes"),
+            records=Count("pk"),
+            volunteers=Count("volunteer", distinct=True),
+        )
+    )
+    found = {row["organizer"]: row for row in rows}
+    organizations = Organization.objects.filter(pk__in=found).order_by("path")
+    return [
+        OrganizerTotal(
+            org,
+            int(found[org.pk]["minutes"] or 0),
+            found[org.pk]["records"],
+            found[org.pk]["volunteers"],
+        )
+        for org in organizations
+    ]
