@@ -8,12 +8,25 @@ Organization itself, "organization__path" for things that belong to one), or sev
 `ACCESS_PATHS` when a role on any of them reaches the object (a registration: the
 organisation it was made through, and its registration body's).
 Platform staff with superuser rights see everything; the Django admin is theirs alone.
+
+A table that grows with the city (registrations; activities and hour records to come) keeps a
+copy of the path on its own row in a `ScopePathField` and names that field in `ACCESS_PATHS`.
+`scope` then asks for a range of that indexed column (`path >= p AND path < p'`), which a
+B-tree serves on every database, so a street's list reads the street's rows and no others; a
+path reached through joins (`organization__path`) can only be filtered after the joins, so
+two of them joined by OR make PostgreSQL read the whole table. The copies follow the tree:
+treebeard announces every rewrite of a subtree's paths (a move, a sibling shifted, a repair)
+and `follow_path_change` rewrites the copies the same way (`OrganizationsConfig.ready`).
 """
 
 from collections.abc import Iterable
+from functools import cache
 from typing import Any, TypeVar
 
-from django.db.models import Model, Q, QuerySet
+from django.apps import apps
+from django.db import models
+from django.db.models import Model, Q, QuerySet, Value
+from django.db.models.functions import Concat, Substr
 from django.http import Http404
 
 from zhiyuan.organizations.enums import RoleKind
@@ -83,17 +96,50 @@ def scope(user: Any, queryset: QuerySet[M], roles: Iterable[str] = ALL_ROLES) ->
         return queryset
     if not prefixes:
         return queryset.none()
-    paths = access_paths(queryset.model)
+    return queryset.filter(within(queryset.model, prefixes))
+
+
+def in_subtree(queryset: QuerySet[M], organization: Any) -> QuerySet[M]:
+    """Restrict `queryset` to objects inside `organization`'s subtree, reached as `scope`
+    reaches them (a list's organisation filter)."""
+    return queryset.filter(within(queryset.model, [organization.path]))
+
+
+def within(model: Any, prefixes: Iterable[str]) -> Q:
+    """The condition that an object of `model` lies in one of the subtrees at `prefixes`,
+    through any of its access paths: a range of an indexed `ScopePathField`, else a prefix
+    match (`startswith`) of the path it names."""
     condition = Q()
-    for prefix in prefixes:
-        for path in paths:
-            condition |= Q(**{f"{path}__startswith": prefix})
-    return queryset.filter(condition)
+    for path in access_paths(model):
+        copied = _is_scope_path(model, path)
+        for prefix in prefixes:
+            if copied:
+                condition |= Q(**{f"{path}__gte": prefix, f"{path}__lt": after_subtree(prefix)})
+            else:
+                condition |= Q(**{f"{path}__startswith": prefix})
+    return condition
+
+
+def after_subtree(prefix: str) -> str:
+    """The least string above every path that starts with `prefix` (the last character raised
+    by one): `path >= prefix AND path < after_subtree(prefix)` holds exactly for the paths
+    starting with `prefix`, in byte order (SQLite's; PostgreSQL's with the C collation that
+    `ScopePathField` sets)."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
 def access_paths(model: Any) -> tuple[str, ...]:
     """The tree paths through which roles reach objects of `model`."""
     return tuple(getattr(model, "ACCESS_PATHS", None) or (model.ACCESS_PATH,))
+
+
+@cache
+def _is_scope_path(model: Any, lookup: str) -> bool:
+    """Whether `lookup` (e.g. "volunteer__organization_path") ends at a ScopePathField."""
+    *relations, name = lookup.split("__")
+    for relation in relations:
+        model = model._meta.get_field(relation).related_model
+    return isinstance(model._meta.get_field(name), ScopePathField)
 
 
 def get_scoped_or_404(
@@ -112,3 +158,98 @@ def covers(user: Any, organization: Any, roles: Iterable[str] = ALL_ROLES) -> bo
     if prefixes is None:
         return True
     return any(organization.path.startswith(prefix) for prefix in prefixes)
+
+
+class ScopePathField(models.CharField):  # type: ignore[type-arg]
+    """A copy, on the row, of the tree path of the organisation reached through `source` (a
+    relation: "organization", "body__organization"), so that `scope` filters the row's own
+    indexed column instead of a joined table's (see the module's docstring).
+
+    Declare it, index it with a plain B-tree in Meta, and name it in `ACCESS_PATHS`:
+
+        ACCESS_PATHS = ("organization_path",)
+        organization_path = ScopePathField(source="organization")
+        class Meta:
+            indexes = [models.Index(fields=["organization_path"], name="…")]
+
+    The value is taken from the source when a row is added (`save`, `bulk_create`,
+    `common.bulk.TableWriter` from its prototype) and whenever the row is saved with the first
+    relation of `source` loaded on the instance, as assigning it does (`row.organization = x`).
+    A `save(update_fields=…)` that changes the relation must name the copy too
+    (`with_scope_paths`); a queryset `update()` of the relation must set the copy itself.
+    Moves in the tree are followed (`follow_path_change`). On PostgreSQL the column uses the C
+    collation, so that ranges and prefix matches compare bytes, as paths are built.
+    """
+
+    _DEFAULTS: dict[str, Any] = {"max_length": 255, "default": "", "blank": True, "editable": False}
+
+    def __init__(self, *args: Any, source: str = "", **kwargs: Any) -> None:
+        self.source = source
+        for key, value in self._DEFAULTS.items():
+            kwargs.setdefault(key, value)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        for key, value in self._DEFAULTS.items():
+            if kwargs.get(key, value) == value:
+                kwargs.pop(key, None)
+        kwargs["source"] = self.source
+        return name, path, args, kwargs
+
+    def db_parameters(self, connection: Any) -> dict[str, Any]:
+        parameters = super().db_parameters(connection)
+        if connection.vendor == "postgresql":
+            parameters["collation"] = "C"
+        return parameters
+
+    def pre_save(self, model_instance: Model, add: bool) -> Any:
+        relation: Any = model_instance._meta.get_field(self.source.split("__")[0])
+        if add or relation.is_cached(model_instance):
+            setattr(model_instance, self.attname, self.path_of(model_instance))
+        return getattr(model_instance, self.attname)
+
+    def path_of(self, instance: Model) -> str:
+        """The path of the organisation `source` leads to from `instance` ("" when none)."""
+        target: Any = instance
+        for relation in self.source.split("__"):
+            target = getattr(target, relation)
+            if target is None:
+                return ""
+        return str(target.path)
+
+
+def scope_path_fields(model: Any) -> list[ScopePathField]:
+    """The ScopePathFields of `model`."""
+    return [field for field in model._meta.fields if isinstance(field, ScopePathField)]
+
+
+def with_scope_paths(model: Any, update_fields: Iterable[str]) -> list[str]:
+    """`update_fields` and the copies whose source starts with one of them: what a
+    `save(update_fields=…)` that changes a relation must write (`Model.save` passes only the
+    named fields to `pre_save`)."""
+    names = list(update_fields)
+    for field in scope_path_fields(model):
+        first = model._meta.get_field(field.source.split("__")[0])
+        if {first.name, first.attname} & set(names) and field.name not in names:
+            names.append(field.name)
+    return names
+
+
+def follow_path_change(old_path: str, new_path: str, using: str = "default") -> None:
+    """Rewrite every copied path in the subtree that moved from `old_path` to `new_path`, as
+    treebeard rewrote the organisations' (its `path_updated` signal, sent for each subtree it
+    rewrites, in order, inside the moving transaction). One UPDATE per copy, over the index."""
+    if old_path == new_path:
+        return
+    for model in _models_with_scope_paths():
+        for field in scope_path_fields(model):
+            name = field.name
+            rows = model._default_manager.using(using).filter(
+                **{f"{name}__gte": old_path, f"{name}__lt": after_subtree(old_path)}
+            )
+            rows.update(**{name: Concat(Value(new_path), Substr(name, len(old_path) + 1))})
+
+
+def _models_with_scope_paths() -> list[Any]:
+    return [model for model in apps.get_models() if scope_path_fields(model)]

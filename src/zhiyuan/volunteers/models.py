@@ -16,6 +16,7 @@ from zhiyuan.common import crypto
 from zhiyuan.common.fields import ChoiceListField, EncryptedTextField
 from zhiyuan.common.identity import DocumentType, Gender
 from zhiyuan.common.storage import EncryptedFileSystemStorage
+from zhiyuan.organizations.access import ScopePathField, with_scope_paths
 from zhiyuan.volunteers.enums import (
     HOLDING_STATUSES,
     ActivityCategory,
@@ -199,10 +200,12 @@ class Volunteer(models.Model):
     Roles reach a registration through `organization` and through the body's organisation:
     the body keeps the ledger (MISSION §2), also of registrations made through a delegation
     outside its own subtree (a district unit registering for the district's association).
+    Both paths are copied onto the row (`organization_path`, `body_organization_path`) and
+    indexed, so that a street's ledger reads the street's rows, not the city's.
     """
 
-    ACCESS_PATH = "organization__path"
-    ACCESS_PATHS = ("organization__path", "body__organization__path")
+    ACCESS_PATH = "organization_path"
+    ACCESS_PATHS = ("organization_path", "body_organization_path")
 
     # --- the registration
     body = models.ForeignKey(
@@ -217,6 +220,9 @@ class Volunteer(models.Model):
         on_delete=models.PROTECT,
         related_name="registered_volunteers",
     )
+    # The tree paths of `organization` and of the body's organisation (access.ScopePathField).
+    organization_path = ScopePathField(source="organization")
+    body_organization_path = ScopePathField(source="body__organization")
     status = models.CharField(
         _("status"),
         max_length=12,
@@ -359,6 +365,9 @@ class Volunteer(models.Model):
             # pattern index on PostgreSQL: one more index to update per inserted row).
             models.Index(fields=["document_digest"], name="volunteer_document_digest"),
             models.Index(fields=["mobile_digest"], name="volunteer_mobile_digest"),
+            # What `access.scope` reads: a range of each path (a street's subtree).
+            models.Index(fields=["organization_path"], name="volunteer_organization_path"),
+            models.Index(fields=["body_organization_path"], name="volunteer_body_path"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -381,6 +390,8 @@ class Volunteer(models.Model):
 
         self.document_digest = document_digest(self.document_number)
         self.mobile_digest = mobile_digest(self.mobile)
+        if kwargs.get("update_fields") is not None:  # a new body or organisation: new paths
+            kwargs["update_fields"] = with_scope_paths(Volunteer, kwargs["update_fields"])
         super().save(*args, **kwargs)
 
     @property
@@ -437,8 +448,8 @@ class VolunteerRequest(models.Model):
     """A volunteer's request to correct their details or cancel their registration; it reaches
     the registrars of the organisation the registration belongs to and of its body."""
 
-    ACCESS_PATH = "volunteer__organization__path"
-    ACCESS_PATHS = ("volunteer__organization__path", "volunteer__body__organization__path")
+    ACCESS_PATH = "volunteer__organization_path"
+    ACCESS_PATHS = ("volunteer__organization_path", "volunteer__body_organization_path")
 
     volunteer = models.ForeignKey(
         Volunteer, verbose_name=_("volunteer"), on_delete=models.CASCADE, related_name="requests"

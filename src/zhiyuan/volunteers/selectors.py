@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhiyuan.common.models import AuditEntry
+from zhiyuan.organizations import access
 from zhiyuan.organizations.access import ALL_ROLES, scope
 from zhiyuan.organizations.enums import OrgKind, OrgLevel
 from zhiyuan.organizations.models import Organization
@@ -234,11 +235,9 @@ def volunteer_requests(
 
 
 def in_subtree(queryset: QuerySet[Volunteer], organization: Organization) -> QuerySet[Volunteer]:
-    """Registrations made through `organization`'s subtree or kept by a body in it."""
-    return queryset.filter(
-        Q(organization__path__startswith=organization.path)
-        | Q(body__organization__path__startswith=organization.path)
-    )
+    """Registrations made through `organization`'s subtree or kept by a body in it (by the
+    paths copied on the row, as `scope` reads them: `access.in_subtree`)."""
+    return access.in_subtree(queryset, organization)
 
 
 CONFIRMATION_REQUESTED = "volunteer.confirmation.requested"
