@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Q
 
 from zhiyuan.hours.enums import HourStatus
@@ -136,3 +136,12 @@ def _verify_chain(head: ChainHead) -> Iterator[Break]:
         expected += 1
     if expected - 1 != head.length or previous != head.last_hash:
         yield Break(head.organizer_id, None, head.length, "end_missing")
+
+
+def summary(organizer_ids: list[int] | None = None) -> dict[str, int]:
+    """How many chains and chained records there are (for the command's report)."""
+    heads = ChainHead.objects.all()
+    if organizer_ids is not None:
+        heads = heads.filter(organizer_id__in=organizer_ids)
+    totals = heads.aggregate(chains=models.Count("pk"), records=models.Sum("length"))
+    return {"chains": totals["chains"] or 0, "records": totals["records"] or 0}

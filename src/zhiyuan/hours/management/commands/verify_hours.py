@@ -1,0 +1,69 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from zhiyuan.hours import chain
+from zhiyuan.organizations.models import Organization
+
+PROBLEMS = {
+    "content_changed": gettext_lazy("its content no longer matches its hash"),
+    "link_broken": gettext_lazy("it does not point to the hash of the record before it"),
+    "status_changed": gettext_lazy("it is in the chain but no longer confirmed"),
+    "missing": gettext_lazy("a record is missing from the chain here"),
+    "end_missing": gettext_lazy("the chain ends before its head says it does"),
+    "no_chain": gettext_lazy("it is confirmed but in no chain"),
+}
+
+
+class Command(BaseCommand):
+    help = (
+        "Check the hash chains of confirmed service records (tamper evidence): every record's "
+        "SHA-256 recomputed and linked to the one before it, per organiser. Names each record "
+        "that breaks a chain and exits with status 1 if any does."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--organizer",
+            metavar="ORG_CODE",
+            help="Check only this organiser's chain (an organisation code, e.g. 430602001001-TM).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        organizer_ids = None
+        if options["organizer"]:
+            code = options["organizer"].strip()
+            found = Organization.objects.filter(code=code).values_list("pk", flat=True).first()
+            if found is None:
+                raise CommandError(_("No organisation with code %(code)s.") % {"code": code})
+            organizer_ids = [found]
+        breaks = list(chain.verify(organizer_ids))
+        names = dict(
+            Organization.objects.filter(pk__in={b.organizer_id for b in breaks}).values_list(
+                "pk", "code"
+            )
+        )
+        for found_break in breaks:
+            self.stderr.write(
+                _(
+                    "service record %(record)s (organiser %(organizer)s, chain position %(position)s): %(problem)s"
+                )
+                % {
+                    "record": found_break.record_id if found_break.record_id is not None else "—",
+                    "organizer": names.get(found_break.organizer_id, found_break.organizer_id),
+                    "position": found_break.position,
+                    "problem": PROBLEMS[found_break.problem],
+                }
+            )
+        if breaks:
+            raise CommandError(
+                _("%(count)d break(s) found in the chains of confirmed service records.")
+                % {"count": len(breaks)}
+            )
+        summary = chain.summary(organizer_ids)
+        self.stdout.write(
+            _("All chains hold: %(chains)d organiser(s), %(records)d confirmed record(s).")
+            % summary
+        )
