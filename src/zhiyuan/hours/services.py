@@ -45,7 +45,8 @@ CLOCK_TOLERANCE = timedelta(minutes=5)
 CONTENT_LIMIT = 200
 
 
-def _user(actor: Any) -> Any:
+def acting_user(actor: Any) -> Any:
+    """`actor` as a foreign key: None for the operator or the volunteer (no account)."""
     return actor if getattr(actor, "is_authenticated", False) else None
 
 
@@ -206,7 +207,7 @@ def record_hours(
             content=content,
             source=source,
             flags=_flags(flags, long_day=_long_day(volunteer, start, end)),
-            recorded_by=_user(actor),
+            recorded_by=acting_user(actor),
             hours_import=hours_import,
         )
         if hours_import is None:  # a back-filled sheet writes one entry for its rows
@@ -334,7 +335,7 @@ def confirm_records(records: Iterable[HourRecord], *, actor: Any) -> list[HourRe
             head = chain.lock_head(by_organizer[organizer_id][0].organizer)
             for record in by_organizer[organizer_id]:
                 record.status = HourStatus.CONFIRMED
-                record.decided_by = _user(actor)
+                record.decided_by = acting_user(actor)
                 record.decided_at = now
                 chain.append(head, record)
                 record.save(
@@ -379,7 +380,7 @@ def reject_record(record: HourRecord, *, actor: Any, reason: str) -> HourRecord:
         locked = _locked_record(record)
         _refuse_unless_pending(locked)
         locked.status = HourStatus.REJECTED
-        locked.decided_by = _user(actor)
+        locked.decided_by = acting_user(actor)
         locked.decided_at = timezone.now().replace(microsecond=0)
         locked.rejection_reason = reason
         locked.save(update_fields=["status", "decided_by", "decided_at", "rejection_reason"])
@@ -438,7 +439,7 @@ def request_correction(
             if content is None
             else clean_note(content, field="content", limit=CONTENT_LIMIT),
             source=original.source,
-            recorded_by=None if by_volunteer else _user(actor),
+            recorded_by=None if by_volunteer else acting_user(actor),
             corrects=original,
             correction_reason=reason,
             requested_by_volunteer=by_volunteer,

@@ -1,0 +1,12 @@
+"""Periodic jobs of the hours app (registered with `common.periodic`)."""
+
+from zhiyuan.common.periodic import periodic_job
+from zhiyuan.hours.checkin import close_missed_checkouts as close_intervals
+
+
+@periodic_job
+def close_missed_checkouts() -> None:
+    """A volunteer who forgot to check out is checked out at the slot's end once
+    HOURS_CHECKOUT_GRACE_MINUTES have passed; the interval and its record are flagged for the
+    leader."""
+    close_intervals()

@@ -1,0 +1,147 @@
+"""Check-ins, check-outs and confirmations at the same moment (PostgreSQL, real threads): retries
+and double scans never count twice, and one organiser's chain never forks."""
+
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+
+from tests.concurrency import at_once, in_pool, postgres_only
+from tests.factories import ActivityFactory, SignUpFactory, SlotFactory
+from tests.hours.conftest import days_ago
+from tests.volunteers import people
+from zhiyuan.accounts.models import User
+from zhiyuan.activities.models import Slot
+from zhiyuan.hours import chain, checkin, services
+from zhiyuan.hours.models import Attendance, HourRecord
+from zhiyuan.volunteers.models import Volunteer
+
+pytestmark = postgres_only
+
+
+def leader() -> User:
+    return User.objects.get(username="team_leader")
+
+
+def past_slot_with(count: int) -> tuple[Slot, list[int]]:
+    """A slot 3 days ago, 09:00–12:00, and `count` volunteers signed up for it."""
+    slot = SlotFactory(
+        activity=ActivityFactory(),
+        starts_at=days_ago(3, 9),
+        ends_at=days_ago(3, 12),
+        capacity=count,
+    )
+    registrar = User.objects.get(username="registrar")
+    volunteers = [people.registered(registrar) for _ in range(count)]
+    for volunteer in volunteers:
+        SignUpFactory(slot=slot, volunteer=volunteer)
+    return slot, [volunteer.pk for volunteer in volunteers]
+
+
+def test_concurrent_check_ins_with_retries_count_each_volunteer_once(world_tx: None) -> None:
+    slot, volunteer_ids = past_slot_with(40)
+    # each volunteer: three sends of one request (retries with its key) and a second scan
+    jobs = [(pk, f"key-{pk}") for pk in volunteer_ids for _ in range(3)]
+    jobs += [(pk, None) for pk in volunteer_ids]
+
+    def work(job: tuple[int, str | None]) -> int:
+        pk, key = job
+        checked = checkin.check_in(
+            Slot.objects.select_related("activity__organizer").get(pk=slot.pk),
+            Volunteer.objects.get(pk=pk),
+            actor=leader(),
+            key=key,
+            at=days_ago(3, 9),
+        )
+        return checked.attendance.pk
+
+    results = in_pool(20, jobs, work)
+    assert [r for r in results if isinstance(r, Exception)] == []
+    assert Attendance.objects.filter(slot=slot).count() == 40
+    per_volunteer = Counter(Attendance.objects.values_list("volunteer_id", flat=True))
+    assert set(per_volunteer.values()) == {1}
+    assert len(set(results)) == 40
+
+
+def test_one_volunteer_scanning_at_once_from_ten_phones_opens_one_interval(world_tx: None) -> None:
+    slot, (pk,) = past_slot_with(1)
+
+    def work(index: int) -> int:
+        checked = checkin.check_in(
+            Slot.objects.select_related("activity__organizer").get(pk=slot.pk),
+            Volunteer.objects.get(pk=pk),
+            actor=leader(),
+            key=f"phone-{index}",
+            at=days_ago(3, 9),
+        )
+        return checked.attendance.pk
+
+    results = at_once(10, work)
+    assert [r for r in results if isinstance(r, Exception)] == []
+    assert len(set(results)) == 1
+    assert Attendance.objects.count() == 1
+
+
+def test_concurrent_check_outs_make_one_record(world_tx: None) -> None:
+    slot, (pk,) = past_slot_with(1)
+    checkin.check_in(slot, Volunteer.objects.get(pk=pk), actor=leader(), at=days_ago(3, 9))
+
+    def work(index: int) -> int:
+        checked = checkin.check_out(
+            Slot.objects.select_related("activity__organizer").get(pk=slot.pk),
+            Volunteer.objects.get(pk=pk),
+            actor=leader(),
+            key=f"out-{index % 2}",
+            at=days_ago(3, 11),
+        )
+        return checked.attendance.pk
+
+    results = at_once(8, work)
+    assert [r for r in results if isinstance(r, Exception)] == []
+    assert HourRecord.objects.count() == 1
+    assert HourRecord.objects.get().minutes == 120
+
+
+def test_concurrent_confirmations_keep_one_chain_per_organiser(world_tx: None) -> None:
+    slot, volunteer_ids = past_slot_with(12)
+    record_ids = [
+        services.record_hours(
+            Volunteer.objects.get(pk=pk),
+            activity=slot.activity,
+            slot=slot,
+            start=days_ago(3, 9),
+            end=days_ago(3, 9) + timedelta(minutes=20 + n),
+            actor=leader(),
+        ).pk
+        for n, pk in enumerate(volunteer_ids)
+    ]
+
+    def work(index: int) -> list[int]:
+        mine = HourRecord.objects.filter(pk__in=record_ids[index * 2 : index * 2 + 2])
+        return [r.chain_position for r in services.confirm_records(list(mine), actor=leader())]
+
+    results = at_once(6, work)
+    assert [r for r in results if isinstance(r, Exception)] == []
+    positions = sorted(HourRecord.objects.values_list("chain_position", flat=True))
+    assert positions == list(range(1, 13))
+    assert list(chain.verify()) == []
+
+
+@pytest.mark.parametrize("threads", [4])
+def test_concurrent_leader_entries_for_one_volunteer_never_overlap(
+    world_tx: None, threads: int
+) -> None:
+    slot, (pk,) = past_slot_with(1)
+
+    def work(index: int) -> int:
+        return services.record_hours(
+            Volunteer.objects.get(pk=pk),
+            activity=slot.activity,
+            start=days_ago(3, 9) + timedelta(minutes=10 * index),
+            end=days_ago(3, 11),
+            actor=leader(),
+        ).pk
+
+    results = at_once(threads, work)
+    assert len([r for r in results if isinstance(r, int)]) == 1
+    assert HourRecord.objects.count() == 1
