@@ -6,11 +6,13 @@ import pytest
 from django.test import Client
 
 from tests.api.registrations import post, snapshot
+from tests.processes import as_process
 from tests.volunteers.people import OTHER_STREET, person_data, synthetic_id, synthetic_mobile
 from zhiyuan.accounts.models import User
-from zhiyuan.api.public import PublicRateThrottle
+from zhiyuan.api.public import PublicPointSerializer, PublicRateThrottle
+from zhiyuan.common import generations
 from zhiyuan.organizations.models import Organization
-from zhiyuan.volunteers import services
+from zhiyuan.volunteers import selectors, services
 from zhiyuan.volunteers.models import Delegation, RegistrationBody, Volunteer
 
 pytestmark = pytest.mark.django_db
@@ -59,8 +61,40 @@ def test_closed_points_are_not_listed(client: Client, body: Body, street_admin: 
 
 
 def test_points_queries_stay_constant(client: Client, django_assert_max_num_queries) -> None:
-    with django_assert_max_num_queries(2):  # bodies, delegations
+    # The generations, bodies, delegations, the districts' committees and their divisions;
+    # then the points kept by the process, checked by the generations alone.
+    with django_assert_max_num_queries(5):
         assert client.get(POINTS).status_code == 200
+    with django_assert_max_num_queries(1):
+        assert client.get(POINTS, {"q": "街道"}).json()["count"] == 4
+
+
+def test_the_kept_answers_are_the_serializers(client: Client) -> None:
+    listed = client.get(POINTS, {"limit": 100}).json()["results"]
+    expected = [
+        {
+            "body": {"id": point.body.pk, "name": point.body.organization.name},
+            "organization": {"id": point.organization.pk, "name": point.organization.name},
+        }
+        for point in selectors.public_registration_points(by_body=True)
+    ]
+    assert listed == expected == PublicPointSerializer(expected, many=True).data
+
+
+def test_a_delegation_revoked_in_another_worker_leaves_the_list_at_once(
+    client: Client, body: Body, street_admin: User, django_capture_on_commit_callbacks
+) -> None:
+    serving, other = generations.LocalStore(), generations.LocalStore()
+    for store in (serving, other):
+        with as_process(store):
+            assert client.get(POINTS).json()["count"] == 9
+    delegation = Delegation.objects.get(body=body("430602001-SC"))
+    with as_process(other), django_capture_on_commit_callbacks(execute=True):
+        services.revoke_delegation(delegation, actor=street_admin)
+    with as_process(serving):
+        listed = client.get(POINTS, {"q": "郭亮"}).json()
+        assert listed["count"] == 0
+        assert client.get(POINTS).json()["count"] == 8
 
 
 def test_a_person_registers_and_confirms_themself(

@@ -1,13 +1,12 @@
 """Generations: the counters in the database that tell every process that data it keeps has
 changed (`zhiyuan.common.generations`), and what a process keeps by them."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from django.db import transaction
 
+from tests.processes import as_process
 from zhiyuan.common import generations
 from zhiyuan.common.audit import log_action
 from zhiyuan.common.models import Generation
@@ -20,17 +19,6 @@ pytestmark = pytest.mark.django_db
 
 def counters(*names: str) -> tuple[int, ...]:
     return generations.current(names)
-
-
-@contextmanager
-def as_process(store: generations.LocalStore) -> Iterator[None]:
-    """Run the block as another process would: with that process's kept values."""
-    mine = generations.local
-    generations.local = store
-    try:
-        yield
-    finally:
-        generations.local = mine
 
 
 def test_a_name_never_bumped_counts_zero(django_assert_num_queries: Any) -> None:

@@ -37,9 +37,13 @@ def codes(points: list[selectors.RegistrationPoint]) -> list[tuple[str, str]]:
 def test_public_points_are_open_bodies_and_live_delegations_in_tree_order(
     django_assert_num_queries,
 ) -> None:
-    with django_assert_num_queries(2):  # bodies, delegations
+    # The generations, bodies, delegations, the districts' committees and their divisions;
+    # then only the generations, while nothing changes (selectors.public_points).
+    with django_assert_num_queries(5):
         points = selectors.public_registration_points()
     assert codes(points) == WORLD_POINTS
+    with django_assert_num_queries(1):
+        assert selectors.public_registration_points() == points
 
 
 def test_the_apis_order_is_by_body_code_then_tree_order(body, org, city_admin) -> None:

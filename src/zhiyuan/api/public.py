@@ -99,11 +99,18 @@ class RegistrationPointList(PublicView):
     )
     def get(self, request: Request) -> Response:
         text = validated(PointFilter, request.query_params).get("q", "").strip()
-        found = selectors.public_registration_points(search=text, by_body=True)
-        points = [_point(point) for point in found]
+        # The points as this process keeps them (selectors.public_points), with their
+        # answers built once per snapshot: already what PublicPointSerializer would return
+        # (ids and names), so every request only picks and pages them.
+        snapshot = selectors.public_points()
+        by_body = snapshot.value.by_body
+        answers = snapshot.derived(
+            "api.public_points", lambda: {point.key: _point(point) for point in by_body}
+        )
+        points = [answers[point.key] for point in selectors.matching_points(by_body, text)]
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(points, request, view=self) or []
-        return paginator.get_paginated_response(PublicPointSerializer(page, many=True).data)
+        return paginator.get_paginated_response(page)
 
 
 class SelfRegistration(PublicView):

@@ -45,10 +45,18 @@ MAX_AGE = 300.0
 
 
 def current(names: Sequence[str], *, using: str | None = None) -> tuple[int, ...]:
-    """The counters of `names`, in that order (0 for a name never bumped). One query."""
-    found = dict(
-        Generation.objects.using(using).filter(name__in=names).values_list("name", "value")
-    )
+    """The counters of `names`, in that order (0 for a name never bumped). One query, in SQL:
+    it runs on every request of a page that keeps its data, where the ORM's building of the
+    query cost more than the database's answer."""
+    connection = transaction.get_connection(using)
+    table = connection.ops.quote_name(Generation._meta.db_table)
+    marks = ", ".join(["%s"] * len(names))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT name, value FROM {table} WHERE name IN ({marks})",  # noqa: S608 - no input
+            list(names),
+        )
+        found = dict(cursor.fetchall())
     return tuple(found.get(name, 0) for name in names)
 
 

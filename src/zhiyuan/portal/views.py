@@ -21,6 +21,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -95,22 +97,16 @@ def home(request: HttpRequest) -> HttpResponse:
 # --- where to register ---------------------------------------------------------------------
 
 
-def _grouped_points(points: list[RegistrationPoint]) -> list[tuple[str, list[Any]]]:
-    """Registration points grouped by district (the division the district's committee covers),
-    for a select with option groups."""
-    holders = Organization.objects.filter(
-        path__in={selectors.area_path(point.organization) for point in points}
-    ).prefetch_related("jurisdiction")
-    labels = {}
-    for holder in holders:
-        divisions = sorted(holder.jurisdiction.all(), key=lambda division: division.code)
-        use_name = holder.is_management_area or not divisions
-        labels[holder.path] = holder.name if use_name else divisions[0].name
-    groups: dict[str, list[Any]] = {}
-    for point in points:
-        label = labels.get(selectors.area_path(point.organization), "")
-        groups.setdefault(label, []).append(point)
-    return list(groups.items())
+def _point_options() -> str:
+    """The join page's options, grouped by district: rendered once per language for each
+    snapshot of the public points (`selectors.public_points`), shared by every visitor. The
+    fragment holds nothing of a request (no CSRF token: the form around it is a GET)."""
+    snapshot = selectors.public_points()
+    groups = snapshot.value.by_district
+    return snapshot.derived(  # type: ignore[no-any-return]
+        ("join-options", get_language()),
+        lambda: render_to_string("portal/_join_options.html", {"groups": groups}),
+    )
 
 
 # --- self-registration ---------------------------------------------------------------------
@@ -124,8 +120,7 @@ def join(request: HttpRequest) -> HttpResponse:
     key = str(source.get("point", ""))[:40]
     point = selectors.public_registration_point(key) if key else None
     if point is None:
-        points = selectors.public_registration_points()
-        context = {"groups": _grouped_points(points), "unknown_point": bool(key)}
+        context = {"options": _point_options(), "unknown_point": bool(key)}
         return render(request, "portal/join_choose.html", context)
     form = SelfRegistrationForm(
         request.POST or None,

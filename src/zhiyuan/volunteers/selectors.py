@@ -14,7 +14,9 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from zhiyuan.common import generations
 from zhiyuan.common.models import AuditEntry
+from zhiyuan.divisions.models import Division
 from zhiyuan.organizations import access
 from zhiyuan.organizations.access import ALL_ROLES, scope
 from zhiyuan.organizations.enums import OrgKind, OrgLevel
@@ -112,29 +114,92 @@ def _live_delegations() -> QuerySet[Delegation]:
     ).select_related("body__organization", "organization")
 
 
+@dataclass(frozen=True)
+class PublicPoints:
+    """The public registration points in the orders the pages use: in tree order (organisation
+    path, then body code), by body code (then tree order), and in tree order grouped by
+    district (label, points), as the join page's option groups."""
+
+    in_tree_order: tuple[RegistrationPoint, ...]
+    by_body: tuple[RegistrationPoint, ...]
+    by_district: tuple[tuple[str, tuple[RegistrationPoint, ...]], ...]
+
+
+#: What the public points are read from: bodies and delegations, the organisations (names,
+#: activity, places in the tree, jurisdictions) and the divisions that name the districts.
+PUBLIC_POINT_GENERATIONS = (
+    RegistrationBody.GENERATION,
+    Organization.GENERATION,
+    Division.GENERATION,
+)
+
+
+def public_points() -> generations.Snapshot[PublicPoints]:
+    """Every place the public may register through (`public_registration_points`), as this
+    process keeps it: one query (the generations) while nothing it is read from changed, four
+    more when something did. Every visitor sees the same list; the snapshot is shared by the
+    process's threads and must not be changed. Pages keep what they derive from it, such as
+    rendered options, with `Snapshot.derived`."""
+    return generations.cached("volunteers.public_points", PUBLIC_POINT_GENERATIONS, _read_points)
+
+
+def _read_points() -> PublicPoints:
+    points = [RegistrationPoint(body, body.organization) for body in _open_bodies()]
+    points += [RegistrationPoint(d.body, d.organization) for d in _live_delegations()]
+    in_tree_order = tuple(
+        sorted(points, key=lambda point: (point.organization.path, point.body.code))
+    )
+    by_body = tuple(sorted(points, key=lambda point: (point.body.code, point.organization.path)))
+    return PublicPoints(in_tree_order, by_body, _by_district(in_tree_order))
+
+
+def _by_district(
+    points: tuple[RegistrationPoint, ...],
+) -> tuple[tuple[str, tuple[RegistrationPoint, ...]], ...]:
+    """`points` grouped by district: the division the district's committee covers (its name;
+    a management area's, or a committee's without a jurisdiction, by the committee's name)."""
+    holders = Organization.objects.filter(
+        path__in={area_path(point.organization) for point in points}
+    ).prefetch_related("jurisdiction")
+    labels = {}
+    for holder in holders:
+        divisions = sorted(holder.jurisdiction.all(), key=lambda division: division.code)
+        use_name = holder.is_management_area or not divisions
+        labels[holder.path] = holder.name if use_name else divisions[0].name
+    groups: dict[str, list[RegistrationPoint]] = {}
+    for point in points:
+        groups.setdefault(labels.get(area_path(point.organization), ""), []).append(point)
+    return tuple((label, tuple(members)) for label, members in groups.items())
+
+
 def public_registration_points(
     *, search: str = "", by_body: bool = False
 ) -> list[RegistrationPoint]:
     """Every place the public may register through, with no log-in: open registration bodies
     (their own organisation) and the organisations they gave a live consent (delegation) to.
-    Two queries.
+    Read from this process's snapshot (`public_points`): one query while nothing changed.
 
     The join page and the public API list the same points, deliberately ordered apart: in tree
     order (organisation path, then body code) by default, which the join page groups by
     district; `by_body`: by body code, then tree order (the API's list, sorted as a user's
-    `registration_points` are). `search`: part of the body's or the
-    organisation's name (the API's `q`)."""
-    bodies, delegations = _open_bodies(), _live_delegations()
-    if search:
-        bodies = bodies.filter(organization__name__icontains=search)
-        delegations = delegations.filter(
-            Q(organization__name__icontains=search) | Q(body__organization__name__icontains=search)
-        )
-    points = [RegistrationPoint(body, body.organization) for body in bodies]
-    points += [RegistrationPoint(d.body, d.organization) for d in delegations]
-    if by_body:
-        return sorted(points, key=lambda point: (point.body.code, point.organization.path))
-    return sorted(points, key=lambda point: (point.organization.path, point.body.code))
+    `registration_points` are). `search`: part of the body's or the organisation's name, in
+    any case (the API's `q`)."""
+    snapshot = public_points().value
+    return matching_points(snapshot.by_body if by_body else snapshot.in_tree_order, search)
+
+
+def matching_points(points: Iterable[RegistrationPoint], search: str) -> list[RegistrationPoint]:
+    """The points whose body's or organisation's name holds `search`, in any case (all of
+    them for an empty `search`), in their order."""
+    if not search:
+        return list(points)
+    needle = search.casefold()
+    return [
+        point
+        for point in points
+        if needle in point.organization.name.casefold()
+        or needle in point.body.organization.name.casefold()
+    ]
 
 
 def public_registration_point(key: str) -> RegistrationPoint | None:
