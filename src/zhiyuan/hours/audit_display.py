@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy
 
 from zhiyuan.common.audit_display import Shown, data_keys, field_labels, object_type
 from zhiyuan.hours import selectors
-from zhiyuan.hours.enums import HourSource, Rounding
+from zhiyuan.hours.enums import HourFlag, HourSource, Rounding
 
 
 def _numeric(ids: list[str]) -> list[str]:
@@ -36,9 +36,13 @@ data_keys(
         "corrects": gettext_lazy("corrects record"),
         "by_volunteer": gettext_lazy("asked for by the volunteer"),
         "rounding": gettext_lazy("rounding"),
+        "distance": gettext_lazy("distance (m)"),
+        "flags": gettext_lazy("flags"),
+        "file_sha256": gettext_lazy("SHA-256 of the file"),
     },
     source=HourSource,
     rounding=Rounding,
+    flags=HourFlag,
 )
 field_labels(
     "hours.hourrecord",

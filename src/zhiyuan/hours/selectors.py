@@ -2,6 +2,7 @@
 total, progress bar, export and statistic goes through it): confirmed records that no confirmed
 correction replaced. Lists read through the access layer (`scope`)."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -52,6 +53,20 @@ def live(queryset: QuerySet[HourRecord] | None = None) -> QuerySet[HourRecord]:
     queryset = HourRecord.objects.all() if queryset is None else queryset
     return queryset.filter(Q(status=HourStatus.PENDING) | Q(status=HourStatus.CONFIRMED)).exclude(
         _replaced()
+    )
+
+
+def overlapping(
+    volunteer: Any, start: datetime, end: datetime, *, besides: Iterable[int] = ()
+) -> HourRecord | None:
+    """The first live record of `volunteer` overlapping [start, end), leaving out `besides`."""
+    return (
+        live(HourRecord.objects.filter(volunteer=volunteer))
+        .filter(start__lt=end, end__gt=start)
+        .exclude(pk__in=list(besides))
+        .select_related("activity")
+        .order_by("start")
+        .first()
     )
 
 

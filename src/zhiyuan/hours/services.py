@@ -81,7 +81,9 @@ def check_times(start: Any, end: Any, *, correction: bool = False) -> tuple[date
     return start, end
 
 
-def _check_subject(volunteer: Volunteer, activity: Activity, slot: Slot | None) -> None:
+def check_subject(volunteer: Volunteer, activity: Activity, slot: Slot | None) -> None:
+    """Raises ValidationError unless hours of `volunteer` may be recorded for `activity`
+    (and `slot`): a registered volunteer, a published or finished activity, its own slot."""
     if volunteer.status not in HOLDING_STATUSES:
         raise field_error(
             "volunteer",
@@ -101,26 +103,13 @@ def _check_subject(volunteer: Volunteer, activity: Activity, slot: Slot | None) 
         raise ValidationError({"slot": _("This slot belongs to another activity.")})
 
 
-def _overlapping(
-    volunteer: Volunteer, start: datetime, end: datetime, *, besides: Iterable[int] = ()
-) -> HourRecord | None:
-    return (
-        selectors.live(HourRecord.objects.filter(volunteer=volunteer))
-        .filter(start__lt=end, end__gt=start)
-        .exclude(pk__in=list(besides))
-        .select_related("activity")
-        .order_by("start")
-        .first()
-    )
-
-
 def _refuse_overlap(
     volunteer: Volunteer, start: datetime, end: datetime, *, besides: Iterable[int] = ()
 ) -> None:
     """Raises ValidationError ("overlap") when a live record of the volunteer overlaps."""
     if end <= start:
         return
-    other = _overlapping(volunteer, start, end, besides=besides)
+    other = selectors.overlapping(volunteer, start, end, besides=besides)
     if other is not None:
         raise ValidationError(
             _(
@@ -163,6 +152,12 @@ def _flags(base: Iterable[str], *, long_day: bool) -> list[str]:
     return [*flags, HourFlag.LONG_DAY] if long_day else flags
 
 
+def clean_content(content: Any) -> str:
+    """Service content as kept: one line, no ID or phone numbers (`common.text.clean_note`).
+    Raises ValidationError ("content")."""
+    return clean_note(content, field="content", limit=CONTENT_LIMIT)
+
+
 def _volunteer_lock(volunteer: Volunteer) -> None:
     locks.hold(f"hours.volunteer:{volunteer.pk}")
 
@@ -187,8 +182,8 @@ def record_hours(
     Audit: hours.record.created."""
     permissions.require_records_for(actor, activity.organizer)
     start, end = check_times(start, end)
-    _check_subject(volunteer, activity, slot)
-    content = clean_note(content, field="content", limit=CONTENT_LIMIT)
+    check_subject(volunteer, activity, slot)
+    content = clean_content(content)
     rounding = selectors.policy_for(activity.organizer).rounding
     with transaction.atomic():
         _volunteer_lock(volunteer)
