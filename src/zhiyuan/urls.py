@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("zhiyuan.portal.urls")),
     path("audit/", include("zhiyuan.accounts.urls_audit")),
     path("api/", include("zhiyuan.api.urls")),
+    path("exports/", include("zhiyuan.common.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -40,6 +40,8 @@ def test_each_app_registers_its_own_jobs() -> None:
         "clear_expired_sessions": "zhiyuan.common.jobs",
         "prune_sent_sms": "zhiyuan.common.jobs",
         "prune_task_results": "zhiyuan.common.jobs",
+        "purge_exports": "zhiyuan.common.jobs",
+        "fail_stalled_exports": "zhiyuan.common.jobs",
         "prune_sms_codes": "zhiyuan.accounts.jobs",
         "purge_roster_files": "zhiyuan.volunteers.jobs",
         "fail_stalled_roster_imports": "zhiyuan.volunteers.jobs",

@@ -11,6 +11,7 @@ import pytest
 from django.test import Client
 
 from zhiyuan.accounts.models import User
+from zhiyuan.common.enums import ExportStatus
 from zhiyuan.volunteers.enums import (
     ImportStatus,
     MembershipStatus,
@@ -24,6 +25,7 @@ BADGES = {
     "import": ImportStatus,
     "membership": MembershipStatus,
     "request": RequestStatus,
+    "export": ExportStatus,
 }
 
 

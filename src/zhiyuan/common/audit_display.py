@@ -21,6 +21,7 @@ from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.module_loading import module_has_submodule
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 
 @dataclass(frozen=True)
@@ -173,3 +174,8 @@ def _fields(key: str, value: Any, object_type_name: str) -> str:
     if isinstance(value, list):
         return "、".join(name(field) for field in value)
     return name(value)
+
+
+# The common app's own objects: an export is its requester's alone, named by type and id only.
+object_type("common.export", gettext_lazy("Export"))
+data_keys({"export_file": gettext_lazy("file")})

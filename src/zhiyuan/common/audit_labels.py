@@ -41,6 +41,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "volunteer.photo.changed": _("Photo changed"),
     "volunteer.personal_data.viewed": _("Full ID number or phone viewed"),
     "volunteer.ledger.exported": _("Ledger exported"),
+    "export.downloaded": _("Export downloaded"),
     "volunteer.form.printed": _("Registration form printed"),
     "volunteer.roster.uploaded": _("Roster uploaded"),
     "volunteer.roster.checked": _("Roster checked"),

@@ -9,3 +9,13 @@ class Origin(models.TextChoices):
     TASK = "task", _("Background task")
     ADMIN = "admin", _("Platform admin")
     SYSTEM = "system", _("System")
+
+
+class ExportStatus(models.TextChoices):
+    """A large export's steps (`common.exports`): queued for the worker, being written, ready
+    to download (until its link expires), or failed."""
+
+    QUEUED = "queued", _("Waiting")
+    RUNNING = "running", _("Being prepared")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")

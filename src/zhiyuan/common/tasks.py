@@ -8,7 +8,8 @@ from django_tasks import task
 from zhiyuan.common import masking, sms
 from zhiyuan.common.audit import origin_scope
 from zhiyuan.common.enums import Origin
-from zhiyuan.common.models import OutboundSms
+from zhiyuan.common.exports import build_export
+from zhiyuan.common.models import Export, OutboundSms
 from zhiyuan.common.sms import SmsDeliveryError
 
 # Parameter values this long or longer are blanked out of error texts (one-time codes have six
@@ -64,3 +65,13 @@ def _scrubbed(text: str, mobile: str, params: dict[str, str]) -> str:
         if len(str(value)) >= _SCRUBBED_PARAM_LENGTH:
             text = text.replace(str(value), "***")
     return text
+
+
+@task()
+def build_export_task(export_id: int) -> str:
+    """Write the file of a queued export (`exports.build_export`); returns its status."""
+    with origin_scope(Origin.TASK):
+        export = Export.objects.filter(pk=export_id).first()
+        if export is None:  # deleted meanwhile (its retention ended)
+            return ""
+        return build_export(export).status
