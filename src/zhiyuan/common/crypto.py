@@ -20,6 +20,7 @@ import hashlib
 import hmac
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -190,6 +191,30 @@ def decrypt(stored: str, *, context: str) -> str:
         return _open(cipher, key, blob[:NONCE_BYTES], blob[NONCE_BYTES:], context.encode()).decode()
     except (InvalidTag, ValueError):  # ValueError: too short to hold a nonce and a tag
         raise DecryptionError(f"Encrypted value in {context} failed authentication.") from None
+
+
+def decryptor(*, context: str) -> Callable[[str], str]:
+    """`decrypt` for many values of one column (`context`): the keys and the column's associated
+    data are looked up once, not per value (an export decrypts two values per row of 100,000).
+    The function returns "" for an empty value and raises DecryptionError like `decrypt`."""
+    keys, aad = keyring().keys, context.encode()
+    aes = {key_id: _aes_gcm(key) for key_id, key in keys.items()}
+
+    def open_value(stored: str) -> str:
+        if not stored:
+            return stored
+        try:
+            cipher, key_id, encoded = stored.split(":", 2)
+            blob = base64.b64decode(encoded)
+            if cipher == "g":
+                return aes[key_id].decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], aad).decode()
+            return _open(cipher, keys[key_id], blob[:NONCE_BYTES], blob[NONCE_BYTES:], aad).decode()
+        except (ValueError, KeyError):
+            raise DecryptionError(f"Unreadable encrypted value in {context}.") from None
+        except InvalidTag:
+            raise DecryptionError(f"Encrypted value in {context} failed authentication.") from None
+
+    return open_value
 
 
 def key_id_of(stored: str) -> str:

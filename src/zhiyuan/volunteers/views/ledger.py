@@ -12,7 +12,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -33,7 +32,15 @@ from zhiyuan.organizations import selectors as org_selectors
 from zhiyuan.organizations.access import covers, get_scoped_or_404, scope, scope_prefixes
 from zhiyuan.organizations.models import Organization
 from zhiyuan.organizations.permissions import ADMINISTERING
-from zhiyuan.volunteers import documents, exports, history, permissions, selectors, services
+from zhiyuan.volunteers import (
+    documents,
+    export_requests,
+    exports,
+    history,
+    permissions,
+    selectors,
+    services,
+)
 from zhiyuan.volunteers.enums import (
     ActivityCategory,
     AvailableTime,
@@ -621,15 +628,6 @@ def photo(request: HttpRequest, pk: int) -> HttpResponse:
 # --- the ledger's export and the registration form (Attachment 4) -------------------------
 
 
-def _filtered_ledger(request: HttpRequest) -> QuerySet[Volunteer]:
-    """The user's ledger with the ledger page's filters, read from the query string the same
-    way as the page reads them, in the page's order."""
-    filters = ledger_filter(request)
-    return selectors.filter_ledger(selectors.ledger(request.user), filters).order_by(
-        "-applied_at", "-pk"
-    )
-
-
 def _reason_page(request: HttpRequest, form: ReasonForm, *, purpose: str) -> Any:
     context = {"nav": "ledger", "form": form, "purpose": purpose}
     return render(
@@ -642,27 +640,41 @@ def _reason_page(request: HttpRequest, form: ReasonForm, *, purpose: str) -> Any
 def export_ledger(request: HttpRequest) -> HttpResponse:
     """The ledger (with the page's filters) as xlsx, masked. With `full=1` the page asks for
     a reason, and the POST returns full ID numbers and phones where the user's roles allow
-    (exports.ledger_xlsx logs every export)."""
+    (exports.ledger_xlsx logs every export).
+
+    A ledger of more than EXPORT_IMMEDIATE_ROWS rows is written in the background: the POST
+    (the ledger's button posts `masked=1`; the reason page posts the reason) queues it and
+    goes to "my exports", where it is downloaded when ready; a GET of such a ledger shows
+    the button that queues it."""
     if scope_prefixes(request.user) == []:
         raise PermissionDenied
-    full = request.method == "POST" or request.GET.get("full") == "1"
-    form = ReasonForm(request.POST or None)
+    masked = request.method == "POST" and request.POST.get("masked") == "1"
+    full = not masked and (request.method == "POST" or request.GET.get("full") == "1")
+    form = ReasonForm(request.POST if full and request.method == "POST" else None)
     if full and not (request.method == "POST" and form.is_valid()):
         if not exports.may_reveal_any(request.user):
             raise PermissionDenied
         return _reason_page(request, form, purpose="export")
+    reason = form.cleaned_data["reason"] if full else ""
+    filters = ledger_filter(request)
+    queryset = exports.ordered_ledger(request.user, filters)
+    rows = queryset.count()
     try:
-        content = exports.ledger_xlsx(
-            request.user,
-            _filtered_ledger(request),
-            full=full,
-            reason=form.cleaned_data["reason"] if full else "",
-        )
+        if export_requests.in_background(rows):
+            if request.method != "POST":
+                context = {"nav": "ledger", "rows": rows}
+                return render(request, "volunteers/export_large.html", context)
+            export_requests.request_ledger_export(
+                request.user, filters, full=full, reason=reason, rows=rows
+            )
+            messages.success(request, _("The export is being prepared: download it here."))
+            return redirect("exports:list")
+        content = exports.ledger_xlsx(request.user, queryset, full=full, reason=reason)
     except ValidationError as exc:
         add_validation_errors(form, exc)
         return _reason_page(request, form, purpose="export")
     today = timezone.localdate()
-    return download(content, dated_name(_("Volunteer ledger"), "xlsx", today), XLSX)
+    return download(content, dated_name(exports.ledger_title(), "xlsx", today), XLSX)
 
 
 @login_required
