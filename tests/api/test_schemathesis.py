@@ -45,6 +45,7 @@ from tests.factories import (
 )
 from tests.volunteers.people import person_data, synthetic_id, synthetic_mobile
 from zhiyuan.accounts.models import Role, User
+from zhiyuan.common.models import Export
 from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers.models import Delegation, RegistrationBody
 
@@ -102,6 +103,7 @@ def known_ids(registered: Callable[..., Any], apply: Callable[..., Any]) -> dict
         "registration-bodies": [street.pk],
         "delegations": [Delegation.objects.get(body=street).pk],
         "divisions": ["430602001000", "430602001001"],
+        "exports": [Export.objects.create(requested_by=registrar, kind="volunteers.ledger").pk],
         "memberships": [MembershipFactory().pk],
         "roster-imports": [RosterImportFactory().pk],
         "volunteer-requests": [request.pk],
@@ -264,6 +266,12 @@ def test_every_operation_answers_a_success_that_conforms_to_the_schema(
     call("registrar", "GET", "/roster-imports/template/")
 
     # accounts
+    # exports (a small ledger: written at once)
+    export = call("registrar", "POST", "/exports/ledger/", {"status": "active"}).json()
+    call("registrar", "GET", "/exports/")
+    call("registrar", "GET", "/exports/{id}/", id=export["id"])
+    call("registrar", "GET", "/exports/{id}/download/", id=export["id"])
+
     account = {
         "name": "新查看员",
         "username": "new_viewer",

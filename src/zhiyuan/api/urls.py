@@ -15,6 +15,7 @@ from zhiyuan.api import (
     audit,
     auth,
     divisions,
+    exports,
     me,
     memberships,
     organizations,
@@ -36,6 +37,7 @@ router.register(
 router.register("delegations", registration_bodies.DelegationViewSet, basename="delegation")
 router.register("volunteers", volunteers.VolunteerViewSet, basename="volunteer")
 router.register("roster-imports", roster_imports.RosterImportViewSet, basename="roster-import")
+router.register("exports", exports.ExportViewSet, basename="export")
 router.register("memberships", memberships.MembershipViewSet, basename="membership")
 router.register(
     "volunteer-requests", memberships.VolunteerRequestViewSet, basename="volunteer-request"

@@ -426,6 +426,15 @@ def _visible_organization(user: Any, pk: int, field: str = "organization") -> Or
 def filter_ledger(user: Any, volunteers: QuerySet[Volunteer], data: dict[str, Any]) -> Any:
     """`volunteers` narrowed by the validated VolunteerFilter `data` (selectors.filter_ledger,
     as the ledger page filters). An ID or mobile number in `q` is refused: never in a URL."""
+    return selectors.filter_ledger(volunteers, ledger_filter(user, volunteers, data))
+
+
+def ledger_filter(
+    user: Any, volunteers: QuerySet[Volunteer], data: dict[str, Any]
+) -> selectors.LedgerFilter:
+    """The LedgerFilter of the validated VolunteerFilter `data`; raises ValidationError (400)
+    for an ID or mobile number in `q` (looked for among `volunteers`) or an organisation the
+    user does not see."""
     text = data.get("q", "").strip()
     if text and selectors.identity_in_search(volunteers, text):
         raise ValidationError(
@@ -434,7 +443,7 @@ def filter_ledger(user: Any, volunteers: QuerySet[Volunteer], data: dict[str, An
     organization = None
     if "organization" in data:
         organization = _visible_organization(user, data["organization"])
-    filters = selectors.LedgerFilter(
+    return selectors.LedgerFilter(
         q=text,
         organization=organization,
         body=data.get("body"),
@@ -447,7 +456,6 @@ def filter_ledger(user: Any, volunteers: QuerySet[Volunteer], data: dict[str, An
         registered_from=data.get("registered_from"),
         registered_to=data.get("registered_to"),
     )
-    return selectors.filter_ledger(volunteers, filters)
 
 
 def registration_point(user: Any, data: dict[str, Any]) -> tuple[RegistrationBody, Organization]:
