@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "zhiyuan.accounts",
     "zhiyuan.activities",
     "zhiyuan.hours",
+    "zhiyuan.reports",
     "zhiyuan.portal",
     "zhiyuan.api",
     "zhiyuan.demo",

@@ -203,6 +203,7 @@ def test_every_operation_answers_a_success_that_conforms_to_the_schema(
     call("city_admin", "GET", "/divisions/{code}/children/", code="430602001000")
     call("city_admin", "GET", "/organizations/{id}/", id=centre)
     call("city_admin", "GET", "/organizations/{id}/children/", id=centre)
+    call("city_admin", "GET", "/reports/attachment3/", organization=centre)
 
     # volunteers, as the street centre's registrar
     person = person_data(body=street.pk, consent=True, send_confirmation=False)

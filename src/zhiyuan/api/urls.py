@@ -21,6 +21,7 @@ from zhiyuan.api import (
     organizations,
     public,
     registration_bodies,
+    reports,
     roster_imports,
     volunteers,
 )
@@ -55,6 +56,9 @@ v1 = [
         name="public-registration-points",
     ),
     path("public/registrations/", public.SelfRegistration.as_view(), name="public-registrations"),
+    path(
+        "reports/attachment3/", reports.Attachment3View.as_view(), name="report-attachment3"
+    ),
     path(
         "public/registrations/confirm/",
         public.SelfConfirmation.as_view(),

@@ -55,6 +55,11 @@ ACTION_LABELS: dict[str, Promise] = {
     "volunteer.request.cancellation": _("Cancellation requested"),
     "volunteer.request.done": _("Request done"),
     "volunteer.request.declined": _("Request declined"),
+    "reports.headcount.recorded": _("Headcount recorded"),
+    "reports.population.recorded": _("Resident population recorded"),
+    "reports.target_policy.changed": _("Registration targets changed"),
+    "reports.targets.checked": _("Target sheet uploaded and checked"),
+    "reports.targets.imported": _("Target sheet imported"),
 }
 
 

@@ -1,0 +1,108 @@
+"""Counting volunteers for targets and tables: in a few GROUP BY queries over a subtree, never
+one query per organisation, then rolled up along the tree's materialised path in memory.
+
+Who counts is `zhiyuan.volunteers.selectors.registered_volunteers`, the one definition (MISSION
+§2: confirmed by the person, not suspended or cancelled, re-registered for the year where the
+city requires it), on the registrations confirmed on or before the reference date. Beside
+them, never added in, the applications still awaiting the person's confirmation
+(`pending_applications`).
+
+A volunteer counts in two places, through two different links of the registration:
+- toward the territorial tree through the organisation they registered through
+  (`Volunteer.organization`): a community's figures, and the city's as a whole;
+- toward their work unit's target through `Volunteer.work_unit` (where they work or study,
+  wherever they registered).
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+
+from zhiyuan.organizations.models import Organization
+from zhiyuan.volunteers.enums import RegistrationStatus
+from zhiyuan.volunteers.models import Volunteer
+from zhiyuan.volunteers.selectors import registered_volunteers
+
+STEP = Organization.steplen
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Registered volunteers counted, and applications awaiting confirmation beside them."""
+
+    registered: int = 0
+    pending: int = 0
+
+    def __add__(self, other: "Counts") -> "Counts":
+        return Counts(self.registered + other.registered, self.pending + other.pending)
+
+
+NONE = Counts()
+
+
+def counted_on(day: date) -> QuerySet[Volunteer]:
+    """The registered volunteers (the one definition) confirmed on or before `day`, for the
+    year of `day` where re-registration is required. A registration since suspended or
+    cancelled does not count for an earlier date either: the ledger keeps its status now."""
+    return registered_volunteers(Volunteer.objects.filter(registered_on__lte=day), year=day.year)
+
+
+def pending_applications(day: date) -> QuerySet[Volunteer]:
+    """Applications made on or before `day` (local time) that still await the person's
+    confirmation: shown beside the counted volunteers, never counted."""
+    end = timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+    return Volunteer.objects.filter(status=RegistrationStatus.APPLIED, applied_at__lt=end)
+
+
+def _grouped(queryset: QuerySet[Volunteer], path_field: str) -> dict[str, int]:
+    rows = queryset.order_by().values_list(path_field).annotate(count=Count("pk"))
+    return {path: count for path, count in rows if path is not None}
+
+
+def by_registration_path(root: Organization, day: date) -> dict[str, Counts]:
+    """Per path of an organisation in `root`'s subtree: the volunteers registered through it
+    (counted, pending). Two queries."""
+    inside = {"organization__path__startswith": root.path}
+    return _merge(
+        _grouped(counted_on(day).filter(**inside), "organization__path"),
+        _grouped(pending_applications(day).filter(**inside), "organization__path"),
+    )
+
+
+def by_work_unit_path(root: Organization, day: date) -> dict[str, Counts]:
+    """Per path of an organisation in `root`'s subtree: the volunteers whose work unit it is
+    (counted, pending), wherever they registered. Two queries."""
+    inside = {"work_unit__path__startswith": root.path}
+    return _merge(
+        _grouped(counted_on(day).filter(**inside), "work_unit__path"),
+        _grouped(pending_applications(day).filter(**inside), "work_unit__path"),
+    )
+
+
+def _merge(registered: Mapping[str, int], pending: Mapping[str, int]) -> dict[str, Counts]:
+    return {
+        path: Counts(registered.get(path, 0), pending.get(path, 0))
+        for path in {*registered, *pending}
+    }
+
+
+def attribute(counts: Mapping[str, Counts], targets: Iterable[str]) -> dict[str, Counts]:
+    """Roll `counts` (per organisation path) up to `targets` (paths): each path's counts go to
+    the nearest of `targets` at or above it, once; paths with none above them are left out.
+    A volunteer whose work unit is a department of a unit counts toward the unit."""
+    wanted = set(targets)
+    result: dict[str, Counts] = defaultdict(Counts)
+    for path, value in counts.items():
+        for end in range(len(path), 0, -STEP):
+            if path[:end] in wanted:
+                result[path[:end]] += value
+                break
+    return dict(result)
+
+
+def total(counts: Mapping[str, Counts]) -> Counts:
+    return sum(counts.values(), NONE)

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from zhiyuan.reports import views
+
+app_name = "reports"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("attachment3/", views.attachment3_page, name="attachment3"),
+    path("attachment3.<str:kind>", views.attachment3_file, name="attachment3-file"),
+    path("units/<int:pk>/", views.unit_page, name="unit"),
+    path("units/<int:pk>/headcount/", views.record_headcount, name="unit-headcount"),
+    path("units/<int:pk>/population/", views.record_population, name="unit-population"),
+    path("policy/<int:pk>/", views.policy, name="policy"),
+    path("imports/", views.import_list, name="imports"),
+    path("imports/template.xlsx", views.import_template, name="import-template"),
+    path("imports/<int:pk>/", views.import_detail, name="import-detail"),
+    path("imports/<int:pk>/commit/", views.import_commit, name="import-commit"),
+]
