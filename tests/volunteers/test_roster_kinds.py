@@ -24,7 +24,7 @@ from zhiyuan.volunteers.enums import ImportStatus
 from zhiyuan.volunteers.imports import helper, workbooks
 from zhiyuan.volunteers.imports.cells import RowReader
 from zhiyuan.volunteers.imports.check import check_roster
-from zhiyuan.volunteers.imports.reader import Cell, RosterError, column_letter, open_roster
+from zhiyuan.volunteers.imports.reader import RosterError, column_letter, open_roster
 from zhiyuan.volunteers.imports.upload import upload_roster
 from zhiyuan.volunteers.imports.write import import_roster
 from zhiyuan.volunteers.models import RosterImport, Volunteer
@@ -311,9 +311,7 @@ def test_numeric_id_cells_are_refused_never_repaired(registrar, body) -> None:
         ["孙八", number, "13800138002"],  # the same number as text: fine
     ]
     data = xlsx(rows)
-    [value] = [
-        cells[1].value for n, cells in open_roster(data).rows if n == 2
-    ]  # what the file holds
+    [value] = [cells[1] for n, cells in open_roster(data).rows if n == 2]  # what the file holds
     assert f"{value:.0f}" == damaged  # a naive repair would read a valid-looking number
     checked = check(registrar, body, data)
     assert outcome(checked) == (ImportStatus.CHECKED, 1, 3, 1, 2, 0)
@@ -525,7 +523,7 @@ def test_dates_as_date_cells_serial_numbers_and_text(registrar, body) -> None:
     people = commit(registrar, checked, "valid_only")
     assert {v.birth_date for v in people} == {born}
     reader = RowReader({0: "birth_date"})
-    assert [reader.read([Cell(form)])[0]["birth_date"] for form in forms] == [born] * 10
+    assert [reader.read([form])[0]["birth_date"] for form in forms] == [born] * 10
 
 
 def test_a_passport_holder_takes_the_typed_date_and_gender(registrar, body) -> None:
@@ -792,6 +790,39 @@ def test_a_large_roster_checked_by_two_processes_gives_the_same_report(
         ("乙二", "430602001001"),
         ("乙四", "430602001001"),
     ]
+
+
+def test_formulas_without_cached_values_are_refused_on_either_half_of_a_large_roster(
+    registrar, body
+) -> None:
+    """A row holding a formula without a saved result comes to the second process as a
+    `reader.Row` naming the cell; a row that also needs a look-up the helper cannot make comes
+    back to the parent with its cells, pickled: both refuse the cell as one process does."""
+    book = openpyxl.Workbook()  # openpyxl writes formulas without their results
+    sheet = book.active
+    sheet.append(["姓名", "身份证号", "手机号", "职业", "居住地区划代码"])
+    for i in range(12):
+        sheet.append(
+            [f"丁{'一二三四五六七八九十'[i % 10]}", synthetic_id("19960606"), f"1380013{i:04d}"]
+        )
+    sheet["D3"] = '=UPPER("nurse")'  # first half
+    sheet["D11"] = '=UPPER("nurse")'  # second half, checked by the helper
+    sheet["D12"] = '=UPPER("nurse")'  # second half, with a look-up: checked by the parent
+    sheet["E12"] = "430602001001"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    alone = check(registrar, body, buffer.getvalue(), workers=1)
+    together = check(registrar, body, buffer.getvalue(), workers=2)
+    assert outcome(together) == outcome(alone) == (ImportStatus.CHECKED, 1, 12, 9, 3, 0)
+    assert (
+        problems(together)
+        == problems(alone)
+        == [
+            (3, "D 职业", NO_SAVED_RESULT),
+            (11, "D 职业", NO_SAVED_RESULT),
+            (12, "D 职业", NO_SAVED_RESULT),
+        ]
+    )
 
 
 def test_each_imported_volunteer_has_the_audit_entry_a_form_registration_writes(

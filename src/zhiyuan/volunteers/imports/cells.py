@@ -1,4 +1,4 @@
-"""A roster row's cells (`reader.Cell`) into the raw data of `rules.PERSON_FIELDS`, cell by
+"""A roster row's cells (values as `reader` gives them) into the raw data of `rules.PERSON_FIELDS`, cell by
 cell (`RowReader`), refusing the cells that cannot be read exactly:
 
 - An ID number stored as a number has lost digits already (Excel keeps 15 significant
@@ -33,7 +33,7 @@ from zhiyuan.volunteers.enums import (
     Skill,
 )
 from zhiyuan.volunteers.imports.messages import kept
-from zhiyuan.volunteers.imports.reader import Cell
+from zhiyuan.volunteers.imports.reader import Row
 
 _LIST_SEPARATORS = re.compile(r"[、,，;；/|\s]+")
 
@@ -164,18 +164,19 @@ class RowReader:
         }
         self._choices: dict[str, dict[str, Any]] = {name: {} for name in self.choice_words}
 
-    def read(self, cells: list[Cell]) -> tuple[dict[str, Any], dict[str, list[Any]]]:
-        """(raw person data, problems by field as kept messages, `messages.kept`). Empty rows
+    def read(self, cells: list[Any]) -> tuple[dict[str, Any], dict[str, list[Any]]]:
+        """(raw person data, problems by field as kept messages, `messages.kept`) of a row's
+        cell values (a `reader.Row` where it holds formulas without cached values). Empty rows
         give ({}, {})."""
         data: dict[str, Any] = {}
         problems: dict[str, list[Any]] = {}
         width = len(cells)
         choices = self._choices
+        formulas = cells.formulas if type(cells) is Row else frozenset()
         for index, name in self.columns.items():
-            cell = cells[index] if index < width else _EMPTY_CELL
-            value = cell.value
+            value = cells[index] if index < width else None
             try:
-                if type(value) is str and not cell.formula_without_value:
+                if type(value) is str and index not in formulas:
                     # Most cells: text, and in choice columns a text seen before.
                     known = choices.get(name)
                     found = known.get(value) if known is not None else None
@@ -196,7 +197,7 @@ class RowReader:
                         else:
                             value = text
                 else:
-                    value = self._value(name, cell)
+                    value = self._value(name, value, formula=index in formulas)
             except CellProblem as problem:
                 problems[name] = [kept(problem.message, problem.params)]
                 continue
@@ -206,15 +207,14 @@ class RowReader:
             data["document_type"] = guess_document_type(data["document_number"])
         return data, problems
 
-    def _value(self, name: str, cell: Cell) -> Any:
-        if cell.formula_without_value:
+    def _value(self, name: str, value: Any, *, formula: bool) -> Any:
+        if formula:
             raise CellProblem(
                 _(
                     "This cell holds a formula without a saved result. Open the file in Excel "
                     "or WPS and save it again, or type the value."
                 )
             )
-        value = cell.value
         if (
             name == "document_number"
             and isinstance(value, int | float)
@@ -255,9 +255,6 @@ class RowReader:
                 {"value": mask_long_numbers(text[:30])},
             )
         return value
-
-
-_EMPTY_CELL = Cell(None)
 
 
 # Digit runs as long as a phone or ID number: a cell in a shifted column may hold one, and a

@@ -18,12 +18,12 @@ from typing import Any, TypeVar
 
 from django.db import connections
 
-from zhiyuan.volunteers.imports.reader import Cell, Roster
+from zhiyuan.volunteers.imports.reader import Roster
 
 T = TypeVar("T")
 # A row the helper checked: (row number, outcome, None), or (row number, None, cells) for a
 # row it could not check without the database.
-Checked = tuple[int, Any, list[Cell] | None]
+Checked = tuple[int, Any, list[Any] | None]
 
 # Rosters from this many rows on are checked by two processes when `workers` is None.
 PARALLEL_FROM_ROWS = 20_000
@@ -35,7 +35,7 @@ class Offline(Exception):
 
 def outcomes(
     sheet: Roster,
-    check: Callable[[list[Cell]], T],
+    check: Callable[[list[Any]], T],
     *,
     offline: Callable[[], None],
     workers: int | None = None,
@@ -53,7 +53,7 @@ def outcomes(
         return
     helper = SecondHalf(sheet, split, check, offline)
     try:
-        pending: tuple[int, list[Cell]] | None = None
+        pending: tuple[int, list[Any]] | None = None
         for number, cells in rows:
             if number > split:
                 pending = (number, cells)
@@ -101,7 +101,7 @@ class SecondHalf:
         self,
         sheet: Roster,
         split: int,
-        check: Callable[[list[Cell]], Any],
+        check: Callable[[list[Any]], Any],
         offline: Callable[[], None],
     ) -> None:
         self.reader, writer = os.pipe()

@@ -10,8 +10,11 @@ whether a person may register.
 - The header is the row, among the first HEADER_SEARCH_ROWS, that names the most known
   columns (title rows and merged group headers above it are skipped); header names are
   matched after NFKC, without spaces, brackets' contents and required-markers.
-- A formula without a cached value (files saved by some tools, e.g. openpyxl) is marked on its
-  cell, for `cells` to refuse; formulas with cached values give those values.
+- A row is the list of its cells' values as the file holds them (str, int, float, bool, date,
+  datetime or None): no object per cell (a 100,000-row roster has 1.8 million cells).
+- A formula without a cached value (files saved by some tools, e.g. openpyxl) reads as "", and
+  its row is a `Row` that names its column in `formulas`, for `cells` to refuse; formulas with
+  cached values give those values.
 - An xlsx is read by `common.spreadsheets.read_first_sheet` within ROSTER_LIMITS: its
   declarations are checked before any reader allocates (a 2 KB file naming XFD1048576 is
   refused), and the read runs in a contained child process, so a file that still makes the
@@ -176,13 +179,19 @@ def header_key(text: Any) -> str:
     return re.sub(r"[\s*:：\u3000]", "", key)
 
 
-@dataclass
-class Cell:
-    """A cell's value as the file holds it (str, int, float, bool, date, datetime or None),
-    and whether it is a formula without a cached value."""
+class Row(list[Any]):
+    """The values of a row that holds formulas without cached values: "" in their cells, and
+    their columns (0-based, from the row's first) in `formulas`. Other rows are plain lists."""
 
-    value: Any
-    formula_without_value: bool = False
+    formulas: frozenset[int] = frozenset()
+
+
+def with_formulas(values: list[Any], formulas: set[int]) -> Row:
+    """`values` as a Row whose cells at `formulas` (positions within it) hold formulas without
+    cached values: those cells read "" ."""
+    row = Row("" if position in formulas else value for position, value in enumerate(values))
+    row.formulas = frozenset(position for position in formulas if position < len(row))
+    return row
 
 
 @dataclass
@@ -193,7 +202,7 @@ class Roster:
     columns: dict[int, str]
     headers: dict[int, str]
     unknown_headers: list[str]
-    rows: Iterator[tuple[int, list[Cell]]]
+    rows: Iterator[tuple[int, list[Any]]]
     first_column: int = 0
     last_row: int = 0  # the file's last row number (for progress bars)
     # rows numbered below skip[0] may be passed over unread (`skip_to`); shared with the reader
@@ -225,7 +234,7 @@ def open_roster(data: bytes) -> Roster:
     return sheet
 
 
-def _xlsx_rows(data: bytes, skip: list[int]) -> tuple[Iterator[tuple[int, list[Cell]]], int, int]:
+def _xlsx_rows(data: bytes, skip: list[int]) -> tuple[Iterator[tuple[int, list[Any]]], int, int]:
     """The first sheet's rows, read in a contained process after the workbook guard
     (`common.spreadsheets.read_first_sheet`); rows numbered below skip[0] are passed over."""
     try:
@@ -239,14 +248,13 @@ def _xlsx_rows(data: bytes, skip: list[int]) -> tuple[Iterator[tuple[int, list[C
         raise RosterError(refused.message, code=refused.code, params=refused.params) from None
     missing = sheet.formulas_without_values
 
-    def rows() -> Iterator[tuple[int, list[Cell]]]:
+    def rows() -> Iterator[tuple[int, list[Any]]]:
         for number, values in sheet.rows(lambda: skip[0]):
-            cells = [Cell(value) for value in values]
-            for column in missing.get(number - 1, ()):
-                position = column - sheet.first_column
-                if 0 <= position < len(cells):
-                    cells[position] = Cell("", formula_without_value=True)
-            yield number, cells
+            columns = missing.get(number - 1)
+            if columns:
+                formulas = {column - sheet.first_column for column in columns}
+                values = with_formulas(values, {p for p in formulas if p >= 0})
+            yield number, values
 
     return rows(), sheet.first_column, sheet.total_height
 
@@ -266,7 +274,7 @@ def decode_text(data: bytes) -> str:
         return data.decode("gb18030")
 
 
-def _csv_rows(data: bytes) -> Iterator[tuple[int, list[Cell]]]:
+def _csv_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
     try:
         text = decode_text(data)
     except UnicodeDecodeError:
@@ -282,7 +290,7 @@ def _csv_rows(data: bytes) -> Iterator[tuple[int, list[Cell]]]:
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         for number, values in enumerate(reader, start=1):
-            yield number, [Cell(value) for value in values[:MAX_COLUMNS]]
+            yield number, values[:MAX_COLUMNS]
     except csv.Error:  # e.g. a field beyond csv.field_size_limit (an unclosed quote, or binary)
         raise RosterError(
             _("The file is not a spreadsheet or CSV file. Save it from Excel or WPS as .xlsx."),
@@ -290,13 +298,13 @@ def _csv_rows(data: bytes) -> Iterator[tuple[int, list[Cell]]]:
         ) from None
 
 
-def _with_header(rows: Iterator[tuple[int, list[Cell]]], first_column: int) -> Roster:
+def _with_header(rows: Iterator[tuple[int, list[Any]]], first_column: int) -> Roster:
     """Find the header among the first rows and map its columns to fields."""
-    seen: list[tuple[int, list[Cell]]] = []
-    best: tuple[int, int, list[Cell]] | None = None
+    seen: list[tuple[int, list[Any]]] = []
+    best: tuple[int, int, list[Any]] | None = None
     for number, cells in rows:
         seen.append((number, cells))
-        score = len({_HEADER_INDEX.get(header_key(c.value)) for c in cells} - {None})
+        score = len({_HEADER_INDEX.get(header_key(value)) for value in cells} - {None})
         if score >= 2 and (best is None or score > best[0]):
             best = (score, number, cells)
         if len(seen) >= HEADER_SEARCH_ROWS:
@@ -321,19 +329,19 @@ def _with_header(rows: Iterator[tuple[int, list[Cell]]], first_column: int) -> R
         )
     remaining = [(n, c) for n, c in seen if n > header_row]
 
-    def data_rows() -> Iterator[tuple[int, list[Cell]]]:
+    def data_rows() -> Iterator[tuple[int, list[Any]]]:
         yield from remaining
         yield from rows
 
     return Roster(header_row, columns, headers, unknown, data_rows(), first_column)
 
 
-def _map_columns(cells: list[Cell]) -> tuple[dict[int, str], dict[int, str], list[str]]:
+def _map_columns(cells: list[Any]) -> tuple[dict[int, str], dict[int, str], list[str]]:
     columns: dict[int, str] = {}
     headers: dict[int, str] = {}
     unknown: list[str] = []
-    for index, cell in enumerate(cells):
-        text = str(cell.value or "").strip()
+    for index, value in enumerate(cells):
+        text = str(value or "").strip()
         key = header_key(text)
         if not key:
             continue

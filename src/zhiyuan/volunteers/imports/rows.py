@@ -26,7 +26,6 @@ from zhiyuan.volunteers.imports.helper import Offline, outcomes
 from zhiyuan.volunteers.imports.messages import kept, kept_error, source_text
 from zhiyuan.volunteers.imports.reader import (
     FIELD_LABELS,
-    Cell,
     Roster,
     RosterError,
     column_letter,
@@ -194,7 +193,7 @@ Outcome = tuple[Any, dict[str, list[dict[str, Any]]], str] | None
 
 def _check_row(
     reader: RowReader,
-    cells: list[Cell],
+    cells: list[Any],
     *,
     policy: RegistrationPolicy,
     today: date,

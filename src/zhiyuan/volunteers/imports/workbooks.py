@@ -172,7 +172,7 @@ def error_report_xlsx(roster_import: RosterImport) -> bytes:
     }
     out = 1
     for number, cells in sheet_data.rows:
-        if not any(str(cell.value or "").strip() for cell in cells):
+        if not any(str(value or "").strip() for value in cells):
             continue
         problems = sorted(
             by_row.get(number, []), key=lambda p: columns_at_fault.get(p["column"], width)
@@ -180,7 +180,7 @@ def error_report_xlsx(roster_import: RosterImport) -> bytes:
         marked = {columns_at_fault.get(p["column"]) for p in problems}
         sheet.write_number(out, 0, number)
         for index in range(width):
-            value = cells[index].value if index < len(cells) else ""
+            value = cells[index] if index < len(cells) else ""
             cell_format = fault if index in marked else plain
             sheet.write_string(out, index + 1, text_cell(_report_text(value)), cell_format)
         # The column by its header only: the report's letters are one to the right of the
