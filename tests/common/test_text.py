@@ -69,6 +69,14 @@ def test_a_note_error_can_name_its_field() -> None:
     }
 
 
+def test_a_number_in_fewer_than_ten_characters_that_nfkc_lengthens_is_spotted() -> None:
+    # Text of fewer than ten characters is passed over quickly (issue 10), but only after NFKC:
+    # six circled numbers spell a mobile.
+    assert holds_personal_number("⑬㊿⑬㊿⑬⑤") is True
+    assert holds_personal_number("张三⑬㊿⑬㊿⑬⑤") is True
+    assert holds_personal_number("岳阳楼区人民医院") is False
+
+
 # --- however the number is spelled (issue 9, item 7) -----------------------------------------
 
 MOBILE = "13712345558"

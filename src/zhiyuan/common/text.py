@@ -65,6 +65,11 @@ def holds_personal_number(text: str) -> bool:
     ("+86 (137) 1234-5558", "137.1234.5559"), alone, after a name ("张三１３７…") or inside an
     email address ("13712345561@qq.com"). Registration numbers, dates and times do not look
     like either."""
+    if len(unicodedata.normalize("NFKC", text)) < _SHORTEST:
+        # No room for ten digits: of the steps below only NFKC makes text longer ("⑩" is
+        # "10"), and most names, occupations and units are shorter (a third of a roster row's
+        # rules once).
+        return False
     plain = digits_normalised(text)
     if _holds(plain, None):
         return True
