@@ -15,6 +15,7 @@ urlpatterns = [
     path("organizations/", include("zhiyuan.organizations.urls")),
     path("divisions/", include("zhiyuan.divisions.urls")),
     path("volunteers/", include("zhiyuan.volunteers.urls")),
+    path("activities/", include("zhiyuan.activities.urls")),
     path("reports/", include("zhiyuan.reports.urls")),
     path("", include("zhiyuan.portal.urls")),
     path("audit/", include("zhiyuan.accounts.urls_audit")),

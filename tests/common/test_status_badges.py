@@ -11,6 +11,7 @@ import pytest
 from django.test import Client
 
 from zhiyuan.accounts.models import User
+from zhiyuan.activities.enums import ActivityStatus, SignUpStatus
 from zhiyuan.common.enums import ExportStatus
 from zhiyuan.volunteers.enums import (
     ImportStatus,
@@ -26,6 +27,8 @@ BADGES = {
     "membership": MembershipStatus,
     "request": RequestStatus,
     "export": ExportStatus,
+    "activity": ActivityStatus,
+    "signup": SignUpStatus,
 }
 
 

@@ -4,6 +4,7 @@ keys the activities' services write."""
 
 from typing import Any
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
 from zhiyuan.activities.enums import AttachmentKind, SignUpStatus
@@ -18,7 +19,7 @@ def _numeric(ids: list[str]) -> list[str]:
 
 def name_activities(reader: Any, ids: list[str]) -> dict[str, Shown]:
     found = scope(reader, Activity.objects.filter(pk__in=_numeric(ids))).only("pk", "title")
-    return {str(a.pk): Shown(a.title) for a in found}
+    return {str(a.pk): Shown(a.title, reverse("activities:detail", args=[a.pk])) for a in found}
 
 
 def name_signups(reader: Any, ids: list[str]) -> dict[str, Shown]:
