@@ -1,6 +1,6 @@
 """A small hand-checked fixture for the targets and Attachment 3, on the test world's city.
 
-Units (work units, WorkUnitFactory):
+Units (work units):
 - 市一中 under 岳阳楼街道's centre: a school (70 %); headcount 50 from two years ago, 114 from
   30 days ago: target ceil(0.7 × 114) = ceil(79.8) = 80 today, ceil(0.7 × 50) = 35 before.
 - 区政府办 directly under 岳阳楼区's committee: party and government (60 %); headcount 16:
@@ -35,11 +35,10 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from tests.factories import WorkUnitFactory
 from tests.volunteers import people
 from zhiyuan.accounts.models import User
 from zhiyuan.divisions.models import Division
-from zhiyuan.organizations.enums import UnitCategory
+from zhiyuan.organizations.enums import OrgKind, OrgLevel, UnitCategory
 from zhiyuan.organizations.models import Organization
 from zhiyuan.reports import selectors, services
 from zhiyuan.reports.models import Headcount
@@ -63,13 +62,12 @@ class Fixture:
 
 
 def _unit(parent: str, code: str, name: str, category: str) -> Organization:
-    return WorkUnitFactory(
-        parent=Organization.objects.get(code=parent),
-        code=code,
-        name=name,
-        unit_category=category,
-        headcount=None,
+    """A work unit under `parent` (added through treebeard, as WorkUnitFactory does, without
+    advancing the factory's name sequence that other tests count on)."""
+    unit = Organization(
+        code=code, name=name, kind=OrgKind.WORK_UNIT, level=OrgLevel.STREET, unit_category=category
     )
+    return Organization.objects.add_child(Organization.objects.get(code=parent), instance=unit)
 
 
 @pytest.fixture

@@ -181,3 +181,16 @@ def test_the_built_up_area_refuses_a_division_inside_another(
     assert bad.status_code == 400
     assert "lies inside another division of the area" in bad.content.decode()
     assert entries.count() == before
+
+
+def test_the_organisations_page_links_to_its_target(
+    targets: Fixture, street_admin: User, login_en: Login
+) -> None:
+    client = login_en(street_admin)
+    page = client.get(f"/organizations/{targets.school.pk}/").content.decode()
+    assert f'href="/reports/units/{targets.school.pk}/" id="registration-target"' in page
+    target = client.get(f"/reports/units/{targets.school.pk}/").content.decode()
+    assert '<dd id="unit-target">80</dd>' in target
+    assert '<dd id="unit-registered">1</dd>' in target
+    centre = Organization.objects.get(code=STREET_CENTRE)
+    assert "registration-target" not in client.get(f"/organizations/{centre.pk}/").content.decode()

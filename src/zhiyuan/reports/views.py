@@ -26,7 +26,7 @@ from zhiyuan.common.params import search_text
 from zhiyuan.common.pdf import FontUnavailable
 from zhiyuan.organizations import selectors as org_selectors
 from zhiyuan.organizations.access import get_scoped_or_404
-from zhiyuan.organizations.enums import OrgLevel
+from zhiyuan.organizations.enums import OrgLevel, UnitCategory
 from zhiyuan.organizations.models import Organization
 from zhiyuan.organizations.permissions import administers
 from zhiyuan.reports import attachment3, imports, permissions, selectors, services
@@ -344,6 +344,18 @@ def _shown(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+def _change(change: dict[str, Any]) -> dict[str, Any]:
+    """A planned change as the page shows it: categories by their labels, none as "—"."""
+    shown = {"code": "", "division": "", "valid_from": "", **change}
+    for key in ("old", "new"):
+        value = change.get(key)
+        if change["kind"] == "category" and value:
+            shown[key] = UnitCategory(value).label
+        elif value is None or value == "":
+            shown[key] = "—"
+    return shown
+
+
 @login_required
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A target sheet's check: problems, warnings and the changes it makes."""
@@ -353,7 +365,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "upload": found,
         "problems": _shown(found.problems),
         "warnings": _shown(found.warnings),
-        "changes": found.changes,
+        "changes": [_change(change) for change in found.changes],
         "may_commit": found.status == ImportStatus.CHECKED
         and (request.user.is_superuser or found.uploaded_by_id == request.user.pk),
     }
