@@ -1,7 +1,8 @@
-"""The join page's list of registration points, kept by each process (`selectors.public_points`)
-with its options rendered once per language (`portal.views._point_options`): one query per
+"""The join page's list of registration points and the form of each point, kept by each process
+(`selectors.public_points`) and rendered once per language (`portal.views`): one query per
 visit while nothing changes, the right words in both languages, nothing of one visitor in
-what another is served, and a change made in another worker served at once."""
+what another is served, a change made in another worker served at once, and a registration
+that reads its point from the database."""
 
 import re
 from typing import Any
@@ -11,10 +12,11 @@ from django.conf import settings
 from django.test import Client
 
 from tests.processes import as_process
-from tests.volunteers.people import OTHER_STREET
+from tests.volunteers.people import OTHER_STREET, STREET, person_data
 from zhiyuan.accounts.models import User
 from zhiyuan.common import generations
-from zhiyuan.volunteers import selectors
+from zhiyuan.volunteers import selectors, services
+from zhiyuan.volunteers.models import RegistrationBody, Volunteer
 
 pytestmark = pytest.mark.django_db
 
@@ -103,3 +105,90 @@ def test_a_body_deactivated_in_another_worker_leaves_the_page_at_once(
         for language in ("zh-hans", "en"):
             page = visitor(language).get("/join/").content.decode()
             assert options(page) == [name for name in OPTIONS if name != "三眼桥街道志愿服务中心"]
+
+
+# --- the form of a point (what a QR code opens) ---------------------------------------------
+
+
+def point_of(body: Any, code: str) -> str:
+    found = body(code)
+    return f"{found.pk}:{found.organization_id}"
+
+
+def home_divisions(html: str) -> list[str]:
+    select = re.search(r'<select name="home_division".*?</select>', html, re.S)
+    assert select is not None
+    return re.findall(r'<option value="(\d+)"', select.group(0))
+
+
+def test_a_second_visit_to_a_points_form_reads_only_the_generations(
+    body: Any, django_assert_max_num_queries: Any
+) -> None:
+    """Before, every visit read the point, its district and the district's communities, the
+    policy (6 queries) and rendered some 300 options: the slowest public page."""
+    point = point_of(body, STREET)
+    first = visitor().get("/join/", {"point": point}).content.decode()
+    with django_assert_max_num_queries(1):
+        again = visitor().get("/join/", {"point": point}).content.decode()
+    assert f'name="point" value="{point}"' in again
+    assert home_divisions(again) == home_divisions(first)
+    assert len(home_divisions(again)) == 9
+    assert again.replace(csrf_token(again), "") == first.replace(csrf_token(first), "")
+
+
+def test_a_points_form_is_right_in_chinese_and_in_english(body: Any) -> None:
+    point = point_of(body, STREET)
+    chinese = visitor().get("/join/", {"point": point}).content.decode()
+    english = visitor("en").get("/join/", {"point": point}).content.decode()
+    again = visitor().get("/join/", {"point": point}).content.decode()
+    assert "隐私告知（版本 2026-1）" in chinese
+    assert "您的注册机构" in chinese
+    assert "Privacy notice (version 2026-1)" in english
+    assert "You register with" in english
+    assert "You register with" not in again
+    assert chinese.replace(csrf_token(chinese), "") == again.replace(csrf_token(again), "")
+    kept = selectors.public_points()
+    for language in ("zh-hans", "en"):
+        form = kept.derived(("join-form", point, language), lambda: "not rendered")
+        assert f'name="point" value="{point}"' in form
+        assert "csrf" not in form.lower()
+
+
+def test_a_policy_changed_in_another_worker_reaches_the_form_at_once(
+    body: Any, org: Any, street_admin: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    point = point_of(body, STREET)
+    serving, other = generations.LocalStore(), generations.LocalStore()
+    for store in (serving, other):
+        with as_process(store):
+            assert (
+                "(version 2026-1)" in visitor("en").get("/join/", {"point": point}).content.decode()
+            )
+    with as_process(other), django_capture_on_commit_callbacks(execute=True):
+        services.set_policy(org(STREET), actor=street_admin, privacy_notice_version="2026-2")
+    with as_process(serving):
+        page = visitor("en").get("/join/", {"point": point}).content.decode()
+    assert "(version 2026-2)" in page
+
+
+def test_a_registration_reads_its_point_from_the_database(body: Any) -> None:
+    """A write that bumps nothing leaves the kept form in place, but the registration itself
+    reads the point again: a closed body takes none."""
+    point = point_of(body, OTHER_STREET)
+    web = visitor("en")
+    assert 'name="consent"' in web.get("/join/", {"point": point}).content.decode()
+    RegistrationBody.objects.filter(pk=body(OTHER_STREET).pk).update(is_active=False)
+    assert 'name="consent"' in web.get("/join/", {"point": point}).content.decode()
+    data = {key: value for key, value in person_data().items() if value is not None}
+    response = web.post("/join/", {**data, "point": point, "consent": "on"})
+    assert "That registration place does not take registrations now." in response.content.decode()
+    assert Volunteer.objects.count() == 0
+
+
+@pytest.mark.parametrize("spelling", ["{body}:{org}", "00{body}:0{org}"])
+def test_a_point_is_found_by_its_key_as_the_database_reads_it(body: Any, spelling: str) -> None:
+    street = body(STREET)
+    key = spelling.format(body=street.pk, org=street.organization_id)
+    assert selectors.public_points().value.find(key) == selectors.public_registration_point(key)
+    assert selectors.public_points().value.find(key) is not None
+    assert selectors.public_points().value.find("１:２") is None

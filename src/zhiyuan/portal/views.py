@@ -26,6 +26,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from rest_framework.throttling import SimpleRateThrottle
 
+from zhiyuan.common import generations
 from zhiyuan.common.forms import add_validation_errors
 from zhiyuan.common.http import post_action
 from zhiyuan.common.masking import mask_document, mask_name, mask_phone
@@ -54,7 +55,7 @@ from zhiyuan.volunteers.models import (
     Volunteer,
     VolunteerRequest,
 )
-from zhiyuan.volunteers.selectors import RegistrationPoint
+from zhiyuan.volunteers.selectors import PublicPoints, RegistrationPoint
 from zhiyuan.volunteers.throttles import (
     CodeAttemptThrottle,
     LoginCodeThrottle,
@@ -97,16 +98,20 @@ def home(request: HttpRequest) -> HttpResponse:
 # --- where to register ---------------------------------------------------------------------
 
 
-def _point_options() -> str:
-    """The join page's options, grouped by district: rendered once per language for each
-    snapshot of the public points (`selectors.public_points`), shared by every visitor. The
-    fragment holds nothing of a request (no CSRF token: the form around it is a GET)."""
-    snapshot = selectors.public_points()
+def _choose(
+    request: HttpRequest, snapshot: generations.Snapshot[PublicPoints], *, unknown: bool
+) -> HttpResponse:
+    """The page that asks where to register. Its options, grouped by district, are rendered
+    once per language for each snapshot of the public points and shared by every visitor:
+    nothing of a request goes in them (the form around them is a GET; the page's CSRF tokens
+    are each visitor's)."""
     groups = snapshot.value.by_district
-    return snapshot.derived(  # type: ignore[no-any-return]
+    options = snapshot.derived(
         ("join-options", get_language()),
         lambda: render_to_string("portal/_join_options.html", {"groups": groups}),
     )
+    context = {"options": options, "unknown_point": unknown}
+    return render(request, "portal/join_choose.html", context)
 
 
 # --- self-registration ---------------------------------------------------------------------
@@ -115,20 +120,20 @@ def _point_options() -> str:
 def join(request: HttpRequest) -> HttpResponse:
     """Self-registration. Without a valid `point` the page asks where to register; with one it
     shows the registration form (Attachment 4), the privacy notice and the consent box.
-    A registration written, the code is texted and the confirmation page asks for it."""
-    source = request.POST if request.method == "POST" else request.GET
-    key = str(source.get("point", ""))[:40]
+    A registration written, the code is texted and the confirmation page asks for it.
+
+    A visit (GET) reads the points as this process keeps them (`selectors.public_points`:
+    one query while nothing changed); a registration (POST) reads its point from the
+    database, and the service checks it again."""
+    if request.method != "POST":
+        return _visit(request)
+    key = str(request.POST.get("point", ""))[:40]
     point = selectors.public_registration_point(key) if key else None
     if point is None:
-        context = {"options": _point_options(), "unknown_point": bool(key)}
-        return render(request, "portal/join_choose.html", context)
-    form = SelfRegistrationForm(
-        request.POST or None,
-        division_area=selectors.home_division_area(point.organization),
-        initial={"point": point.key},
-    )
+        return _choose(request, selectors.public_points(), unknown=bool(key))
+    form = _join_form(point, request.POST or None)
     status = 200
-    if request.method == "POST" and form.is_valid():
+    if form.is_valid():
         if not _allowed(RegistrationThrottle(), request):
             form.add_error(
                 None, _("Too many registrations from your network. Try again in an hour.")
@@ -138,15 +143,42 @@ def join(request: HttpRequest) -> HttpResponse:
             registered = _register(form, point)
             if registered is not None:
                 return _registered(request, registered)
+    return render(request, "portal/join.html", _form_context(form, point), status=status)
+
+
+def _visit(request: HttpRequest) -> HttpResponse:
+    """The page a visitor (or a QR code) opens. The empty form of a point is rendered once per
+    language for each snapshot of the public points and shared by every visitor; the page
+    around it (its CSRF token, messages) is each visitor's."""
+    key = str(request.GET.get("point", ""))[:40]
+    snapshot = selectors.public_points()
+    point = snapshot.value.find(key) if key else None
+    if point is None:
+        return _choose(request, snapshot, unknown=bool(key))
+    form_html = snapshot.derived(
+        ("join-form", point.key, get_language()),
+        lambda: render_to_string("portal/_join_form.html", _form_context(_join_form(point), point)),
+    )
+    return render(request, "portal/join.html", {"point": point, "form_html": form_html})
+
+
+def _join_form(point: RegistrationPoint, data: Any = None) -> SelfRegistrationForm:
+    return SelfRegistrationForm(
+        data,
+        division_area=selectors.home_division_area(point.organization),
+        initial={"point": point.key},
+    )
+
+
+def _form_context(form: SelfRegistrationForm, point: RegistrationPoint) -> dict[str, Any]:
     policy = selectors.policy_for(point.organization)
-    context = {
+    return {
         "form": form,
         "point": point,
         "notice_version": policy.privacy_notice_version,
         "minimum_age": policy.minimum_age,
         "adult_age": policy.adult_age,
     }
-    return render(request, "portal/join.html", context, status=status)
 
 
 def _register(form: SelfRegistrationForm, point: RegistrationPoint) -> Any:
@@ -361,7 +393,7 @@ def me_code(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error("code", exc)
         else:
-            return redirect("public:me")
+            return redirect(session.page_after_login(request))
     return _code_step(request, form, mobile)
 
 

@@ -53,6 +53,7 @@ class RegistrationPolicy(models.Model):
     中国注册志愿者管理办法 (第八条: 18+, 16–17 on own income, 14–17 with guardian consent)."""
 
     ACCESS_PATH = "organization__path"
+    GENERATION = "registration_policies"  # common.generations: the public join form's ages
 
     organization = models.OneToOneField(
         "organizations.Organization",

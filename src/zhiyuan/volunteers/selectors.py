@@ -3,9 +3,10 @@
 
 import contextlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from types import MappingProxyType
 from typing import Any
 
 from django.conf import settings
@@ -118,19 +119,33 @@ def _live_delegations() -> QuerySet[Delegation]:
 class PublicPoints:
     """The public registration points in the orders the pages use: in tree order (organisation
     path, then body code), by body code (then tree order), and in tree order grouped by
-    district (label, points), as the join page's option groups."""
+    district (label, points), as the join page's option groups; and by key
+    (`RegistrationPoint.key`, as QR codes carry it)."""
 
     in_tree_order: tuple[RegistrationPoint, ...]
     by_body: tuple[RegistrationPoint, ...]
     by_district: tuple[tuple[str, tuple[RegistrationPoint, ...]], ...]
+    by_key: Mapping[str, RegistrationPoint]
+
+    def find(self, key: str) -> RegistrationPoint | None:
+        """The point `<body id>:<organisation id>`, read as `public_registration_point`
+        reads it; None for anything else."""
+        match = _POINT_KEY.fullmatch(key or "")
+        if match is None:
+            return None
+        body_id, organization_id = (int(part) for part in match.groups())
+        return self.by_key.get(f"{body_id}:{organization_id}")
 
 
-#: What the public points are read from: bodies and delegations, the organisations (names,
-#: activity, places in the tree, jurisdictions) and the divisions that name the districts.
+#: What the public points and the pages kept with them are read from: bodies and
+#: delegations, the organisations (names, activity, places in the tree, jurisdictions), the
+#: divisions (the districts' names, the join form's home divisions) and the registration
+#: policies (the join form's ages and privacy notice).
 PUBLIC_POINT_GENERATIONS = (
     RegistrationBody.GENERATION,
     Organization.GENERATION,
     Division.GENERATION,
+    RegistrationPolicy.GENERATION,
 )
 
 
@@ -150,7 +165,8 @@ def _read_points() -> PublicPoints:
         sorted(points, key=lambda point: (point.organization.path, point.body.code))
     )
     by_body = tuple(sorted(points, key=lambda point: (point.body.code, point.organization.path)))
-    return PublicPoints(in_tree_order, by_body, _by_district(in_tree_order))
+    by_key = MappingProxyType({point.key: point for point in in_tree_order})
+    return PublicPoints(in_tree_order, by_body, _by_district(in_tree_order), by_key)
 
 
 def _by_district(
