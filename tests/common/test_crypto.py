@@ -65,6 +65,39 @@ def test_lookup_digest_is_keyed_and_purpose_bound() -> None:
         assert crypto.lookup_digest("13900001234", purpose="mobile") != digest
 
 
+@pytest.mark.parametrize("cipher", ["aes-gcm", "sm4-gcm"])
+def test_the_encryptor_of_a_column_writes_what_encrypt_writes(cipher: str) -> None:
+    with override_settings(FIELD_CIPHER=cipher):
+        encrypt = crypto.encryptor(context="volunteers.Volunteer.mobile")
+        values = [encrypt(text) for text in ("13900001234", "湖南省岳阳市", "")]
+        head = crypto.encrypt("x", context="volunteers.Volunteer.mobile").rsplit(":", 1)[0]
+    assert [value.rsplit(":", 1)[0] for value in values] == [head] * 3
+    assert values[0] != encrypt("13900001234")  # a new nonce each time
+    assert [crypto.decrypt(value, context="volunteers.Volunteer.mobile") for value in values] == [
+        "13900001234",
+        "湖南省岳阳市",
+        "",
+    ]
+    with pytest.raises(crypto.DecryptionError):
+        crypto.decrypt(values[0], context="accounts.User.mobile")
+
+
+def test_the_encryptor_uses_the_current_key_of_when_it_was_made() -> None:
+    with override_settings(FIELD_ENCRYPTION_KEYS=f"{LOOKUP},{KEY_T2},{KEY_T1}"):
+        encrypt = crypto.encryptor(context="c")
+        assert encrypt("13900001234").startswith("g:t2:")
+
+
+def test_the_digester_of_a_purpose_gives_lookup_digests() -> None:
+    values = ["13900001234", "43060219900101001X", "湖南", ""]
+    digest = crypto.digester(purpose="mobile")
+    assert [digest(value) for value in values] == [
+        crypto.lookup_digest(value, purpose="mobile") for value in values
+    ]
+    assert digest("13900001234") == mobile_digest("13900001234")
+    assert crypto.digester(purpose="id_number")("13900001234") != digest("13900001234")
+
+
 @pytest.mark.parametrize(
     "keys",
     ["", "k1:not-base64!!", f"{KEY_T1}", f"{LOOKUP}", "lookup:c2hvcnQ=,t1:c2hvcnQ="],
@@ -156,3 +189,17 @@ def test_rotation_refuses_a_zero_batch() -> None:
 
     with pytest.raises(CommandError, match="at least 1"):
         call_command("rotate_field_keys", batch_size=0)
+
+
+@pytest.mark.parametrize("cipher", ["aes-gcm", "sm4-gcm"])
+def test_the_decryptor_of_a_column_reads_what_encrypt_wrote(cipher: str) -> None:
+    context = "volunteers.Volunteer.document_number"
+    with override_settings(FIELD_CIPHER=cipher):
+        stored = [crypto.encrypt(text, context=context) for text in ("43060219900101001X", "湖南")]
+    decryptor = crypto.decryptor(context=context)
+    assert [decryptor(value) for value in [*stored, ""]] == ["43060219900101001X", "湖南", ""]
+    for broken in (stored[0][:-6] + "AAAAAA", "g:nokey:AAAA", "g:t1:***", "nonsense"):
+        with pytest.raises(crypto.DecryptionError):
+            decryptor(broken)
+    with pytest.raises(crypto.DecryptionError):
+        crypto.decryptor(context="volunteers.Volunteer.mobile")(stored[0])

@@ -14,9 +14,12 @@ from typing import Any
 import openpyxl
 import pytest
 import xlsxwriter
+from django.db import connection
 from django.utils import translation
 
 from tests.volunteers.people import OTHER_STREET, STREET, synthetic_id
+from zhiyuan.accounts.models import mobile_digest
+from zhiyuan.common import crypto
 from zhiyuan.common.identity import resident_id_check_character
 from zhiyuan.common.models import AuditEntry
 from zhiyuan.volunteers import exports, selectors
@@ -27,7 +30,7 @@ from zhiyuan.volunteers.imports.check import check_roster
 from zhiyuan.volunteers.imports.reader import RosterError, column_letter, open_roster
 from zhiyuan.volunteers.imports.upload import upload_roster
 from zhiyuan.volunteers.imports.write import import_roster
-from zhiyuan.volunteers.models import RosterImport, Volunteer
+from zhiyuan.volunteers.models import RosterImport, Volunteer, document_digest
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 11, 29)
@@ -823,6 +826,35 @@ def test_formulas_without_cached_values_are_refused_on_either_half_of_a_large_ro
             (12, "D 职业", NO_SAVED_RESULT),
         ]
     )
+
+
+def test_imported_rows_are_stored_as_a_form_registration_stores_them(registrar, body) -> None:
+    """The import encrypts and digests with helpers made once per import (`crypto.encryptor`,
+    `crypto.digester`): the stored values are those the model's own functions give, on both
+    halves of a roster checked by two processes."""
+    numbers = [synthetic_id("19970707") for _i in range(12)]
+    rows: list[list[Any]] = [["姓名", "身份证号", "手机号", "详细地址", "紧急联系人电话"]]
+    rows += [
+        [f"戊{'一二三四五六七八九十'[i % 10]}", numbers[i], f"1390013{i:04d}", f"建湘路{i}号", ""]
+        for i in range(12)
+    ]
+    rows[5][4] = "13700137000"
+    people = commit(registrar, check(registrar, body, xlsx(rows), workers=2), workers=2)
+    assert [(v.document_number, v.mobile, v.address_detail) for v in people] == [
+        (numbers[i], f"1390013{i:04d}", f"建湘路{i}号") for i in range(12)
+    ]
+    assert [v.emergency_contact_phone for v in people][3:6] == ["", "13700137000", ""]  # row 6
+    assert [(v.document_digest, v.mobile_digest) for v in people] == [
+        (document_digest(numbers[i]), mobile_digest(f"1390013{i:04d}")) for i in range(12)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT mobile FROM {Volunteer._meta.db_table} WHERE id = %s",  # noqa: S608
+            [people[0].pk],
+        )
+        [(stored,)] = cursor.fetchall()
+    assert stored.startswith("g:") and "13900130000" not in stored
+    assert crypto.decrypt(stored, context="volunteers.Volunteer.mobile") == "13900130000"
 
 
 def test_each_imported_volunteer_has_the_audit_entry_a_form_registration_writes(

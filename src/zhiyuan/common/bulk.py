@@ -48,6 +48,8 @@ class TableWriter:
             )
         if type(field) in PLAIN_FIELDS:
             return None
+        if hasattr(field, "get_prep_function"):  # encrypted fields: the keys looked up once
+            return field.get_prep_function()  # type: ignore[no-any-return]
         kind = type(field)
         if (
             kind.get_db_prep_save is models.Field.get_db_prep_save

@@ -16,13 +16,14 @@ Legal basis: 个人信息保护法 第五十一条 (encryption as a security mea
 """
 
 import base64
+import binascii
 import hashlib
 import hmac
 import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -179,6 +180,26 @@ def encrypt(plaintext: str, *, context: str) -> str:
     return f"{cipher}:{ring.current_id}:{base64.b64encode(nonce + sealed).decode()}"
 
 
+def encryptor(*, context: str) -> Callable[[str], str]:
+    """`encrypt` for many values of one column (`context`): the current key, its cipher object
+    and the column's associated data are looked up once, not per value (a roster import
+    encrypts four values per row of 100,000). Stored forms as `encrypt` writes them."""
+    ring, aad = keyring(), context.encode()
+    cipher = "s" if settings.FIELD_CIPHER == "sm4-gcm" else "g"
+    key = ring.keys[ring.current_id]
+    prefix = f"{cipher}:{ring.current_id}:"
+    # (nonce, plaintext, associated data) -> ciphertext and tag, as `_seal`
+    seal: Callable[[bytes, bytes, bytes], bytes] = (
+        _aes_gcm(key).encrypt if cipher == "g" else partial(_seal, cipher, key)
+    )
+
+    def close_value(plaintext: str) -> str:
+        nonce = secrets.token_bytes(NONCE_BYTES)
+        return prefix + base64.b64encode(nonce + seal(nonce, plaintext.encode(), aad)).decode()
+
+    return close_value
+
+
 def decrypt(stored: str, *, context: str) -> str:
     """Decrypt a value written by `encrypt`; raises DecryptionError if it does not authenticate."""
     try:
@@ -205,7 +226,7 @@ def decryptor(*, context: str) -> Callable[[str], str]:
             return stored
         try:
             cipher, key_id, encoded = stored.split(":", 2)
-            blob = base64.b64decode(encoded)
+            blob = binascii.a2b_base64(encoded)
             if cipher == "g":
                 return aes[key_id].decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], aad).decode()
             return _open(cipher, keys[key_id], blob[:NONCE_BYTES], blob[NONCE_BYTES:], aad).decode()
@@ -226,3 +247,16 @@ def lookup_digest(value: str, *, purpose: str) -> str:
     """Keyed HMAC-SHA256 digest (hex, 64 chars) of a normalised value, for equality look-ups."""
     message = f"{purpose}\x00{value}".encode()
     return hmac.new(keyring().lookup_key, message, hashlib.sha256).hexdigest()
+
+
+def digester(*, purpose: str) -> Callable[[str], str]:
+    """`lookup_digest` for many values of one `purpose`: the keyed state after the purpose is
+    computed once and copied for each value (HMAC reads its message as a stream)."""
+    start = hmac.new(keyring().lookup_key, f"{purpose}\x00".encode(), hashlib.sha256)
+
+    def digest(value: str) -> str:
+        state = start.copy()
+        state.update(value.encode())
+        return state.hexdigest()
+
+    return digest

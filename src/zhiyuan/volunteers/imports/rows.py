@@ -17,6 +17,7 @@ from django.db import connections, router
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from zhiyuan.common.crypto import digester
 from zhiyuan.common.identity import normalize_document_number
 from zhiyuan.divisions.models import Division
 from zhiyuan.volunteers import rules
@@ -32,10 +33,10 @@ from zhiyuan.volunteers.imports.reader import (
     open_roster,
 )
 from zhiyuan.volunteers.models import (
+    DOCUMENT_PURPOSE,
     RegistrationBody,
     RegistrationPolicy,
     Volunteer,
-    document_digest,
 )
 from zhiyuan.volunteers.selectors import home_division_area
 
@@ -128,7 +129,13 @@ def evaluate(
     labels = {field: _column_label(sheet, field) for field in sheet.columns.values()}
     lookups = _Lookups(home_division_area(body.organization))
     check = partial(
-        _check_row, reader, policy=policy, today=today, lookups=lookups, prepare=prepare
+        _check_row,
+        reader,
+        policy=policy,
+        today=today,
+        lookups=lookups,
+        document_digest=digester(purpose=DOCUMENT_PURPOSE),  # models.document_digest
+        prepare=prepare,
     )
     first_row: dict[str, int] = {}
     checked = outcomes(sheet, check, offline=lookups.go_offline, workers=workers)
@@ -198,6 +205,7 @@ def _check_row(
     policy: RegistrationPolicy,
     today: date,
     lookups: _Lookups,
+    document_digest: Callable[[str], str],
     prepare: Callable[[dict[str, Any], str], Any] | None = None,
 ) -> Outcome:
     """(clean data — or `prepare` of it — or None, problems by field, the digest of the ID

@@ -14,10 +14,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from zhiyuan.accounts.models import mobile_digest
+from zhiyuan.accounts.models import MOBILE_PURPOSE
 from zhiyuan.common import locks
 from zhiyuan.common.audit import log_action, log_action_per_row
 from zhiyuan.common.bulk import TableWriter, sqlite_page_cache
+from zhiyuan.common.crypto import digester
 from zhiyuan.volunteers import permissions, rules, selectors
 from zhiyuan.volunteers.enums import (
     ImportMode,
@@ -214,11 +215,12 @@ class _ImportedVolunteers(TableWriter):
             },
             varying=[*rules.PERSON_FIELDS, "document_digest", "mobile_digest"],
         )
+        self.mobile_digest = digester(purpose=MOBILE_PURPOSE)  # accounts.models.mobile_digest
 
     def prepare(self, clean: dict[str, Any], digest: str) -> list[Any]:
         """The database values of a checked row (evaluate's `prepare`)."""
         clean["document_digest"] = digest
-        clean["mobile_digest"] = mobile_digest(clean["mobile"])
+        clean["mobile_digest"] = self.mobile_digest(clean["mobile"])
         return self.values(clean)
 
 
