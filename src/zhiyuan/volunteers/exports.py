@@ -115,28 +115,34 @@ def ledger_table() -> Table:
     )
 
 
-# What one ledger row is read as: LEDGER_FIELDS's values (ID numbers and phones as stored,
-# sealed: `LedgerCells` opens them with a decryptor made once), with the names of the two
-# organisations, and the paths that decide where full values may be shown.
+# What one ledger row is read as: LEDGER_FIELDS's values, with ID numbers and phones as stored,
+# sealed (`LedgerCells` opens them with a decryptor made once), lists of choices as stored
+# (",a,b,"), the names of the two organisations, and the paths that decide where full values
+# may be shown.
 LEDGER_VALUES = (
     *LEDGER_FIELDS[:5],
-    "document_number_sealed",
-    "mobile_sealed",
+    "document_number_stored",
+    "mobile_stored",
     *LEDGER_FIELDS[7:10],
     "body__organization__name",
     "organization__name",
-    *LEDGER_FIELDS[12:],
+    *LEDGER_FIELDS[12:14],
+    "skills_stored",
+    "service_intentions_stored",
     "organization__path",
     "body__organization__path",
 )
-_LABELLED = ("gender", "document_type", "political_status", "education", "status")
 _DOCUMENT, _MOBILE = PersonalField.DOCUMENT_NUMBER.value, PersonalField.MOBILE.value
 
 
 def ledger_values(queryset: QuerySet[Volunteer]) -> Any:
-    """The rows of `queryset` as tuples of LEDGER_VALUES, in its order (for `LedgerCells`)."""
-    sealed = {f"{field}_sealed": Cast(field, TextField()) for field in (_DOCUMENT, _MOBILE)}
-    return queryset.annotate(**sealed).values_list(*LEDGER_VALUES)
+    """The rows of `queryset` as tuples of LEDGER_VALUES, in its order (for `LedgerCells`).
+    The stored columns are read as the database holds them: no field converts them row by row."""
+    stored = {
+        f"{field}_stored": Cast(field, TextField())
+        for field in (_DOCUMENT, _MOBILE, "skills", "service_intentions")
+    }
+    return queryset.annotate(**stored).values_list(*LEDGER_VALUES)
 
 
 def _safe(value: Any) -> str | None:
@@ -153,81 +159,94 @@ class _At:
     path: str
 
 
+class _Known(dict[Any, Any]):
+    """A dict that works a missing value out once, with `make`, and keeps it."""
+
+    def __init__(self, make: Callable[[Any], Any], known: dict[Any, Any] | None = None) -> None:
+        super().__init__(known or {})
+        self.make = make
+
+    def __missing__(self, key: Any) -> Any:
+        value = self[key] = self.make(key)
+        return value
+
+
 class LedgerCells:
-    """Turns ledger rows (tuples of LEDGER_VALUES) into cells. Everything that is the same for many
-    rows is worked out once per export: the labels of choices in the current language, the
-    texts of lists of choices, organisations' names, and which full values a row of a given
-    pair of organisations may show (issue 10: labels translated per cell took most of an
-    export's time)."""
+    """Turns ledger rows (tuples of LEDGER_VALUES) into cells. Everything that is the same for
+    many rows is worked out once per export and looked up after: the labels of choices in the
+    current language, the texts of lists of choices, organisations' names, and which full
+    values a row of a given pair of organisations may show (issue 10: labels translated cell by
+    cell took most of an export's time)."""
 
     def __init__(self, user: Any, reveal: dict[str, Any]) -> None:
         self.user = user
         self.reveal = reveal
         self.shown: set[str] = set()
-        self.labels = {
-            field: {value: _safe(str(label)) for value, label in _choices(field)}
-            for field in _LABELLED
-        }
-        self.lists: dict[tuple[str, tuple[str, ...]], str | None] = {}
-        self.names: dict[str, str | None] = {}
-        self.revealing: dict[tuple[str, str], tuple[str, ...]] = {}
+        labels = {field: _labels(field) for field in LABELLED}
+        self.gender, self.kind, self.political = (
+            labels["gender"],
+            labels["document_type"],
+            labels["political_status"],
+        )
+        self.education, self.status = labels["education"], labels["status"]
+        self.skills = _Known(lambda stored: _list_text(stored, Skill))
+        self.intentions = _Known(lambda stored: _list_text(stored, ActivityCategory))
+        self.names = _Known(_safe)
+        self.revealing = _Known(self._revealed)
         self.open_document = decryptor(context=_context(_DOCUMENT))
         self.open_mobile = decryptor(context=_context(_MOBILE))
 
-    def label(self, field: str, value: str) -> str | None:
-        labels = self.labels[field]
-        return labels[value] if value in labels else _safe(value)
-
-    def choices(self, field: str, values: list[str]) -> str | None:
-        key = (field, tuple(values))
-        if key not in self.lists:
-            enum = Skill if field == "skills" else ActivityCategory
-            self.lists[key] = _safe(choice_labels(values, enum))
-        return self.lists[key]
-
-    def name(self, name: str) -> str | None:
-        if name not in self.names:
-            self.names[name] = _safe(name)
-        return self.names[name]
-
-    def revealed(self, path: str, body_path: str) -> tuple[str, ...]:
-        """The fields whose full values a row registered through `path`, with a body at
-        `body_path`, shows: those `user` may see there (`permissions.covers_registration`)."""
-        key = (path, body_path)
-        if key not in self.revealing:
-            self.revealing[key] = tuple(
-                field
-                for field, roles in self.reveal.items()
-                if covers(self.user, _At(path), roles) or covers(self.user, _At(body_path), roles)
-            )
-            self.shown.update(self.revealing[key])
-        return self.revealing[key]
+    def _revealed(self, paths: tuple[str, str]) -> tuple[str, ...]:
+        """The fields whose full values a row registered through `paths[0]`, with a body at
+        `paths[1]`, shows: those `user` may see there (`permissions.covers_registration`)."""
+        path, body_path = paths
+        shown = tuple(
+            field
+            for field, roles in self.reveal.items()
+            if covers(self.user, _At(path), roles) or covers(self.user, _At(body_path), roles)
+        )
+        self.shown.update(shown)
+        return shown
 
     def row(self, values: tuple[Any, ...]) -> list[Any]:
         (number, name, gender, birth, kind, document, mobile, political, education, unit) = values[
             :10
         ]
         (body, through, status, registered, skills, intentions, path, body_path) = values[10:]
-        full = self.revealed(path, body_path) if self.reveal else ()
+        full = self.revealing[path, body_path] if self.reveal else ()
         document, mobile = self.open_document(document), self.open_mobile(mobile)
         return [
             _safe(number),
             _safe(name),
-            self.label("gender", gender),
+            self.gender[gender],
             birth,
-            self.label("document_type", kind),
+            self.kind[kind],
             _safe(document if _DOCUMENT in full else mask_document(document)),
             _safe(mobile if _MOBILE in full else mask_phone(mobile)),
-            self.label("political_status", political),
-            self.label("education", education),
+            self.political[political],
+            self.education[education],
             _safe(unit),
-            self.name(body),
-            self.name(through),
-            self.label("status", status),
+            self.names[body],
+            self.names[through],
+            self.status[status],
             registered,
-            self.choices("skills", skills),
-            self.choices("service_intentions", intentions),
+            self.skills[skills],
+            self.intentions[intentions],
         ]
+
+
+LABELLED = ("gender", "document_type", "political_status", "education", "status")
+
+
+def _labels(field: str) -> _Known:
+    """Stored value -> its label in the current language, made safe; a value no longer among
+    the choices shows as it is (as `get_FOO_display` shows it)."""
+    return _Known(_safe, {value: _safe(str(label)) for value, label in _choices(field)})
+
+
+def _list_text(stored: str | None, choices: Any) -> str | None:
+    """A ChoiceListField as stored (",a,b,") as its labels joined with 、 (`choice_labels`)."""
+    return _safe(choice_labels([value for value in (stored or "").split(",") if value], choices))
 
 
 def _choices(field: str) -> Any:
