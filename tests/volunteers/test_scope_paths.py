@@ -203,6 +203,22 @@ def test_a_new_body_or_organisation_saved_by_name_takes_its_path(
     assert copies() == []
 
 
+def test_a_body_given_another_organisation_takes_its_ledger_along(
+    outsider: User, org: Callable[[str], Organization], apply
+) -> None:
+    """Platform staff may give a body another organisation (the Django admin): the registrations
+    it keeps carry the new organisation's path, and its new subtree sees them."""
+    volunteer = apply(None, CHANGLING, channel=RegistrationChannel.SELF)
+    changling = RegistrationBody.objects.get(organization__code=CHANGLING)
+    unit = WorkUnitFactory(parent=org(OTHER_STREET), code="UNIT-MOVED-BODY")
+    changling.organization = unit
+    changling.save()
+    volunteer.refresh_from_db()
+    assert volunteer.body_organization_path == unit.path
+    assert copies() == []
+    assert selectors.ledger(outsider).filter(pk=volunteer.pk).exists()
+
+
 def test_a_saved_row_without_its_relations_loaded_keeps_its_paths(
     registrar: User, apply, django_assert_num_queries
 ) -> None:

@@ -115,6 +115,17 @@ class RegistrationBody(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.organization.name}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        moved = (
+            self.pk is not None
+            and not RegistrationBody.objects.filter(
+                pk=self.pk, organization_id=self.organization_id
+            ).exists()
+        )
+        super().save(*args, **kwargs)
+        if moved:  # given another organisation (the Django admin): its ledger's path copies
+            self.volunteers.update(body_organization_path=self.organization.path)
+
 
 class Delegation(models.Model):
     """The consent under which `organization` (a community organisation or a district unit,
