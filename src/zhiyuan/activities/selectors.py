@@ -14,6 +14,7 @@ from zhiyuan.activities import permissions
 from zhiyuan.activities.enums import ActivityStatus, SignUpStatus, Visibility
 from zhiyuan.activities.models import Activity, Category, SignUp, Slot
 from zhiyuan.common.masking import mask_phone
+from zhiyuan.divisions.enums import DivisionLevel
 from zhiyuan.divisions.models import Division
 from zhiyuan.organizations.access import get_scoped_or_404, scope
 from zhiyuan.organizations.models import Organization
@@ -39,6 +40,12 @@ class ActivityFilter:
 def categories() -> QuerySet[Category]:
     """The categories and campaigns offered, in their order."""
     return Category.objects.filter(is_active=True)
+
+
+def known_category(code: str) -> str:
+    """`code` if it names a category or campaign, else "" (an unknown filter is no filter)."""
+    code = code[:40]
+    return code if code and Category.objects.filter(code=code).exists() else ""
 
 
 def with_places(slots: QuerySet[Slot]) -> QuerySet[Slot]:
@@ -221,4 +228,25 @@ def my_signups(volunteers: Iterable[Volunteer]) -> QuerySet[SignUp]:
         SignUp.objects.filter(volunteer__in=[v.pk for v in volunteers])
         .select_related("slot__activity__organizer", "volunteer")
         .order_by("-slot__starts_at", "pk")
+    )
+
+
+def places_of(activities: QuerySet[Activity]) -> list[Division]:
+    """The counties and townships holding `activities` (a place filter's options), by code."""
+    codes = set(activities.order_by().values_list("division_id", flat=True).distinct())
+    wanted = {code[:6] + "000000" for code in codes} | {code[:9] + "000" for code in codes}
+    return list(
+        Division.objects.filter(
+            code__in=wanted, level__in=[DivisionLevel.COUNTY, DivisionLevel.TOWNSHIP]
+        ).order_by("code")
+    )
+
+
+def registrations_of(digest: str) -> list[Volunteer]:
+    """Every registration made with the mobile of a portal session (`portal.session`): a
+    family may share one phone."""
+    return list(
+        Volunteer.objects.filter(mobile_digest=digest)
+        .select_related("organization")
+        .order_by("-applied_at", "-pk")
     )

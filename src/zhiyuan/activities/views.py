@@ -42,7 +42,7 @@ def _errors(request: HttpRequest, error: ValidationError) -> None:
 def activity_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     how = selectors.ActivityFilter(
-        category=clean_search(request.GET.get("category", ""))[:40],
+        category=selectors.known_category(clean_search(request.GET.get("category", ""))),
         search=clean_search(request.GET.get("q", "")),
         status=status if status in ActivityStatus.values else "",
     )

@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from zhiyuan.portal import views
+from zhiyuan.portal import activities, views
 
 app_name = "public"
 urlpatterns = [
@@ -19,4 +19,9 @@ urlpatterns = [
     path("me/teams/join/", views.me_join_team, name="me-join-team"),
     path("me/teams/leave/", views.me_leave_team, name="me-leave-team"),
     path("me/requests/", views.me_request, name="me-request"),
+    path("me/activities/", activities.my_activities, name="my-activities"),
+    path("me/activities/cancel/", activities.my_activity_cancel, name="my-activity-cancel"),
+    path("events/", activities.events, name="events"),
+    path("events/<int:pk>/", activities.event, name="event"),
+    path("events/<int:pk>/signup/", activities.event_signup, name="event-signup"),
 ]
