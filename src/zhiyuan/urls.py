@@ -16,6 +16,7 @@ urlpatterns = [
     path("divisions/", include("zhiyuan.divisions.urls")),
     path("volunteers/", include("zhiyuan.volunteers.urls")),
     path("activities/", include("zhiyuan.activities.urls")),
+    path("hours/", include("zhiyuan.hours.urls")),
     path("reports/", include("zhiyuan.reports.urls")),
     path("", include("zhiyuan.portal.urls")),
     path("audit/", include("zhiyuan.accounts.urls_audit")),

@@ -39,6 +39,7 @@ data_keys(
         "distance": gettext_lazy("distance (m)"),
         "flags": gettext_lazy("flags"),
         "file_sha256": gettext_lazy("SHA-256 of the file"),
+        "format": gettext_lazy("file format"),
     },
     source=HourSource,
     rounding=Rounding,

@@ -464,6 +464,11 @@ def problem_text(problem: dict[str, Any]) -> str:
     return " ".join(render(text) for text in problem.get("texts", []))
 
 
+def error_text(item: HoursImport) -> str:
+    """Why a sheet could not be read, in the reader's language ("" when it was read)."""
+    return " ".join(render(text) for text in item.error)
+
+
 # --- the import -----------------------------------------------------------------------------
 
 

@@ -66,5 +66,22 @@ def log_out(request: HttpRequest) -> None:
     request.session.pop(_KEY, None)
 
 
+#: Pages a log-in may return to (a URL name, never a URL taken from the request).
+RETURN_PAGES = ("public:checkin", "public:me-hours")
+_AFTER_LOGIN = "volunteers.me.after-login"
+
+
+def return_after_login(request: HttpRequest, page: str) -> None:
+    """After the next log-in, go to `page` (one of RETURN_PAGES) instead of /me/."""
+    if page in RETURN_PAGES:
+        request.session[_AFTER_LOGIN] = page
+
+
+def page_after_login(request: HttpRequest) -> str:
+    """The URL name a log-in goes on to: a page that asked for it, else "public:me"."""
+    page = request.session.pop(_AFTER_LOGIN, None)
+    return page if page in RETURN_PAGES else "public:me"
+
+
 def _known(mobile: str) -> bool:
     return Volunteer.objects.filter(mobile_digest=mobile_digest(mobile)).exists()

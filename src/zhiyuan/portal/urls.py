@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from zhiyuan.portal import activities, views
+from zhiyuan.portal import activities, hours, views
 
 app_name = "public"
 urlpatterns = [
@@ -24,4 +24,8 @@ urlpatterns = [
     path("events/", activities.events, name="events"),
     path("events/<int:pk>/", activities.event, name="event"),
     path("events/<int:pk>/signup/", activities.event_signup, name="event-signup"),
+    path("me/hours/", hours.my_hours, name="me-hours"),
+    path("me/hours/correct/", hours.my_hours_correct, name="me-hours-correct"),
+    path("checkin/", hours.checkin_page, name="checkin"),
+    path("checkin/<str:token>/", hours.checkin_scan, name="checkin-scan"),
 ]
