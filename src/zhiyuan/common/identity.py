@@ -17,6 +17,7 @@ screenshots (MISSION: personal data masked everywhere).
 """
 
 import functools
+import operator
 import re
 import unicodedata
 from collections.abc import Callable
@@ -104,9 +105,7 @@ def resident_id_check_character(first17: str) -> str:
     "0".."9", or "X" for 10. Raises ValueError unless `first17` is 17 ASCII digits."""
     if not _SEVENTEEN.fullmatch(first17):
         raise ValueError("expected 17 digits")
-    total = sum(
-        int(digit) * weight for digit, weight in zip(first17, _MOD_11_2_WEIGHTS, strict=True)
-    )
+    total = sum(map(operator.mul, map(int, first17), _MOD_11_2_WEIGHTS))  # 17 of each
     value = (12 - total % 11) % 11
     return "X" if value == 10 else str(value)
 
