@@ -4,15 +4,22 @@ applications beside and never in the counts, units without a headcount listed, s
 
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from tests.reports.conftest import CITY, STREET_CENTRE, Fixture
+from tests.volunteers import people
+from zhiyuan.organizations.enums import OrgKind, OrgLevel, UnitCategory
 from zhiyuan.organizations.models import Organization
 from zhiyuan.reports import attachment3
+from zhiyuan.reports.models import Headcount
 from zhiyuan.reports.tables import ceil_share, percent
+from zhiyuan.volunteers.models import Volunteer
 
 PARTY = "Party and government organ, people's organisation"
 SCHOOL = "Civilised unit, school or university"
@@ -149,3 +156,52 @@ def test_percentages_are_rounded_half_up_to_one_decimal(part: int, whole: int, s
 
 def test_no_percentage_of_nothing() -> None:
     assert percent(3, 0) is None
+
+
+def test_the_table_costs_the_same_queries_however_many_units_and_volunteers(
+    targets: Fixture, registrar: Any
+) -> None:
+    city = Organization.objects.get(code=CITY)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            attachment3.table(
+                attachment3.allocation(city, targets.today), preparer="", prepared_on=targets.today
+            )
+        return len(captured)
+
+    before = queries()
+    centre = Organization.objects.get(code=STREET_CENTRE)
+    for n in range(5):
+        unit = Organization.objects.add_child(
+            centre,
+            instance=Organization(
+                code=f"U-MORE-{n}",
+                name=f"新单位{n}",
+                kind=OrgKind.WORK_UNIT,
+                level=OrgLevel.STREET,
+                unit_category=UnitCategory.ENTERPRISE_INSTITUTION,
+            ),
+        )
+        Headcount.objects.create(organization=unit, headcount=10 + n, valid_from=targets.today)
+        people.registered(registrar, work_unit=unit.code)
+    assert queries() == before
+
+
+def test_a_subtree_counts_nothing_registered_outside_it(targets: Fixture) -> None:
+    """With a second tree beside the city's, the city's table counts only its own volunteers,
+    and a street's only the street's, whether or not the subtree is the whole database."""
+    other = Organization.objects.add_root(
+        instance=Organization(
+            code="OTHER-GC", name="另一城市", kind=OrgKind.GUIDANCE_COMMITTEE, level=OrgLevel.CITY
+        )
+    )
+    city = Organization.objects.get(code=CITY)
+    before = attachment3.allocation(city, targets.today)
+    moved = Volunteer.objects.filter(work_unit=targets.company).update(organization=other)
+    assert moved == 1
+    after = attachment3.allocation(city, targets.today)
+    assert before.area is not None and after.area is not None
+    assert (before.area.counts.registered, after.area.counts.registered) == (4, 3)
+    street = attachment3.allocation(Organization.objects.get(code=STREET_CENTRE), targets.today)
+    assert (street.total.counts.registered, street.total.counts.pending) == (3, 2)

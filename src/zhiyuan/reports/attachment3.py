@@ -212,7 +212,9 @@ def allocation(root: Organization, day: date) -> Allocation:
     policy = selectors.target_policy_for(root)
     categories = {unit.pk: selectors.target_category(unit) for unit in units}
     denominators = _denominators(units, categories, day)
-    by_unit = _counts(root, units, categories, day)
+    subtree = counting.Subtree(root)
+    registrations = counting.by_registration_path(subtree, day)
+    by_unit = _counts(subtree, registrations, units, categories, day)
     lines = [
         Line(
             unit,
@@ -224,7 +226,9 @@ def allocation(root: Organization, day: date) -> Allocation:
         for unit in units
     ]
     top = _grouped(root, lines)
-    area = _city_line(root, policy, day) if root.level == OrgLevel.CITY else None
+    area = None
+    if root.level == OrgLevel.CITY:
+        area = _city_line(policy, counting.total(registrations), day)
     return Allocation(root, day, top, area)
 
 
@@ -255,16 +259,18 @@ def _denominators(
 
 
 def _counts(
-    root: Organization, units: list[Organization], categories: dict[int, str], day: date
+    subtree: counting.Subtree,
+    registrations: dict[str, Counts],
+    units: list[Organization],
+    categories: dict[int, str],
+    day: date,
 ) -> dict[str, Counts]:
     """Per unit path: a community's by registration, a unit's by work unit (module note)."""
     territorial = [u.path for u in units if basis_of(categories[u.pk]) == TargetBasis.POPULATION]
     staffed = [u.path for u in units if basis_of(categories[u.pk]) == TargetBasis.HEADCOUNT]
-    found: dict[str, Counts] = {}
-    if territorial:
-        found |= counting.attribute(counting.by_registration_path(root, day), territorial)
+    found = counting.attribute(registrations, territorial)
     if staffed:
-        found |= counting.attribute(counting.by_work_unit_path(root, day), staffed)
+        found |= counting.attribute(counting.by_work_unit_path(subtree, day), staffed)
     return found
 
 
@@ -305,11 +311,9 @@ def _sort(group: Group) -> None:
         _sort(child)
 
 
-def _city_line(root: Organization, policy: TargetPolicy, day: date) -> AreaLine:
+def _city_line(policy: TargetPolicy, counts: Counts, day: date) -> AreaLine:
     codes = [division.code for division in selectors.built_up_area(policy)]
-    populations = selectors.populations_on(codes, day)
-    denominator = selectors.population_total(codes, populations)
-    counts = counting.total(counting.by_registration_path(root, day))
+    denominator = selectors.population_total(codes, selectors.populations_on(codes, day))
     return AreaLine(policy.city, denominator, counts)
 
 

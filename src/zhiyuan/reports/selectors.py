@@ -5,7 +5,6 @@ population in force on a date. Counting volunteers is `counting.py`; whole table
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -17,7 +16,7 @@ from zhiyuan.organizations.access import scope
 from zhiyuan.organizations.enums import OrgKind, OrgLevel, StationType, UnitCategory
 from zhiyuan.organizations.models import Organization
 from zhiyuan.organizations.structure import NAME_PATTERN
-from zhiyuan.reports.enums import TargetBasis, basis_of
+from zhiyuan.reports.enums import TargetBasis
 from zhiyuan.reports.models import Headcount, ResidentPopulation, TargetImport, TargetPolicy
 
 STEP = Organization.steplen
@@ -82,10 +81,6 @@ def target_units(root: Organization) -> QuerySet[Organization]:
     )
 
 
-def has_target(organization: Organization) -> bool:
-    return bool(target_category(organization))
-
-
 def short_name(organization: Organization) -> str:
     """An area's or community's name as tables write it: 岳阳楼街道志愿服务中心 → 岳阳楼街道,
     郭亮社区志愿服务站 → 郭亮社区; other names as they are."""
@@ -139,19 +134,6 @@ def population_total(codes: list[str], populations: dict[str, ResidentPopulation
     missing = tuple(code for code in codes if code not in populations)
     value = None if missing or not codes else sum(populations[c].population for c in codes)
     return Denominator(TargetBasis.POPULATION, value, tuple(codes), missing)
-
-
-def denominator_on(organization: Organization, day: date) -> Denominator:
-    """One unit's denominator on `day` (its page; tables read them in bulk)."""
-    if basis_of(target_category(organization)) == TargetBasis.POPULATION:
-        codes = sorted(organization.jurisdiction.values_list("code", flat=True))
-        return population_total(codes, populations_on(codes, day))
-    found = headcounts_on([organization.pk], day).get(organization.pk)
-    return Denominator(TargetBasis.HEADCOUNT, found.headcount if found else None)
-
-
-def rate_on(organization: Organization) -> Decimal:
-    return target_policy_for(organization).rate(target_category(organization))
 
 
 # --- history and imports, in scope -------------------------------------------------------

@@ -73,10 +73,11 @@ def check_valid_from(day: date) -> None:
 def counted_for_unit(unit: Organization, day: date) -> int:
     """Registered volunteers counted for `unit` on `day` (its staff, by work unit; those
     registered through it for a community)."""
+    subtree = counting.Subtree(unit)
     if basis_of(selectors.target_category(unit)) == TargetBasis.POPULATION:
-        paths = counting.by_registration_path(unit, day)
+        paths = counting.by_registration_path(subtree, day)
     else:
-        paths = counting.by_work_unit_path(unit, day)
+        paths = counting.by_work_unit_path(subtree, day)
     return counting.total(paths).registered
 
 
