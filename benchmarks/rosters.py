@@ -102,7 +102,6 @@ def accepted_choices() -> dict[str, list[str]]:
         Skill,
     )
     from zhiyuan.volunteers.imports.cells import RowReader
-    from zhiyuan.volunteers.imports.reader import Cell
 
     enums = {
         "ethnicity": Ethnicity,
@@ -119,8 +118,8 @@ def accepted_choices() -> dict[str, list[str]]:
             labels = [str(label) for _value, label in enum.choices]
         accepted[name] = []
         for label in labels:
-            cells = [Cell(None)] * len(enums)
-            cells[position] = Cell(label)
+            cells: list[object] = [None] * len(enums)
+            cells[position] = label
             _data, problems = reader.read(cells)
             if not problems:
                 accepted[name].append(label)
