@@ -70,7 +70,6 @@ class WorkUnitFactory(factory.django.DjangoModelFactory):
     kind = OrgKind.WORK_UNIT
     level = OrgLevel.STREET
     unit_category = UnitCategory.ENTERPRISE_INSTITUTION
-    headcount = 100
 
     @classmethod
     def _create(

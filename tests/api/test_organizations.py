@@ -199,7 +199,6 @@ def test_detail(api, street_admin: User, org: Org) -> None:
         "is_active": True,
         "counts": {"city": 0, "district": 0, "street": 0, "community": 2},
         "unit_category": "",
-        "headcount": None,
         "credit_code": "",
         "station_type": "community",
         "address": "",
@@ -336,20 +335,24 @@ def test_administrator_updates_an_organisation(api, street_admin: User, org: Org
     response = patch(
         api(street_admin),
         f"{URL}{station.pk}/",
-        {"name": "郭亮社区新时代文明实践站", "contact_phone": "+86 138-0013-8000", "headcount": 12},
+        {
+            "name": "郭亮社区新时代文明实践站",
+            "contact_phone": "+86 138-0013-8000",
+            "address": "郭亮路1号",
+        },
     )
     assert response.status_code == 200
     body = response.json()
-    assert (body["name"], body["contact_phone"], body["headcount"]) == (
+    assert (body["name"], body["contact_phone"], body["address"]) == (
         "郭亮社区新时代文明实践站",
         "138****8000",
-        12,
+        "郭亮路1号",
     )
     station.refresh_from_db()
-    assert (station.name, station.contact_phone, station.headcount) == (
+    assert (station.name, station.contact_phone, station.address) == (
         "郭亮社区新时代文明实践站",
         "13800138000",
-        12,
+        "郭亮路1号",
     )
     entry = AuditEntry.objects.get(action="organization.updated", object_id=str(station.pk))
     assert (entry.actor, entry.origin, entry.organization) == (street_admin, "api", station)
@@ -357,7 +360,7 @@ def test_administrator_updates_an_organisation(api, street_admin: User, org: Org
         "changed": {
             "name": ["郭亮社区志愿服务站", "郭亮社区新时代文明实践站"],
             "contact_phone": ["***", "***"],
-            "headcount": ["None", "12"],
+            "address": ["", "郭亮路1号"],
         }
     }
 
@@ -388,7 +391,6 @@ def test_administrator_above_may_update(api, city_admin: User, org: Org) -> None
         ({"level": 3}, {"level": ["An organisation cannot be at a higher level than its parent."]}),
         ({"level": 9}, {"level": ['"9" is not a valid choice.']}),
         ({"specialty": "culture"}, {"specialty": ["Only service teams have a specialty."]}),
-        ({"headcount": -1}, {"headcount": ["Ensure this value is greater than or equal to 0."]}),
         (
             {"credit_code": "911100006000373410"},
             {

@@ -111,7 +111,6 @@ def test_admin_creates_work_unit_and_it_is_audited(login, street_admin, org) -> 
             "kind": "work_unit",
             "level": "4",
             "unit_category": "party_government",
-            "headcount": "80",
             "contact_phone": "139 0000 0099",
         },
     )

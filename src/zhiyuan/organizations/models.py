@@ -35,7 +35,6 @@ class Organization(MP_Node):
     unit_category = models.CharField(
         _("unit category"), max_length=32, choices=UnitCategory.choices, blank=True, default=""
     )
-    headcount = models.PositiveIntegerField(_("headcount"), null=True, blank=True)
     credit_code = models.CharField(
         _("unified social credit code"),
         max_length=18,

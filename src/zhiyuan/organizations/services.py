@@ -23,7 +23,6 @@ EDITABLE_FIELDS = (
     "level",
     "specialty",
     "unit_category",
-    "headcount",
     "credit_code",
     "station_type",
     "address",
