@@ -330,8 +330,8 @@ def columns() -> tuple[Column, ...]:
         Column("target", _("Target"), Align.RIGHT, 20),
         Column("registered", _("Registered volunteers counted"), Align.RIGHT, 23),
         Column("pending", _("Awaiting confirmation (not counted)"), Align.RIGHT, 24),
-        Column("gap", _("Gap"), Align.RIGHT, 20),
-        Column("completion", _("Completion"), Align.RIGHT, 20),
+        Column("gap", _("Gap"), Align.RIGHT, 18),
+        Column("completion", _("Completion"), Align.RIGHT, 22),
     )
 
 

@@ -190,6 +190,7 @@ def _pdf_heading(table: StatisticsTable) -> list[Flowable]:
     line = Table(
         [[pdf.paragraph(unit_line(table), meta), pdf.paragraph(date_line(table), meta_right)]],
         colWidths=[180 * mm, 87 * mm],
+        hAlign="LEFT",
     )
     line.setStyle(
         TableStyle([("LEFTPADDING", (0, 0), (0, 0), 0), ("RIGHTPADDING", (1, 0), (1, 0), 0)])
@@ -217,8 +218,9 @@ def _pdf_closing(table: StatisticsTable) -> list[Flowable]:
                 pdf.paragraph(_("Seal of the unit"), seal),
             ]
         ],
-        colWidths=[110 * mm, 92 * mm, 45 * mm],
+        colWidths=[110 * mm, 112 * mm, 45 * mm],
         rowHeights=[32 * mm],
+        hAlign="LEFT",
     )
     signatures.setStyle(
         TableStyle(
