@@ -43,6 +43,7 @@ from tests.factories import (
     RosterImportFactory,
     VolunteerRequestFactory,
 )
+from tests.hours.api_calls import call_hours_operations, hours_known_ids
 from tests.volunteers.people import person_data, synthetic_id, synthetic_mobile
 from zhiyuan.accounts.models import Role, User
 from zhiyuan.common.models import Export
@@ -108,6 +109,7 @@ def known_ids(registered: Callable[..., Any], apply: Callable[..., Any]) -> dict
         "roster-imports": [RosterImportFactory().pk],
         "volunteer-requests": [request.pk],
         "volunteers": [request.volunteer.pk, registered(registrar).pk, apply(registrar).pk],
+        **hours_known_ids(registered),
     }
 
 
@@ -333,4 +335,5 @@ def test_every_operation_answers_a_success_that_conforms_to_the_schema(
         call.headers["fresh"] = {"Authorization": f"Token {token}"}
         call("fresh", "POST", path)
 
+    call_hours_operations(call)
     assert call.succeeded == set(OPERATIONS)

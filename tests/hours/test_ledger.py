@@ -341,3 +341,18 @@ def test_only_administrators_set_the_rounding_rule(team_leader, outsider) -> Non
         with pytest.raises(PermissionDenied):
             services.set_hours_policy(city, actor=actor, rounding=Rounding.HALF_HOUR)
     assert selectors.policy_for(city).rounding == Rounding.EXACT
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "field", "code"),
+    [
+        (local("1979-12-31 09:00"), local("1979-12-31 10:00"), "start", "too_early"),
+        (local("2026-03-01 09:00"), local("2026-03-02 09:01"), "end", "too_long"),
+    ],
+)
+def test_a_record_starts_after_1980_and_lasts_a_day_at_most(
+    volunteer, activity, team_leader, start, end, field, code
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        record(volunteer, activity, start, end, team_leader)
+    assert refused.value.error_dict[field][0].code == code

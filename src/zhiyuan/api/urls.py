@@ -16,6 +16,7 @@ from zhiyuan.api import (
     auth,
     divisions,
     exports,
+    hours,
     me,
     memberships,
     organizations,
@@ -43,6 +44,8 @@ router.register("memberships", memberships.MembershipViewSet, basename="membersh
 router.register(
     "volunteer-requests", memberships.VolunteerRequestViewSet, basename="volunteer-request"
 )
+router.register("hour-records", hours.HourRecordViewSet, basename="hour-record")
+router.register("hours-imports", hours.HoursImportViewSet, basename="hours-import")
 
 v1 = [
     path("auth/login/", auth.LoginView.as_view(), name="login"),
@@ -63,6 +66,12 @@ v1 = [
         "public/registrations/confirm/",
         public.SelfConfirmation.as_view(),
         name="public-registrations-confirm",
+    ),
+    path("check-ins/", hours.CheckInView.as_view(), name="check-ins"),
+    path("check-in-codes/<str:slot>/", hours.CheckInCodeView.as_view(), name="check-in-code"),
+    path("slot-rosters/<str:slot>/", hours.SlotRosterView.as_view(), name="slot-roster"),
+    path(
+        "hours-policies/<str:organization>/", hours.HoursPolicyView.as_view(), name="hours-policy"
     ),
     *router.urls,
 ]

@@ -17,7 +17,7 @@ Every change is audited; no ID number or phone goes into an entry.
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -43,6 +43,11 @@ RECORDABLE = (ActivityStatus.PUBLISHED, ActivityStatus.FINISHED)
 #: How far a record's end may lie ahead of the clock (phones' clocks drift).
 CLOCK_TOLERANCE = timedelta(minutes=5)
 CONTENT_LIMIT = 200
+#: Records begin in 1980 (before it, tzdata's local times of Asia/Shanghai are no longer whole
+#: minutes from UTC, and no volunteer ledger reaches back that far).
+EARLIEST = datetime(1980, 1, 1, tzinfo=UTC)
+#: One record is at most a day: longer service is recorded day by day.
+LONGEST = timedelta(hours=24)
 
 
 def acting_user(actor: Any) -> Any:
@@ -72,6 +77,12 @@ def check_times(start: Any, end: Any, *, correction: bool = False) -> tuple[date
     if errors:
         raise ValidationError(errors)
     start, end = rules.in_utc(start), rules.in_utc(end)
+    if start < EARLIEST:
+        raise field_error("start", _("Hours are recorded from 1980 on."), "too_early")
+    if end - start > LONGEST:
+        raise field_error(
+            "end", _("A record is at most 24 hours long: record each day on its own."), "too_long"
+        )
     if end < start or (end == start and not correction):
         raise field_error("end", _("The end must be after the start."), "end_before_start")
     if end > timezone.now() + CLOCK_TOLERANCE:
