@@ -404,6 +404,11 @@ SPECTACULAR_SETTINGS = {
         "RegistrationStatusEnum": "zhiyuan.volunteers.enums.RegistrationStatus",
         "RequestKindEnum": "zhiyuan.volunteers.enums.RequestKind",
         "RequestStatusEnum": "zhiyuan.volunteers.enums.RequestStatus",
+        "ActivityStatusEnum": "zhiyuan.activities.enums.ActivityStatus",
+        "SignUpStatusEnum": "zhiyuan.activities.enums.SignUpStatus",
+        "SignUpSourceEnum": "zhiyuan.activities.enums.SignUpSource",
+        "VisibilityEnum": "zhiyuan.activities.enums.Visibility",
+        "SkillEnum": "zhiyuan.volunteers.enums.Skill",
     },
 }
 

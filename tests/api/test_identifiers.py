@@ -81,11 +81,13 @@ def test_every_identifier_in_a_request_body_is_an_identifier_field() -> None:
             "LoginRequest": ["identifier"],
             "LookupRequest": ["document_number", "mobile"],
             "ManagementAreaRequest": ["code", "townships"],
+            "MobileRequest": ["mobile"],
             "OrganizationCreateRequest": ["code", "credit_code", "contact_phone"],
             "PatchedOrganizationUpdateRequest": ["credit_code", "contact_phone"],
             "PatchedPersonRequest": PERSON,
             "RegistrationRequest": PERSON,
             "VolunteerCreateRequest": PERSON,
+            "VolunteerLoginRequest": ["code"],
         }.items()
         for field in fields
     }

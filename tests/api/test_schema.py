@@ -42,6 +42,14 @@ def test_schema_lists_every_endpoint(schema: dict) -> None:
         ("/api/v1/accounts/{id}/reactivate/", "post"),
         ("/api/v1/accounts/{id}/roles/", "post"),
         ("/api/v1/accounts/{id}/roles/{role_id}/", "delete"),
+        ("/api/v1/activities/", "get"),
+        ("/api/v1/activities/", "post"),
+        ("/api/v1/activities/{id}/", "get"),
+        ("/api/v1/activities/{id}/", "patch"),
+        ("/api/v1/activities/{id}/cancel/", "post"),
+        ("/api/v1/activities/{id}/finish/", "post"),
+        ("/api/v1/activities/{id}/publish/", "post"),
+        ("/api/v1/activities/{id}/slots/", "post"),
         ("/api/v1/audit/", "get"),
         ("/api/v1/auth/login/", "post"),
         ("/api/v1/auth/logout/", "post"),
@@ -83,6 +91,8 @@ def test_schema_lists_every_endpoint(schema: dict) -> None:
         ("/api/v1/organizations/{id}/children/", "post"),
         ("/api/v1/organizations/{id}/deactivate/", "post"),
         ("/api/v1/organizations/{id}/management-areas/", "post"),
+        ("/api/v1/public/activities/", "get"),
+        ("/api/v1/public/activities/{id}/", "get"),
         ("/api/v1/public/registration-points/", "get"),
         ("/api/v1/public/registrations/", "post"),
         ("/api/v1/public/registrations/confirm/", "post"),
@@ -98,9 +108,23 @@ def test_schema_lists_every_endpoint(schema: dict) -> None:
         ("/api/v1/roster-imports/{id}/", "get"),
         ("/api/v1/roster-imports/{id}/commit/", "post"),
         ("/api/v1/roster-imports/{id}/report/", "post"),
+        ("/api/v1/signups/{id}/approve/", "post"),
+        ("/api/v1/signups/{id}/cancel/", "post"),
+        ("/api/v1/signups/{id}/reject/", "post"),
+        ("/api/v1/slots/{id}/", "delete"),
+        ("/api/v1/slots/{id}/", "get"),
+        ("/api/v1/slots/{id}/", "patch"),
+        ("/api/v1/slots/{id}/group-signups/", "post"),
+        ("/api/v1/slots/{id}/signups/", "get"),
         ("/api/v1/slot-rosters/{slot}/", "get"),
         ("/api/v1/volunteer-requests/", "get"),
         ("/api/v1/volunteer-requests/{id}/handle/", "post"),
+        ("/api/v1/volunteer/activities/", "get"),
+        ("/api/v1/volunteer/login/", "post"),
+        ("/api/v1/volunteer/login/code/", "post"),
+        ("/api/v1/volunteer/signups/", "get"),
+        ("/api/v1/volunteer/signups/", "post"),
+        ("/api/v1/volunteer/signups/{id}/cancel/", "post"),
         ("/api/v1/volunteers/", "get"),
         ("/api/v1/volunteers/", "post"),
         ("/api/v1/volunteers/confirmation-progress/", "get"),
@@ -132,15 +156,23 @@ def test_every_operation_documents_its_errors(schema: dict) -> None:
             assert codes == {"200", "400", "409", "429"}, where
             assert "security" not in operation, where  # public; there is no global one
             continue
+        if path.startswith("/api/v1/volunteer/login/"):
+            assert codes == {"200", "400", "429"}, where
+            assert "security" not in operation, where  # a volunteer's log-in by code
+            continue
         if path.startswith("/api/v1/public/"):
-            # Self-registration: no log-in (never a 401 or 403), throttled per client address.
-            assert codes - {"200", "201"} == {"400", "429"}, where
+            # Self-registration and the public activities: no log-in (never a 401 or 403),
+            # throttled per client address.
+            assert codes - {"200", "201"} == {"429"} | ({"404"} if "{" in path else {"400"}), where
             assert "security" not in operation, where
             continue
         assert "401" in codes, where
         if "{" in path:
             assert "404" in codes, where
-        if method in ("patch", "post", "delete") and "/auth/" not in path:
+        # A volunteer acts on their own sign-ups only: a 404, never a 403.
+        if method in ("patch", "post", "delete") and not path.startswith(
+            ("/api/v1/auth/", "/api/v1/volunteer/")
+        ):
             assert "403" in codes, where
         has_input = "requestBody" in operation or any(
             p["in"] == "query" for p in operation.get("parameters", [])

@@ -17,6 +17,7 @@ can only answer 401) and the generation derandomised, so CI runs the same cases 
 
 import re
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -24,6 +25,7 @@ import schemathesis
 from django.core.cache import cache
 from django.db import transaction
 from django.test.client import ClientHandler
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -37,6 +39,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from tests.activities.conftest import make_open_slot, make_volunteer
+from tests.activities.test_signups import member
 from tests.conftest import PASSWORD
 from tests.factories import (
     MembershipFactory,
@@ -46,6 +50,8 @@ from tests.factories import (
 from tests.hours.api_calls import call_hours_operations, hours_known_ids
 from tests.volunteers.people import person_data, synthetic_id, synthetic_mobile
 from zhiyuan.accounts.models import Role, User
+from zhiyuan.activities import services as activity_services
+from zhiyuan.activities.models import Slot
 from zhiyuan.common.models import Export
 from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers.models import Delegation, RegistrationBody
@@ -97,7 +103,14 @@ def known_ids(registered: Callable[..., Any], apply: Callable[..., Any]) -> dict
     registrar = User.objects.get(username="registrar")
     street = RegistrationBody.objects.get(organization__code="430602001-SC")
     request = VolunteerRequestFactory()
+    slot = make_open_slot()
+    signup = activity_services.sign_up(slot, registered(registrar))
     return {
+        "activities": [slot.activity_id],
+        "slots": [slot.pk],
+        "signups": [signup.pk],
+        "volunteer": [signup.pk],
+        "public": [slot.activity_id],
         "accounts": [registrar.pk, User.objects.get(username="viewer").pk],
         "role_id": [Role.objects.get(user=registrar).pk],
         "organizations": [street.organization.pk, Organization.objects.get(code="430602-GC").pk],
@@ -320,6 +333,48 @@ def test_every_operation_answers_a_success_that_conforms_to_the_schema(
         "city_admin", "POST", "/registration-bodies/{id}/delegations/", grant, id=street.pk
     )
     call("city_admin", "POST", "/delegations/{id}/revoke/", id=delegation.json()["id"])
+
+    # activities: the office's, anyone's, a volunteer's (by mobile and code)
+    details = {"organizer": team, "title": "河道清洁", "category": "environment"}
+    details |= {"address": "南湖边", "division": "430602001001"}
+    aid = call("city_admin", "POST", "/activities/", details).json()["id"]
+    call("city_admin", "GET", "/activities/")
+    call("city_admin", "GET", "/activities/{id}/", id=aid)
+    call("city_admin", "PATCH", "/activities/{id}/", {"minimum_age": 16}, id=aid)
+    start = timezone.now() + timedelta(days=1)
+    times = {"starts_at": start.isoformat(), "capacity": 2}
+    times["ends_at"] = (start + timedelta(hours=3)).isoformat()
+    sid = call("city_admin", "POST", "/activities/{id}/slots/", times, id=aid).json()["id"]
+    spare = call("city_admin", "POST", "/activities/{id}/slots/", times, id=aid).json()
+    call("city_admin", "DELETE", "/slots/{id}/", id=spare["id"])
+    call("city_admin", "POST", "/activities/{id}/publish/", id=aid)
+    call("city_admin", "GET", "/slots/{id}/", id=sid)
+    call("city_admin", "PATCH", "/slots/{id}/", {"capacity": 3}, id=sid)
+    call("anonymous", "GET", "/public/activities/")
+    call("anonymous", "GET", "/public/activities/{id}/", id=aid)
+    mobile = {"mobile": make_volunteer().mobile}
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = call("anonymous", "POST", "/volunteer/login/code/", mobile).json()
+    ticket["code"] = outbox[-1].params["code"]
+    token = call("anonymous", "POST", "/volunteer/login/", ticket).json()["token"]
+    call.headers["volunteer"] = {"Authorization": f"Volunteer {token}"}
+    call("volunteer", "GET", "/volunteer/activities/")
+    mine = call("volunteer", "POST", "/volunteer/signups/", {"slot": sid}).json()
+    call("volunteer", "GET", "/volunteer/signups/")
+    call("volunteer", "POST", "/volunteer/signups/{id}/cancel/", {}, id=mine["id"])
+    group = {"team": team, "volunteers": [member(make_volunteer()).pk]}
+    call("city_admin", "POST", "/slots/{id}/group-signups/", group, id=sid)
+    call("city_admin", "GET", "/slots/{id}/signups/", id=sid)
+    approval = make_open_slot(needs_approval=True)
+    first, second = (activity_services.sign_up(approval, make_volunteer()).pk for _ in range(2))
+    call("city_admin", "POST", "/signups/{id}/approve/", id=first)
+    call("city_admin", "POST", "/signups/{id}/reject/", {"reason": "人数已满"}, id=second)
+    call("city_admin", "POST", "/signups/{id}/cancel/", {"reason": "重复"}, id=first)
+    call("city_admin", "POST", "/activities/{id}/cancel/", {"reason": "暴雨"}, id=aid)
+    ended = make_open_slot()
+    Slot.objects.filter(pk=ended.pk).update(starts_at=start - timedelta(days=3))
+    Slot.objects.filter(pk=ended.pk).update(ends_at=start - timedelta(days=2))
+    call("city_admin", "POST", "/activities/{id}/finish/", id=ended.activity_id)
 
     # anonymous: registering oneself, and logging in and out
     call("anonymous", "GET", "/public/registration-points/")

@@ -29,7 +29,8 @@ def operations() -> dict[tuple[str, str], dict]:
         (path, method): operation
         for path, item in schema["paths"].items()
         for method, operation in item.items()
-        if path.startswith(("/api/v1/public/", "/api/v1/volunteer", "/api/v1/registration-"))
+        if path.startswith(("/api/v1/public/registration", "/api/v1/volunteers/"))
+        or path.startswith(("/api/v1/volunteer-requests/", "/api/v1/registration-"))
         or path.startswith(("/api/v1/memberships/", "/api/v1/delegations/"))
     }
 

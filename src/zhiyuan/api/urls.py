@@ -12,6 +12,7 @@ from rest_framework.routers import SimpleRouter
 
 from zhiyuan.api import (
     accounts,
+    activities,
     audit,
     auth,
     divisions,
@@ -24,6 +25,7 @@ from zhiyuan.api import (
     registration_bodies,
     reports,
     roster_imports,
+    volunteer_auth,
     volunteers,
 )
 
@@ -41,6 +43,9 @@ router.register("volunteers", volunteers.VolunteerViewSet, basename="volunteer")
 router.register("roster-imports", roster_imports.RosterImportViewSet, basename="roster-import")
 router.register("exports", exports.ExportViewSet, basename="export")
 router.register("memberships", memberships.MembershipViewSet, basename="membership")
+router.register("activities", activities.ActivityViewSet, basename="activity")
+router.register("slots", activities.SlotViewSet, basename="slot")
+router.register("signups", activities.SignUpViewSet, basename="signup")
 router.register(
     "volunteer-requests", memberships.VolunteerRequestViewSet, basename="volunteer-request"
 )
@@ -66,6 +71,29 @@ v1 = [
         "public/registrations/confirm/",
         public.SelfConfirmation.as_view(),
         name="public-registrations-confirm",
+    ),
+    path("public/activities/", activities.PublicActivityList.as_view(), name="public-activities"),
+    path(
+        "public/activities/<str:pk>/",
+        activities.PublicActivityDetail.as_view(),
+        name="public-activity",
+    ),
+    path(
+        "volunteer/login/code/",
+        volunteer_auth.VolunteerCodeView.as_view(),
+        name="volunteer-login-code",
+    ),
+    path("volunteer/login/", volunteer_auth.VolunteerLoginView.as_view(), name="volunteer-login"),
+    path(
+        "volunteer/activities/",
+        activities.VolunteerActivityList.as_view(),
+        name="volunteer-activities",
+    ),
+    path("volunteer/signups/", activities.VolunteerSignUpList.as_view(), name="volunteer-signups"),
+    path(
+        "volunteer/signups/<str:pk>/cancel/",
+        activities.VolunteerSignUpCancel.as_view(),
+        name="volunteer-signup-cancel",
     ),
     path("check-ins/", hours.CheckInView.as_view(), name="check-ins"),
     path("check-in-codes/<str:slot>/", hours.CheckInCodeView.as_view(), name="check-in-code"),
