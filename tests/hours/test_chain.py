@@ -127,3 +127,16 @@ def test_each_organiser_has_its_own_chain(confirmed, volunteer, street_admin) ->
 def test_verify_hours_refuses_an_unknown_organiser(db) -> None:
     with pytest.raises(CommandError):
         verify("--organizer", "NOPE")
+
+
+def test_a_move_in_the_tree_rewrites_only_the_path_copy(confirmed) -> None:
+    """The organiser's path copy follows the tree (access.follow_path_change); the trigger lets
+    that one column change on a confirmed record, and the chain still holds."""
+    HourRecord.objects.filter(pk=confirmed[0].pk).update(organizer_path="9999")
+    assert HourRecord.objects.get(pk=confirmed[0].pk).organizer_path == "9999"
+    assert list(chain.verify()) == []
+
+
+def test_the_path_copy_is_filled_when_a_record_is_made(confirmed) -> None:
+    stored = HourRecord.objects.get(pk=confirmed[0].pk)
+    assert stored.organizer_path == stored.organizer.path != ""

@@ -28,7 +28,7 @@ from zhiyuan.common.masking import mask_phone
 from zhiyuan.hours import backfill, checkin, permissions, rules, selectors, services
 from zhiyuan.hours.enums import HourFlag, HourSource, HourStatus, ImportState, Rounding
 from zhiyuan.hours.models import Attendance, HourRecord, HoursImport
-from zhiyuan.organizations.access import get_scoped_or_404
+from zhiyuan.organizations.access import get_scoped_or_404, in_subtree
 from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers.models import Volunteer
 
@@ -275,7 +275,7 @@ class HourRecordViewSet(viewsets.GenericViewSet):
             organization = get_scoped_or_404(
                 self.request.user, Organization.objects.all(), pk=data["organization"]
             )
-            found = found.filter(organizer__path__startswith=organization.path)
+            found = in_subtree(found, organization)
         return selectors.in_period(found, data.get("start"), data.get("end"))
 
     @extend_schema(

@@ -4,7 +4,7 @@ back-filled paper sheet), its confirmation by the organiser, and its corrections
 
 The ledger is append-only once confirmed: a confirmed record is never edited or deleted (the
 services refuse, `HourRecord.save` and `delete` refuse, and database triggers refuse, see
-migration 0002). A correction is a new record that points to the one it corrects, with a
+migrations 0002 and 0003). A correction is a new record that points to the one it corrects, with a
 reason, who asked (the volunteer may, 第十六条) and a second person who confirms it. Every
 confirmed record carries a SHA-256 chained to the previous confirmed record of the same
 organiser (`chain`), which `zhiyuan verify_hours` checks.
@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zhiyuan.common.fields import ChoiceListField, EncryptedTextField
 from zhiyuan.hours.enums import HourFlag, HourSource, HourStatus, ImportState, Rounding
+from zhiyuan.organizations.access import ScopePathField
 
 
 class LedgerLocked(Exception):
@@ -113,6 +114,7 @@ class HourRecord(models.Model):
     not replaced by a confirmed correction."""
 
     ACCESS_PATH = "organizer__path"
+    ACCESS_PATHS = ("organizer_path",)
 
     volunteer = models.ForeignKey(
         "volunteers.Volunteer",
@@ -140,6 +142,9 @@ class HourRecord(models.Model):
         on_delete=models.PROTECT,
         related_name="hour_records",
     )
+    # The organiser's tree path, copied onto the row so that a subtree's records are an index
+    # range (`organizations.access`); not part of the record's hash: moves in the tree rewrite it.
+    organizer_path = ScopePathField(source="organizer")
     start = models.DateTimeField(_("start"))
     end = models.DateTimeField(_("end"))
     actual_minutes = models.PositiveIntegerField(_("minutes served"))
@@ -206,6 +211,7 @@ class HourRecord(models.Model):
             models.Index(fields=["volunteer", "start"]),
             models.Index(fields=["organizer", "status", "start"]),
             models.Index(fields=["status", "start"]),
+            models.Index(fields=["organizer_path", "start"], name="hour_record_scope_start"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -45,7 +45,7 @@ from zhiyuan.hours.forms import (
     UploadForm,
 )
 from zhiyuan.hours.models import HourRecord
-from zhiyuan.organizations.access import get_scoped_or_404, scope
+from zhiyuan.organizations.access import get_scoped_or_404, in_subtree, scope
 from zhiyuan.organizations.enums import RoleKind
 from zhiyuan.organizations.models import Organization
 from zhiyuan.organizations.selectors import resolve_organization
@@ -89,7 +89,7 @@ def _period(request: HttpRequest) -> tuple[PeriodForm, QuerySet[HourRecord], Org
             if organization is None:
                 form.add_error("org", _("No organisation of your area has this name or code."))
                 return form, found.none(), None
-            found = found.filter(organizer__path__startswith=organization.path)
+            found = in_subtree(found, organization)
         found = selectors.in_period(found, data["start"], data["end"])
         if data["status"]:
             found = found.filter(status=data["status"])
