@@ -189,3 +189,29 @@ def test_the_detail_shows_places_left(client: Client) -> None:
     assert "2 places left" in page
     assert Slot.objects.count() == 1
 
+
+def test_logging_in_to_sign_up_comes_back_to_the_activities(
+    outbox: list[SmsMessage], django_capture_on_commit_callbacks: Any
+) -> None:
+    slot = make_open_slot()
+    person = make_volunteer()
+    client = english()
+    client.post(f"/events/{slot.activity.pk}/signup/", {"slot": slot.pk})
+    with django_capture_on_commit_callbacks(execute=True):
+        step = client.post("/me/login/", {"mobile": person.mobile})
+    ticket = step.context["form"]["ticket"].value()
+    response = client.post("/me/code/", {"ticket": ticket, "code": outbox[-1].params["code"]})
+    assert response["Location"] == "/events/"
+
+
+def test_logging_in_from_my_activities_comes_back_to_them(
+    outbox: list[SmsMessage], django_capture_on_commit_callbacks: Any
+) -> None:
+    person = make_volunteer()
+    client = english()
+    assert client.get("/me/activities/")["Location"] == "/me/"
+    with django_capture_on_commit_callbacks(execute=True):
+        step = client.post("/me/login/", {"mobile": person.mobile})
+    ticket = step.context["form"]["ticket"].value()
+    response = client.post("/me/code/", {"ticket": ticket, "code": outbox[-1].params["code"]})
+    assert response["Location"] == "/me/activities/"

@@ -107,6 +107,7 @@ def event_signup(request: HttpRequest, pk: int) -> HttpResponse:
     """Sign one of the phone's registrations up for a slot of the activity."""
     mine = _mine(request)
     if not mine:
+        session.return_after_login(request, "public:events")
         messages.info(request, _("Log in with your mobile number to sign up."))
         return redirect("public:me")
     activity = selectors.open_activity(mine, pk)
@@ -144,6 +145,7 @@ def _signed_up_message(signup: SignUp) -> str:
 def my_activities(request: HttpRequest) -> HttpResponse:
     digest = session.mobile_digest_of(request)
     if digest is None:
+        session.return_after_login(request, "public:my-activities")
         return redirect("public:me")
     mine = selectors.registrations_of(digest)
     now = timezone.now()

@@ -67,7 +67,7 @@ def log_out(request: HttpRequest) -> None:
 
 
 #: Pages a log-in may return to (a URL name, never a URL taken from the request).
-RETURN_PAGES = ("public:checkin", "public:me-hours")
+RETURN_PAGES = ("public:checkin", "public:me-hours", "public:events", "public:my-activities")
 _AFTER_LOGIN = "volunteers.me.after-login"
 
 
