@@ -1,0 +1,59 @@
+"""The kinds of statistics table, in one registry: what a reporting round asks for, what a
+submission freezes, and what the dashboard links to.
+
+A kind names its key (how rounds, the API and the command name it: "attachment3"), the plan's
+attachment number, its title in the active language, its builder (the subtree's organisation,
+the reference date, the preparer → a `tables.StatisticsTable`) and its page. Each table's module
+stays the only place that knows how it is built; adding a table is one line in `KINDS`.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from zhiyuan.reports import attachment3
+from zhiyuan.reports.tables import StatisticsTable
+
+
+@dataclass(frozen=True)
+class TableKind:
+    """A statistics table of the plan: `key` ("attachment3"), `number` (附件 3), `title()` in
+    the active language, `build(root, day, preparer=…)` raising ValidationError for a future
+    date, and the URL name of its page (which takes `org` and `date` in its query)."""
+
+    key: str
+    number: int
+    title: Callable[[], str]
+    build: Callable[..., StatisticsTable]
+    url_name: str
+
+    @property
+    def label(self) -> str:
+        """附件3 注册登记任务分配表 (in the active language)."""
+        return _("Attachment %(n)s %(title)s") % {"n": self.number, "title": self.title()}
+
+
+#: Every kind, in the plan's order. Attachments 5, 6 and 7 join here as their builders land.
+KINDS: tuple[TableKind, ...] = (
+    TableKind(
+        "attachment3",
+        attachment3.NUMBER,
+        attachment3.title,
+        attachment3.build,
+        "reports:attachment3",
+    ),
+)
+
+
+def table_kinds() -> list[TableKind]:
+    return sorted(KINDS, key=lambda kind: kind.number)
+
+
+def kind_keys() -> list[str]:
+    return [kind.key for kind in table_kinds()]
+
+
+def get_kind(key: str) -> TableKind | None:
+    """The kind named `key`, or None (a round may name a kind this build no longer has)."""
+    return next((kind for kind in KINDS if kind.key == key), None)
