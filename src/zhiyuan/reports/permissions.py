@@ -85,3 +85,46 @@ def require_set_population(actor: Any, division: Division) -> None:
 def require_set_policy(actor: Any, organization: Organization) -> None:
     if not may_set_policy(actor, organization):
         raise PermissionDenied(_("Only the administrators of a city set its registration targets."))
+
+
+# --- reporting rounds ------------------------------------------------------------------------
+# A city's administrators open rounds for any subtree of their city; an organisation submits
+# its own tables: an administrator role on that organisation itself (not one above it: the
+# submission is the organisation's statement, and its office answers for it).
+
+
+def city_of(organization: Organization) -> Organization | None:
+    """The city-level organisation at or above `organization` (None above the cities)."""
+    step = Organization.steplen
+    paths = [organization.path[:end] for end in range(step, len(organization.path) + 1, step)]
+    return Organization.objects.filter(path__in=paths, level=OrgLevel.CITY).first()
+
+
+def may_open_round(actor: Any, root: Organization) -> bool:
+    if actor is None:
+        return True
+    city = city_of(root)
+    return city is not None and administers(actor, city)
+
+
+def may_submit(actor: Any, organization: Organization) -> bool:
+    if actor is None:
+        return True
+    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return False
+    return actor.roles.filter(
+        organization=organization, kind__in=ADMINISTERING, organization__is_active=True
+    ).exists()
+
+
+def require_open_round(actor: Any, root: Organization) -> None:
+    if not may_open_round(actor, root):
+        raise PermissionDenied(_("Only the administrators of a city open reporting rounds."))
+
+
+def require_submit(actor: Any, organization: Organization) -> None:
+    if not may_submit(actor, organization):
+        raise PermissionDenied(
+            _("Only the administrators of %(name)s submit its tables.")
+            % {"name": organization.name}
+        )
