@@ -214,3 +214,13 @@ class TargetImport(models.Model):
 
     def __str__(self) -> str:
         return self.file_name
+
+
+# Reporting rounds keep their models in `rounds/models.py`; importing them here registers them.
+from zhiyuan.reports.rounds.models import (  # noqa: E402, F401
+    ReportingRound,
+    RoundMember,
+    RoundReminder,
+    Submission,
+    SubmittedTable,
+)
