@@ -11,7 +11,8 @@ from tests.factories import ActivityFactory, SignUpFactory, SlotFactory
 from tests.hours.conftest import days_ago
 from tests.volunteers import people
 from zhiyuan.accounts.models import User
-from zhiyuan.hours import backfill, services
+from zhiyuan.api.volunteer_auth import issue_token
+from zhiyuan.hours import backfill, checkin, services
 from zhiyuan.organizations.models import Organization
 
 
@@ -125,3 +126,18 @@ def call_hours_operations(call: Callable[..., Any]) -> None:
         organization=team.pk,
     )
     call("city_admin", "GET", "/hours-policies/{organization}/", organization=team.pk)
+
+    # the volunteer's own, with a volunteer token
+    call.headers["hours_volunteer"] = {
+        "Authorization": f"Volunteer {issue_token(volunteer.mobile_digest)}"
+    }
+    now = timezone.now()
+    current = SlotFactory(
+        activity=slot.activity, starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=1)
+    )
+    SignUpFactory(slot=current, volunteer=volunteer)
+    code = {"code": checkin.slot_token(current), "direction": "in", "idempotency_key": "v1"}
+    call("hours_volunteer", "POST", "/volunteer/check-ins/", code)
+    call("hours_volunteer", "GET", "/volunteer/hours/")
+    ask = {"reason": "时间有误"}
+    call("hours_volunteer", "POST", "/volunteer/hours/{id}/corrections/", ask, id=rid)

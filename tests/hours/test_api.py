@@ -3,6 +3,7 @@ with idempotency keys, a slot's code and roster, back-filled sheets, the roundin
 the access layer: other areas get 404, roles that do not record get 403, nothing written."""
 
 import io
+import time
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -309,3 +310,87 @@ def test_an_activity_elsewhere_is_not_found(api, team_leader, volunteer) -> None
         .status_code
         == 404
     )
+
+
+# --- the volunteer's own endpoints (a volunteer token) -----------------------------------------
+
+
+def volunteer_api(volunteer) -> Client:
+    from zhiyuan.api.volunteer_auth import issue_token
+
+    token = issue_token(volunteer.mobile_digest)
+    return Client(HTTP_AUTHORIZATION=f"Volunteer {token}", HTTP_ACCEPT_LANGUAGE="en")
+
+
+@pytest.fixture
+def now_slot(activity, volunteer):
+    now = timezone.now().replace(microsecond=0)
+    made = SlotFactory(
+        activity=activity, starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=1)
+    )
+    SignUpFactory(slot=made, volunteer=volunteer)
+    return made
+
+
+def test_a_volunteer_checks_in_with_the_qr_codes_url(api, team_leader, volunteer, now_slot) -> None:
+    url = api(team_leader).get(f"/api/v1/check-in-codes/{now_slot.pk}/").json()["url"]
+    phone = volunteer_api(volunteer)
+    body = {"code": url, "direction": "in", "idempotency_key": "phone-7"}
+    first = phone.post("/api/v1/volunteer/check-ins/", body, content_type="application/json")
+    retry = phone.post("/api/v1/volunteer/check-ins/", body, content_type="application/json")
+    assert (first.status_code, retry.status_code) == (201, 200)
+    assert Attendance.objects.get().volunteer == volunteer
+    token_only = {**body, "code": checkin.slot_token(now_slot), "idempotency_key": "phone-8"}
+    assert (
+        phone.post(
+            "/api/v1/volunteer/check-ins/", token_only, content_type="application/json"
+        ).status_code
+        == 200
+    )
+
+
+def test_an_old_code_or_a_slot_without_sign_up_is_refused(
+    volunteer, activity, now_slot, registrar
+) -> None:
+    phone = volunteer_api(volunteer)
+    old = {"code": checkin.slot_token(now_slot, at=time.time() - 300), "direction": "in"}
+    refused = phone.post("/api/v1/volunteer/check-ins/", old, content_type="application/json")
+    assert refused.status_code == 400 and "expired" in str(refused.json())
+    stranger = volunteer_api(people.registered(registrar))
+    current = {"code": checkin.slot_token(now_slot), "direction": "in"}
+    assert (
+        stranger.post(
+            "/api/v1/volunteer/check-ins/", current, content_type="application/json"
+        ).status_code
+        == 404
+    )
+    anonymous = Client().post(
+        "/api/v1/volunteer/check-ins/", current, content_type="application/json"
+    )
+    assert anonymous.status_code == 401
+
+
+def test_a_volunteer_reads_their_year_and_asks_for_a_correction(
+    volunteer, activity, team_leader, registrar
+) -> None:
+    made = services.record_hours(
+        volunteer, activity=activity, start=days_ago(2, 9), end=days_ago(2, 12), actor=team_leader
+    )
+    services.confirm_records([made], actor=team_leader)
+    phone = volunteer_api(volunteer)
+    mine = phone.get("/api/v1/volunteer/hours/").json()
+    assert (mine["hours"], mine["target_hours"], mine["percent"]) == ("3.00", "20.00", 15)
+    assert [r["id"] for r in mine["records"]] == [made.pk]
+    ask = {"reason": "我服务到12点半", "end": iso(days_ago(2, 12) + timedelta(minutes=30))}
+    asked = phone.post(
+        f"/api/v1/volunteer/hours/{made.pk}/corrections/", ask, content_type="application/json"
+    )
+    assert asked.status_code == 201 and asked.json()["requested_by_volunteer"] is True
+    other = volunteer_api(people.registered(registrar))
+    assert (
+        other.post(
+            f"/api/v1/volunteer/hours/{made.pk}/corrections/", ask, content_type="application/json"
+        ).status_code
+        == 404
+    )
+    assert other.get("/api/v1/volunteer/hours/").json()["records"] == []

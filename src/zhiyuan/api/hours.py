@@ -24,6 +24,7 @@ from zhiyuan.api.lookups import object_id
 from zhiyuan.api.memberships import VolunteerRefSerializer
 from zhiyuan.api.openapi import errors
 from zhiyuan.api.shared import OrganizationRefSerializer, id_field, validated
+from zhiyuan.api.volunteer_auth import VolunteerView
 from zhiyuan.common.masking import mask_phone
 from zhiyuan.hours import backfill, checkin, permissions, rules, selectors, services
 from zhiyuan.hours.enums import HourFlag, HourSource, HourStatus, ImportState, Rounding
@@ -613,3 +614,135 @@ class HoursPolicyView(APIView):
         )
         services.set_hours_policy(found, actor=request.user, rounding=data["rounding"])
         return self._answer(found)
+
+
+# --- the volunteer's own (a volunteer token: api/volunteer_auth.py) ---------------------------
+
+
+class VolunteerCheckSerializer(serializers.Serializer):
+    code = serializers.CharField(
+        max_length=600,
+        help_text="What the slot's QR code carries: the check-in URL, or the token in it.",
+    )
+    direction = serializers.ChoiceField(choices=[("in", "in"), ("out", "out")])
+    idempotency_key = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    latitude = serializers.FloatField(required=False, min_value=-90, max_value=90)
+    longitude = serializers.FloatField(required=False, min_value=-180, max_value=180)
+
+
+class YearFilter(serializers.Serializer):
+    year = serializers.IntegerField(
+        required=False, min_value=1980, max_value=9999, help_text="A local year (default: this)."
+    )
+
+
+class MyHoursSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    years = serializers.ListField(child=serializers.IntegerField(), help_text="Years with records.")
+    minutes = serializers.IntegerField(help_text="The year's counted minutes.")
+    hours = serializers.CharField()
+    target_hours = serializers.CharField(help_text="HOURS_YEARLY_TARGET (plan §三(二)3).")
+    percent = serializers.IntegerField(help_text="Progress toward the target, 0–100.")
+    records = HourRecordSerializer(many=True)
+
+
+class VolunteerCorrectionRequestSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, help_text="What is wrong with the record.")
+    start = serializers.DateTimeField(required=False)
+    end = serializers.DateTimeField(required=False)
+
+
+def _token_of(code: str) -> str:
+    """The token in a check-in URL (…/checkin/<token>/), or the code itself."""
+    marker = "/checkin/"
+    if marker in code:
+        return code.split(marker, 1)[1].strip("/").split("/", 1)[0]
+    return code.strip()
+
+
+class VolunteerCheckInView(VolunteerView):
+    @extend_schema(
+        summary="Check yourself in or out with the slot's QR code",
+        description="The code must be current (it changes every HOURS_QR_SECONDS; the previous "
+        "one is accepted too). 201: this call checked you in or out; 200: nothing new (a retry "
+        "with the same idempotency key, a second scan).",
+        request=VolunteerCheckSerializer,
+        responses={
+            200: OpenApiResponse(AttendanceSerializer, description="Already done: nothing new."),
+            201: OpenApiResponse(AttendanceSerializer, description="Checked in or out."),
+            **errors(400, 401, 404),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        data = validated(VolunteerCheckSerializer, request.data)
+        slot_id = checkin.token_slot_id(_token_of(data["code"]))
+        slot = Slot.objects.select_related("activity__organizer").filter(pk=slot_id).first()
+        if slot is None:
+            raise NotFound()
+        mine = [v.pk for v in self.session().registrations()]
+        signup = slot.signups.filter(volunteer__in=mine, status="confirmed").first()
+        if signup is None:
+            raise NotFound()
+        action_ = checkin.check_out if data["direction"] == "out" else checkin.check_in
+        checked = action_(
+            slot,
+            signup.volunteer,
+            actor=None,
+            key=data.get("idempotency_key") or None,
+            latitude=data.get("latitude"),
+            longitude=data.get("longitude"),
+        )
+        code = status.HTTP_201_CREATED if checked.created else status.HTTP_200_OK
+        return Response(AttendanceSerializer(checked.attendance).data, status=code)
+
+
+class VolunteerHoursView(VolunteerView):
+    @extend_schema(
+        summary="Your service records of a year, its confirmed hours and the progress toward "
+        "the yearly target",
+        parameters=[YearFilter],
+        responses={200: MyHoursSerializer, **errors(400, 401)},
+    )
+    def get(self, request: Request) -> Response:
+        data = validated(YearFilter, request.query_params)
+        mine = selectors.records_of_volunteers(self.session().mobile_digest)
+        years = selectors.years_of(mine)
+        year = data.get("year") or years[0]
+        start, end = selectors.year_bounds(year)
+        records = list(mine.filter(start__gte=start, start__lt=end).order_by("-start", "-pk"))
+        progress = selectors.yearly_progress(mine, year)
+        body = {
+            "year": year,
+            "years": years,
+            "minutes": progress.minutes,
+            "hours": f"{progress.hours:.2f}",
+            "target_hours": f"{progress.target_hours:.2f}",
+            "percent": progress.percent,
+            "records": _records_answer(records).data,
+        }
+        return Response(body)
+
+
+class VolunteerCorrectionView(VolunteerView):
+    @extend_schema(
+        summary="Ask for one of your confirmed records to be corrected (67号令 第十六条)",
+        description="The organiser's leaders decide: the correction counts once one of them "
+        "confirms it.",
+        request=VolunteerCorrectionRequestSerializer,
+        responses={201: HourRecordSerializer, **errors(400, 401, 404)},
+    )
+    def post(self, request: Request, pk: str) -> Response:
+        data = validated(VolunteerCorrectionRequestSerializer, request.data)
+        mine = selectors.records_of_volunteers(self.session().mobile_digest)
+        record = mine.filter(pk=object_id(pk)).first()
+        if record is None:
+            raise NotFound()
+        correction = services.request_correction(
+            record,
+            actor=None,
+            by_volunteer=True,
+            reason=data["reason"],
+            start=data.get("start"),
+            end=data.get("end"),
+        )
+        return _records_answer([correction], many=False, code=status.HTTP_201_CREATED)

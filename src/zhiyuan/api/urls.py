@@ -101,6 +101,15 @@ v1 = [
     path(
         "hours-policies/<str:organization>/", hours.HoursPolicyView.as_view(), name="hours-policy"
     ),
+    path(
+        "volunteer/check-ins/", hours.VolunteerCheckInView.as_view(), name="volunteer-check-ins"
+    ),
+    path("volunteer/hours/", hours.VolunteerHoursView.as_view(), name="volunteer-hours"),
+    path(
+        "volunteer/hours/<str:pk>/corrections/",
+        hours.VolunteerCorrectionView.as_view(),
+        name="volunteer-hours-correction",
+    ),
     *router.urls,
 ]
 
