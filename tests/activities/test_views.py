@@ -276,3 +276,15 @@ def test_the_divisions_offered_are_the_organisers(login: Login, team_leader: Use
     assert Division.objects.get(code=GUOLIANG).name in page
     # The team leader's one organisation is chosen for them.
     assert f'name="organizer" value="{Organization.objects.get(code=TEAM).pk}"' in page
+
+
+def test_the_audit_log_names_and_links_activities_and_sign_ups(
+    open_slot: OpenSlot, volunteer: NewVolunteer, login: Login, street_admin: User, outsider: User
+) -> None:
+    slot = open_slot()
+    services.sign_up(slot, volunteer(name="赵六"))
+    page = text(login(street_admin).get("/audit/"))
+    assert f'<a href="/activities/{slot.activity_id}/">周末社区读书会</a>' in page
+    assert f'<a href="/activities/slots/{slot.pk}/">赵六 · 周末社区读书会</a>' in page
+    assert '<th scope="row">activity.signup.created</th>' not in page  # it reads in words
+    assert "周末社区读书会" not in text(login(outsider).get("/audit/"))

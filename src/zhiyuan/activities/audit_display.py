@@ -26,7 +26,13 @@ def name_signups(reader: Any, ids: list[str]) -> dict[str, Shown]:
     found = scope(reader, SignUp.objects.filter(pk__in=_numeric(ids))).select_related(
         "volunteer", "slot__activity"
     )
-    return {str(s.pk): Shown(f"{s.volunteer.name} · {s.slot.activity.title}") for s in found}
+    return {
+        str(s.pk): Shown(
+            f"{s.volunteer.name} · {s.slot.activity.title}",
+            reverse("activities:slot", args=[s.slot_id]),
+        )
+        for s in found
+    }
 
 
 object_type("activities.activity", gettext_lazy("Activity"), name_activities)
