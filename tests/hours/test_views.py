@@ -415,3 +415,23 @@ def test_an_activity_of_another_street_is_not_in_the_leaders_pending_list(
     record = HourRecord.objects.get()
     assert login(team_leader).get(f"/hours/records/{record.pk}/").status_code == 404
     assert login(team_leader).post(f"/hours/records/{record.pk}/confirm/").status_code == 404
+
+
+def test_an_activitys_records_are_exported_from_its_roster(
+    login, team_leader, volunteer, activity, registrar
+) -> None:
+    confirmed_record(volunteer, activity, team_leader, day=2, hours=2)
+    other = ActivityFactory()
+    confirmed_record(people.registered(registrar), other, team_leader, day=3, hours=1)
+    client = login(team_leader)
+    slot = SlotFactory(activity=activity, starts_at=days_ago(2, 9), ends_at=days_ago(2, 12))
+    assert (
+        f'href="/hours/export.xlsx?activity={activity.pk}"'
+        in client.get(f"/hours/slots/{slot.pk}/").content.decode()
+    )
+    workbook = openpyxl.load_workbook(
+        io.BytesIO(client.get("/hours/export.xlsx", {"activity": activity.pk}).content)
+    )
+    rows = [row for row in workbook.active.iter_rows(values_only=True)]
+    assert [row[2] for row in rows[3:-2]] == [activity.title]
+    assert rows[-1][6] == "2.00"

@@ -34,6 +34,9 @@ class PeriodForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("All")), *HourStatus.choices]
     )
+    activity = forms.IntegerField(
+        label=_("Activity number"), required=False, min_value=1, max_value=2**63 - 1
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -93,6 +93,8 @@ def _period(request: HttpRequest) -> tuple[PeriodForm, QuerySet[HourRecord], Org
         found = selectors.in_period(found, data["start"], data["end"])
         if data["status"]:
             found = found.filter(status=data["status"])
+        if data["activity"]:
+            found = found.filter(activity_id=data["activity"])
     elif form.is_bound:
         return form, found.none(), None
     return form, found, organization
