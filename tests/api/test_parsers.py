@@ -215,7 +215,7 @@ def test_every_json_endpoint_refuses_deep_nesting(api, client, city_admin: User,
     for method, path in _body_operations():
         url = path.replace("{id}", str(ids.get(path.split("/")[3], 0)))
         caller = client if "/public/" in path or path.endswith("/login/") else api(city_admin)
-        if path.startswith("/api/v1/volunteer/signups/"):
+        if path.startswith("/api/v1/volunteer/") and "/login/" not in path:
             caller = phone  # a volunteer's token: the office's is refused before the body is read
         response = caller.generic(method, url, deep, content_type="application/json")
         answers[f"{method} {path}"] = (response.status_code, response.json())
