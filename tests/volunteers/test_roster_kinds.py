@@ -15,6 +15,7 @@ import openpyxl
 import pytest
 import xlsxwriter
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from tests.volunteers.people import OTHER_STREET, STREET, synthetic_id
@@ -855,6 +856,18 @@ def test_imported_rows_are_stored_as_a_form_registration_stores_them(registrar, 
         [(stored,)] = cursor.fetchall()
     assert stored.startswith("g:") and "13900130000" not in stored
     assert crypto.decrypt(stored, context="volunteers.Volunteer.mobile") == "13900130000"
+
+
+def test_an_import_updates_its_record_twice_however_many_rows(registrar, body) -> None:
+    """Claimed, then its report: progress saved inside the import's transaction was seen by
+    no other connection, and on SQLite rewrote the stored file each time."""
+    checked = check(registrar, body, many_rows(12))
+    table = RosterImport._meta.db_table
+    with CaptureQueriesContext(connection) as queries:
+        people = commit(registrar, checked)
+    updates = [q["sql"] for q in queries if q["sql"].startswith(f'UPDATE "{table}"')]
+    assert len(people) == 12
+    assert [sql.split(" SET ")[1].split(" = ")[0] for sql in updates] == ['"status"', '"status"']
 
 
 def test_each_imported_volunteer_has_the_audit_entry_a_form_registration_writes(

@@ -33,7 +33,7 @@ from zhiyuan.volunteers.imports.check import (
     young_collections_only,
 )
 from zhiyuan.volunteers.imports.files import file_bytes
-from zhiyuan.volunteers.imports.rows import PROGRESS_EVERY, Evaluation, evaluate
+from zhiyuan.volunteers.imports.rows import Evaluation, evaluate
 from zhiyuan.volunteers.models import RegistrationPolicy, RosterImport, Volunteer
 
 BATCH_SIZE = 1_000
@@ -160,15 +160,15 @@ def _insert(
     roster_import: RosterImport, result: Evaluation, *, actor: Any, table: "_ImportedVolunteers"
 ) -> int:
     """Insert the valid rows (their database values, prepared while checking) as applied
-    registrations, with one audit entry each, in batches (progress in rows_done). Returns how
-    many were created."""
+    registrations, with one audit entry each, in batches. Returns how many were created.
+    No progress is saved meanwhile: inside the import's transaction no other connection would
+    see it, and on SQLite each update rewrote the import's row with its stored file (about
+    0.1 s each, 20 per 100,000 rows)."""
     created = 0
     with sqlite_page_cache(Volunteer):
         for batch in _batches(result.valid, BATCH_SIZE):
             table.insert_values([values for _row, values, _digest in batch])
             created += len(batch)
-            if created % PROGRESS_EVERY == 0 or created == len(result.valid):
-                RosterImport.objects.filter(pk=roster_import.pk).update(rows_done=created)
         _log_applied(roster_import, actor)
     return created
 
