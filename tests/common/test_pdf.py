@@ -213,3 +213,17 @@ def test_the_build_command_names_the_font(settings) -> None:
     assert out.getvalue() == (
         f"The PDF font is {Path(settings.PDF_FONT_DIR) / pdf_fonts.font_file_name()}.\n"
     )
+
+
+def test_a_table_names_no_font_that_is_not_embedded(own_fonts_only, tmp_path) -> None:
+    """ReportLab's Table sets Helvetica as each cell's default font before drawing it, even a
+    Paragraph's: without the canvas's guard the PDF listed an unembedded Helvetica."""
+    from reportlab.platypus import Table
+
+    style = pdf.paragraph_style(size=10)
+    grid = Table([[pdf.paragraph("岳阳楼区", style), "plain text 123"]])
+    content = pdf.render_pdf([grid], title="表", footer="页脚")
+    fonts = embedded_fonts(content, tmp_path)
+    assert fonts and all(embedded == "yes" for _name, _type, embedded, _subset in fonts), fonts
+    assert not any("Helvetica" in name for name, *_rest in fonts)
+    assert "plain text 123" in pdf_text(content, tmp_path)

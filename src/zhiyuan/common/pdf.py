@@ -351,13 +351,28 @@ def _to_unicode_cmap(fontname: str, subset: Sequence[int]) -> str:
 ttfonts.makeToUnicodeCMap = _to_unicode_cmap
 
 
+#: The 14 standard PDF fonts (Helvetica, Times, Courier…): a reader substitutes its own for them,
+#: so ReportLab never embeds them.
+_STANDARD_FONTS = frozenset(pdfmetrics.standardFonts)
+
+
 class _NumberedCanvas(Canvas):
-    """A canvas that knows the page count when drawing footers: pages are kept until save."""
+    """A canvas that knows the page count when drawing footers: pages are kept until save.
+
+    It also never names a standard font. ReportLab's flowables fall back on Helvetica where no
+    font was given: a Table sets its cells' default font (`CellStyle.fontname`) before drawing
+    each cell, Paragraphs in it included, which put an unembedded Helvetica in every PDF with a
+    table, though no character was drawn in it. Such a request gets the chain's first font."""
 
     def __init__(self, *args: Any, footer_left: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._footer_left = footer_left
         self._pages: list[dict[str, Any]] = []
+
+    def setFont(self, psfontname: str, size: float, leading: float | None = None) -> None:
+        if psfontname in _STANDARD_FONTS:
+            psfontname = cjk_font_name()
+        super().setFont(psfontname, size, leading)
 
     def showPage(self) -> None:  # ReportLab's name
         self._pages.append(dict(self.__dict__))
