@@ -15,7 +15,7 @@ def test_street_admin_chart_draws_their_street_only(live_server, world_tx, chrom
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
         log_in(page, url, "street_admin", PASSWORD)
-        page.wait_for_url(f"{url}/organizations/")
+        page.wait_for_url(f"{url}/reports/dashboard/")
         with page.expect_response(lambda r: "/organizations/chart/data" in r.url) as data:
             page.goto(f"{url}/organizations/chart/")
         payload = data.value.json()

@@ -87,7 +87,7 @@ def test_a_registrar_corrects_a_roster_from_its_error_report_and_imports_it(
 
     with browser_session() as page:
         log_in(page, url, "registrar", PASSWORD)
-        page.wait_for_url(f"{url}/organizations/")
+        page.wait_for_url(f"{url}/reports/dashboard/")
 
         # The worker's check: the page polls, then reloads itself with the report.
         page.goto(f"{url}/volunteers/imports/{waiting.pk}/")

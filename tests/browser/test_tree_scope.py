@@ -17,7 +17,8 @@ def test_street_admin_sees_their_street_and_nothing_outside(
     url = live_server.url
     with browser_session() as page:
         log_in(page, url, "13900000003", PASSWORD)  # street_admin's mobile number
-        page.wait_for_url(f"{url}/organizations/")
+        page.wait_for_url(f"{url}/reports/dashboard/")  # the landing page
+        page.goto(f"{url}/organizations/")
         tree = page.locator("#org-tree")
         assert tree.locator("summary").first.inner_text().startswith("岳阳楼街道志愿服务中心")
         tree.locator("summary").first.click()

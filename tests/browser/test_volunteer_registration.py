@@ -118,7 +118,7 @@ def test_a_person_registers_on_a_phone_and_only_their_street_finds_them(
 
     with browser_session() as page:
         log_in(page, url, "registrar", PASSWORD)
-        page.wait_for_url(f"{url}/organizations/")
+        page.wait_for_url(f"{url}/reports/dashboard/")
         page.goto(f"{url}/volunteers/?q={NAME}")
         rows = page.inner_text("table tbody")
         assert NAME in rows and shown_number in rows
@@ -129,7 +129,7 @@ def test_a_person_registers_on_a_phone_and_only_their_street_finds_them(
 
     with browser_session() as page:
         log_in(page, url, "outsider", PASSWORD)
-        page.wait_for_url(f"{url}/organizations/")
+        page.wait_for_url(f"{url}/reports/dashboard/")
         page.goto(f"{url}/volunteers/?q={NAME}")
         assert NAME not in page.inner_text("body")
         assert page.locator(f"a[href='/volunteers/{volunteer.pk}/']").count() == 0

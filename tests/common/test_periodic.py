@@ -47,6 +47,7 @@ def test_each_app_registers_its_own_jobs() -> None:
         "fail_stalled_roster_imports": "zhiyuan.volunteers.jobs",
         "finish_ended_activities": "zhiyuan.activities.jobs",
         "close_missed_checkouts": "zhiyuan.hours.jobs",
+        "remind_reporting_rounds": "zhiyuan.reports.jobs",
     }
 
 

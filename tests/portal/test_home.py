@@ -1,6 +1,6 @@
 """The site's root: a public landing page for residents (what the platform is, register, my
 registration), with the office log-in one click away; office users who are logged in go on
-to their work."""
+to their work, the dashboard."""
 
 import re
 from collections.abc import Callable
@@ -43,7 +43,7 @@ def test_a_logged_in_office_user_goes_on_to_their_work(
     login: Callable[[User], Client], registrar: User
 ) -> None:
     response = login(registrar).get("/")
-    assert (response.status_code, response["Location"]) == (302, "/organizations/")
+    assert (response.status_code, response["Location"]) == (302, "/reports/dashboard/")
 
 
 def test_every_public_page_offers_the_office_log_in(client: Client) -> None:

@@ -89,9 +89,10 @@ def _text(error: ValidationError) -> str:
 def home(request: HttpRequest) -> HttpResponse:
     """The public landing page: what the platform is, and the ways in for residents (register,
     my registration) with the office log-in one click away. Office users who are logged in
-    go on to their work, the organisation tree (the nav bar reaches the rest from there)."""
+    go on to their work, the dashboard of their area (the nav bar reaches the rest from
+    there)."""
     if request.user.is_authenticated:
-        return redirect("organizations:tree")
+        return redirect("reports:dashboard")
     return render(request, "portal/home.html")
 
 

@@ -54,3 +54,6 @@ data_keys(
         "changes": _("changes"),
     }
 )
+
+# Reporting rounds describe their own entries.
+from zhiyuan.reports.rounds import audit_display as rounds_audit_display  # noqa: E402, F401

@@ -1,10 +1,12 @@
 from django.urls import path
 
-from zhiyuan.reports import views
+from zhiyuan.reports import dashboard_views, views
+from zhiyuan.reports.rounds import urls as rounds_urls
 
 app_name = "reports"
 urlpatterns = [
     path("", views.index, name="index"),
+    path("dashboard/", dashboard_views.dashboard_page, name="dashboard"),
     path("attachment3/", views.attachment3_page, name="attachment3"),
     path("attachment3.<str:kind>", views.attachment3_file, name="attachment3-file"),
     path("units/<int:pk>/", views.unit_page, name="unit"),
@@ -15,4 +17,5 @@ urlpatterns = [
     path("imports/template.xlsx", views.import_template, name="import-template"),
     path("imports/<int:pk>/", views.import_detail, name="import-detail"),
     path("imports/<int:pk>/commit/", views.import_commit, name="import-commit"),
+    *rounds_urls.urlpatterns,
 ]

@@ -151,9 +151,9 @@ def compare(submitted: StatisticsTable, live: StatisticsTable) -> Comparison:
         found.append(ComparedRow(row, tuple(cells), "" if other is not None else "submitted"))
     for key, row in live_rows.items():
         if key not in seen:
-            cells = tuple(
+            only_live = tuple(
                 ComparedCell(column, "", cell.text)
                 for column, cell in zip(live.columns, row.cells, strict=True)
             )
-            found.append(ComparedRow(row, cells, "live"))
+            found.append(ComparedRow(row, only_live, "live"))
     return Comparison(tuple(found))
