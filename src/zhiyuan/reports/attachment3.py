@@ -27,19 +27,20 @@ For a city, a last line outside the sum: the city as a whole, its registered vol
 """
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from zhiyuan.organizations.enums import OrgKind, OrgLevel, UnitCategory
+from zhiyuan.organizations.enums import OrgLevel, UnitCategory
 from zhiyuan.organizations.models import Organization
 from zhiyuan.reports import counting, selectors
 from zhiyuan.reports.counting import Counts
 from zhiyuan.reports.enums import RowKind, TargetBasis, basis_of
 from zhiyuan.reports.models import TargetPolicy
+from zhiyuan.reports.nesting import Group, flatten, nest
 from zhiyuan.reports.selectors import Denominator
 from zhiyuan.reports.tables import (
     Align,
@@ -55,14 +56,6 @@ from zhiyuan.reports.tables import (
 )
 
 NUMBER = 3
-STEP = Organization.steplen
-
-#: Organisations whose subtree forms a group with a subtotal: a district's (or management
-#: area's) guidance committee, a street's or township's service centre.
-GROUP_KINDS = {
-    (OrgKind.GUIDANCE_COMMITTEE, OrgLevel.DISTRICT),
-    (OrgKind.SERVICE_CENTRE, OrgLevel.STREET),
-}
 
 
 def title() -> str:
@@ -131,19 +124,15 @@ class Sum:
         return percent(self.toward_target, self.target)
 
 
-@dataclass
-class Group:
-    """A district's or street's part of the table: its own units, then its groups."""
+class LineGroup(Group[Line]):
+    """A district's or street's part of the table (`nesting.Group`) with what its subtotal
+    adds: every line of its subtree."""
 
-    organization: Organization
-    lines: list[Line] = field(default_factory=list)
-    groups: list["Group"] = field(default_factory=list)
+    groups: list["LineGroup"]  # type: ignore[assignment]  # `nest` makes them of this class
 
     @property
     def sum(self) -> Sum:
-        return sum((Sum.of_line(line) for line in self.lines), Sum()) + sum(
-            (group.sum for group in self.groups), Sum()
-        )
+        return sum((Sum.of_line(line) for line in self.all_lines()), Sum())
 
 
 @dataclass(frozen=True)
@@ -178,7 +167,7 @@ class Allocation:
 
     root: Organization
     day: date
-    top: Group
+    top: LineGroup
     area: AreaLine | None
 
     @property
@@ -186,15 +175,7 @@ class Allocation:
         return self.top.sum
 
     def lines(self) -> list[Line]:
-        found: list[Line] = []
-
-        def walk(group: Group) -> None:
-            found.extend(group.lines)
-            for child in group.groups:
-                walk(child)
-
-        walk(self.top)
-        return found
+        return list(self.top.all_lines())
 
 
 def check_day(day: date) -> None:
@@ -225,7 +206,7 @@ def allocation(root: Organization, day: date) -> Allocation:
         )
         for unit in units
     ]
-    top = _grouped(root, lines)
+    top = nest(root, lines, lambda line: line.organization.path, kind=LineGroup)
     area = None
     if root.level == OrgLevel.CITY:
         area = _city_line(policy, counting.total(registrations), day)
@@ -272,43 +253,6 @@ def _counts(
     if staffed:
         found |= counting.attribute(counting.by_work_unit_path(subtree, day), staffed)
     return found
-
-
-def _grouped(root: Organization, lines: list[Line]) -> Group:
-    """Nest `lines` (in tree order) under the districts and streets of `root`'s subtree that
-    hold any; the groups keep tree order."""
-    top = Group(root)
-    groups: dict[str, Group] = {}
-    candidates = {
-        org.path: org
-        for org in Organization.objects.filter(
-            path__startswith=root.path, depth__gt=root.depth
-        ).filter(kind__in=[kind for kind, _level in GROUP_KINDS])
-        if (org.kind, org.level) in GROUP_KINDS
-    }
-
-    def group_of(path: str) -> Group:
-        """The group of the nearest grouping organisation strictly above `path`, made (and
-        hung under its own) on first use."""
-        for end in range(len(path) - STEP, len(root.path), -STEP):
-            prefix = path[:end]
-            if prefix in candidates:
-                if prefix not in groups:
-                    groups[prefix] = Group(candidates[prefix])
-                    group_of(prefix).groups.append(groups[prefix])
-                return groups[prefix]
-        return top
-
-    for line in lines:
-        group_of(line.organization.path).lines.append(line)
-    _sort(top)
-    return top
-
-
-def _sort(group: Group) -> None:
-    group.groups.sort(key=lambda child: child.organization.path)
-    for child in group.groups:
-        _sort(child)
 
 
 def _city_line(policy: TargetPolicy, counts: Counts, day: date) -> AreaLine:
@@ -371,13 +315,9 @@ def _sum_row(kind: str, label: str, total: Sum, level: int, org: Organization | 
     return Row(kind, level, cells, org.pk if org else None, org.code if org else "")
 
 
-def _group_rows(group: Group, level: int) -> list[Row]:
-    rows = [line_row(line, level) for line in group.lines]
-    for child in group.groups:
-        rows += _group_rows(child, level + 1)
-        label = _("%(name)s subtotal") % {"name": selectors.short_name(child.organization)}
-        rows.append(_sum_row(RowKind.SUBTOTAL, label, child.sum, level + 1, child.organization))
-    return rows
+def _subtotal_row(group: LineGroup, level: int) -> Row:
+    label = _("%(name)s subtotal") % {"name": selectors.short_name(group.organization)}
+    return _sum_row(RowKind.SUBTOTAL, label, group.sum, level, group.organization)
 
 
 def _area_row(area: AreaLine, root: Organization) -> Row:
@@ -433,7 +373,7 @@ def notes(result: Allocation) -> tuple[str, ...]:
 
 def table(result: Allocation, *, preparer: str, prepared_on: date) -> StatisticsTable:
     """Attachment 3 as a StatisticsTable for the page, the xlsx, the PDF, the CSV and the API."""
-    rows = _group_rows(result.top, 0)
+    rows = flatten(result.top, line_row=line_row, subtotal_row=_subtotal_row)
     rows.append(_sum_row(RowKind.TOTAL, _("Total"), result.total, 0, None))
     if result.area is not None:
         rows.append(_area_row(result.area, result.root))
