@@ -25,7 +25,7 @@ from zhiyuan.common.sms import SmsMessage
 from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers import services as volunteer_services
 from zhiyuan.volunteers.enums import MembershipStatus, Skill
-from zhiyuan.volunteers.models import Volunteer
+from zhiyuan.volunteers.models import RegistrationPolicy, Volunteer
 
 pytestmark = pytest.mark.django_db
 OpenSlot = Callable[..., Slot]
@@ -130,14 +130,19 @@ def test_cancelling_a_waiting_place_promotes_nobody(
 
 
 def test_promotion_passes_over_a_volunteer_no_longer_registered(
-    open_slot: OpenSlot, volunteer: NewVolunteer, registrar: User
+    open_slot: OpenSlot, volunteer: NewVolunteer, org: Org
 ) -> None:
+    """乙 stops counting without a change of status (the city requires the yearly
+    re-registration and 乙 registered last year): nothing released 乙's place yet (the
+    periodic job will: test_registration_ended), and the promotion passes over 乙."""
     slot = open_slot(capacity=1)
     first = services.sign_up(slot, volunteer(name="甲"))
-    suspended = volunteer(name="乙")
-    services.sign_up(slot, suspended)
+    lapsed = volunteer(name="乙")
+    services.sign_up(slot, lapsed)
     services.sign_up(slot, volunteer(name="丙"))
-    volunteer_services.suspend_registration(suspended, actor=registrar, reason="本人申请暂停")
+    last_year = timezone.localdate().replace(year=timezone.localdate().year - 1, day=1)
+    Volunteer.objects.filter(pk=lapsed.pk).update(registered_on=last_year)
+    RegistrationPolicy.objects.create(organization=org("4306-GC"), reregistration_required=True)
     services.cancel_signup(first)
     assert statuses(slot) == [
         ("甲", SignUpStatus.CANCELLED, None),

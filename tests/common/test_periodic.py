@@ -46,6 +46,7 @@ def test_each_app_registers_its_own_jobs() -> None:
         "purge_roster_files": "zhiyuan.volunteers.jobs",
         "fail_stalled_roster_imports": "zhiyuan.volunteers.jobs",
         "finish_ended_activities": "zhiyuan.activities.jobs",
+        "release_unregistered_signups": "zhiyuan.activities.jobs",
         "close_missed_checkouts": "zhiyuan.hours.jobs",
         "remind_reporting_rounds": "zhiyuan.reports.jobs",
     }

@@ -7,7 +7,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
-from zhiyuan.activities.enums import AttachmentKind, SignUpStatus
+from zhiyuan.activities.enums import AttachmentKind, SignUpReason, SignUpStatus
 from zhiyuan.activities.models import Activity, SignUp
 from zhiyuan.common.audit_display import Shown, data_keys, field_labels, object_type
 from zhiyuan.organizations.access import scope
@@ -59,5 +59,6 @@ data_keys(
     },
     status=SignUpStatus,
     kind=AttachmentKind,
+    reason=SignUpReason,
     slot=lambda value: f"#{value}" if isinstance(value, int) else None,
 )

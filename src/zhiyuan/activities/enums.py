@@ -38,6 +38,16 @@ class SignUpStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
+class SignUpReason(models.TextChoices):
+    """Why the platform itself cancelled a sign-up, kept as a code (an organiser's reason is
+    their own words): the volunteer is no longer a registered volunteer
+    (`services.release_signups`)."""
+
+    REGISTRATION_SUSPENDED = "registration_suspended", _("the registration was suspended")
+    REGISTRATION_CANCELLED = "registration_cancelled", _("the registration was cancelled")
+    NOT_REGISTERED = "not_registered", _("no longer a registered volunteer")
+
+
 # Sign-ups that are live: a volunteer holding one may not sign up for an overlapping slot.
 LIVE_SIGNUP_STATUSES = (SignUpStatus.PENDING, SignUpStatus.CONFIRMED, SignUpStatus.WAITLISTED)
 

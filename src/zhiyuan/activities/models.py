@@ -18,6 +18,7 @@ from zhiyuan.activities.enums import (
     ActivityStatus,
     AttachmentKind,
     CategoryKind,
+    SignUpReason,
     SignUpSource,
     SignUpStatus,
     Visibility,
@@ -314,6 +315,14 @@ class SignUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.volunteer} · {self.slot}"
+
+    @property
+    def reason_text(self) -> str:
+        """The reason in the reader's language where the platform gave it (a SignUpReason),
+        else the organiser's own words."""
+        if self.reason in SignUpReason.values:
+            return str(SignUpReason(self.reason).label)
+        return self.reason
 
 
 def attachment_storage() -> EncryptedFileSystemStorage:

@@ -36,6 +36,7 @@ from zhiyuan.activities.enums import (
     ActivityStatus,
     AttachmentKind,
     CategoryKind,
+    SignUpReason,
     SignUpSource,
     SignUpStatus,
     Visibility,
@@ -610,6 +611,75 @@ def cancel_signup(signup: SignUp, *, actor: Any = None, reason: str = "") -> Sig
         )
         _promote(slot, actor)
     return locked
+
+
+def release_signups(volunteer: Volunteer, *, actor: Any = None) -> list[SignUp]:
+    """Cancel the live sign-ups of `volunteer` for slots not yet started once they are no
+    longer a registered volunteer (suspended, cancelled, or not re-registered for the year), so
+    that rosters stop counting on them; each place freed goes to the first still registered on
+    the waiting list, who is texted. Sign-ups of slots under way or over stay: they are the
+    record of who was expected. Does nothing for a registered volunteer (checked under the
+    locks, so a registration reinstated meanwhile keeps its places).
+
+    No permission check: called inside the transaction of a registration's suspension or
+    cancellation (`volunteers.hooks.registration_ended`, whose service checked `actor`), and
+    by the periodic job (`release_unregistered_signups`, actor None). Returns the sign-ups
+    cancelled, each with its SignUpReason. Audit: activity.signup.cancelled for each (its
+    slot and reason), activity.signup.promoted."""
+    released: list[SignUp] = []
+    with transaction.atomic():
+        locks.hold(_volunteer_lock(volunteer.pk))
+        current = Volunteer.objects.get(pk=volunteer.pk)
+        if registered_volunteers(Volunteer.objects.filter(pk=current.pk)).exists():
+            return released
+        reason = _release_reason(current)
+        now = timezone.now()
+        live = SignUp.objects.filter(
+            volunteer=current, status__in=LIVE_SIGNUP_STATUSES, slot__starts_at__gt=now
+        )
+        for slot_id in sorted(set(live.values_list("slot_id", flat=True))):
+            slot = _lock_slot(slot_id)
+            signup = live.select_for_update(of=("self",)).filter(slot=slot).first()
+            if signup is None:
+                continue
+            _set_status(signup, SignUpStatus.CANCELLED, reason=reason)
+            log_action(
+                actor,
+                "activity.signup.cancelled",
+                signup,
+                organization=slot.activity.organizer,
+                data={"slot": slot.pk, "reason": reason},
+            )
+            _promote(slot, actor)
+            released.append(signup)
+    return released
+
+
+def release_unregistered_signups(*, now: datetime | None = None) -> int:
+    """The periodic job's sweep: `release_signups` for every volunteer holding a live sign-up
+    for a slot starting after `now` who is not a registered volunteer: those whose
+    registration ended by a path that told nobody, or who were not re-registered when the
+    year turned where the city requires it. Each volunteer in their own transaction; safe to
+    run at any interval. Returns how many sign-ups were cancelled."""
+    now = now or timezone.now()
+    holders = (
+        SignUp.objects.filter(status__in=LIVE_SIGNUP_STATUSES, slot__starts_at__gt=now)
+        .exclude(volunteer__in=registered_volunteers(Volunteer.objects.all()))
+        .values_list("volunteer_id", flat=True)
+        .distinct()
+    )
+    released = 0
+    for volunteer in Volunteer.objects.filter(pk__in=list(holders)).order_by("pk"):
+        released += len(release_signups(volunteer))
+    return released
+
+
+def _release_reason(volunteer: Volunteer) -> str:
+    if volunteer.status == RegistrationStatus.SUSPENDED:
+        return SignUpReason.REGISTRATION_SUSPENDED.value
+    if volunteer.status == RegistrationStatus.CANCELLED:
+        return SignUpReason.REGISTRATION_CANCELLED.value
+    return SignUpReason.NOT_REGISTERED.value
 
 
 def approve_signup(signup: SignUp, *, actor: Any) -> SignUp:

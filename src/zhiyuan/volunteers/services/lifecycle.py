@@ -25,10 +25,15 @@ from zhiyuan.volunteers.enums import (
     RegistrationStatus,
     SystemReason,
 )
+from zhiyuan.volunteers.hooks import registration_ended
 from zhiyuan.volunteers.models import Membership, RegistrationBody, Volunteer, document_digest
 from zhiyuan.volunteers.services._shared import audit, require_registration
 from zhiyuan.volunteers.services.bodies import check_point
 from zhiyuan.volunteers.services.registration import refuse_duplicates
+
+#: The changes after which a person is no longer a registered volunteer: the apps above are
+#: told (`hooks.registration_ended`) within the same transaction.
+ENDING = (RegistrationStatus.SUSPENDED, RegistrationStatus.CANCELLED)
 
 
 def _transition(
@@ -41,7 +46,8 @@ def _transition(
     reason: str = "",
     **fields: Any,
 ) -> Volunteer:
-    """Move the locked registration from one of `allowed_from` to `to`; writes `action`."""
+    """Move the locked registration from one of `allowed_from` to `to`; writes `action`. A
+    registration that ends (ENDING) tells the apps above through `hooks.registration_ended`."""
     require_registration(actor, volunteer, permissions.REGISTERING)
     with transaction.atomic():
         locked = Volunteer.objects.select_for_update().get(pk=volunteer.pk)
@@ -58,6 +64,8 @@ def _transition(
             setattr(locked, name, value)
         locked.save()
         audit(actor, action, locked, **({"reason": reason} if reason else {}))
+        if to in ENDING:
+            registration_ended.send(Volunteer, volunteer=locked, actor=actor, status=to)
     return locked
 
 
