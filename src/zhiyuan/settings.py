@@ -192,7 +192,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "organizations:tree"
+LOGIN_REDIRECT_URL = "reports:dashboard"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 # Idle time-out: the session expires SESSION_IDLE_MINUTES after the last request.
@@ -409,6 +409,7 @@ SPECTACULAR_SETTINGS = {
         "SignUpSourceEnum": "zhiyuan.activities.enums.SignUpSource",
         "VisibilityEnum": "zhiyuan.activities.enums.Visibility",
         "SkillEnum": "zhiyuan.volunteers.enums.Skill",
+        "SubmissionStatusEnum": "zhiyuan.reports.rounds.models.SubmissionStatus",
     },
 }
 

@@ -48,6 +48,7 @@ from tests.factories import (
     VolunteerRequestFactory,
 )
 from tests.hours.api_calls import call_hours_operations, hours_known_ids
+from tests.reports.api_calls import call_reporting_operations, reporting_known_ids
 from tests.volunteers.people import person_data, synthetic_id, synthetic_mobile
 from zhiyuan.accounts.models import Role, User
 from zhiyuan.activities import services as activity_services
@@ -123,6 +124,7 @@ def known_ids(registered: Callable[..., Any], apply: Callable[..., Any]) -> dict
         "volunteer-requests": [request.pk],
         "volunteers": [request.volunteer.pk, registered(registrar).pk, apply(registrar).pk],
         **hours_known_ids(registered),
+        **reporting_known_ids(),
     }
 
 
@@ -391,4 +393,5 @@ def test_every_operation_answers_a_success_that_conforms_to_the_schema(
         call("fresh", "POST", path)
 
     call_hours_operations(call)
+    call_reporting_operations(call)
     assert call.succeeded == set(OPERATIONS)

@@ -51,6 +51,8 @@ router.register(
 )
 router.register("hour-records", hours.HourRecordViewSet, basename="hour-record")
 router.register("hours-imports", hours.HoursImportViewSet, basename="hours-import")
+router.register("reporting-rounds", reports.ReportingRoundViewSet, basename="reporting-round")
+router.register("report-submissions", reports.SubmissionViewSet, basename="report-submission")
 
 v1 = [
     path("auth/login/", auth.LoginView.as_view(), name="login"),

@@ -6,17 +6,21 @@ must answer). Inside a round, a reader sees the organisations of their own scope
 city all of them, a district its own and its streets', a street itself.
 """
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
 
+from zhiyuan.common.crypto import DecryptionError
 from zhiyuan.organizations.access import scope
 from zhiyuan.organizations.models import Organization
 from zhiyuan.organizations.permissions import ADMINISTERING
 from zhiyuan.reports import kinds, selectors
+from zhiyuan.reports.enums import ReportFormat
 from zhiyuan.reports.rounds.models import (
     ReportingRound,
     RoundMember,
@@ -47,6 +51,30 @@ def visible_submissions(user: Any) -> QuerySet[Submission]:
 
 def submission_tables(submission: Submission) -> list[SubmittedTable]:
     return list(submission.tables.order_by("number"))
+
+
+class FileChangedError(Exception):
+    """A submitted file no longer matches the SHA-256 recorded when it was submitted."""
+
+
+def submitted_file(row: SubmittedTable, extension: str) -> tuple[bytes, str]:
+    """The xlsx or PDF (`extension`) of a submitted table exactly as submitted, and its file
+    name. Raises FileChangedError when its bytes (or its seal) no longer match the hash."""
+    stored = row.xlsx if extension == ReportFormat.XLSX else row.pdf
+    expected = row.xlsx_sha256 if extension == ReportFormat.XLSX else row.pdf_sha256
+    try:
+        with stored.open("rb") as file:
+            content = file.read()
+    except (DecryptionError, OSError):
+        content = b""
+    if hashlib.sha256(content).hexdigest() != expected:
+        raise FileChangedError(
+            _("This file no longer matches the hash recorded when it was submitted.")
+        )
+    data = row.data
+    day = data["reference_date"].replace("-", "")
+    name = f"{data['title']}-{data['unit_code']}-{day}-v{row.submission.sequence}.{extension}"
+    return content, name
 
 
 # --- who has submitted -----------------------------------------------------------------------

@@ -58,6 +58,8 @@ SUBMITTING = {
     ],
 }
 MAX_REMIND_DAYS = 60
+#: The language the tables are frozen in: that of the documents the offices hand in.
+DOCUMENT_LANGUAGE = "zh-hans"
 REMINDER_TEMPLATE = "report_round_reminder"
 
 
@@ -191,7 +193,7 @@ def freeze_tables(
     and rendered in Simplified Chinese. Raises ValidationError for a table this build does not
     have, common.pdf.FontUnavailable when no font can draw the PDF."""
     found = []
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(DOCUMENT_LANGUAGE):
         for key in opened.tables:
             kind = kinds.get_kind(key)
             if kind is None:

@@ -6,11 +6,9 @@ Every page reads through `rounds.selectors` (the access layer): a round or submi
 the reader's scope is not found; the services check the right to act (PermissionDenied: 403).
 """
 
-import hashlib
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -19,7 +17,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from zhiyuan.common.crypto import DecryptionError
 from zhiyuan.common.forms import add_validation_errors
 from zhiyuan.common.http import post_action
 from zhiyuan.common.pdf import FontUnavailable
@@ -161,7 +158,7 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
     submission = _submission_or_404(request.user, pk)
     opened = submission.round
     compared = []
-    with translation.override(settings.LANGUAGE_CODE):  # the language the tables froze in
+    with translation.override(services.DOCUMENT_LANGUAGE):  # the language the tables froze in
         for row in rounds.submission_tables(submission):
             submitted = table_from_data(row.data)
             kind = kinds.get_kind(row.kind)
@@ -214,20 +211,8 @@ def submission_file(request: HttpRequest, pk: int, kind: str, extension: str) ->
     row = submission.tables.filter(kind=kind).first()
     if row is None:
         raise Http404
-    stored = row.xlsx if extension == ReportFormat.XLSX else row.pdf
-    expected = row.xlsx_sha256 if extension == ReportFormat.XLSX else row.pdf_sha256
     try:
-        with stored.open("rb") as file:
-            content = file.read()
-    except DecryptionError:
-        content = b""
-    if hashlib.sha256(content).hexdigest() != expected:
-        return HttpResponse(
-            _("This file no longer matches the hash recorded when it was submitted."),
-            status=409,
-            content_type="text/plain; charset=utf-8",
-        )
-    data = row.data
-    name = f"{data['title']}-{data['unit_code']}-{data['reference_date'].replace('-', '')}"
-    name += f"-v{submission.sequence}.{extension}"
+        content, name = rounds.submitted_file(row, extension)
+    except rounds.FileChangedError as exc:
+        return HttpResponse(str(exc), status=409, content_type="text/plain; charset=utf-8")
     return download(content, name, CONTENT_TYPES[ReportFormat(extension)])
