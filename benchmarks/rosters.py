@@ -9,8 +9,9 @@ By construction, so that a benchmark measures imports, not refusals:
 
 - resident ID numbers are unique: the n-th person gets the n-th (area, date of birth,
   sequence) triple, sequences 001–999 per area and date (odd for men, GB 11643-1999), and the
-  check character of `zhiyuan.common.identity`; births 1950-01-01 to 2004-10-04, adults on
-  any day after 2022;
+  check character of `zhiyuan.common.identity` (`zhiyuan.demo.synthetic.indexed_resident_id`,
+  which `zhiyuan generate_population` shares); births 1950-01-01 to 2004-10-04, adults on
+  any day after 2022; names from its common-surname list (`synthetic.person_name`);
 - mobiles and emergency contacts' phones are unique: the n-th person's number is a prefix
   chosen by n and n's quotient as the other eight digits, from two disjoint prefix sets;
 - choices are only words the roster reader takes (`imports.cells.RowReader`): 男 and 女,
@@ -22,7 +23,7 @@ By construction, so that a benchmark measures imports, not refusals:
 
 import random
 from collections.abc import Iterable, Iterator
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
@@ -47,10 +48,6 @@ HEADER = [
     "紧急联系人电话",
 ]
 BIRTH_COLUMN = HEADER.index("出生日期")
-SURNAMES = (
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
-)
-GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏辉建国文斌宇浩凯晨欣怡梓涵子轩雨"
 AREAS = ("430602", "430603", "430611", "430621", "430623", "430626", "430681", "430682")
 OCCUPATIONS = ("教师", "医生", "工人", "学生", "公务员", "个体经营", "退休", "工程师", "会计")
 UNITS = ("岳阳市第一中学", "岳阳楼区人民医院", "湖南理工学院", "巴陵石化", "岳阳楼街道办事处")
@@ -69,14 +66,9 @@ MEMORY = {"constant_memory": True}
 
 def resident_id(index: int) -> str:
     """The `index`-th resident ID number (0-based): distinct for every index below MAX_ROWS."""
-    from zhiyuan.common.identity import resident_id_check_character
+    from zhiyuan.demo.synthetic import indexed_resident_id
 
-    if not 0 <= index < MAX_ROWS:
-        raise ValueError(f"at most {MAX_ROWS:,} distinct ID numbers")
-    day, rest = index % BIRTH_DAYS, index // BIRTH_DAYS
-    sequence, area = rest % SEQUENCES + 1, rest // SEQUENCES
-    first17 = f"{AREAS[area]}{FIRST_BIRTH + timedelta(days=day):%Y%m%d}{sequence:03d}"
-    return first17 + resident_id_check_character(first17)
+    return indexed_resident_id(index, areas=AREAS, first_birth=FIRST_BIRTH, days=BIRTH_DAYS)
 
 
 def phone(index: int, prefixes: tuple[str, ...]) -> str:
@@ -129,6 +121,8 @@ def accepted_choices() -> dict[str, list[str]]:
 def roster_rows(rows: int, *, seed: int = 4) -> Iterator[list[Any]]:
     """`rows` people as rows of HEADER's columns (the date of birth a `date`, empty cells
     ""), the same for the same `seed`."""
+    from zhiyuan.demo.synthetic import person_name
+
     choices = accepted_choices()
     ethnicities = choices["ethnicity"][:10]
     chooser = random.Random(seed)
@@ -139,7 +133,7 @@ def roster_rows(rows: int, *, seed: int = 4) -> Iterator[list[Any]]:
     for index in range(rows):
         number = resident_id(index)
         birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-        name = chooser.choice(SURNAMES) + "".join(chooser.choices(GIVEN, k=chooser.randint(1, 2)))
+        name = person_name(chooser)
         yield [
             name,
             "男" if int(number[16]) % 2 else "女",
@@ -157,7 +151,7 @@ def roster_rows(rows: int, *, seed: int = 4) -> Iterator[list[Any]]:
             some("skills", 0, 3),
             some("service_intentions", 1, 3),
             some("available_times", 1, 2),
-            chooser.choice(SURNAMES) + chooser.choice(GIVEN),
+            person_name(chooser),
             phone(index, CONTACT_PREFIXES),
         ]
 

@@ -91,9 +91,13 @@ def test_the_readme_states_what_the_demo_city_holds(empty_db_tx: None) -> None:
     standard = re.search(r"builds the standard structure \(([\d,]+) organisations", readme)
     area = re.search(r"one management area, 岳阳经济技术开发区 \(([\d,]+) organisations", readme)
     total = re.search(r"([\d,]+) organisations in all", readme)
-    assert standard and area and total
+    units = re.search(r"and (\d+) synthetic work units of 岳阳楼区", readme)
+    assert standard and area and total and units
     assert _number(area.group(1)) == Organization.objects.filter(code__startswith="YYETDZ-").count()
-    assert _number(standard.group(1)) + _number(area.group(1)) == _number(total.group(1))
+    assert _number(units.group(1)) == Organization.objects.filter(code__startswith="SYN").count()
+    assert _number(standard.group(1)) + _number(area.group(1)) + _number(units.group(1)) == (
+        _number(total.group(1))
+    )
     assert _number(total.group(1)) == Organization.objects.count()
     street = Organization.objects.get(code="430602001-SC")
     communities = re.search(r"that street's centre, team and (\d+) communities", readme)
@@ -103,7 +107,16 @@ def test_the_readme_states_what_the_demo_city_holds(empty_db_tx: None) -> None:
     )
     people = re.search(r"The ledger holds (\d+) synthetic people", readme)
     assert people is not None
-    assert _number(people.group(1)) == Volunteer.objects.count()
+    assert _number(people.group(1)) == Volunteer.objects.exclude(channel="synthetic").count()
+    generated = re.search(
+        r"([\d,]+) registered volunteers and ([\d,]+) applications awaiting", readme
+    )
+    assert generated is not None
+    synthetic = Volunteer.objects.filter(channel="synthetic")
+    assert [_number(n) for n in generated.groups()] == [
+        synthetic.filter(status="active").count(),
+        synthetic.filter(status="applied").count(),
+    ]
     bodies = re.search(r"([\d,]+) registration bodies", readme)
     assert bodies is not None
     assert _number(bodies.group(1)) == RegistrationBody.objects.count()

@@ -3,7 +3,8 @@ from django.core.management import call_command
 from django.db.models import Count
 
 from zhiyuan.accounts.models import Role, User
-from zhiyuan.demo.city import DEMO_PASSWORD
+from zhiyuan.demo.city import DEMO_PASSWORD, POPULATION
+from zhiyuan.demo.models import DatabaseMark
 from zhiyuan.divisions.models import Division
 from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers.models import RegistrationBody, Volunteer
@@ -31,15 +32,23 @@ def test_demo_city_is_the_real_yueyang(
     assert "street_admin" in out and DEMO_PASSWORD in out
     call_command("load_demo", if_empty=True)
     assert "the demo was not loaded again" in capsys.readouterr().out
-    assert Organization.objects.count() == 4107 + 3
+    # The standard structure, the management area's three, the population's nine work units.
+    assert Organization.objects.count() == 4107 + 3 + 9
     # Bodies, a delegation and a ledger in every state; only confirmed people count.
     assert RegistrationBody.objects.get(organization__code="430602001-SC").code.startswith("4306")
-    statuses = dict(Volunteer.objects.values_list("status").annotate(n=Count("pk")))
+    by_hand = Volunteer.objects.exclude(channel="synthetic")
+    statuses = dict(by_hand.values_list("status").annotate(n=Count("pk")))
     assert statuses == {"active": 13, "applied": 3, "suspended": 1, "cancelled": 1}
-    assert registered_volunteers().count() == 13
+    assert registered_volunteers(by_hand).count() == 13
     numbers = list(
-        Volunteer.objects.exclude(registration_number=None).values_list(
-            "registration_number", flat=True
-        )
+        by_hand.exclude(registration_number=None).values_list("registration_number", flat=True)
     )
     assert len(set(numbers)) == len(numbers) == 15
+    # The demo's synthetic population of 岳阳楼区 (demo.population), in a database marked as a demo.
+    assert list(DatabaseMark.objects.values_list("kind", flat=True)) == ["demo"]
+    synthetic = Volunteer.objects.filter(channel="synthetic")
+    assert registered_volunteers(synthetic).count() == POPULATION == 4_000
+    assert synthetic.filter(status="applied").count() == 200
+    assert set(synthetic.values_list("home_division__code", flat=True).distinct()) <= set(
+        Division.objects.filter(code__startswith="430602", level=5).values_list("code", flat=True)
+    )

@@ -13,6 +13,8 @@ from django.db.models import Count
 
 from zhiyuan.accounts.models import Role, User
 from zhiyuan.common.identity import resident_id_check_character
+from zhiyuan.demo.models import DatabaseKind, GeneratedPopulation
+from zhiyuan.demo.population import generate_population, mark_database
 from zhiyuan.divisions.importer import import_divisions
 from zhiyuan.divisions.models import Division
 from zhiyuan.organizations.enums import RoleKind
@@ -28,6 +30,11 @@ DIVISIONS_FILE = (
 CITY = "430600000000"
 DEMO_PASSWORD = "zhiyuan-demo-2026"  # noqa: S105 - documented demo-only password
 ETDZ_TOWNSHIPS = ["430602402000", "430602406000", "430602407000"]
+# The demo's synthetic population (`demo.population`): 岳阳楼区, where the demo users work, with
+# enough people for every table and chart to show real shapes and a start-up that stays quick.
+POPULATION_DIVISION = "430602000000"
+POPULATION = 4_000
+POPULATION_SEED = 2026
 
 
 @dataclass(frozen=True)
@@ -60,7 +67,9 @@ def database_is_empty() -> bool:
 
 def load_demo(say: Callable[[str], None] = lambda line: None) -> list[DemoUser]:
     """Load the demo city and users; idempotent. `say(line)` is told each step as it starts
-    and what it made (`zhiyuan load_demo` prints them). Returns the demo users."""
+    and what it made (`zhiyuan load_demo` prints them). Marks the database as a demo's, so that
+    `zhiyuan generate_population` may add synthetic people to it. Returns the demo users."""
+    mark_database(DatabaseKind.DEMO, note="zhiyuan load_demo")
     say("Importing the divisions of 岳阳市 (2023 statistical codes)…")
     import_divisions(DIVISIONS_FILE, source="china-division 2.7.0 (stats 2023)", year=2023)
     levels = dict(Division.objects.values_list("level").annotate(n=Count("pk")))
@@ -92,6 +101,10 @@ def load_demo(say: Callable[[str], None] = lambda line: None) -> list[DemoUser]:
         f"  {RegistrationBody.objects.count():,} registration bodies, "
         f"{Volunteer.objects.count():,} synthetic people in the ledger"
     )
+    if not GeneratedPopulation.objects.exists():
+        division = Division.objects.get(code=POPULATION_DIVISION)
+        say(f"Generating a synthetic population for {division.name} (work units, targets, people)…")
+        generate_population(division, volunteers=POPULATION, seed=POPULATION_SEED, say=say)
     return DEMO_USERS
 
 

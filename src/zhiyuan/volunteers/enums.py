@@ -25,6 +25,8 @@ class RegistrationChannel(models.TextChoices):
     SELF = "self", _("Self-registration")
     REGISTRAR = "registrar", _("Entered by a registrar")
     IMPORT = "import", _("Imported from a roster")
+    # Made up by `zhiyuan generate_population` for a demo or benchmark database, never a person.
+    SYNTHETIC = "synthetic", _("Synthetic (demo or benchmark data)")
 
 
 class ConfirmationMethod(models.TextChoices):
