@@ -166,7 +166,7 @@ def test_the_page_gives_every_chart_as_a_table_and_its_data_as_json(
     page = login_en(street_admin).get("/reports/dashboard/").content.decode()
     assert '<b class="tile-value" id="counted">3</b>' in page
     assert '<b class="tile-value" id="pending">1</b>' in page
-    table = re.search(r'<table class="stack" id="progress-table">.*?</table>', page, re.S)
+    table = re.search(r'<table class="numbers" id="progress-table">.*?</table>', page, re.S)
     assert table is not None
     rows = re.findall(r"<tr><th scope=\"row\"><a [^>]*>([^<]+)</a>", table.group(0))
     assert rows == ["汴河社区", "郭亮社区", "市一中"]
@@ -191,6 +191,20 @@ def test_the_page_gives_every_chart_as_a_table_and_its_data_as_json(
     assert '<script src="/static/vendor/echarts/dist/echarts.min.js"></script>' in page
     assert '<script src="/static/zhiyuan/dashboard.js"></script>' in page
     assert '<table class="plain" id="gender-table">' in page
+
+
+def test_the_progress_chart_leaves_out_children_without_a_target(
+    targets: Fixture, login_en: Callable[[User], Client], city_admin: User
+) -> None:
+    page = login_en(city_admin).get("/reports/dashboard/").content.decode()
+    data = json.loads(
+        re.search(
+            r'<script id="dashboard-data" type="application/json">(.*?)</script>', page, re.S
+        ).group(1)  # type: ignore[union-attr]
+    )
+    assert (data["progress"]["names"], data["progress"]["values"]) == (["岳阳楼区"], [1.6])
+    table = re.search(r'id="progress-table">.*?</table>', page, re.S).group(0)  # type: ignore[union-attr]
+    assert table.count("no target") == 2
 
 
 def test_the_to_do_list_counts_what_waits_in_the_area(

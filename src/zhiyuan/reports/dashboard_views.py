@@ -25,7 +25,8 @@ from zhiyuan.volunteers import permissions as volunteer_permissions
 from zhiyuan.volunteers import selectors as volunteer_selectors
 from zhiyuan.volunteers.enums import MembershipStatus, RequestStatus
 
-#: The progress chart shows the furthest behind; the table below it lists every child.
+#: The progress chart shows the furthest behind of those with a target; the table below it
+#: lists every child.
 CHART_CHILDREN = 20
 
 
@@ -75,7 +76,7 @@ def _number(value: Decimal | None) -> float | None:
 
 def chart_data(board: dashboard.Dashboard) -> dict[str, Any]:
     """What dashboard.js draws, with every label in the reader's language."""
-    behind = board.progress[:CHART_CHILDREN]
+    behind = [p for p in board.progress if p.completion is not None][:CHART_CHILDREN]
     ages = dashboard.age_band_labels()
     groups = dashboard.political_labels()
     makeup = board.composition

@@ -67,7 +67,7 @@ class RoundForm(forms.Form):
 
 class WithdrawForm(forms.Form):
     reason = forms.CharField(
-        label=_("Why"),
+        label=_("Reason for withdrawing (optional)"),
         max_length=200,
         required=False,
         help_text=_("E.g. a unit's headcount was wrong."),

@@ -99,6 +99,10 @@ class MemberStatus:
         return next((s for s in self.submissions if s.status == SubmissionStatus.SUBMITTED), None)
 
     @property
+    def withdrawn(self) -> list[Submission]:
+        return [s for s in self.submissions if s.status == SubmissionStatus.WITHDRAWN]
+
+    @property
     def state(self) -> str:
         live = self.live
         if live is not None:

@@ -22,7 +22,7 @@
     var values = spec.values.slice().reverse().map(function (v) { return v === null ? 0 : v; });
     return {
       grid: { left: 8, right: 48, top: 8, bottom: 8, containLabel: true },
-      xAxis: { type: "value", axisLabel: { formatter: "{value}%" } },
+      xAxis: { type: "value", splitNumber: 4, axisLabel: { formatter: "{value}%", hideOverlap: true } },
       yAxis: { type: "category", data: names, axisLabel: { width: 110, overflow: "truncate" } },
       series: [{
         type: "bar", name: spec.label, data: values, itemStyle: { color: RED },
@@ -36,7 +36,7 @@
     return {
       grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
       legend: { top: 0 },
-      xAxis: { type: "category", data: spec.labels },
+      xAxis: { type: "category", data: spec.labels, axisLabel: { hideOverlap: true } },
       yAxis: { type: "value", minInterval: 1 },
       series: spec.series.map(function (s) {
         return { type: "line", name: s.name, data: s.data, smooth: false, symbolSize: 6 };
@@ -58,7 +58,7 @@
   function bars(spec) {
     return {
       grid: { left: 8, right: 8, top: 16, bottom: 8, containLabel: true },
-      xAxis: { type: "category", data: spec.labels },
+      xAxis: { type: "category", data: spec.labels, axisLabel: { interval: 0, fontSize: fontSize() - 1 } },
       yAxis: { type: "value", minInterval: 1 },
       series: [{ type: "bar", data: spec.values, itemStyle: { color: "#0b57d0" },
                  label: { show: true, position: "top" } }],
