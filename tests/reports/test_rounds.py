@@ -418,3 +418,35 @@ def test_submissions_outside_the_scope_are_not_found(
         f"/reports/rounds/{opened.pk}/submit/", {"organization": _org(STREET_CENTRE).pk}
     )
     assert response.status_code == 404
+
+
+def test_the_city_opens_a_round_with_the_form_and_a_bad_date_is_shown_on_it(
+    targets: Fixture, login_en: Callable[[User], Client], city_admin: User, street_admin: User
+) -> None:
+    client = login_en(city_admin)
+    form = client.get("/reports/rounds/new/").content.decode()
+    assert 'value="4306-GC"' in form and 'value="attachment3"' in form
+    today = selectors.local_today()
+    fields = {
+        "title": "六月报表",
+        "organization": "4306-GC",
+        "tables": ["attachment3"],
+        "submitter_level": "streets",
+        "reference_date": (today + timedelta(days=1)).isoformat(),
+        "due_date": (today + timedelta(days=9)).isoformat(),
+        "remind_days_before": "3",
+    }
+    refused = client.post("/reports/rounds/new/", fields)
+    assert refused.status_code == 400
+    assert "The reference date cannot be in the future." in refused.content.decode()
+    assert not ReportingRound.objects.exists()
+    fields["reference_date"] = today.isoformat()
+    opened = client.post("/reports/rounds/new/", fields)
+    made = ReportingRound.objects.get()
+    assert opened["Location"] == f"/reports/rounds/{made.pk}/"
+    assert (made.title, made.tables, made.due_date) == (
+        "六月报表",
+        ["attachment3"],
+        today + timedelta(days=9),
+    )
+    assert login_en(street_admin).get("/reports/rounds/new/").status_code == 404
