@@ -221,6 +221,13 @@ def test_every_operation_answers_a_success_that_conforms_to_the_schema(
     call("city_admin", "GET", "/organizations/{id}/", id=centre)
     call("city_admin", "GET", "/organizations/{id}/children/", id=centre)
     call("city_admin", "GET", "/reports/attachment3/", organization=centre)
+    for number in (5, 6, 7):
+        call("city_admin", "GET", f"/reports/attachment{number}/", organization=centre)
+    call("city_admin", "GET", "/standards/{organization}/", organization=station)
+    assessed = {"item": "rules", "met": True, "assessed_on": str(timezone.localdate())}
+    call(
+        "city_admin", "POST", "/standards/{organization}/assessments/", assessed, organization=team
+    )
 
     # volunteers, as the street centre's registrar
     person = person_data(body=street.pk, consent=True, send_confirmation=False)

@@ -117,3 +117,7 @@ def login_en(login: Callable[[User], Client]) -> Callable[[User], Client]:
         return client
 
     return make
+
+
+# The fixture of Attachments 5, 6 and 7 builds on `targets` (tests/reports/statistics.py).
+from tests.reports.statistics import statistics  # noqa: E402, F401

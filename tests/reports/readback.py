@@ -1,6 +1,7 @@
 """Reading a statistics table back from each of its forms, as a reader sees it: the page's
-table (HTML), the xlsx's cells as their number formats show them (openpyxl), the PDF's text
-(poppler's pdftotext) and the CSV. Shared by the tests of every attachment."""
+table (HTML), the xlsx's cells as their number formats show them (openpyxl), the PDF's cells
+(pdfplumber, from the grid the PDF draws; its text with poppler's pdftotext) and the CSV.
+Shared by the tests of every attachment."""
 
 import csv
 import io
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pdfplumber
 import pytest
 
 TABLE_ID = "statistics-table"
@@ -59,8 +61,8 @@ def page_table(html: str) -> tuple[list[str], list[list[str]]]:
 
 
 def shown(cell: Any) -> str:
-    """An xlsx cell as a spreadsheet shows it: numbers through their format ("0", "0.0%",
-    "0%", "0.00%"), text as it is."""
+    """An xlsx cell as a spreadsheet shows it: numbers through their format ("0", "0.00",
+    "0.0%", "0%", "0.00%"), text as it is."""
     value = cell.value
     if value is None:
         return ""
@@ -70,6 +72,8 @@ def shown(cell: Any) -> str:
     if number_format.endswith("%"):
         decimals = len(number_format.split(".")[1]) - 1 if "." in number_format else 0
         return f"{Decimal(str(value)) * 100:.{decimals}f}%"
+    if number_format == "0.00":  # service hours
+        return f"{Decimal(str(value)):.2f}"
     assert number_format in ("0", "General"), number_format
     assert float(value).is_integer(), value
     return str(int(value))
@@ -152,3 +156,31 @@ def pdf_finds_rows(lines: list[str], rows: list[list[str]]) -> list[list[str]]:
         else:
             missing.append(row)
     return missing
+
+
+def _squeezed(text: str | None) -> str:
+    """A PDF cell's text without its line breaks and spaces: a cell wraps where the layout
+    chose (between words, or inside a long one), so texts are compared without them."""
+    return re.sub(r"\s+", "", text or "")
+
+
+def pdf_table(content: bytes, header: list[str]) -> tuple[list[list[str]], list[list[str]]]:
+    """The statistics table of a PDF, cell by cell, read from the grid it draws (pdfplumber):
+    the header row of each page (it repeats on every one) and the body rows of all pages in
+    order; every text without spaces or line breaks (`_squeezed`). The PDF's other tables (the
+    unit's line, the signatures) have another number of columns and are left out."""
+    headers: list[list[str]] = []
+    rows: list[list[str]] = []
+    with pdfplumber.open(io.BytesIO(content)) as document:
+        for page in document.pages:
+            for found in page.extract_tables():
+                if not found or len(found[0]) != len(header):
+                    continue
+                headers.append([_squeezed(cell) for cell in found[0]])
+                rows += [[_squeezed(cell) for cell in row] for row in found[1:]]
+    return headers, rows
+
+
+def squeezed(rows: list[list[str]]) -> list[list[str]]:
+    """`rows` as `pdf_table` gives them: each text without spaces."""
+    return [[_squeezed(text) for text in row] for row in rows]

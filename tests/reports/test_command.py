@@ -1,4 +1,4 @@
-"""`zhiyuan report attachment3`: the table as a file from the command line."""
+"""`zhiyuan report attachment3|5|6|7`: the tables as files from the command line."""
 
 from datetime import timedelta
 from io import StringIO
@@ -10,6 +10,7 @@ from django.utils import translation
 
 from tests.reports.conftest import STREET_CENTRE, Fixture
 from tests.reports.readback import csv_table, xlsx_table
+from tests.reports.statistics import Statistics
 
 
 def test_the_command_writes_the_street_table_as_csv_and_xlsx(
@@ -73,3 +74,45 @@ def test_the_command_refuses_a_future_date(targets: Fixture, tmp_path: Path) -> 
             "-o",
             str(tmp_path / "x.csv"),
         )
+
+
+@pytest.mark.parametrize(
+    ("table", "total"),
+    [
+        ("attachment5", "Total"),
+        ("attachment6", "Total: 2 stations"),
+        ("attachment7", "Total: 3 teams"),
+    ],
+)
+def test_the_command_writes_each_new_table(
+    statistics: Statistics, tmp_path: Path, table: str, total: str
+) -> None:
+    out = StringIO()
+    with translation.override("en"):
+        call_command(
+            "report",
+            table,
+            "--under",
+            STREET_CENTRE,
+            "--format",
+            "csv",
+            "-o",
+            str(tmp_path / "t.csv"),
+            "--preparer",
+            "王填表",
+            stdout=out,
+        )
+        call_command(
+            "report",
+            table,
+            "--under",
+            STREET_CENTRE,
+            "--format",
+            "pdf",
+            "-o",
+            str(tmp_path / "t.pdf"),
+            stdout=out,
+        )
+    _header, rows = csv_table((tmp_path / "t.csv").read_bytes())
+    assert rows[-1][0] == total
+    assert (tmp_path / "t.pdf").read_bytes().startswith(b"%PDF-")

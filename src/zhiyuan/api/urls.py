@@ -25,6 +25,8 @@ from zhiyuan.api import (
     registration_bodies,
     reports,
     roster_imports,
+    standards,
+    tables,
     volunteer_auth,
     volunteers,
 )
@@ -68,6 +70,19 @@ v1 = [
     path("public/registrations/", public.SelfRegistration.as_view(), name="public-registrations"),
     path(
         "reports/attachment3/", reports.Attachment3View.as_view(), name="report-attachment3"
+    ),
+    path("reports/attachment5/", tables.Attachment5View.as_view(), name="report-attachment5"),
+    path("reports/attachment6/", tables.Attachment6View.as_view(), name="report-attachment6"),
+    path("reports/attachment7/", tables.Attachment7View.as_view(), name="report-attachment7"),
+    path(
+        "standards/<str:organization>/",
+        standards.ChecklistView.as_view(),
+        name="standard-checklist",
+    ),
+    path(
+        "standards/<str:organization>/assessments/",
+        standards.AssessmentView.as_view(),
+        name="standard-assessments",
     ),
     path(
         "public/registrations/confirm/",

@@ -57,3 +57,6 @@ data_keys(
 
 # Reporting rounds describe their own entries.
 from zhiyuan.reports.rounds import audit_display as rounds_audit_display  # noqa: E402, F401
+
+# The standards of stations and teams describe their own entries.
+from zhiyuan.reports.standards import audit_display as standards_audit_display  # noqa: E402, F401

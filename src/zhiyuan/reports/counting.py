@@ -12,16 +12,26 @@ A volunteer counts in two places, through two different links of the registratio
   (`Volunteer.organization`): a community's figures, and the city's as a whole;
 - toward their work unit's target through `Volunteer.work_unit` (where they work or study,
   wherever they registered).
+
+Activities and service hours (Attachments 6 and 7) count per organiser the same way: the
+activities published or held with a slot starting in the reference date's year up to that
+date, and the service hours counted (`hours.selectors.counted`) of records starting then.
 """
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Aggregate, Count, Q, QuerySet, Sum
 from django.utils import timezone
 
+from zhiyuan.activities.enums import ActivityStatus
+from zhiyuan.activities.models import Activity
+from zhiyuan.hours import selectors as hours_selectors
+from zhiyuan.hours.models import HourRecord
+from zhiyuan.organizations.access import after_subtree
 from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers.enums import RegistrationStatus
 from zhiyuan.volunteers.models import Volunteer
@@ -71,13 +81,35 @@ class Subtree:
         # and a filter (a join, or the ids) would cost as much again.
         self.everything = len(self.paths) == Organization.objects.count()
 
-    def grouped(self, queryset: QuerySet[Volunteer], link: str) -> dict[str, int]:
+    def grouped(self, queryset: QuerySet[Any], link: str) -> dict[str, int]:
         """Counts of `queryset` per path of the organisation its `link` (a foreign key to an
         organisation) names, for organisations of the subtree."""
+        found = self.measured(queryset, link, count=Count("pk"))
+        return {path: values["count"] for path, values in found.items()}
+
+    def measured(
+        self, queryset: QuerySet[Any], link: str, **measures: Aggregate
+    ) -> dict[str, dict[str, int]]:
+        """`measures` (name → aggregate, e.g. `Count("pk", filter=Q(gender="male"))`) of
+        `queryset` per path of the organisation its `link` names, for organisations of the
+        subtree: one GROUP BY query. A link with a path copy on the row (a registration's
+        `organization_path`) is filtered by its index range, without a join."""
         if not self.everything:
-            queryset = queryset.filter(**{f"{link}__path__startswith": self.root.path})
-        rows = queryset.order_by().values_list(f"{link}_id").annotate(count=Count("pk"))
-        return {self.paths[pk]: count for pk, count in rows if pk in self.paths}
+            queryset = queryset.filter(self._within(queryset, link))
+        rows = queryset.order_by().values(f"{link}_id").annotate(**measures)
+        return {
+            self.paths[row[f"{link}_id"]]: {name: int(row[name] or 0) for name in measures}
+            for row in rows
+            if row[f"{link}_id"] in self.paths
+        }
+
+    def _within(self, queryset: QuerySet[Any], link: str) -> Q:
+        copy = f"{link}_path"
+        if any(field.name == copy for field in queryset.model._meta.concrete_fields):
+            return Q(
+                **{f"{copy}__gte": self.root.path, f"{copy}__lt": after_subtree(self.root.path)}
+            )
+        return Q(**{f"{link}__path__startswith": self.root.path})
 
 
 def by_registration_path(subtree: Subtree, day: date) -> dict[str, Counts]:
@@ -121,3 +153,45 @@ def attribute(counts: Mapping[str, Counts], targets: Iterable[str]) -> dict[str,
 
 def total(counts: Mapping[str, Counts]) -> Counts:
     return sum(counts.values(), NONE)
+
+
+def roll_up(values: Mapping[str, int], targets: Iterable[str]) -> dict[str, int]:
+    """`values` (per organisation path) added up to the nearest of `targets` at or above each
+    path, once; paths with none above them are left out (`attribute` for plain numbers)."""
+    wanted = set(targets)
+    result: dict[str, int] = defaultdict(int)
+    for path, value in values.items():
+        for end in range(len(path), 0, -STEP):
+            if path[:end] in wanted:
+                result[path[:end]] += value
+                break
+    return dict(result)
+
+
+def year_start(day: date) -> date:
+    return date(day.year, 1, 1)
+
+
+def activities_by_organizer(subtree: Subtree, day: date) -> dict[str, int]:
+    """Per organiser's path in the subtree: its activities of `day`'s year up to `day`, those
+    published or finished (not drafts, not cancelled) with a slot starting in that time. One
+    query."""
+    start = hours_selectors.local_start(year_start(day))
+    end = hours_selectors.local_start(day + timedelta(days=1))
+    held = Activity.objects.filter(
+        status__in=[ActivityStatus.PUBLISHED, ActivityStatus.FINISHED],
+        slots__starts_at__gte=start,
+        slots__starts_at__lt=end,
+    )
+    found = subtree.measured(held, "organizer", activities=Count("pk", distinct=True))
+    return {path: values["activities"] for path, values in found.items()}
+
+
+def minutes_by_organizer(subtree: Subtree, day: date) -> dict[str, int]:
+    """Per organiser's path in the subtree: the service minutes that count
+    (`hours.selectors.counted`) of records starting in `day`'s year up to `day`. One query."""
+    start = hours_selectors.local_start(year_start(day))
+    end = hours_selectors.local_start(day + timedelta(days=1))
+    records = hours_selectors.counted(HourRecord.objects.filter(start__gte=start, start__lt=end))
+    found = subtree.measured(records, "organizer", minutes=Sum("minutes"))
+    return {path: values["minutes"] for path, values in found.items()}

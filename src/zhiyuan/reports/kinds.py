@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from zhiyuan.reports import attachment3
+from zhiyuan.reports import attachment3, attachment5, attachment6, attachment7
 from zhiyuan.reports.tables import StatisticsTable
 
 
@@ -34,15 +34,16 @@ class TableKind:
         return _("Attachment %(n)s %(title)s") % {"n": self.number, "title": self.title()}
 
 
-#: Every kind, in the plan's order. Attachments 5, 6 and 7 join here as their builders land.
-KINDS: tuple[TableKind, ...] = (
+#: Every kind, in the plan's order. Each has its page and files at /reports/<key>/ (`urls.py`).
+KINDS: tuple[TableKind, ...] = tuple(
     TableKind(
-        "attachment3",
-        attachment3.NUMBER,
-        attachment3.title,
-        attachment3.build,
-        "reports:attachment3",
-    ),
+        f"attachment{module.NUMBER}",
+        module.NUMBER,
+        module.title,
+        module.build,
+        f"reports:attachment{module.NUMBER}",
+    )
+    for module in (attachment3, attachment5, attachment6, attachment7)
 )
 
 

@@ -224,3 +224,6 @@ from zhiyuan.reports.rounds.models import (  # noqa: E402, F401
     Submission,
     SubmittedTable,
 )
+
+# The standards of stations and teams keep their models in `standards/models.py`.
+from zhiyuan.reports.standards.models import StandardAssessment, StandardItem  # noqa: E402, F401

@@ -142,7 +142,7 @@ def _xlsx_row(sheet: Any, line: int, table: StatisticsTable, row: Row, cell_form
 
 def render_pdf(table: StatisticsTable) -> bytes:
     """Raises common.pdf.FontUnavailable when no font can be used."""
-    size = 8.5
+    size = 6.5 if table.compact else 8.5
     styles = {
         Align.LEFT: pdf.paragraph_style("left", size=size),
         Align.RIGHT: pdf.paragraph_style("right", size=size, alignment=2),
@@ -169,6 +169,11 @@ def render_pdf(table: StatisticsTable) -> bytes:
         ("TOPPADDING", (0, 0), (-1, -1), 2),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
     ]
+    if table.compact:  # narrow columns: room for six digits in 8 mm
+        commands += [
+            ("LEFTPADDING", (0, 0), (-1, -1), 1.5),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 1.5),
+        ]
     for number, row in enumerate(table.rows, start=1):
         if row.is_sum or row.kind == RowKind.AREA:
             commands.append(("BACKGROUND", (0, number), (-1, number), SUM_BACKGROUND))

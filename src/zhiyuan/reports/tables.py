@@ -6,14 +6,17 @@ a spreadsheet holds with the format that shows that same text (the xlsx holds va
 formulas). So the digits cannot differ between forms: they are formatted here, once.
 Percentages are Decimals rounded half up to one decimal (`percent`), never floats.
 
-Attachment 3 builds one (`attachment3.py`); Attachments 5, 6 and 7 are further builders of the
-same structure.
+Attachment 3 builds one (`attachment3.py`), as do Attachments 5, 6 and 7 (`attachment5.py`,
+`attachment6.py`, `attachment7.py`); their rows nest by the tree (`nesting.py`).
 """
 
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
+from django.utils.translation import gettext as _
+
+from zhiyuan.hours import rules as hours_rules
 from zhiyuan.reports.enums import RowKind
 
 ONE_DECIMAL = Decimal("0.1")
@@ -95,6 +98,8 @@ class StatisticsTable:
     columns: tuple[Column, ...]
     rows: tuple[Row, ...]
     notes: tuple[str, ...] = field(default=())
+    #: A wide table (many narrow columns) is printed in smaller type with tighter cells.
+    compact: bool = False
 
     @property
     def header(self) -> list[str]:
@@ -148,3 +153,18 @@ def rate_cell(value: Decimal) -> Cell:
 
 def text_cell(text: str) -> Cell:
     return Cell(text)
+
+
+def hours_cell(minutes: int) -> Cell:
+    """Service minutes as hours with two decimals, half up ("12.50"; `hours.rules.hours`):
+    totals are added in minutes first, then shown. The xlsx holds 12.5 shown as 0.00."""
+    value = hours_rules.hours(minutes)
+    return Cell(f"{value}", value, "0.00")
+
+
+def met_cell(met: bool | None) -> Cell:
+    """Whether an item of a standard stood met: "Yes", "No", or none where it was never
+    assessed (the JSON's null)."""
+    if met is None:
+        return Cell(NONE_TEXT)
+    return Cell(_("Yes") if met else _("No"))

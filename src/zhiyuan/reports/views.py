@@ -1,5 +1,5 @@
-"""Office pages of targets and statistics tables: Attachment 3 as a page and as xlsx, PDF and
-CSV; a unit's target with its headcount or population history; the city's rates and built-up
+"""Office pages of targets and statistics tables: each table of the registry (`kinds`:
+Attachments 3, 5, 6 and 7) as a page and as xlsx, PDF and CSV; a unit's target with its headcount or population history; the city's rates and built-up
 area; target sheet imports.
 
 Every page reads through the access layer: the subtree of a table is one the user's roles
@@ -29,7 +29,7 @@ from zhiyuan.organizations.access import get_scoped_or_404
 from zhiyuan.organizations.enums import OrgLevel, UnitCategory
 from zhiyuan.organizations.models import Organization
 from zhiyuan.organizations.permissions import administers
-from zhiyuan.reports import attachment3, imports, permissions, selectors, services
+from zhiyuan.reports import attachment3, imports, kinds, permissions, selectors, services
 from zhiyuan.reports.enums import ImportStatus, ReportFormat, TargetBasis, basis_of
 from zhiyuan.reports.forms import HeadcountForm, PolicyForm, PopulationForm, TargetUploadForm
 from zhiyuan.reports.models import RATE_FIELDS
@@ -94,12 +94,19 @@ def table_request(request: HttpRequest) -> TableRequest:
     return TableRequest(text, root, candidates, day)
 
 
-def build_attachment3(user: Any, root: Organization, day: date) -> StatisticsTable:
-    """Attachment 3 for `root`'s subtree on `day`, prepared by `user`."""
-    return attachment3.build(root, day, preparer=getattr(user, "name", "") or "")
+def build_table(kind: kinds.TableKind, user: Any, root: Organization, day: date) -> StatisticsTable:
+    """The table of `kind` for `root`'s subtree on `day`, prepared by `user`."""
+    return kind.build(root, day, preparer=getattr(user, "name", "") or "")
 
 
-# --- the index and Attachment 3 --------------------------------------------------------------
+def _kind(key: str) -> kinds.TableKind:
+    found = kinds.get_kind(key)
+    if found is None:
+        raise Http404
+    return found
+
+
+# --- the index and the tables ----------------------------------------------------------------
 
 
 @login_required
@@ -115,20 +122,28 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def attachment3_page(request: HttpRequest) -> HttpResponse:
-    """Attachment 3 (注册登记任务分配表) for a subtree and a reference date."""
-    return _attachment3_page(request, table_request(request))
+def table_page(request: HttpRequest, key: str) -> HttpResponse:
+    """A statistics table (`key`: "attachment3", "attachment5"…) for a subtree and a reference
+    date."""
+    return _table_page(request, _kind(key), table_request(request))
 
 
-def _attachment3_page(
-    request: HttpRequest, asked: TableRequest, *, status: int = 200, pdf_error: str = ""
+def _table_page(
+    request: HttpRequest,
+    kind: kinds.TableKind,
+    asked: TableRequest,
+    *,
+    status: int = 200,
+    pdf_error: str = "",
 ) -> HttpResponse:
     table = None
     if asked.root is not None and not asked.error:
-        table = build_attachment3(request.user, asked.root, asked.day)
+        table = build_table(kind, request.user, asked.root, asked.day)
     query = urlencode({"org": asked.root.code if asked.root else "", "date": asked.day.isoformat()})
     context = {
         "nav": "reports",
+        "kind": kind,
+        "file_url": f"{kind.url_name}-file",
         "asked": asked,
         "org_picker": asked.picker(),
         "table": table,
@@ -138,22 +153,23 @@ def _attachment3_page(
     }
     if asked.error and status == 200:
         status = 400
-    return render(request, "reports/attachment3.html", context, status=status)
+    return render(request, "reports/table.html", context, status=status)
 
 
 @login_required
-def attachment3_file(request: HttpRequest, kind: str) -> HttpResponse:
-    """Attachment 3 as xlsx, PDF or CSV: the same rows as the page."""
+def table_file(request: HttpRequest, key: str, kind: str) -> HttpResponse:
+    """A statistics table as xlsx, PDF or CSV: the same rows as the page."""
+    table_kind = _kind(key)
     if kind not in ReportFormat.values:
         raise Http404
     asked = table_request(request)
     if asked.root is None or asked.error:
-        return _attachment3_page(request, asked, status=400)
-    table = build_attachment3(request.user, asked.root, asked.day)
+        return _table_page(request, table_kind, asked, status=400)
+    table = build_table(table_kind, request.user, asked.root, asked.day)
     try:
         content = render_file(table, kind)
     except FontUnavailable as exc:
-        return _attachment3_page(request, asked, status=503, pdf_error=str(exc))
+        return _table_page(request, table_kind, asked, status=503, pdf_error=str(exc))
     return download(content, file_name(table, kind), CONTENT_TYPES[ReportFormat(kind)])
 
 

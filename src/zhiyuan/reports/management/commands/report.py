@@ -1,5 +1,6 @@
-"""`zhiyuan report attachment3 --under CODE --date D --format xlsx|pdf|csv -o FILE`: a
-statistics table for a subtree as a file, the same rows as the page (`reports.render`)."""
+"""`zhiyuan report attachment3|attachment5|attachment6|attachment7 --under CODE --date D
+--format xlsx|pdf|csv -o FILE`: a statistics table of the registry (`reports.kinds`) for a
+subtree as a file, the same rows as the page (`reports.render`)."""
 
 from datetime import date
 from pathlib import Path
@@ -11,21 +12,20 @@ from django.utils.translation import gettext as _
 
 from zhiyuan.common.pdf import FontUnavailable
 from zhiyuan.organizations.models import Organization
-from zhiyuan.reports import attachment3, selectors
+from zhiyuan.reports import kinds, selectors
 from zhiyuan.reports.enums import ReportFormat
 from zhiyuan.reports.render import render_file
-
-TABLES = {"attachment3": attachment3.build}
 
 
 class Command(BaseCommand):
     help = (
-        "Write a statistics table of the plan (attachment3: the registration task allocation "
-        "table) for an organisation's subtree on a reference date, as xlsx, PDF or CSV."
+        "Write a statistics table of the plan (attachment3: registration task allocation; "
+        "attachment5: registered volunteers; attachment6: service stations; attachment7: "
+        "service teams) for an organisation's subtree on a reference date, as xlsx, PDF or CSV."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("table", choices=sorted(TABLES))
+        parser.add_argument("table", choices=kinds.kind_keys())
         parser.add_argument(
             "--under", required=True, metavar="CODE", help="The organisation code of the subtree."
         )
@@ -48,7 +48,10 @@ class Command(BaseCommand):
             )
         day = self._day(options["date"])
         try:
-            table = TABLES[options["table"]](root, day, preparer=options["preparer"])
+            kind = kinds.get_kind(options["table"])
+            if kind is None:  # argparse's choices make this unreachable
+                raise CommandError(options["table"])
+            table = kind.build(root, day, preparer=options["preparer"])
             content = render_file(table, options["kind"])
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from None
