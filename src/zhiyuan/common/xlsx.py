@@ -24,6 +24,8 @@ import rustpy_xlsxwriter
 HEADER_BACKGROUND = "#EAEEF2"
 DATE_FORMAT = "yyyy-mm-dd"
 TEXT_FORMAT = "@"
+#: The header row (from 0) of a table with a title: the title, an empty row, the header.
+TITLED_HEADER_ROW = 2
 
 
 @dataclass(frozen=True)
@@ -43,14 +45,20 @@ def write_table(
     rows: Iterable[Sequence[Any]],
     *,
     on_row: Callable[[int], None] | None = None,
+    title: str = "",
 ) -> bytes:
     """The xlsx workbook of `table` with `rows` (each a sequence of cells in header order:
     str, date, int, float, or None for an empty cell), the header row frozen and filtered.
-    `on_row(n)` is called after every row handed to the writer, n counting from 1.
-    Raises ValueError (a bad sheet name, repeated headers, a cell of an unknown type)."""
+    With a `title` (what the table holds: whose records, which period), the title stands in
+    bold across the first row and the header row is the third. `on_row(n)` is called after
+    every row handed to the writer, n counting from 1.
+    Raises ValueError (a bad sheet name, repeated headers, a title over fewer than two columns,
+    a cell of an unknown type)."""
     headers = list(table.headers)
     if len(set(headers)) != len(headers):
         raise ValueError("Column headers must be distinct.")
+    if title and len(headers) < 2:
+        raise ValueError("A title stands across two columns or more.")
     text = rustpy_xlsxwriter.Format().set_num_format(TEXT_FORMAT)
     day = rustpy_xlsxwriter.Format().set_num_format(DATE_FORMAT)
     head = (
@@ -60,17 +68,25 @@ def write_table(
         .set_border("thin")
     )
     formats = [day if column in table.date_columns else text for column in range(len(headers))]
+    titled: dict[str, Any] = {}
+    if title:
+        bold = rustpy_xlsxwriter.Format().set_bold()
+        titled = {
+            "header_row": TITLED_HEADER_ROW,
+            "merge_ranges": [(0, 0, 0, len(headers) - 1, title, bold)],
+        }
     buffer = BytesIO()
     rustpy_xlsxwriter.write_worksheet(
         _records(headers, rows, on_row),
         buffer,
         sheet_name=table.sheet[:31].strip(),
-        freeze_row=1,
+        freeze_row=titled.get("header_row", 0) + 1,
         datetime_format=DATE_FORMAT,
         column_widths=list(table.widths),
         column_formats=formats,
         header_format=head,
         autofilter=True,
+        **titled,
     )
     return buffer.getvalue()
 

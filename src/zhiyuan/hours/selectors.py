@@ -17,7 +17,7 @@ from zhiyuan.activities.models import Slot
 from zhiyuan.hours import rules
 from zhiyuan.hours.enums import HourStatus
 from zhiyuan.hours.models import Attendance, HourRecord, HoursImport, HoursPolicy
-from zhiyuan.organizations.access import ALL_ROLES, scope
+from zhiyuan.organizations.access import ALL_ROLES, in_subtree, scope
 from zhiyuan.organizations.models import Organization
 
 RECORD_RELATED = ("volunteer", "activity", "slot", "organizer", "recorded_by", "decided_by")
@@ -92,6 +92,27 @@ def in_period(
         queryset = queryset.filter(start__gte=local_start(start))
     if end is not None:
         queryset = queryset.filter(start__lt=local_start(end + timedelta(days=1)))
+    return queryset
+
+
+def filter_records(
+    queryset: QuerySet[HourRecord],
+    *,
+    organization: Organization | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    status: str = "",
+    activity: int | None = None,
+) -> QuerySet[HourRecord]:
+    """`queryset` narrowed to the office's choice (the hours page, its exports): the subtree
+    of `organization`, the local days `start` to `end`, a status, an activity."""
+    if organization is not None:
+        queryset = in_subtree(queryset, organization)
+    queryset = in_period(queryset, start, end)
+    if status:
+        queryset = queryset.filter(status=status)
+    if activity:
+        queryset = queryset.filter(activity_id=activity)
     return queryset
 
 

@@ -27,13 +27,25 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 
 from zhiyuan.activities.models import Slot
 from zhiyuan.common.forms import add_validation_errors
 from zhiyuan.common.http import post_action
 from zhiyuan.common.params import parse_id
-from zhiyuan.hours import backfill, checkin, exports, permissions, rules, selectors, services
+from zhiyuan.common.pdf import FontUnavailable
+from zhiyuan.hours import (
+    backfill,
+    checkin,
+    export_requests,
+    exports,
+    permissions,
+    rules,
+    selectors,
+    services,
+)
 from zhiyuan.hours.enums import HourStatus
 from zhiyuan.hours.forms import (
     CorrectionForm,
@@ -45,7 +57,7 @@ from zhiyuan.hours.forms import (
     UploadForm,
 )
 from zhiyuan.hours.models import HourRecord
-from zhiyuan.organizations.access import get_scoped_or_404, in_subtree, scope
+from zhiyuan.organizations.access import get_scoped_or_404, scope
 from zhiyuan.organizations.enums import RoleKind
 from zhiyuan.organizations.models import Organization
 from zhiyuan.organizations.selectors import resolve_organization
@@ -75,35 +87,46 @@ def _record(request: HttpRequest, pk: int) -> HourRecord:
 # --- the office's hours of its subtree ------------------------------------------------------
 
 
-def _period(request: HttpRequest) -> tuple[PeriodForm, QuerySet[HourRecord], Organization | None]:
-    """The office's filtered records: the form, the records in scope, the organisation."""
+def _period(
+    request: HttpRequest,
+) -> tuple[PeriodForm, QuerySet[HourRecord], exports.RecordFilter | None]:
+    """The office's filtered records: the form, the records in scope, the filter (None when
+    the form has errors: no records then)."""
     form = PeriodForm(request.GET or None)
     found = selectors.records(request.user)
-    organization = None
-    if form.is_valid():
-        data = form.cleaned_data
-        if data["org"]:
-            organization, _candidates = resolve_organization(
-                scope(request.user, Organization.objects.all()), data["org"]
-            )
-            if organization is None:
-                form.add_error("org", _("No organisation of your area has this name or code."))
-                return form, found.none(), None
-            found = in_subtree(found, organization)
-        found = selectors.in_period(found, data["start"], data["end"])
-        if data["status"]:
-            found = found.filter(status=data["status"])
-        if data["activity"]:
-            found = found.filter(activity_id=data["activity"])
-    elif form.is_bound:
+    if form.is_bound and not form.is_valid():
         return form, found.none(), None
-    return form, found, organization
+    data = form.cleaned_data if form.is_bound else {}
+    organization = None
+    if data.get("org"):
+        organization, _candidates = resolve_organization(
+            scope(request.user, Organization.objects.all()), data["org"]
+        )
+        if organization is None:
+            form.add_error("org", _("No organisation of your area has this name or code."))
+            return form, found.none(), None
+    filters = exports.RecordFilter(
+        organization=organization,
+        start=data.get("start"),
+        end=data.get("end"),
+        status=data.get("status") or "",
+        activity=data.get("activity"),
+    )
+    found = selectors.filter_records(
+        found,
+        organization=organization,
+        start=filters.start,
+        end=filters.end,
+        status=filters.status,
+        activity=filters.activity,
+    )
+    return form, found, filters
 
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     """Hours of the user's subtree for a period: totals per organiser and the records."""
-    form, found, organization = _period(request)
+    form, found, filters = _period(request)
     counted = selectors.counted(found)
     page = Paginator(found.order_by("-start", "-pk"), 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -112,7 +135,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "nav": NAV,
         "form": form,
         "page": page,
-        "organization": organization,
+        "organization": filters.organization if filters else None,
         "totals": selectors.totals_by_organizer(found),
         "total_hours": rules.hours(selectors.total_minutes(counted)),
         "query": query.urlencode(),
@@ -125,43 +148,43 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@never_cache
 def export(request: HttpRequest, kind: str) -> HttpResponse:
-    """The filtered records as xlsx or PDF, with the counted total."""
-    if kind not in ("xlsx", "pdf"):
+    """The filtered records as xlsx or PDF, with the counted total. Up to
+    EXPORT_IMMEDIATE_ROWS records the file is the answer; more are written in the background:
+    a GET shows the button, its POST queues the export and goes to "my exports"."""
+    if kind not in exports.MAX_ROWS:
         raise Http404
-    form, found, organization = _period(request)
-    found = found.order_by("start", "pk")
-    rows = list(found[: exports.MAX_ROWS + 1])
-    if len(rows) > exports.MAX_ROWS:
+    _form, found, filters = _period(request)
+    back = redirect(f"{reverse('hours:index')}?{request.GET.urlencode()}")
+    if filters is None:
+        messages.error(request, _("Correct the filter before exporting."))
+        return back
+    rows = found.count()
+    if rows > exports.MAX_ROWS[kind]:
         messages.error(
             request,
             _("More than %(max)s records: choose a shorter period or a smaller area.")
-            % {"max": exports.MAX_ROWS},
+            % {"max": exports.MAX_ROWS[kind]},
         )
-        return redirect(f"{reverse('hours:index')}?{request.GET.urlencode()}")
-    counted = selectors.total_minutes(selectors.counted(found))
-    where = organization.name if organization else _("your area")
-    title = _("Service records of %(where)s") % {"where": where}
-    if form.is_valid() and (form.cleaned_data["start"] or form.cleaned_data["end"]):
-        title += f" {form.cleaned_data['start'] or ''}–{form.cleaned_data['end'] or ''}"
-    home = organization or _home(request.user)
-    if kind == "pdf":
-        content = exports.records_pdf(rows, title=title, counted_minutes=counted)
-        content_type, name = "application/pdf", "service-records.pdf"
-    else:
-        content = exports.records_xlsx(rows, title=title, counted_minutes=counted)
-        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        name = "service-records.xlsx"
-    if home is not None:
-        exports.log_export(request.user, home, kind=kind, rows=len(rows))
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return back
+    if export_requests.in_background(rows):
+        if request.method != "POST":
+            context = {"nav": NAV, "rows": rows, "kind": kind, "query": request.GET.urlencode()}
+            return render(request, "hours/export_large.html", context)
+        export_requests.request_records_export(request.user, filters, kind=kind, rows=rows)
+        messages.success(request, _("The export is being prepared: download it here."))
+        return redirect("exports:list")
+    try:
+        made = exports.export_records(request.user, filters, kind=kind)
+    except FontUnavailable as error:
+        messages.error(request, str(error))
+        return back
+    response = HttpResponse(made.content, content_type=made.content_type)
+    response["Content-Disposition"] = str(
+        content_disposition_header(as_attachment=True, filename=made.name)
+    )
     return response
-
-
-def _home(user: Any) -> Organization | None:
-    role = user.roles.select_related("organization").order_by("organization__depth").first()
-    return role.organization if role else None
 
 
 # --- slots and rosters ----------------------------------------------------------------------
