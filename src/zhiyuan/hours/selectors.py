@@ -37,7 +37,14 @@ def policy_for(organization: Organization) -> HoursPolicy:
 
 
 def _replaced() -> Exists:
-    return Exists(HourRecord.objects.filter(corrects=OuterRef("pk"), status=HourStatus.CONFIRMED))
+    # `corrects__isnull=False` adds nothing to the match, but tells PostgreSQL that the few
+    # confirmed corrections are what it looks for (their partial index, hour_record_replacing):
+    # without it, it expected every record and chose plans that walk the whole table.
+    return Exists(
+        HourRecord.objects.filter(
+            corrects=OuterRef("pk"), corrects__isnull=False, status=HourStatus.CONFIRMED
+        )
+    )
 
 
 def counted(queryset: QuerySet[HourRecord] | None = None) -> QuerySet[HourRecord]:
