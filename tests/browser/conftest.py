@@ -66,6 +66,20 @@ def browser_session(
             browser.close()
 
 
+@contextmanager
+def browser() -> Iterator[Any]:
+    """A browser for tests that need several people at once, each in their own context
+    (`browser.new_context(...)`: own cookies, service workers and network)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
 WECHAT_ANDROID = (
     "Mozilla/5.0 (Linux; Android 13; V2148A Build/TP1A.220624.014; wv) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Version/4.0 Chrome/116.0.0.0 Mobile Safari/537.36 XWEB/1160065 MMWEBSDK/20231202 MicroMessenger/8.0.47.2560(0x28002F35) "

@@ -232,7 +232,7 @@ def test_my_records_show_the_years_hours_and_the_progress(volunteer, activity, t
     assert page.status_code == 200
     text = page.content.decode()
     assert activity.title in text
-    assert "3.00 of 20.00 hours" in text and 'value="15"' in text  # 3 of 20 hours: 15 %
+    assert "3.00 of 20 hours" in text and 'value="15"' in text  # 3 of 20 hours: 15 %
     assert text.count("Awaiting confirmation") == 1
 
 

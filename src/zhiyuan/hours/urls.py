@@ -2,11 +2,12 @@
 
 from django.urls import path
 
-from zhiyuan.hours import views
+from zhiyuan.hours import offline, views
 
 app_name = "hours"
 urlpatterns = [
     path("", views.index, name="index"),
+    path("sw.js", offline.service_worker, name="service-worker"),
     path("export.<str:kind>", views.export, name="export"),
     path("slots/", views.slots, name="slots"),
     path("slots/<int:pk>/", views.roster, name="roster"),
