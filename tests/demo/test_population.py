@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.utils import translation
 
 from zhiyuan.common.identity import DocumentType, parse_identity_document
 from zhiyuan.demo import synthetic
@@ -33,7 +34,7 @@ class Rollback(Exception):
     pass
 
 
-def generated(seed: int, *, division: str = CITY) -> list[tuple[object, ...]]:
+def generated(seed: int, *, division: str = CITY, workers: int = 0) -> list[tuple[object, ...]]:
     """What a run with `seed` makes, read back, then rolled back."""
     rows: list[tuple[object, ...]] = []
     try:
@@ -43,6 +44,7 @@ def generated(seed: int, *, division: str = CITY) -> list[tuple[object, ...]]:
                 volunteers=PEOPLE,
                 applications=APPLICATIONS,
                 seed=seed,
+                workers=workers,
             )
             for v in synthetic_volunteers().order_by("pk").select_related("organization"):
                 rows.append(
@@ -68,7 +70,7 @@ def generated(seed: int, *, division: str = CITY) -> list[tuple[object, ...]]:
 
 
 def test_a_database_not_marked_as_demo_or_benchmark_is_refused_and_nothing_written():
-    with pytest.raises(CommandError, match="not marked as a demo or benchmark"):
+    with translation.override("en"), pytest.raises(CommandError, match="not marked as a demo"):
         call_command("generate_population", division=CITY, volunteers=10, seed=1)
 
     assert not synthetic_volunteers().exists()
@@ -87,6 +89,12 @@ def test_the_same_seed_makes_the_same_people_and_another_seed_others():
     assert [row[0] for row in first] != [row[0] for row in other]
     # Another seed: other people (an ID number may recur by chance: same area, day, sex).
     assert len({row[1] for row in first} & {row[1] for row in other}) < PEOPLE // 10
+
+
+def test_forked_workers_make_the_very_same_people():
+    mark_database(DatabaseKind.BENCHMARK)
+
+    assert generated(5, workers=2) == generated(5, workers=0)
 
 
 def test_every_person_is_valid_and_unique():

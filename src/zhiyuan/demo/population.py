@@ -30,12 +30,15 @@ Everything happens in one transaction: a refusal anywhere leaves nothing behind.
 
 import csv
 import io
+import multiprocessing
+import os
 import random
 from bisect import bisect
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from itertools import accumulate
 from typing import Any
 
@@ -264,11 +267,14 @@ def generate_population(
     seed: int = 1,
     today: date | None = None,
     say: Callable[[str], None] = lambda line: None,
+    workers: int | None = None,
 ) -> GeneratedPopulation:
     """Generate `volunteers` registered volunteers (and `applications` awaiting confirmation,
     by default one for every twenty) living in `division` (a city, county or township) with
     their work units, headcounts and the divisions' resident populations; the same `seed`
-    makes the same people on the same structure. Returns the run's record.
+    makes the same people on the same structure, whatever `workers` (processes that check and
+    encode the people beside this one; default: two from PARALLEL_FROM people on, else none).
+    Returns the run's record.
     Raises ValidationError: "not_marked" (`require_marked`), "level", "generated" (a run
     already covers part of the division), "structure" (no standard structure or registration
     bodies there), or the refusal of a generated person or figure (which would be a bug)."""
@@ -305,7 +311,7 @@ def generate_population(
             first_mobile=first_mobile,
         )
         people = _People(places, units, chooser, today=today, first_mobile=first_mobile)
-        _write_people(people, volunteers, applications, today=today, say=say)
+        _write_people(people, volunteers, applications, today=today, say=say, workers=workers)
     return run
 
 
@@ -538,7 +544,13 @@ class _People:
             unit.organization.pk: max(unit.headcounts) for unit in units
         }  # larger units, more volunteers
         self.points: dict[tuple[int, int], Point] = {}
-        self.policies: dict[int, RegistrationPolicy] = {}
+        # The registration policies by their organisation's path (`selectors.policy_for`,
+        # resolved here in memory: one query, not one per registration point).
+        self.policies = {
+            policy.organization.path: policy
+            for policy in RegistrationPolicy.objects.select_related("organization")
+        }
+        self.default_policy = RegistrationPolicy()
         self.delegated: set[tuple[int, int]] = set(
             Delegation.objects.filter(revoked_at__isnull=True).values_list(
                 "body__organization_id", "organization_id"
@@ -558,10 +570,17 @@ class _People:
             if through.pk != body_org.pk and key not in self.delegated:
                 grant_delegation(body, through, actor=None, note="合成数据：社区代为登记")
                 self.delegated.add(key)
-            if through.pk not in self.policies:
-                self.policies[through.pk] = volunteer_selectors.policy_for(through)
-            self.points[key] = Point(body, body_org.path, through, self.policies[through.pk])
+            self.points[key] = Point(body, body_org.path, through, self.policy_for(through))
         return self.points[key]
+
+    def policy_for(self, organization: Organization) -> RegistrationPolicy:
+        """The policy of the nearest ancestor-or-self that has one, else the defaults."""
+        step = Organization.steplen
+        for end in range(len(organization.path), 0, -step):
+            found = self.policies.get(organization.path[:end])
+            if found is not None:
+                return found
+        return self.default_policy
 
     def birth(self) -> tuple[date, str]:
         """A date of birth and the person's age group."""
@@ -660,16 +679,19 @@ class _People:
             return {"status": RegistrationStatus.APPLIED, "applied_at": applied}
         span = 300 if minor else REGISTRATION_DAYS
         day = self.today - timedelta(days=int(span * chooser.random() ** 1.8))
-        confirmed = timezone.make_aware(
-            datetime.combine(day, time(8)) + timedelta(minutes=chooser.randint(0, 13 * 60))
+        # 08:00–21:00 in Asia/Shanghai (UTC+8 since 1991), as UTC: the day's 00:00–13:00.
+        confirmed = datetime.combine(day, time(0), tzinfo=UTC) + timedelta(
+            minutes=chooser.randint(0, 13 * 60)
         )
-        confirmed = min(confirmed, self.now - timedelta(minutes=1))
+        if confirmed >= self.now:
+            confirmed = self.now - timedelta(minutes=1)
+            day = timezone.localdate(confirmed)
         applied = confirmed - timedelta(minutes=chooser.randint(5, 6 * 24 * 60))
         return {
             "status": RegistrationStatus.ACTIVE,
             "applied_at": applied,
             "confirmed_at": confirmed,
-            "registered_on": timezone.localdate(confirmed),
+            "registered_on": day,
         }
 
 
@@ -729,6 +751,12 @@ class _Numbers:
             sequence.save(update_fields=["last_value"])
 
 
+#: From this many people on, the rules and the encryption run in forked worker processes.
+PARALLEL_FROM = 20_000
+#: Batches handed to the workers ahead of the one being written.
+WINDOW = 4
+
+
 def _write_people(
     people: _People,
     volunteers: int,
@@ -736,50 +764,150 @@ def _write_people(
     *,
     today: date,
     say: Callable[[str], None],
+    workers: int | None = None,
 ) -> None:
-    table = _GeneratedVolunteers()
+    """Plan the people in order in this process (one random stream: the seed decides all),
+    check and encode them (`_Encoder`) here or, for a large run, in `workers` forked processes
+    (the same rows either way), and write each batch in order."""
     numbers = _Numbers()
     reregistration = volunteer_selectors.city_policy().reregistration_required
     before = Volunteer.objects.aggregate(last=Max("pk"))["last"] or 0
     total = volunteers + applications
-    with young_collections_only(), sqlite_page_cache(Volunteer):
-        for start in range(0, total, BATCH_SIZE):
-            rows, digests = [], []
-            for index in range(start, min(total, start + BATCH_SIZE)):
-                point, data, registration = people.person(index, pending=index >= volunteers)
-                row = _checked(data, point, today=today)
-                row.update(registration)
-                row["document_digest"] = table.document_digest(row["document_number"])
-                row["mobile_digest"] = table.mobile_digest(row["mobile"])
-                _register(row, point, numbers, reregistration=reregistration, year=today.year)
-                digests.append(row["document_digest"])
-                rows.append(table.values(row))
-            _refuse_registered(digests)
-            table.insert_values(rows)
-            if (start // BATCH_SIZE) % 50 == 49:
-                say(f"  {start + len(rows):,} people")
-        numbers.save()
+    if workers is None:
+        workers = min(2, os.cpu_count() or 1) if total >= PARALLEL_FROM else 0
+    global _ENCODER  # what forked workers inherit
+    _ENCODER = encoder = _Encoder(people, today=today)
+
+    def plan(batch: range) -> list[tuple[int, dict[str, Any], dict[str, Any]]]:
+        planned = []
+        for index in batch:
+            point, raw, registration = people.person(index, pending=index >= volunteers)
+            _register(registration, point, numbers, reregistration=reregistration, year=today.year)
+            planned.append(
+                (encoder.policy_index(point.policy), *_portable(raw, point, registration))
+            )
+        return planned
+
+    batches = [
+        range(start, min(total, start + BATCH_SIZE)) for start in range(0, total, BATCH_SIZE)
+    ]
+    try:
+        with young_collections_only(), sqlite_page_cache(Volunteer):
+            if workers:
+                with multiprocessing.get_context("fork").Pool(workers) as pool:
+                    waiting: deque[Any] = deque()
+                    for batch in batches:
+                        waiting.append(pool.apply_async(_encode, (plan(batch),)))
+                        if len(waiting) > WINDOW:
+                            _insert(encoder, waiting.popleft().get, say)
+                    while waiting:
+                        _insert(encoder, waiting.popleft().get, say)
+            else:
+                for batch in batches:
+                    _insert(encoder, partial(_encode, plan(batch)), say)
+            numbers.save()
+    finally:
+        _ENCODER = None
     _log_registrations(people.points.values(), after=before)
     say(f"  {volunteers:,} registered volunteers, {applications:,} awaiting confirmation")
 
 
-def _checked(data: dict[str, Any], point: Point, *, today: date) -> dict[str, Any]:
-    """The person through the registration rules, as every path registers them."""
+def _portable(
+    raw: dict[str, Any], point: Point, registration: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The person and registration with their relations as keys, cheap to hand to a worker."""
+    raw["home_division"] = raw["home_division"].code
+    if "work_unit" in raw:
+        raw["work_unit"] = raw["work_unit"].pk
+    registration["body"] = point.body.pk
+    registration["organization"] = point.organization.pk
+    return raw, registration
+
+
+class _Encoder:
+    """Turns planned people into the table's database values: each through the registration
+    rules (`_checked`), its digests, its encrypted fields (`_GeneratedVolunteers.values`).
+    Made before the workers fork, so that they inherit it with the divisions, units and
+    policies the plans name by key; it never uses the database."""
+
+    def __init__(self, people: _People, *, today: date) -> None:
+        self.table = _GeneratedVolunteers()
+        self.today = today
+        self.divisions = {place.division.code: place.division for place in people.places}
+        self.units = {unit.pk: unit for place in people.places for unit in place.units}
+        self.policies = [people.default_policy, *people.policies.values()]
+        self.positions = {id(policy): i for i, policy in enumerate(self.policies)}
+        self.inserted = 0
+
+    def policy_index(self, policy: RegistrationPolicy) -> int:
+        return self.positions[id(policy)]
+
+    def encode(
+        self, planned: list[tuple[int, dict[str, Any], dict[str, Any]]]
+    ) -> tuple[list[list[Any]], list[str]]:
+        rows, digests = [], []
+        table = self.table
+        for policy, raw, registration in planned:
+            raw["home_division"] = self.divisions[raw["home_division"]]
+            if "work_unit" in raw:
+                raw["work_unit"] = self.units[raw["work_unit"]]
+            row = _checked(raw, self.policies[policy], today=self.today)
+            row.update(registration)
+            row["document_digest"] = table.document_digest(row["document_number"])
+            row["mobile_digest"] = table.mobile_digest(row["mobile"])
+            digests.append(row["document_digest"])
+            rows.append(table.values(row))
+        return rows, digests
+
+
+_ENCODER: _Encoder | None = None
+
+
+def _encode(
+    planned: list[tuple[int, dict[str, Any], dict[str, Any]]],
+) -> tuple[list[list[Any]], list[str]]:
+    """A batch through the encoder (in a worker: the one it inherited). A refusal comes back
+    as a RuntimeError with its messages (a ValidationError does not cross processes whole)."""
+    assert _ENCODER is not None  # noqa: S101 - set before any batch is planned
     try:
-        clean, _warnings = rules.clean_person(data, policy=point.policy, today=today)
+        return _ENCODER.encode(planned)
     except ValidationError as error:
+        raise RuntimeError(" ".join(error.messages)) from None
+
+
+def _insert(
+    encoder: _Encoder,
+    encoded: Callable[[], tuple[list[list[Any]], list[str]]],
+    say: Callable[[str], None],
+) -> None:
+    """Write a batch once `encoded()` gives it (here, or from a worker), after the ledger
+    check. Raises ValidationError "refused" for a person the rules refused."""
+    try:
+        rows, digests = encoded()
+    except RuntimeError as refused:
         raise ValidationError(
-            _("A generated person was refused: %(errors)s") % {"errors": error.messages},
+            _("A generated person was refused: %(errors)s") % {"errors": str(refused)},
             code="refused",
-        ) from error
+        ) from None
+    _refuse_registered(digests)
+    encoder.table.insert_values(rows)
+    encoder.inserted += len(rows)
+    if encoder.inserted % (50 * BATCH_SIZE) == 0:
+        say(f"  {encoder.inserted:,} people")
+
+
+def _checked(data: dict[str, Any], policy: RegistrationPolicy, *, today: date) -> dict[str, Any]:
+    """The person through the registration rules, as every path registers them.
+    Raises ValidationError (the rules')."""
+    clean, _warnings = rules.clean_person(data, policy=policy, today=today)
     return clean
 
 
 def _register(
     row: dict[str, Any], point: Point, numbers: _Numbers, *, reregistration: bool, year: int
 ) -> None:
-    row["body"] = point.body
-    row["organization"] = point.organization
+    """The registration's own fields of a planned person (`row`: its dates and status): where,
+    the path copies, the consent, and for a registered volunteer the next number."""
     row["organization_path"] = point.organization.path
     row["body_organization_path"] = point.body_path
     row["status_changed_at"] = row.get("confirmed_at") or row["applied_at"]
