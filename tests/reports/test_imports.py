@@ -170,7 +170,7 @@ def test_a_sheet_without_a_header_fails_with_what_to_do(
 ) -> None:
     found = upload(b"a,b,c\r\n1,2,3\r\n", street_admin, targets)
     assert found.status == ImportStatus.FAILED
-    assert problems(found)[0][2].startswith("No header row found")
+    assert problems(found)[0][2].startswith("未找到表头行")
     with pytest.raises(Exception, match="could not be read"), translation.override("en"):
         commit_targets(found, actor=street_admin)
 
