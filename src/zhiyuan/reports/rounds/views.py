@@ -35,6 +35,8 @@ from zhiyuan.reports.rounds.snapshots import compare, table_from_data
 from zhiyuan.reports.views import download
 
 FILE_FORMATS = (ReportFormat.XLSX, ReportFormat.PDF)
+#: What the plan's work step 4 asks for by 15 June: Attachments 5, 6 and 7 (a new round's default).
+PLAN_TABLES = ("attachment5", "attachment6", "attachment7")
 
 
 def _cities(user: Any) -> list[Organization]:
@@ -74,7 +76,7 @@ def round_new(request: HttpRequest) -> HttpResponse:
     due = today.replace(month=6, day=15) if today <= today.replace(month=6, day=15) else None
     initial = {
         "organization": cities[0].code,
-        "tables": kinds.kind_keys()[:1],
+        "tables": [key for key in kinds.kind_keys() if key in PLAN_TABLES] or kinds.kind_keys()[:1],
         "reference_date": today.isoformat(),
         "due_date": (due or today + timedelta(days=14)).isoformat(),
     }
