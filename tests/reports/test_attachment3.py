@@ -198,7 +198,10 @@ def test_a_subtree_counts_nothing_registered_outside_it(targets: Fixture) -> Non
     )
     city = Organization.objects.get(code=CITY)
     before = attachment3.allocation(city, targets.today)
-    moved = Volunteer.objects.filter(work_unit=targets.company).update(organization=other)
+    # As a transfer saves it: the organisation and the copy of its path on the row.
+    moved = Volunteer.objects.filter(work_unit=targets.company).update(
+        organization=other, organization_path=other.path
+    )
     assert moved == 1
     after = attachment3.allocation(city, targets.today)
     assert before.area is not None and after.area is not None

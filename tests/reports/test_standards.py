@@ -145,7 +145,7 @@ def test_bad_input_is_refused_with_a_message_and_writes_nothing(
     days = options.pop("days", 0)
     raw = options.pop("evidence", None)
     arguments = {"item": "rules", "met": True, "note": "", **options}
-    with pytest.raises(ValidationError) as refused:
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
         services.assess_item(
             station,
             actor=street_admin,
@@ -162,16 +162,16 @@ def test_bad_input_is_refused_with_a_message_and_writes_nothing(
 
 
 def test_a_pdf_is_kept_and_a_file_name_holding_an_id_number_is_not(street_admin: User) -> None:
-    row = services.assess_item(
-        Organization.objects.get(code=STATION),
-        actor=street_admin,
-        item="ledgers",
-        met=True,
-        assessed_on=timezone.localdate(),
-        evidence=upload(b"%PDF-1.4\n%%EOF\n", "台账-110105198506028123.pdf"),
-    )
     with translation.override("en"):
-        assert (row.evidence_type, row.evidence_name) == ("application/pdf", "evidence.pdf")
+        row = services.assess_item(
+            Organization.objects.get(code=STATION),
+            actor=street_admin,
+            item="ledgers",
+            met=True,
+            assessed_on=timezone.localdate(),
+            evidence=upload(b"%PDF-1.4\n%%EOF\n", "台账-110105198506028123.pdf"),
+        )
+    assert (row.evidence_type, row.evidence_name) == ("application/pdf", "evidence.pdf")
 
 
 def test_only_administrators_of_the_station_assess_it(viewer: User, outsider: User) -> None:
@@ -221,7 +221,7 @@ def test_a_list_keeps_at_least_one_item_and_only_a_city_sets_it(
     codes = [item.code for item in selectors.plan_items("team")]
     for code in codes[:-1]:
         services.set_item_in_use(city, actor=city_admin, standard="team", code=code, in_use=False)
-    with pytest.raises(ValidationError) as refused:
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
         services.set_item_in_use(
             city, actor=city_admin, standard="team", code=codes[-1], in_use=False
         )

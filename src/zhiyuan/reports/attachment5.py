@@ -28,6 +28,7 @@ The columns, all counted in one GROUP BY query over the registrations of the sub
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from django.db.models import Count, Q
 from django.utils.functional import Promise
@@ -112,7 +113,7 @@ class Measure:
 
     key: str
     label: Promise | str
-    condition: Q | None
+    condition: Q | None = None
 
 
 def years_before(day: date, years: int) -> date:
@@ -123,23 +124,32 @@ def years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
-def _any(keywords: tuple[str, ...]) -> Q:
-    found = Q()
-    for keyword in keywords:
-        found |= Q(occupation__contains=keyword)
-    return found
+OTHER_OCCUPATION = "occupation_other"
+
+
+@lru_cache(maxsize=4096)
+def occupation_key(occupation: str) -> str:
+    """The key of an occupation's group: the first group whose keywords it holds, else
+    OTHER_OCCUPATION ("退休教师" is retired)."""
+    for key, _label, keywords in OCCUPATION_GROUPS:
+        if any(keyword in occupation for keyword in keywords):
+            return key
+    return OTHER_OCCUPATION
+
+
+def occupations() -> tuple[Measure, ...]:
+    """The occupation groups' columns (counted by `occupation_group`, not by a condition)."""
+    return (
+        *(Measure(key, label) for key, label, _keywords in OCCUPATION_GROUPS),
+        Measure(OTHER_OCCUPATION, gettext_lazy("Other or not given")),
+    )
 
 
 def measures(day: date) -> tuple[Measure, ...]:
-    """The counted columns for `day`, in the table's order."""
+    """The columns counted by a condition for `day`, in the table's order."""
     adult, young, old = years_before(day, 18), years_before(day, 36), years_before(day, 60)
     party = [PoliticalStatus.PARTY_MEMBER, PoliticalStatus.PROBATIONARY_PARTY_MEMBER]
     others = [PoliticalStatus.DEMOCRATIC_PARTY, PoliticalStatus.NON_PARTISAN]
-    occupations = []
-    earlier = Q()
-    for key, label, keywords in OCCUPATION_GROUPS:
-        occupations.append(Measure(key, label, _any(keywords) & ~earlier))
-        earlier |= _any(keywords)
     return (
         Measure("registered", gettext_lazy("Registered volunteers counted"), None),
         Measure("new", gettext_lazy("New this year"), Q(registered_on__gte=date(day.year, 1, 1))),
@@ -185,8 +195,6 @@ def measures(day: date) -> tuple[Measure, ...]:
             Q(education__in=[Education.JUNIOR_SECONDARY, Education.PRIMARY]),
         ),
         Measure("education_none", gettext_lazy("Education not given"), Q(education="")),
-        *occupations,
-        Measure("occupation_other", gettext_lazy("Other or not given"), ~earlier),
     )
 
 
@@ -249,16 +257,11 @@ def statistics(root: Organization, day: date) -> Statistics:
     future date. A fixed number of queries, whatever the size of the subtree."""
     check_day(day)
     subtree = counting.Subtree(root)
-    columns = measures(day)
-    counted = subtree.measured(
-        counting.counted_on(day),
-        "organization",
-        **{m.key: Count("pk", filter=m.condition) for m in columns},
-    )
-    pending = subtree.grouped(counting.pending_applications(day), "organization")
-    per_path: dict[str, Figures] = {}
-    for path in {*counted, *pending}:
-        per_path[path] = {**counted.get(path, {}), "pending": pending.get(path, 0)}
+    per_path = _counted(subtree, day)
+    for path, pending in subtree.grouped(
+        counting.pending_applications(day), "organization"
+    ).items():
+        per_path.setdefault(path, {})["pending"] = pending
     whole = set(
         Organization.objects.filter(path__startswith=root.path, kind__in=WHOLE_KINDS).values_list(
             "path", flat=True
@@ -271,7 +274,7 @@ def statistics(root: Organization, day: date) -> Statistics:
         Q(path__in=list(by_holder))
         | Q(path__startswith=root.path, is_active=True) & selectors.COMMUNITY
     ).order_by("path")
-    empty = dict.fromkeys([m.key for m in columns] + ["pending"], 0)
+    empty = dict.fromkeys(figure_keys(day), 0)
     lines = [Line(org, {**empty, **_add(by_holder.get(org.path, []))}) for org in organizations]
     top = nest(root, lines, lambda line: line.organization.path, own_group=True, kind=LineGroup)
     groups = [group.organization for group in _groups(top)]
@@ -280,6 +283,32 @@ def statistics(root: Organization, day: date) -> Statistics:
     ]
     populations = _populations([*stations, *groups, root], day)
     return Statistics(root, day, top, populations)
+
+
+def figure_keys(day: date) -> list[str]:
+    """The keys of a row's figures, in the order of the table's columns."""
+    keys = [m.key for m in (*measures(day), *occupations())]
+    return [keys[0], "pending", *keys[1:]]
+
+
+def _counted(subtree: counting.Subtree, day: date) -> dict[str, Figures]:
+    """Per path of an organisation registered through: the measures of its counted volunteers
+    and their numbers per occupation group. Two queries: the measures grouped by the
+    organisation, and the counts grouped by the organisation and the occupation as given (a
+    few rows per organisation), each occupation put in its group here (`occupation_key`: a
+    condition per group in SQL would test each keyword on every row)."""
+    counted = counting.counted_on(day)
+    found = subtree.measured(
+        counted, "organization", {m.key: Count("pk", filter=m.condition) for m in measures(day)}
+    )
+    by_occupation = subtree.measured(
+        counted, "organization", {"n": Count("pk")}, split="occupation"
+    )
+    for path, figures in by_occupation.items():
+        for key, value in figures.items():
+            if key.startswith("occupation:"):
+                found[path][occupation_key(key.removeprefix("occupation:"))] += value
+    return found
 
 
 def _groups(group: LineGroup) -> list[LineGroup]:
@@ -315,26 +344,23 @@ def _populations(organizations: list[Organization], day: date) -> dict[int, Deno
 
 
 def columns(day: date) -> tuple[Column, ...]:
-    """The organisation, the counted measures (pending after the first), the population and
-    the share. Widths in millimetres, 262.5 in all (A4 landscape less 15 mm margins: 267)."""
-    counted = [Column(m.key, str(m.label), Align.RIGHT, 8.1) for m in measures(day)]
-    pending = Column("pending", _("Awaiting confirmation (not counted)"), Align.RIGHT, 8.1)
+    """The organisation, the counted figures (`figure_keys`), the population and the share.
+    Widths in millimetres, 262.5 in all (A4 landscape less 15 mm margins: 267)."""
+    labels = {m.key: str(m.label) for m in (*measures(day), *occupations())}
+    labels["pending"] = _("Awaiting confirmation (not counted)")
     return (
         Column("unit", _("Organisation"), Align.LEFT, 33.5),
-        counted[0],
-        pending,
-        *counted[1:],
+        *(Column(key, labels[key], Align.RIGHT, 8.1) for key in figure_keys(day)),
         Column("population", _("Resident population"), Align.RIGHT, 15),
         Column("share", _("Share of the population"), Align.RIGHT, 11),
     )
 
 
 def _cells(
-    label: str, figures: Figures, population: Denominator | None, day: date
+    label: str, figures: Figures, population: Denominator | None, keys: list[str]
 ) -> tuple[Cell, ...]:
     value = population.value if population is not None else None
     share = None if value is None else percent(figures["registered"], value)
-    keys = [column.key for column in columns(day)[1:-2]]
     return (
         text_cell(label),
         *(count_cell(figures[key]) for key in keys),
@@ -378,22 +404,23 @@ def notes() -> tuple[str, ...]:
 def table(result: Statistics, *, preparer: str, prepared_on: date) -> StatisticsTable:
     """Attachment 5 as a StatisticsTable for the page, the xlsx, the PDF, the CSV and the API."""
     day = result.day
+    keys = figure_keys(day)
 
     def line_row(line: Line, level: int) -> Row:
         org = line.organization
-        cells = _cells(_name(org), line.figures, result.population_of(line), day)
+        cells = _cells(_name(org), line.figures, result.population_of(line), keys)
         return Row(RowKind.UNIT, level, cells, org.pk, org.code)
 
     def subtotal_row(group: LineGroup, level: int) -> Row:
         org = group.organization
         label = _("%(name)s subtotal") % {"name": selectors.short_name(org)}
-        cells = _cells(label, group.figures, result.populations.get(org.pk), day)
+        cells = _cells(label, group.figures, result.populations.get(org.pk), keys)
         return Row(RowKind.SUBTOTAL, level, cells, org.pk, org.code)
 
     rows = flatten(result.top, line_row=line_row, subtotal_row=subtotal_row)
     total = result.populations.get(result.root.pk)
-    empty = dict.fromkeys([c.key for c in columns(day)[1:-2]], 0)
-    rows.append(Row(RowKind.TOTAL, 0, _cells(_("Total"), {**empty, **result.total}, total, day)))
+    figures = {**dict.fromkeys(keys, 0), **result.total}
+    rows.append(Row(RowKind.TOTAL, 0, _cells(_("Total"), figures, total, keys)))
     return StatisticsTable(
         number=NUMBER,
         title=title(),

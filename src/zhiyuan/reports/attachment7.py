@@ -124,7 +124,7 @@ def members_by_team(subtree: counting.Subtree, day: date) -> dict[str, int]:
         joined_on__lte=day,
         volunteer__in=counting.counted_on(day),
     ).filter(Q(left_on__isnull=True) | Q(left_on__gt=day))
-    found = subtree.measured(memberships, "team", members=Count("volunteer", distinct=True))
+    found = subtree.measured(memberships, "team", {"members": Count("volunteer", distinct=True)})
     return {path: values["members"] for path, values in found.items()}
 
 

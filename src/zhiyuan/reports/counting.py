@@ -77,6 +77,7 @@ class Subtree:
         self.paths = dict(
             Organization.objects.filter(path__startswith=root.path).values_list("id", "path")
         )
+        self.known = set(self.paths.values())
         # The whole tree needs no filter: a scan of every registration is what it costs anyway,
         # and a filter (a join, or the ids) would cost as much again.
         self.everything = len(self.paths) == Organization.objects.count()
@@ -84,31 +85,59 @@ class Subtree:
     def grouped(self, queryset: QuerySet[Any], link: str) -> dict[str, int]:
         """Counts of `queryset` per path of the organisation its `link` (a foreign key to an
         organisation) names, for organisations of the subtree."""
-        found = self.measured(queryset, link, count=Count("pk"))
+        found = self.measured(queryset, link, {"count": Count("pk")})
         return {path: values["count"] for path, values in found.items()}
 
     def measured(
-        self, queryset: QuerySet[Any], link: str, **measures: Aggregate
+        self,
+        queryset: QuerySet[Any],
+        link: str,
+        measures: Mapping[str, Aggregate],
+        *,
+        split: str = "",
     ) -> dict[str, dict[str, int]]:
         """`measures` (name → aggregate, e.g. `Count("pk", filter=Q(gender="male"))`) of
         `queryset` per path of the organisation its `link` names, for organisations of the
-        subtree: one GROUP BY query. A link with a path copy on the row (a registration's
-        `organization_path`) is filtered by its index range, without a join."""
-        if not self.everything:
-            queryset = queryset.filter(self._within(queryset, link))
-        rows = queryset.order_by().values(f"{link}_id").annotate(**measures)
-        return {
-            self.paths[row[f"{link}_id"]]: {name: int(row[name] or 0) for name in measures}
-            for row in rows
-            if row[f"{link}_id"] in self.paths
-        }
+        subtree: one GROUP BY query. With `split` (a field), the rows are also grouped by it,
+        and each path's figures add its first measure under "<split>:<value>" for each value
+        (e.g. "occupation:教师", the counted volunteers who gave that occupation).
 
-    def _within(self, queryset: QuerySet[Any], link: str) -> Q:
+        A link with a path copy on the row (a registration's `organization_path`) is filtered
+        by its range and grouped by it, without a join: with the registrations' statistics
+        index (`volunteers.Volunteer`, "volunteer_statistics") that is a range of one index,
+        already in the order of the groups."""
+        key = self.key(queryset, link)
+        grouped = [key, split] if split else [key]
+        rows = self.restrict(queryset, link).order_by().values(*grouped).annotate(**measures)
+        first = next(iter(measures))
+        found: dict[str, dict[str, int]] = {}
+        for row in rows:
+            path = row[key] if key.endswith("_path") else self.paths.get(row[key])
+            if path not in self.known:
+                continue
+            figures = found.setdefault(str(path), defaultdict(int))
+            for name in measures:
+                figures[name] += int(row[name] or 0)
+            if split:
+                figures[f"{split}:{row[split]}"] += int(row[first] or 0)
+        return found
+
+    def key(self, queryset: QuerySet[Any], link: str) -> str:
+        """What rows are grouped by: the path copy of `link` on the row, else its id."""
         copy = f"{link}_path"
         if any(field.name == copy for field in queryset.model._meta.concrete_fields):
-            return Q(
-                **{f"{copy}__gte": self.root.path, f"{copy}__lt": after_subtree(self.root.path)}
-            )
+            return copy
+        return f"{link}_id"
+
+    def restrict(self, queryset: QuerySet[Any], link: str) -> QuerySet[Any]:
+        """`queryset` limited to rows whose `link` names an organisation of the subtree (no
+        filter for the whole tree)."""
+        return queryset if self.everything else queryset.filter(self._within(queryset, link))
+
+    def _within(self, queryset: QuerySet[Any], link: str) -> Q:
+        key = self.key(queryset, link)
+        if key.endswith("_path"):
+            return Q(**{f"{key}__gte": self.root.path, f"{key}__lt": after_subtree(self.root.path)})
         return Q(**{f"{link}__path__startswith": self.root.path})
 
 
@@ -183,7 +212,7 @@ def activities_by_organizer(subtree: Subtree, day: date) -> dict[str, int]:
         slots__starts_at__gte=start,
         slots__starts_at__lt=end,
     )
-    found = subtree.measured(held, "organizer", activities=Count("pk", distinct=True))
+    found = subtree.measured(held, "organizer", {"activities": Count("pk", distinct=True)})
     return {path: values["activities"] for path, values in found.items()}
 
 
@@ -193,5 +222,5 @@ def minutes_by_organizer(subtree: Subtree, day: date) -> dict[str, int]:
     start = hours_selectors.local_start(year_start(day))
     end = hours_selectors.local_start(day + timedelta(days=1))
     records = hours_selectors.counted(HourRecord.objects.filter(start__gte=start, start__lt=end))
-    found = subtree.measured(records, "organizer", minutes=Sum("minutes"))
+    found = subtree.measured(records, "organizer", {"minutes": Sum("minutes")})
     return {path: values["minutes"] for path, values in found.items()}
