@@ -9,6 +9,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 from tests.activities.conftest import make_open_slot, make_volunteer
 from tests.factories import RosterImportFactory, VolunteerRequestFactory
+from tests.reports.api_calls import reporting_known_ids
 from tests.volunteers.people import person_data
 from zhiyuan.accounts.models import User
 from zhiyuan.activities import services as activity_services
@@ -209,6 +210,7 @@ def test_every_json_endpoint_refuses_deep_nesting(api, client, city_admin: User,
     signup = activity_services.sign_up(slot, make_volunteer())
     ids |= {"activities": slot.activity_id, "slots": slot.pk, "signups": signup.pk}
     ids["volunteer"] = signup.pk
+    ids |= {kind: known[0] for kind, known in reporting_known_ids().items()}
     phone = Client(HTTP_AUTHORIZATION=f"Volunteer {issue_token(signup.volunteer.mobile_digest)}")
     deep = b'{"a": ' + b"[" * 500 + b"]" * 500 + b"}"
     answers = {}
