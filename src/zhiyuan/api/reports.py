@@ -23,8 +23,9 @@ from zhiyuan.api.lookups import object_id
 from zhiyuan.api.openapi import ErrorSerializer, errors
 from zhiyuan.api.shared import OrganizationRefSerializer, id_field, validated
 from zhiyuan.common.pdf import FontUnavailable
+from zhiyuan.organizations.models import Organization
 from zhiyuan.organizations.selectors import scope_roots, visible_organizations
-from zhiyuan.reports import attachment3, kinds, selectors
+from zhiyuan.reports import kinds, selectors
 from zhiyuan.reports.enums import ReportFormat
 from zhiyuan.reports.render import CONTENT_TYPES
 from zhiyuan.reports.rounds import selectors as rounds_selectors
@@ -114,27 +115,49 @@ def table_json(table: StatisticsTable, organization: Any) -> dict[str, Any]:
     }
 
 
-class Attachment3View(APIView):
+def table_root(request: Request, query: dict[str, Any]) -> Organization:
+    """The subtree a table is asked for (one the caller's roles cover), by default the highest
+    organisation they hold a role on; NotFound otherwise."""
+    if "organization" in query:
+        root = visible_organizations(request.user).filter(pk=query["organization"]).first()
+    else:
+        roots = scope_roots(request.user)
+        root = roots[0] if roots else None
+    if root is None:
+        raise NotFound(_("No organisation with this id is inside the area your roles cover."))
+    return root
+
+
+class TableView(APIView):
+    """A statistics table of the registry (`reports.kinds`, named by `key`) for a subtree on a
+    date: Attachment 3 here, 5, 6 and 7 in `api/tables.py`."""
+
+    key = ""
+
+    def get(self, request: Request) -> Response:
+        query = validated(TableQuerySerializer, request.query_params)
+        day: date = query.get("date") or selectors.local_today()
+        root = table_root(request, query)
+        if day > selectors.local_today():
+            raise ValidationError({"date": [_("The reference date cannot be in the future.")]})
+        kind = kinds.get_kind(self.key)
+        if kind is None:
+            raise NotFound()
+        table = kind.build(root, day, preparer=getattr(request.user, "name", ""))
+        return Response(TableSerializer(table_json(table, root)).data)
+
+
+class Attachment3View(TableView):
     """Attachment 3, the registration task allocation table, for a subtree on a date."""
+
+    key = "attachment3"
 
     @extend_schema(
         parameters=[TableQuerySerializer],
         responses={200: TableSerializer, **errors(400, 401, 404)},
     )
     def get(self, request: Request) -> Response:
-        query = validated(TableQuerySerializer, request.query_params)
-        day: date = query.get("date") or selectors.local_today()
-        if "organization" in query:
-            root = visible_organizations(request.user).filter(pk=query["organization"]).first()
-        else:
-            roots = scope_roots(request.user)
-            root = roots[0] if roots else None
-        if root is None:
-            raise NotFound(_("No organisation with this id is inside the area your roles cover."))
-        if day > selectors.local_today():
-            raise ValidationError({"date": [_("The reference date cannot be in the future.")]})
-        table = attachment3.build(root, day, preparer=getattr(request.user, "name", ""))
-        return Response(TableSerializer(table_json(table, root)).data)
+        return super().get(request)
 
 
 # --- reporting rounds ------------------------------------------------------------------------
