@@ -676,22 +676,15 @@ class VolunteerCheckInView(VolunteerView):
     def post(self, request: Request) -> Response:
         data = validated(VolunteerCheckSerializer, request.data)
         slot_id = checkin.token_slot_id(_token_of(data["code"]))
-        slot = Slot.objects.select_related("activity__organizer").filter(pk=slot_id).first()
-        if slot is None:
+        signup = selectors.own_signup(slot_id, self.session().mobile_digest)
+        if signup is None:  # no such slot, or no confirmed sign-up of the caller for it
             raise NotFound()
-        mine = [v.pk for v in self.session().registrations()]
-        signup = slot.signups.filter(volunteer__in=mine, status="confirmed").first()
-        if signup is None:
-            raise NotFound()
-        action_ = checkin.check_out if data["direction"] == "out" else checkin.check_in
-        checked = action_(
-            slot,
-            signup.volunteer,
-            actor=None,
-            key=data.get("idempotency_key") or None,
-            latitude=data.get("latitude"),
-            longitude=data.get("longitude"),
-        )
+        key = data.get("idempotency_key") or None
+        where = {"latitude": data.get("latitude"), "longitude": data.get("longitude")}
+        if data["direction"] == "out":
+            checked = checkin.check_out(signup.slot, signup.volunteer, actor=None, key=key, **where)
+        else:
+            checked = checkin.check_in_signed_up(signup, key=key, **where)
         code = status.HTTP_201_CREATED if checked.created else status.HTTP_200_OK
         return Response(AttendanceSerializer(checked.attendance).data, status=code)
 

@@ -26,11 +26,12 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhiyuan.activities.enums import SignUpStatus
-from zhiyuan.activities.models import Slot
+from zhiyuan.activities.models import SignUp, Slot
 from zhiyuan.common.audit import log_action
 from zhiyuan.hours import permissions, rules, services
 from zhiyuan.hours.enums import HourFlag, HourSource
@@ -152,10 +153,14 @@ def _geofence_flags(slot: Slot, distance: int | None, *, by_leader: bool) -> lis
 
 def _require_signed_up(slot: Slot, volunteer: Volunteer) -> None:
     if not slot.signups.filter(volunteer=volunteer, status=SignUpStatus.CONFIRMED).exists():
-        raise ValidationError(
-            _("%(name)s has no confirmed sign-up for this slot.") % {"name": volunteer.name},
-            code="not_signed_up",
-        )
+        raise _not_signed_up(volunteer)
+
+
+def _not_signed_up(volunteer: Volunteer) -> ValidationError:
+    return ValidationError(
+        _("%(name)s has no confirmed sign-up for this slot.") % {"name": volunteer.name},
+        code="not_signed_up",
+    )
 
 
 def _require_recordable(slot: Slot) -> None:
@@ -188,24 +193,69 @@ def check_in(
     the key used for another volunteer, a bad location). Audit: hours.attendance.checked_in."""
     if actor is not None:
         permissions.require_records_for(actor, slot.activity.organizer)
-    key = clean_key(key)
-    if key is not None:
-        replay = _replay(Attendance.objects.filter(slot=slot, in_key=key), volunteer)
-        if replay is not None:
-            return replay
+    return _check_in(
+        slot,
+        volunteer,
+        actor=actor,
+        key=clean_key(key),
+        at=at,
+        location=(latitude, longitude),
+        signed_up=False,
+    )
+
+
+def check_in_signed_up(
+    signup: SignUp, *, key: Any = None, latitude: Any = None, longitude: Any = None
+) -> Checked:
+    """The volunteer's own check-in after scanning the code of `signup`'s slot (the caller
+    checked the token and found the confirmed `signup` of the caller, read with its slot,
+    activity and volunteer: `selectors.own_signup`): `check_in` without asking the database
+    again for the sign-up, which a storm of check-ins at a venue's gate feels
+    (benchmarks/bench_checkin.py). Raises ValidationError as `check_in` does."""
+    if signup.status != SignUpStatus.CONFIRMED:
+        raise _not_signed_up(signup.volunteer)
+    return _check_in(
+        signup.slot,
+        signup.volunteer,
+        actor=None,
+        key=clean_key(key),
+        at=None,
+        location=(latitude, longitude),
+        signed_up=True,
+    )
+
+
+def _check_in(
+    slot: Slot,
+    volunteer: Volunteer,
+    *,
+    actor: Any,
+    key: str | None,
+    at: datetime | None,
+    location: tuple[Any, Any],
+    signed_up: bool,
+) -> Checked:
+    # What is there already, in one query: the row of this key, the volunteer's open interval.
+    found = _existing(slot, volunteer, key)
+    replay = next((a for a in found if key is not None and a.in_key == key), None)
+    if replay is not None:
+        if replay.volunteer_id != volunteer.pk:
+            raise _key_conflict()
+        return Checked(_with(replay, volunteer), created=False)
     when = _when(at)
     _require_recordable(slot)
-    _require_signed_up(slot, volunteer)
+    if not signed_up:
+        _require_signed_up(slot, volunteer)
     if when < slot.starts_at - EARLY:
         raise ValidationError(_("Check-in opens an hour before the slot starts."), code="too_early")
     if when > slot.ends_at:
         raise ValidationError(_("This slot is over: check-in is closed."), code="slot_over")
-    open_interval = Attendance.objects.filter(
-        slot=slot, volunteer=volunteer, checked_out_at__isnull=True
-    ).first()
+    open_interval = next(
+        (a for a in found if a.volunteer_id == volunteer.pk and a.checked_out_at is None), None
+    )
     if open_interval is not None:
-        return Checked(open_interval, created=False)
-    distance = _distance(slot, latitude, longitude)
+        return Checked(_with(open_interval, volunteer), created=False)
+    distance = _distance(slot, *location)
     attendance = Attendance(
         slot=slot,
         volunteer=volunteer,
@@ -228,6 +278,22 @@ def check_in(
     except IntegrityError:  # the same key or the same person at the same moment
         return _after_race(slot, volunteer, key, "in_key")
     return Checked(attendance, created=True)
+
+
+def _existing(slot: Slot, volunteer: Volunteer, key: str | None) -> list[Attendance]:
+    """The slot's interval of `key` (when given) and `volunteer`'s open interval there."""
+    wanted = Q(volunteer=volunteer, checked_out_at__isnull=True)
+    if key is not None:
+        wanted |= Q(in_key=key)
+    return list(Attendance.objects.filter(wanted, slot=slot).order_by())
+
+
+def _with(attendance: Attendance, volunteer: Volunteer) -> Attendance:
+    """`attendance` knowing its volunteer (the one asked about: the same row), so that
+    showing it asks the database nothing more."""
+    if attendance.volunteer_id == volunteer.pk:
+        attendance.volunteer = volunteer
+    return attendance
 
 
 def _replay(found: Any, volunteer: Volunteer) -> Checked | None:

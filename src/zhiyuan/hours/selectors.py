@@ -13,7 +13,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from zhiyuan.activities.enums import SignUpStatus
-from zhiyuan.activities.models import Slot
+from zhiyuan.activities.models import SignUp, Slot
 from zhiyuan.hours import rules
 from zhiyuan.hours.enums import HourStatus
 from zhiyuan.hours.models import Attendance, HourRecord, HoursImport, HoursPolicy
@@ -183,6 +183,41 @@ def years_of(queryset: QuerySet[HourRecord]) -> list[int]:
     for instant in queryset.values_list("start", flat=True).order_by().distinct()[:5000]:
         years.add(instant.astimezone(zone).year)
     return sorted(years, reverse=True)
+
+
+#: What a volunteer's own check-in reads of their sign-up (`own_signup`): the slot's times, the
+#: activity's state, place and organiser, the volunteer's name and number. Anything else is
+#: read when it is asked for (a check-out's record reads more).
+OWN_SIGNUP_FIELDS = (
+    "status",
+    "slot__label",
+    "slot__starts_at",
+    "slot__ends_at",
+    "slot__activity__title",
+    "slot__activity__status",
+    "slot__activity__latitude",
+    "slot__activity__longitude",
+    "slot__activity__geofence_radius",
+    "slot__activity__organizer__id",
+    "volunteer__name",
+    "volunteer__registration_number",
+)
+
+
+def own_signup(slot_id: int, digest: str) -> SignUp | None:
+    """The confirmed sign-up for slot `slot_id` of a registration made with the mobile number
+    whose digest is `digest` (the volunteer's own check-in), with what a check-in reads of its
+    slot, activity, organiser and volunteer (OWN_SIGNUP_FIELDS: building the query for every
+    column of four tables cost more than the rest of a check-in); None when there is none."""
+    found = (
+        SignUp.objects.filter(
+            slot_id=slot_id, volunteer__mobile_digest=digest, status=SignUpStatus.CONFIRMED
+        )
+        .select_related("slot__activity__organizer", "volunteer")
+        .only(*OWN_SIGNUP_FIELDS)
+        .order_by()  # one row, or one per registration of a family's phone: the first below
+    )
+    return min(found, key=lambda signup: signup.pk, default=None)
 
 
 def slots(user: Any, roles: Any = ALL_ROLES) -> QuerySet[Slot]:
