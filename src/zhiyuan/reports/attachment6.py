@@ -45,7 +45,7 @@ from zhiyuan.reports.tables import Align, Column, Row, StatisticsTable, count_ce
 
 NUMBER = 6
 #: Widths of the columns other than the items, in millimetres.
-FIXED_MM = {"unit": 34, "division": 20, "type": 18, "address": 24, "team": 32, "volunteers": 14}
+FIXED_MM = {"unit": 26, "division": 21, "type": 26, "address": 18, "team": 35, "volunteers": 14}
 
 
 def title() -> str:

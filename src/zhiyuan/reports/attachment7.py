@@ -54,7 +54,7 @@ from zhiyuan.volunteers.models import Membership
 NUMBER = 7
 TEAM_KINDS = (OrgKind.SERVICE_TEAM, OrgKind.GENERAL_SERVICE_TEAM)
 #: Widths of the columns other than the items, in millimetres.
-FIXED_MM = {"unit": 36, "kind": 22, "parent": 34, "leader": 16, "contact": 23, "members": 12}
+FIXED_MM = {"unit": 36, "kind": 24, "parent": 34, "leader": 16, "contact": 23, "members": 12}
 
 
 def title() -> str:
