@@ -19,7 +19,6 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import partial
-from io import BytesIO
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -42,7 +41,7 @@ from zhiyuan.activities.enums import (
     Visibility,
 )
 from zhiyuan.activities.models import Activity, Attachment, Category, SignUp, Slot
-from zhiyuan.common import locks
+from zhiyuan.common import locks, uploads
 from zhiyuan.common.audit import Change, log_action, log_actions
 from zhiyuan.common.outbox import send_sms
 from zhiyuan.common.text import clean_note, has_control_characters, refuse_personal_number
@@ -57,8 +56,6 @@ SLOT_MAX_HOURS = 24
 CAPACITY_MAX = 100_000
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
 DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
-PHOTO_MAX_PIXELS = 40_000_000  # a phone camera's photo; decodes to at most 160 MB
-PHOTO_FORMATS = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png")}
 DESCRIPTION_MAX = 5000
 #: The largest minimum age and check-in radius (metres) an activity may set.
 BOUNDS = {"minimum_age": 100, "geofence_radius": 100_000}
@@ -406,7 +403,7 @@ def whole_number(value: Any, *, field: str, maximum: int = CAPACITY_MAX) -> int:
 def add_attachment(
     activity: Activity, *, actor: Any, upload: Any, kind: str, caption: str = ""
 ) -> Attachment:
-    """Keep a photo (JPEG or PNG, at most PHOTO_MAX_BYTES and PHOTO_MAX_PIXELS, checked by
+    """Keep a photo (JPEG or PNG, at most PHOTO_MAX_BYTES and `uploads.MAX_PIXELS`, checked by
     opening it) or a document (PDF, JPEG or PNG, at most DOCUMENT_MAX_BYTES, told by its
     bytes, not its name) with an activity, encrypted at rest. Raises PermissionDenied,
     ValidationError (key "file"). Audit: activity.attachment.added."""
@@ -464,36 +461,17 @@ def remove_attachment(attachment: Attachment, *, actor: Any) -> None:
 
 
 def _file_type(data: bytes, *, kind: str, limit: int) -> tuple[str, str]:
-    """(extension, content type) of an upload told by its bytes; raises ValidationError."""
+    """(extension, content type) of an upload told by its bytes (`common.uploads`); raises
+    ValidationError."""
     megabytes = limit // (1024 * 1024)
     if kind == AttachmentKind.PHOTO:
         message = _("Choose a JPEG or PNG photo of at most %(mb)s MB.") % {"mb": megabytes}
     else:
         message = _("Choose a PDF, JPEG or PNG file of at most %(mb)s MB.") % {"mb": megabytes}
-    if not data or len(data) > limit:
-        raise ValidationError({"file": message})
-    if kind != AttachmentKind.PHOTO and data.startswith(b"%PDF-"):
-        return "pdf", "application/pdf"
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(BytesIO(data)) as image:
-            image.verify()
-            found, (width, height) = image.format or "", image.size
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-        found, width, height = "", 0, 0
-    if found not in PHOTO_FORMATS:
-        raise ValidationError({"file": message})
-    if width * height > PHOTO_MAX_PIXELS:
-        raise ValidationError(
-            {
-                "file": _(
-                    "The photo has more than %(millions)s million pixels: choose a smaller copy."
-                )
-                % {"millions": PHOTO_MAX_PIXELS // 1_000_000}
-            }
-        )
-    return PHOTO_FORMATS[found]
+    checked = uploads.check_file(
+        data, limit=limit, allow_pdf=kind != AttachmentKind.PHOTO, refused=message
+    )
+    return checked.extension, checked.content_type
 
 
 # --- sign-ups ---------------------------------------------------------------------------

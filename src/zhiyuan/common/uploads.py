@@ -1,8 +1,9 @@
 """Uploaded evidence files checked by their bytes, never by their name or the browser's type: a
 photo (JPEG or PNG, opened and verified as an image, with a bound on its pixels) or, where a
-document is allowed, a PDF (its header). Used by the services that keep such files (the
-standards' evidence in `reports`); they store what passes in an `storage.EncryptedFileSystemStorage`
-under a random name and serve it only inside the reader's scope.
+document is allowed, a PDF (its header). Used by the services that keep such files (an
+activity's photos and documents, a station's or team's evidence of its standard); they store what
+passes in a `storage.EncryptedFileSystemStorage` under a random name and serve it only inside
+the reader's scope.
 """
 
 from dataclasses import dataclass
