@@ -12,7 +12,7 @@ departments: a row is a community or a unit, as offices report them. Rows nest u
 districts and streets above them (`nesting`); a service centre's own registrations are a row of
 its street. A subtotal adds every row below it and the total every row: each volunteer once.
 
-The columns, all counted in one GROUP BY query over the registrations of the subtree:
+The columns, counted in GROUP BY queries over the registrations of the subtree (`_counted`):
 - counted; awaiting confirmation; new this year (confirmed since 1 January of the reference
   date's year);
 - by gender; by age on the reference date: under 18, 18–35, 36–59, 60 and over;
@@ -108,8 +108,8 @@ def title() -> str:
 
 @dataclass(frozen=True)
 class Measure:
-    """A column counted in SQL: its key, heading and the condition on a registration (None:
-    every counted one)."""
+    """A column: its key, heading and the condition on a registration that SQL counts (None:
+    every counted one, or, for an occupation group, the group `occupation_key` gives)."""
 
     key: str
     label: Promise | str
