@@ -129,3 +129,19 @@ def test_the_per_row_form_writes_what_the_bulk_form_writes(org, city_admin) -> N
     assert len(bulk) == stations.count() > 1
     assert [e.object_repr for e in per_row] == [f"站 {o.pk}号" for o in stations.order_by("pk")]
     assert all(e.created_at is not None for e in per_row)
+
+
+def test_the_per_row_form_can_give_each_entry_its_object_s_organisation(city_admin) -> None:
+    from zhiyuan.common.audit import log_action_per_row
+    from zhiyuan.volunteers.models import RegistrationBody
+
+    bodies = RegistrationBody.objects.all()
+    log_action_per_row(
+        city_admin, "registration_body.checked", bodies, organization_field="organization"
+    )
+
+    entries = AuditEntry.objects.filter(action="registration_body.checked").order_by("pk")
+    assert list(entries.values_list("object_id", "organization_id")) == [
+        (str(body.pk), body.organization_id) for body in bodies.order_by("pk")
+    ]
+    assert len(entries) > 1

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import translation
 
 from zhiyuan.common.identity import DocumentType, parse_identity_document
+from zhiyuan.common.models import AuditEntry
 from zhiyuan.demo import synthetic
 from zhiyuan.demo.models import DatabaseKind, GeneratedPopulation
 from zhiyuan.demo.population import generate_population, mark_database, synthetic_volunteers
@@ -121,6 +122,17 @@ def test_every_person_is_valid_and_unique():
     numbers_issued = [v.registration_number for v in people if v.registration_number]
     assert len(set(numbers_issued)) == PEOPLE
     assert registered_volunteers(synthetic_volunteers()).count() == PEOPLE
+    entries = AuditEntry.objects.filter(object_type="volunteers.volunteer")
+    assert sorted(entries.values_list("action", "object_id", "organization_id")) == sorted(
+        (
+            "volunteer.registration.confirmed"
+            if v.status == "active"
+            else "volunteer.registration.applied",
+            str(v.pk),
+            v.organization_id,
+        )
+        for v in people
+    )
 
 
 def test_a_second_run_over_the_same_area_is_refused():
@@ -163,3 +175,19 @@ def test_generated_people_count_in_attachment_3_as_registered_volunteers():
     )
     assert sum(line.counts.registered for line in stations) == through_stations.count() > 0
     assert all(line.denominator.value for line in stations)
+
+
+def test_a_person_already_registered_stops_the_run_and_nothing_is_written(registered, registrar):
+    mark_database(DatabaseKind.BENCHMARK)
+    holder = registered(registrar, document_number=generated(9)[0][1])
+    before = Volunteer.objects.count()
+
+    with pytest.raises(ValidationError) as refused:
+        generate_population(
+            Division.objects.get(code=CITY), volunteers=PEOPLE, applications=0, seed=9
+        )
+
+    assert refused.value.code == "registered"
+    assert Volunteer.objects.count() == before
+    assert not GeneratedPopulation.objects.exists()
+    assert holder.status == RegistrationStatus.ACTIVE

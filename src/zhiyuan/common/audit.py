@@ -93,13 +93,16 @@ def log_action_per_row(
     queryset: models.QuerySet[Any],
     *,
     organization: Any = None,
+    organization_field: str = "",
     data: dict[str, Any] | None = None,
     repr_around: tuple[str, str] = ("", ""),
 ) -> None:
     """The bulk form for very large bulk paths: one entry `action` by `actor` for every object
     of `queryset`, as `log_actions` would write them, made by the database in one
     INSERT … SELECT (building 100,000 AuditEntry objects took longer than a roster import's
-    own inserts). Each entry's `object_repr` is the object's id between `repr_around`."""
+    own inserts). Each entry's `object_repr` is the object's id between `repr_around`; its
+    organisation is `organization`, or with `organization_field` (a foreign key of the model
+    to an organisation, e.g. "organization") each object's own."""
     from zhiyuan.common.bulk import TableWriter
 
     entries = TableWriter(
@@ -108,14 +111,19 @@ def log_action_per_row(
             "actor": actor if actor is not None and actor.is_authenticated else None,
             "action": action,
             "object_type": queryset.model._meta.label_lower,
-            "organization": organization,
+            "organization": None if organization_field else organization,
             "data": data or {},
             "origin": current_origin(),
         },
-        varying=["object_id", "object_repr"],
+        varying=["object_id", "object_repr", *(["organization"] if organization_field else [])],
     )
     key = "CAST(v.id AS TEXT)"
-    expressions = {"object_id": key, "object_repr": f"%s || {key} || %s"}
+    owner = f"{organization_field}_id"
+    expressions = {
+        "object_id": key,
+        "object_repr": f"%s || {key} || %s",
+        "organization": f"v.{entries.connection.ops.quote_name(owner)}",
+    }
     selected: list[str] = []
     params: list[Any] = []
     varying = {position: name for position, name, _convert in entries.converters}
@@ -126,7 +134,8 @@ def log_action_per_row(
         else:
             selected.append("%s")
             params.append(value)
-    rows_sql, rows_params = queryset.order_by().values("id").query.sql_with_params()
+    columns = ["id", owner] if organization_field else ["id"]
+    rows_sql, rows_params = queryset.order_by().values(*columns).query.sql_with_params()
     with entries.connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {entries.table} ({', '.join(entries.names)}) "  # noqa: S608
