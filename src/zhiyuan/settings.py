@@ -288,7 +288,6 @@ if REDIS_URL:
 # (their SHA-256 stays).
 ROSTER_RETENTION_DAYS = env_int("ROSTER_RETENTION_DAYS", 30, minimum=1)
 
-# Service hours: each registered volunteer should serve HOURS_YEARLY_TARGET hours a year (plan
 # Exports (common.exports): one of more rows than EXPORT_IMMEDIATE_ROWS is written in the
 # background and downloaded from "my exports" by its requester only, through a link that
 # expires EXPORT_LINK_HOURS after the file was written (the file is deleted then); the record
@@ -297,6 +296,7 @@ EXPORT_IMMEDIATE_ROWS = env_int("EXPORT_IMMEDIATE_ROWS", 5000, minimum=0)
 EXPORT_LINK_HOURS = env_int("EXPORT_LINK_HOURS", 24, minimum=1)
 EXPORT_RETENTION_DAYS = env_int("EXPORT_RETENTION_DAYS", 7, minimum=1)
 
+# Service hours: each registered volunteer should serve HOURS_YEARLY_TARGET hours a year (plan
 # §三(二)3: 20); a slot's check-in QR code changes every HOURS_QR_SECONDS (the current and the
 # previous code are accepted); a check-out missed is closed HOURS_CHECKOUT_GRACE_MINUTES after
 # the slot's end by a periodic job, and flagged.

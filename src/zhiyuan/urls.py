@@ -20,8 +20,8 @@ urlpatterns = [
     path("reports/", include("zhiyuan.reports.urls")),
     path("", include("zhiyuan.portal.urls")),
     path("audit/", include("zhiyuan.accounts.urls_audit")),
-    path("api/", include("zhiyuan.api.urls")),
     path("exports/", include("zhiyuan.common.urls")),
+    path("api/", include("zhiyuan.api.urls")),
     path("admin/", admin.site.urls),
 ]
 

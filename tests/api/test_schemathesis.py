@@ -290,13 +290,13 @@ def test_every_operation_answers_a_success_that_conforms_to_the_schema(
     call("registrar", "POST", "/roster-imports/{id}/commit/", {"mode": "valid_only"}, id=rid)
     call("registrar", "GET", "/roster-imports/template/")
 
-    # accounts
     # exports (a small ledger: written at once)
     export = call("registrar", "POST", "/exports/ledger/", {"status": "active"}).json()
     call("registrar", "GET", "/exports/")
     call("registrar", "GET", "/exports/{id}/", id=export["id"])
     call("registrar", "GET", "/exports/{id}/download/", id=export["id"])
 
+    # accounts
     account = {
         "name": "新查看员",
         "username": "new_viewer",

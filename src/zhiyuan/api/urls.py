@@ -42,8 +42,8 @@ router.register(
 )
 router.register("delegations", registration_bodies.DelegationViewSet, basename="delegation")
 router.register("volunteers", volunteers.VolunteerViewSet, basename="volunteer")
-router.register("roster-imports", roster_imports.RosterImportViewSet, basename="roster-import")
 router.register("exports", exports.ExportViewSet, basename="export")
+router.register("roster-imports", roster_imports.RosterImportViewSet, basename="roster-import")
 router.register("memberships", memberships.MembershipViewSet, basename="membership")
 router.register("activities", activities.ActivityViewSet, basename="activity")
 router.register("slots", activities.SlotViewSet, basename="slot")
@@ -68,9 +68,7 @@ v1 = [
         name="public-registration-points",
     ),
     path("public/registrations/", public.SelfRegistration.as_view(), name="public-registrations"),
-    path(
-        "reports/attachment3/", reports.Attachment3View.as_view(), name="report-attachment3"
-    ),
+    path("reports/attachment3/", reports.Attachment3View.as_view(), name="report-attachment3"),
     path("reports/attachment5/", tables.Attachment5View.as_view(), name="report-attachment5"),
     path("reports/attachment6/", tables.Attachment6View.as_view(), name="report-attachment6"),
     path("reports/attachment7/", tables.Attachment7View.as_view(), name="report-attachment7"),
@@ -118,9 +116,7 @@ v1 = [
     path(
         "hours-policies/<str:organization>/", hours.HoursPolicyView.as_view(), name="hours-policy"
     ),
-    path(
-        "volunteer/check-ins/", hours.VolunteerCheckInView.as_view(), name="volunteer-check-ins"
-    ),
+    path("volunteer/check-ins/", hours.VolunteerCheckInView.as_view(), name="volunteer-check-ins"),
     path("volunteer/hours/", hours.VolunteerHoursView.as_view(), name="volunteer-hours"),
     path(
         "volunteer/hours/<str:pk>/corrections/",
