@@ -313,10 +313,8 @@ def test_the_office_sees_its_subtrees_hours_and_exports_them(
     confirmed_record(volunteer, activity, team_leader, day=2, hours=2)
     confirmed_record(volunteer, activity, team_leader, day=3, hours=1)
     client = login(street_admin)
-    page = client.get(
-        "/hours/", {"org": "430602001-SC"}, HTTP_ACCEPT_LANGUAGE="en"
-    ).content.decode()
-    assert "3.00 confirmed hours" in page
+    page = client.get("/hours/", {"org": "430602001-SC"}).content.decode()
+    assert "已确认 3.00 小时" in page
     workbook = openpyxl.load_workbook(
         io.BytesIO(client.get("/hours/export.xlsx", {"org": "430602001-SC"}).content)
     )
