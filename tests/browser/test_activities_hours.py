@@ -193,6 +193,11 @@ def test_an_activity_from_publication_to_confirmed_hours_with_the_roster_offline
         office.goto(roster)
         office.wait_for_selector("#roster-sync[data-ready='1']", state="attached")
         office.wait_for_function("navigator.serviceWorker.controller !== null")
+        # Opened once more through the worker, the roster is kept (on a slow machine the first
+        # visit can end before the worker took the page over, and then nothing is kept yet).
+        office.reload()
+        office.wait_for_selector("#roster-sync[data-ready='1']", state="attached")
+        office.wait_for_function("() => caches.match(location.pathname).then(Boolean)")
         assert _fits(office)
         screenshot(office, "roster-1-online-phone")
 
