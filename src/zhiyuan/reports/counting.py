@@ -104,8 +104,8 @@ class Subtree:
 
         A link with a path copy on the row (a registration's `organization_path`) is filtered
         by its range and grouped by it, without a join: with the registrations' statistics
-        index (`volunteers.Volunteer`, "volunteer_statistics") that is a range of one index,
-        already in the order of the groups."""
+        index (`volunteers.Volunteer`, "volunteer_statistics") that reads one index, never the
+        rows."""
         key = self.key(queryset, link)
         grouped = [key, split] if split else [key]
         rows = self.restrict(queryset, link).order_by().values(*grouped).annotate(**measures)

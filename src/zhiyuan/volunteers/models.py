@@ -383,14 +383,15 @@ class Volunteer(models.Model):
             # What the statistics tables and the dashboard count (reports.counting, Attachments 3
             # and 5): every column they read of a registration, so that counting a city's or a
             # street's registrations by organisation, gender, age, status, education and
-            # occupation is a range of this index (status, then the subtree's path range), never
-            # a read of the wide rows: 4 to 10 times faster at 500,000 (docs/benchmarks.md).
+            # occupation reads this index (the counted: status, then the reference date), never
+            # the wide rows (docs/benchmarks.md). The date comes before the path: SQLite without
+            # ANALYZE statistics otherwise prefers the (status, registered_on) index and the rows.
             models.Index(
                 fields=[
                     "status",
+                    "registered_on",
                     "organization_path",
                     "organization",
-                    "registered_on",
                     "reregistered_year",
                     "applied_at",
                     "work_unit",
