@@ -98,9 +98,7 @@ def test_one_person_signing_up_for_overlapping_slots_at_once_gets_one(world_tx: 
 
     assert sum(r == SignUpStatus.CONFIRMED for r in results) == 1
     assert {str(r) for r in results if not isinstance(r, str)} == {
-        "['Already signed up for "
-        + str(Slot.objects.get(signups__volunteer_id=person))
-        + " at an overlapping time.']"
+        "['已报名时间重叠的时段 " + str(Slot.objects.get(signups__volunteer_id=person)) + "。']"
     }
     assert SignUp.objects.filter(volunteer_id=person).count() == 1
 
@@ -131,6 +129,6 @@ def test_a_leaders_groups_and_singles_at_once_stay_within_capacity(
 
     results = at_once(threads, work)
 
-    unexpected = [r for r in results if not isinstance(r, str | list) and "places" not in str(r)]
+    unexpected = [r for r in results if not isinstance(r, str | list) and "个名额" not in str(r)]
     assert unexpected == []
     assert slot.signups.filter(status=SignUpStatus.CONFIRMED).count() == 12
