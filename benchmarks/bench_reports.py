@@ -154,11 +154,13 @@ def _timed(work: Any) -> dict[str, Any]:
     queries = _Queries()
     for _run in range(RUNS):
         queries.count = 0
+        server = _server_cpu_seconds()
         with connection.execute_wrapper(queries):
-            started, cpu, server = time.perf_counter(), _cpu_seconds(), _server_cpu_seconds()
+            started, cpu = time.perf_counter(), _cpu_seconds()
             work()
             walls.append(time.perf_counter() - started)
-            cpus.append(_cpu_seconds() - cpu + _server_cpu_seconds() - server)
+            cpu = _cpu_seconds() - cpu
+        cpus.append(cpu + _server_cpu_seconds() - server)
     return {
         "seconds": statistics.median(walls),
         "cpu": statistics.median(cpus),
