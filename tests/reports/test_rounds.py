@@ -4,6 +4,7 @@ late submissions are kept and marked, reminders go out once a day, and figures n
 when live data do."""
 
 import hashlib
+import json
 import re
 from collections.abc import Callable
 from datetime import timedelta
@@ -18,11 +19,12 @@ from django.utils import translation
 
 from tests.reports.conftest import CITY, STREET_CENTRE, Fixture
 from tests.reports.readback import pdf_lines
+from tests.reports.statistics import Statistics
 from tests.volunteers import people
 from zhiyuan.accounts.models import User
 from zhiyuan.common.models import AuditEntry
 from zhiyuan.organizations.models import Organization
-from zhiyuan.reports import attachment3, selectors
+from zhiyuan.reports import attachment3, kinds, selectors
 from zhiyuan.reports.rounds import selectors as rounds
 from zhiyuan.reports.rounds import services
 from zhiyuan.reports.rounds.models import (
@@ -286,6 +288,18 @@ def test_a_submitted_figure_never_changes_when_live_data_change(
     frozen = table_from_data(table.data)
     guoliang = next(r for r in frozen.rows if r.cells[0].text == "郭亮社区")
     assert guoliang.cells[5].text == "2"
+
+
+@pytest.mark.parametrize("kind", kinds.table_kinds(), ids=lambda kind: kind.key)
+def test_a_frozen_table_comes_back_as_built_layout_included(
+    statistics: Statistics, kind: kinds.TableKind
+) -> None:
+    """What a submission stores (JSON) rebuilds the very table: cells, widths, and whether it
+    is drawn compact (Attachment 5 always is), so a re-rendered PDF lays out as submitted."""
+    built = kind.build(_org(STREET_CENTRE), statistics.today, preparer="王街道")
+    stored = json.loads(json.dumps(table_data(built)))
+    assert table_from_data(stored) == built
+    assert table_from_data(stored).compact is (kind.key == "attachment5")
 
 
 def test_the_city_sees_who_submitted_who_did_not_and_who_was_late(

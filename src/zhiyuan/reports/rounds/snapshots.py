@@ -39,6 +39,7 @@ def table_data(table: StatisticsTable) -> dict[str, Any]:
             for row in table.rows
         ],
         "notes": list(table.notes),
+        "compact": table.compact,
     }
 
 
@@ -77,6 +78,8 @@ def table_from_data(data: dict[str, Any]) -> StatisticsTable:
             for row in data["rows"]
         ),
         notes=tuple(data["notes"]),
+        # Snapshots taken before the flag was kept have none: drawn at the normal size.
+        compact=data.get("compact", False),
     )
 
 
