@@ -7,7 +7,9 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.activities.conftest import make_draft, make_open_slot, make_volunteer
@@ -176,6 +178,26 @@ def test_the_office_list_reads_in_few_queries(
     with django_assert_max_num_queries(12):
         answer = client.get("/api/v1/activities/")
     assert answer.json()["count"] == 4
+
+
+def test_the_office_list_reads_restricted_activities_audiences_in_the_same_queries(
+    api: Api, street_admin: User
+) -> None:
+    """An activity for a team names its audience: read with the list, not one by one."""
+    team = Organization.objects.get(code=TEAM)
+    client = api(street_admin)
+
+    def list_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            answer = client.get("/api/v1/activities/")
+        assert {a["audience"]["code"] for a in answer.json()["results"]} == {TEAM}
+        return len(queries)
+
+    make_open_slot(visibility=Visibility.TEAM, audience=team)
+    few = list_queries()
+    for _ in range(3):
+        make_open_slot(visibility=Visibility.TEAM, audience=team)
+    assert list_queries() == few
 
 
 # --- anyone -----------------------------------------------------------------------------

@@ -59,7 +59,10 @@ def with_places(slots: QuerySet[Slot]) -> QuerySet[Slot]:
 
 
 def _listed(activities: QuerySet[Activity]) -> QuerySet[Activity]:
-    return activities.select_related("organizer", "category", "division").prefetch_related(
+    """With what a list shows of each activity (the API names a restricted one's audience)."""
+    return activities.select_related(
+        "organizer", "category", "division", "audience"
+    ).prefetch_related(
         Prefetch("slots", queryset=with_places(Slot.objects.order_by("starts_at", "pk"))),
         "campaigns",
     )
