@@ -8,6 +8,8 @@ import zipfile
 
 import pytest
 import xlsxwriter
+from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from zhiyuan.common import spreadsheets
 from zhiyuan.common.spreadsheets import (
@@ -177,3 +179,64 @@ def test_rows_come_back_numbered_from_one_in_batches() -> None:
     ]
     assert [number for number, _values in sheet.rows(lambda: 6)] == [6, 7, 8, 9, 10]
     assert (len(sheet.batches), sheet.first_column, sheet.total_height) == (3, 0, 9)
+
+
+# --- uploaded tables: a workbook or CSV text (the roster, the hours back-fill, target sheets) --
+
+
+class CallersError(ValidationError):
+    """Stands for an import's own error class (RosterError, SheetError, TargetFileError)."""
+
+
+def table(data: bytes, *, max_columns: int = 3) -> list[tuple[int, list[object]]]:
+    found = spreadsheets.table_rows(
+        data, limits=LIMITS, max_columns=max_columns, error=CallersError
+    )
+    return list(found)
+
+
+def test_a_table_is_a_workbooks_first_sheet_or_csv_text_in_either_encoding() -> None:
+    assert table(workbook(rows=2), max_columns=2) == [(1, ["r0", 0.0]), (2, ["r1", 1.0])]
+    text = "姓名,电话,备注,多余\n张三,13800138000,,x\n"
+    expected = [(1, ["姓名", "电话", "备注"]), (2, ["张三", "13800138000", ""])]
+    assert table(text.encode("gbk")) == expected
+    assert table(b"\xef\xbb\xbf" + text.encode()) == expected  # UTF-8 with its BOM
+
+
+@pytest.mark.parametrize(
+    ("data", "code", "message"),
+    [
+        (
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100,
+            "legacy_xls",
+            "This is an old Excel .xls file. Open it in Excel or WPS and save it as .xlsx.",
+        ),
+        (
+            b"\x81\x20\xff\xfe",
+            "unreadable",
+            "The file is neither UTF-8 nor GBK text. Save it from Excel or WPS as .xlsx.",
+        ),
+        (
+            b"a,b\n\x00\x01\x02",
+            "unreadable",
+            "The file is not a spreadsheet or CSV file. Save it from Excel or WPS as .xlsx.",
+        ),
+        (
+            b'a,"' + b"x" * 200_000,  # an unclosed quote: a field beyond the csv module's limit
+            "unreadable",
+            "The file is not a spreadsheet or CSV file. Save it from Excel or WPS as .xlsx.",
+        ),
+        (
+            b"PK\x03\x04 not a zip",
+            "unreadable",
+            "The file could not be read as an Excel workbook. Save it again as .xlsx.",
+        ),
+    ],
+)
+def test_a_file_that_is_no_table_is_refused_as_the_callers_error(
+    data: bytes, code: str, message: str
+) -> None:
+    with translation.override("en"):
+        with pytest.raises(CallersError) as refused:
+            table(data)
+        assert (refused.value.code, refused.value.messages) == (code, [message])

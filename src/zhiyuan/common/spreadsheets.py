@@ -1,6 +1,8 @@
 """Reading uploaded workbooks (.xlsx) so that no file, however small, can take down the process
-that reads it: roster imports, account sheets, and the statistics imports to come all read
-through `read_first_sheet`.
+that reads it: roster imports, account sheets, hours back-fill and target sheets all read
+through `read_first_sheet`. An upload that may be a workbook or CSV text (the roster, the hours
+back-fill and the target sheet) is told apart and read by `table_rows` (`is_workbook`,
+`csv_rows` for the parts).
 
 Readers that build a sheet as a dense grid (python-calamine, as fast as any) allocate for the
 whole rectangle from A1 to the farthest cell a sheet names, and reserve room for as many shared
@@ -25,6 +27,7 @@ The rows come back pickled in batches of BATCH_ROWS, unpickled one batch at a ti
 read, so the reading process holds the file's rows in their compact pickled form.
 """
 
+import csv
 import io
 import pickle
 import posixpath
@@ -244,6 +247,86 @@ def column_letters(index: int) -> str:
         index, remainder = divmod(index - 1, 26)
         letters = chr(65 + remainder) + letters
     return letters
+
+
+# --- uploaded tables: a workbook or CSV text ----------------------------------------------
+
+#: How a file starts, told from its bytes (never from its name): an xlsx is a zip; an old .xls
+#: (Excel 97-2003) is an OLE compound file.
+XLSX_START = b"PK\x03\x04"
+XLS_START = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+RefusalType = type[ValidationError]
+
+
+def is_workbook(data: bytes, *, error: RefusalType = WorkbookRefused) -> bool:
+    """Whether `data` is an xlsx workbook (else it is read as CSV text). Raises `error`
+    ("legacy_xls", saying to save it as .xlsx) for an old .xls file."""
+    if data[:8] == XLS_START:
+        raise error(
+            _("This is an old Excel .xls file. Open it in Excel or WPS and save it as .xlsx."),
+            code="legacy_xls",
+        )
+    return data[:4] == XLSX_START
+
+
+def decode_text(data: bytes) -> str:
+    """CSV bytes as text: UTF-8 (a BOM is dropped), else GB18030 (a superset of GBK and GB2312,
+    what Chinese Excel and WPS write as "CSV"), told from the bytes. Raises
+    UnicodeDecodeError for bytes that are neither."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("gb18030")
+
+
+def csv_rows(
+    data: bytes, *, max_columns: int, error: RefusalType = WorkbookRefused
+) -> Iterator[tuple[int, list[Any]]]:
+    """(row number from 1, values as text, at most `max_columns`) of CSV bytes (`decode_text`).
+    Raises `error` ("unreadable", saying what to do) as the rows are read: for bytes that are
+    no text in either encoding, binary bytes, or a field beyond `csv.field_size_limit` (an
+    unclosed quote)."""
+    not_a_table = _(
+        "The file is not a spreadsheet or CSV file. Save it from Excel or WPS as .xlsx."
+    )
+    try:
+        text = decode_text(data)
+    except UnicodeDecodeError:
+        raise error(
+            _("The file is neither UTF-8 nor GBK text. Save it from Excel or WPS as .xlsx."),
+            code="unreadable",
+        ) from None
+    if "\x00" in text[:4096]:
+        raise error(not_a_table, code="unreadable")
+    try:
+        for number, values in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
+            yield number, values[:max_columns]
+    except csv.Error:
+        raise error(not_a_table, code="unreadable") from None
+
+
+def table_rows(
+    data: bytes,
+    *,
+    limits: WorkbookLimits,
+    max_columns: int,
+    error: RefusalType = WorkbookRefused,
+) -> Iterator[tuple[int, list[Any]]]:
+    """(row number as the spreadsheet shows it, values) of an uploaded table: the first sheet of
+    an xlsx (`read_first_sheet` within `limits`, read at once), else CSV text (`csv_rows`, read
+    as the rows are taken). Every refusal is raised as `error` (the caller's ValidationError
+    subclass) with the refusal's message, code and params: "legacy_xls", "unreadable", and
+    the guard's (`WorkbookRefused`)."""
+    if not is_workbook(data, error=error):
+        return csv_rows(data, max_columns=max_columns, error=error)
+    try:
+        sheet = read_first_sheet(data, limits=limits, max_columns=max_columns)
+    except WorkbookRefused as refused:
+        raise error(refused.message, code=refused.code, params=refused.params) from None
+    return sheet.rows()
 
 
 # --- the guard ----------------------------------------------------------------------------

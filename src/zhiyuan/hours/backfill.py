@@ -4,8 +4,8 @@ if unique in the area, its title), the volunteer (registration number or ID numb
 name to cross-check), the start, and the end or the minutes, with the service content.
 
 The roster import's conventions (volunteers/imports):
-- the workbook is read through `common.spreadsheets.read_first_sheet` (guarded, contained);
-  CSV as UTF-8 or GB18030; the header is found among the first rows by Chinese or English
+- the file is read by `common.spreadsheets.table_rows`: a workbook through `read_first_sheet`
+  (guarded, contained), CSV as UTF-8 or GB18030; the header is found among the first rows by Chinese or English
   names;
 - an ID number stored as a number has lost digits already: refused, never repaired;
 - the upload is a dry run: every row is checked and its problems kept as (row, column, kept
@@ -18,13 +18,12 @@ The roster import's conventions (volunteers/imports):
 """
 
 import base64
-import csv
 import hashlib
-import io
 import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from itertools import islice
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -36,7 +35,7 @@ from zhiyuan.activities.models import Activity, Slot
 from zhiyuan.common.audit import Change, log_action, log_actions
 from zhiyuan.common.excel import CODE_AS_NUMBER, ID_NUMBER_AS_NUMBER, in_scientific_notation
 from zhiyuan.common.identity import normalize_document_number
-from zhiyuan.common.spreadsheets import WorkbookLimits, WorkbookRefused, read_first_sheet
+from zhiyuan.common.spreadsheets import WorkbookLimits, column_letters, table_rows
 from zhiyuan.hours import permissions, rules, selectors, services
 from zhiyuan.hours.enums import HourSource, ImportState
 from zhiyuan.hours.models import HourRecord, HoursImport
@@ -44,7 +43,7 @@ from zhiyuan.organizations.access import scope
 from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers.enums import HOLDING_STATUSES
 from zhiyuan.volunteers.imports.messages import kept, render
-from zhiyuan.volunteers.imports.reader import decode_text, header_key
+from zhiyuan.volunteers.imports.reader import header_key
 from zhiyuan.volunteers.models import Volunteer, document_digest
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -120,35 +119,8 @@ class _Problem(Exception):
 
 
 def _grid(data: bytes) -> list[tuple[int, list[Any]]]:
-    if data[:4] == b"PK\x03\x04":
-        try:
-            sheet = read_first_sheet(data, limits=LIMITS, max_columns=MAX_COLUMNS)
-        except WorkbookRefused as refused:
-            raise SheetError(refused.message, code=refused.code, params=refused.params) from None
-        rows = []
-        for number, values in sheet.rows():
-            rows.append((number, values))
-            if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
-                break
-        return rows
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise SheetError(
-            _("This is an old Excel .xls file. Open it in Excel or WPS and save it as .xlsx."),
-            code="legacy_xls",
-        )
-    try:
-        text = decode_text(data)
-        reader = csv.reader(io.StringIO(text, newline=""))
-        return [
-            (number, values[:MAX_COLUMNS])
-            for number, values in enumerate(reader, start=1)
-            if number <= MAX_ROWS + HEADER_SEARCH_ROWS + 1
-        ]
-    except (UnicodeDecodeError, csv.Error):
-        raise SheetError(
-            _("The file is not a spreadsheet or CSV file. Save it from Excel or WPS as .xlsx."),
-            code="unreadable",
-        ) from None
+    rows = table_rows(data, limits=LIMITS, max_columns=MAX_COLUMNS, error=SheetError)
+    return list(islice(rows, MAX_ROWS + HEADER_SEARCH_ROWS + 1))
 
 
 def _columns(grid: list[tuple[int, list[Any]]]) -> tuple[int, dict[str, int], dict[int, str]]:
@@ -266,8 +238,6 @@ class _Sheet:
         if index is None:
             with _source_language():
                 return str(LABELS[name])
-        from zhiyuan.common.spreadsheets import column_letters
-
         return f"{column_letters(index)} {self.headers.get(index, '')}".strip()
 
     def row(self, number: int, values: list[Any], columns: dict[str, int]) -> Row:

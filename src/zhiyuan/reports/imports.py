@@ -15,11 +15,10 @@ A unit or division outside the area the uploader administers refuses that row, a
 negative or non-numeric figure, each with its own message. A headcount below the volunteers
 already counted for the unit is accepted with a warning.
 
-Files are read like rosters: xlsx through `common.spreadsheets.read_first_sheet` (guarded,
-in a contained process), CSV as UTF-8 or GB18030 (`volunteers.imports.reader.decode_text`).
+Files are read like rosters, by `common.spreadsheets.table_rows`: xlsx through
+`read_first_sheet` (guarded, in a contained process), CSV as UTF-8 or GB18030.
 """
 
-import csv
 import hashlib
 import io
 import re
@@ -39,7 +38,7 @@ from django.utils.translation import gettext_lazy
 
 from zhiyuan.common import locks
 from zhiyuan.common.audit import Change, log_action, log_actions
-from zhiyuan.common.spreadsheets import WorkbookLimits, WorkbookRefused, read_first_sheet
+from zhiyuan.common.spreadsheets import WorkbookLimits, table_rows
 from zhiyuan.divisions.models import Division
 from zhiyuan.organizations.enums import UnitCategory
 from zhiyuan.organizations.models import Organization
@@ -51,7 +50,7 @@ from zhiyuan.reports.services import MAX_FIGURE, TARGETS_LOCK, clean_source
 from zhiyuan.volunteers.exports import WORKBOOK_OPTIONS, text_cell
 from zhiyuan.volunteers.imports.cells import cell_text
 from zhiyuan.volunteers.imports.messages import kept
-from zhiyuan.volunteers.imports.reader import decode_text, header_key
+from zhiyuan.volunteers.imports.reader import header_key
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -126,43 +125,8 @@ def read_sheet(data: bytes) -> Sheet:
     """The file's header and rows. Raises TargetFileError saying what to do."""
     if len(data) > MAX_BYTES:
         raise TargetFileError(_("The file is larger than 5 MB; a target sheet is far smaller."))
-    if data[:4] == b"PK\x03\x04":
-        rows = _xlsx_rows(data)
-    elif data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise TargetFileError(
-            _("This is an old Excel .xls file. Open it in Excel or WPS and save it as .xlsx.")
-        )
-    else:
-        rows = _csv_rows(data)
+    rows = table_rows(data, limits=LIMITS, max_columns=MAX_COLUMNS, error=TargetFileError)
     return _with_header(rows)
-
-
-def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
-    try:
-        sheet = read_first_sheet(data, limits=LIMITS, max_columns=MAX_COLUMNS)
-    except WorkbookRefused as refused:
-        raise TargetFileError(refused.message, code=refused.code, params=refused.params) from None
-    yield from sheet.rows()
-
-
-def _csv_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
-    try:
-        text = decode_text(data)
-    except UnicodeDecodeError:
-        raise TargetFileError(
-            _("The file is neither UTF-8 nor GBK text. Save it from Excel or WPS as .xlsx.")
-        ) from None
-    if "\x00" in text[:4096]:
-        raise TargetFileError(
-            _("The file is not a spreadsheet or CSV file. Save it from Excel or WPS as .xlsx.")
-        )
-    try:
-        for number, values in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
-            yield number, values[:MAX_COLUMNS]
-    except csv.Error:
-        raise TargetFileError(
-            _("The file is not a spreadsheet or CSV file. Save it from Excel or WPS as .xlsx.")
-        ) from None
 
 
 def _with_header(rows: Iterator[tuple[int, list[Any]]]) -> Sheet:

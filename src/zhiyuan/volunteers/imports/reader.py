@@ -4,7 +4,9 @@ a row's cells into the raw person data that `rules.clean_person` checks; nothing
 whether a person may register.
 
 - Formats are told from the bytes, not the file name: an xlsx is a zip; legacy .xls (an OLE
-  file) is refused with a message to save it as xlsx; anything else is read as CSV.
+  file) is refused with a message to save it as xlsx; anything else is read as CSV
+  (`common.spreadsheets.is_workbook`, `csv_rows`, which the hours back-fill and the target
+  sheets read through too).
 - CSV encodings: UTF-8 with or without BOM, else GB18030 (a superset of GBK and GB2312, what
   Chinese Excel and WPS write as "CSV"), which decodes every byte sequence those write.
 - The header is the row, among the first HEADER_SEARCH_ROWS, that names the most known
@@ -23,8 +25,6 @@ whether a person may register.
 Row numbers are those Excel shows (1-based, counting every row above the data).
 """
 
-import csv
-import io
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -38,6 +38,8 @@ from zhiyuan.common.spreadsheets import (
     WorkbookLimits,
     WorkbookRefused,
     column_letters,
+    csv_rows,
+    is_workbook,
     read_first_sheet,
 )
 
@@ -219,15 +221,11 @@ def open_roster(data: bytes) -> Roster:
     """Read `data` (the file's bytes) as a roster. Raises RosterError with a message that says
     what to do (legacy xls, unreadable file, no header, missing required columns)."""
     skip = [0]
-    if data[:4] == b"PK\x03\x04":
+    if is_workbook(data, error=RosterError):
         grid, first_column, last_row = _xlsx_rows(data, skip)
-    elif data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise RosterError(
-            _("This is an old Excel .xls file. Open it in Excel or WPS and save it as .xlsx."),
-            code="legacy_xls",
-        )
     else:
-        grid, first_column, last_row = _csv_rows(data), 0, data.count(b"\n") + 1
+        grid = csv_rows(data, max_columns=MAX_COLUMNS, error=RosterError)
+        first_column, last_row = 0, data.count(b"\n") + 1
     sheet = _with_header(grid, first_column)
     sheet.last_row = last_row
     sheet.skip = skip
@@ -262,40 +260,6 @@ def _xlsx_rows(data: bytes, skip: list[int]) -> tuple[Iterator[tuple[int, list[A
 def column_letter(index: int) -> str:
     """0-based column index → Excel's letters (0 → A, 27 → AB)."""
     return column_letters(index)
-
-
-def decode_text(data: bytes) -> str:
-    """CSV bytes as text: UTF-8 (a BOM is dropped), else GB18030, told from the bytes."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("gb18030")
-
-
-def _csv_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
-    try:
-        text = decode_text(data)
-    except UnicodeDecodeError:
-        raise RosterError(
-            _("The file is neither UTF-8 nor GBK text. Save it from Excel or WPS as .xlsx."),
-            code="unreadable",
-        ) from None
-    if "\x00" in text[:4096]:
-        raise RosterError(
-            _("The file is not a spreadsheet or CSV file. Save it from Excel or WPS as .xlsx."),
-            code="unreadable",
-        )
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        for number, values in enumerate(reader, start=1):
-            yield number, values[:MAX_COLUMNS]
-    except csv.Error:  # e.g. a field beyond csv.field_size_limit (an unclosed quote, or binary)
-        raise RosterError(
-            _("The file is not a spreadsheet or CSV file. Save it from Excel or WPS as .xlsx."),
-            code="unreadable",
-        ) from None
 
 
 def _with_header(rows: Iterator[tuple[int, list[Any]]], first_column: int) -> Roster:
