@@ -296,6 +296,22 @@ def test_the_list_reads_in_few_queries(
         assert client.get("/api/v1/hour-records/").json()["count"] == 10
 
 
+def test_a_slots_roster_reads_in_the_same_queries_however_many_checked_in(
+    api, team_leader, registrar, past, django_assert_max_num_queries
+) -> None:
+    client = api(team_leader)
+    for _ in range(6):
+        person = people.registered(registrar)
+        SignUpFactory(slot=past, volunteer=person)
+        checkin.check_in(past, person, actor=team_leader, at=days_ago(3, 9))
+        checkin.check_out(past, person, actor=team_leader, at=days_ago(3, 10))
+    with django_assert_max_num_queries(8):
+        roster = client.get(f"/api/v1/slot-rosters/{past.pk}/").json()
+    checked = [line for line in roster if line["attendances"]]
+    assert len(checked) == 6
+    assert all(line["attendances"][0]["volunteer"] == line["volunteer"] for line in checked)
+
+
 def test_an_activity_elsewhere_is_not_found(api, team_leader, volunteer) -> None:
     elsewhere = ActivityFactory(organizer=Organization.objects.get(code="430602002-SC"))
     body = {

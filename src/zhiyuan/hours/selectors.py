@@ -251,7 +251,9 @@ class RosterLine:
 
 def roster(slot: Slot) -> list[RosterLine]:
     """The confirmed sign-ups of `slot` in sign-up order, each with its attendances and live or
-    rejected records for that slot (three queries). The caller checked the scope."""
+    rejected records for that slot (three queries; each interval and record knows its
+    volunteer, the sign-up's, so showing them asks nothing more). The caller checked the
+    scope."""
     signups = (
         slot.signups.filter(status=SignUpStatus.CONFIRMED)
         .select_related("volunteer", "slot")
@@ -261,11 +263,13 @@ def roster(slot: Slot) -> list[RosterLine]:
     found = HourRecord.objects.filter(slot=slot).exclude(_replaced()).order_by("start", "pk")
     lines = {signup.volunteer_id: RosterLine(signup) for signup in signups}
     for attendance in attendances:
-        if attendance.volunteer_id in lines:
-            lines[attendance.volunteer_id].attendances.append(attendance)
+        if (line := lines.get(attendance.volunteer_id)) is not None:
+            attendance.volunteer = line.signup.volunteer
+            line.attendances.append(attendance)
     for record in found:
-        if record.volunteer_id in lines:
-            lines[record.volunteer_id].records.append(record)
+        if (line := lines.get(record.volunteer_id)) is not None:
+            record.volunteer = line.signup.volunteer
+            line.records.append(record)
     return list(lines.values())
 
 
