@@ -169,6 +169,27 @@ def test_approving_and_group_sign_ups(api: Api, team_leader: User) -> None:
     assert [s["status"] for s in answer.json()] == ["pending", "pending"]
 
 
+def test_who_leads_no_team_learns_nothing_of_its_members(api: Api, viewer: User) -> None:
+    """A group sign-up names a team and volunteers: one who may not sign the team up gets the
+    same answer whether or not the volunteers are its members."""
+    slot = make_open_slot()
+    team = Organization.objects.get(code=TEAM)
+    members, stranger = [member(make_volunteer())], make_volunteer()
+    client = api(viewer)
+    answers = [
+        client.post(
+            f"/api/v1/slots/{slot.pk}/group-signups/",
+            {"team": team.pk, "volunteers": [v.pk for v in group]},
+            content_type=JSON,
+        )
+        for group in (members, [*members, stranger])
+    ]
+    assert [(a.status_code, a.json()) for a in answers] == [
+        (400, {"team": ["Choose a team you lead."]})
+    ] * 2
+    assert not SignUp.objects.exists()
+
+
 def test_the_office_list_reads_in_few_queries(
     api: Api, street_admin: User, django_assert_max_num_queries: Any
 ) -> None:

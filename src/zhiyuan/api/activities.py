@@ -487,7 +487,9 @@ class SlotViewSet(viewsets.GenericViewSet):
     def group_signups(self, request: Request, pk: str) -> Response:
         slot = self._slot(pk)
         data = validated(GroupSerializer, request.data)
-        team = Organization.objects.filter(pk=data["team"]).first()
+        # Only a team the user leads: its members are looked up next, and must tell nobody else
+        # who belongs to a team.
+        team = selectors.led_teams(request.user).filter(pk=data["team"]).first()
         if team is None:
             raise ValidationError({"team": [_("Choose a team you lead.")]})
         members = list(selectors.team_members(team).filter(pk__in=data["volunteers"]))
