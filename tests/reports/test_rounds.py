@@ -14,7 +14,9 @@ from typing import Any
 import openpyxl
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from tests.reports.conftest import CITY, STREET_CENTRE, Fixture
@@ -380,6 +382,31 @@ def test_the_round_page_shows_the_city_every_street_and_a_street_its_button(
     assert city.count('data-state="missing"') == 3
     assert 'data-code="430602001-SC" data-state="on-time"' in city
     assert "Submit the tables" not in city
+
+
+def test_the_round_list_page_costs_the_same_queries_however_many_rounds(
+    targets: Fixture, login: Callable[[User], Client], city_admin: User, street_admin: User
+) -> None:
+    services.submit_tables(_open(title="六月"), _org(STREET_CENTRE), actor=street_admin)
+    client = login(city_admin)
+
+    def listed() -> tuple[int, list[tuple[str, rounds.Summary]]]:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get("/reports/rounds/")
+        assert response.status_code == 200
+        return len(captured), [(r.title, s) for r, s in response.context["rounds"]]
+
+    queries, shown = listed()
+    assert shown == [("六月", rounds.Summary(expected=4, on_time=1, late=0, missing=3))]
+    _open(title="七月")
+    _open(title="八月")
+    more, shown = listed()
+    assert [title for title, _summary in shown] == ["八月", "七月", "六月"]
+    assert [summary.on_time for _title, summary in shown] == [0, 0, 1]
+    assert more == queries
+    # A street sees its own row in each round only.
+    shown = [s for _r, s in login(street_admin).get("/reports/rounds/").context["rounds"]]
+    assert shown == [rounds.Summary(1, 0, 0, 1)] * 2 + [rounds.Summary(1, 1, 0, 0)]
 
 
 def test_the_submission_page_shows_the_live_figure_where_it_differs(

@@ -4,7 +4,9 @@ import hashlib
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from knox.models import AuthToken
 
 from tests.reports.conftest import CITY, STREET_CENTRE, Fixture
@@ -151,3 +153,34 @@ def test_others_cannot_submit_for_a_street_nor_see_its_submission(
     assert nobody.get(f"{ROUNDS}{opened['id']}/").status_code == 404
     assert nobody.get(ROUNDS).json()["results"] == []
     assert Submission.objects.count() == 1
+
+
+def test_the_round_list_costs_the_same_queries_however_many_rounds(
+    opened: dict, city_admin: User, street_admin: User
+) -> None:
+    """Each round's summary counts its own submissions (a street's in one round is not counted
+    in another), read for the whole page at once."""
+    city = token_client(city_admin)
+    submitted = token_client(street_admin).post(
+        f"{ROUNDS}{opened['id']}/submit/",
+        {"organization": _pk(STREET_CENTRE)},
+        content_type="application/json",
+    )
+    assert submitted.status_code == 201, submitted.content
+
+    def listed() -> tuple[int, list[dict]]:
+        with CaptureQueriesContext(connection) as captured:
+            response = city.get(ROUNDS)
+        assert response.status_code == 200
+        return len(captured), [r["summary"] for r in response.json()["results"]]
+
+    queries, summaries = listed()
+    assert summaries == [{"expected": 4, "on_time": 1, "late": 0, "missing": 3}]
+    for title in ("七月报表", "八月报表"):
+        body = _round_body(title=title)
+        assert city.post(ROUNDS, body, content_type="application/json").status_code == 201
+    more, summaries = listed()
+    assert summaries == [{"expected": 4, "on_time": 0, "late": 0, "missing": 4}] * 2 + [
+        {"expected": 4, "on_time": 1, "late": 0, "missing": 3}
+    ]
+    assert more == queries

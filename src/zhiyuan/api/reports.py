@@ -315,8 +315,17 @@ SUBMISSION_FIELDS = (
 )
 
 
-def _round_json(user: Any, opened: ReportingRound, *, detail: bool = False) -> dict[str, Any]:
-    statuses = rounds_selectors.member_statuses(user, opened)
+def _round_json(
+    user: Any,
+    opened: ReportingRound,
+    *,
+    detail: bool = False,
+    statuses: list[rounds_selectors.MemberStatus] | None = None,
+) -> dict[str, Any]:
+    """`opened` as RoundSerializer gives it (RoundDetailSerializer with `detail`); `statuses`
+    where the caller read them for many rounds at once."""
+    if statuses is None:
+        statuses = rounds_selectors.member_statuses(user, opened)
     found: dict[str, Any] = {
         **{name: getattr(opened, name) for name in ROUND_FIELDS},
         "summary": rounds_selectors.summary(statuses).__dict__,
@@ -351,8 +360,9 @@ class ReportingRoundViewSet(viewsets.GenericViewSet):
         responses={200: RoundSerializer(many=True), **errors(400, 401)},
     )
     def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        data = [_round_json(request.user, opened) for opened in page or []]
+        page = self.paginate_queryset(self.get_queryset()) or []
+        statuses = rounds_selectors.statuses_by_round(request.user, page)
+        data = [_round_json(request.user, r, statuses=statuses[r.pk]) for r in page]
         return self.get_paginated_response(RoundSerializer(data, many=True).data)
 
     @extend_schema(

@@ -125,19 +125,29 @@ class Summary:
 def member_statuses(user: Any, opened: ReportingRound) -> list[MemberStatus]:
     """The organisations of `opened` inside `user`'s scope, in tree order, each with its
     submissions. Two queries."""
-    members = scope(user, RoundMember.objects.filter(round=opened)).select_related("organization")
-    statuses = {
-        m.organization_id: MemberStatus(m.organization)
-        for m in members.order_by("organization__path")
-    }
+    return statuses_by_round(user, [opened])[opened.pk]
+
+
+def statuses_by_round(user: Any, opened: list[ReportingRound]) -> dict[int, list[MemberStatus]]:
+    """Per round id of `opened`: `member_statuses`. Two queries, however many rounds (a list
+    of rounds with their summaries)."""
+    found: dict[int, dict[int, MemberStatus]] = {r.pk: {} for r in opened}
+    members = scope(user, RoundMember.objects.filter(round_id__in=list(found)))
+    for m in members.select_related("organization").order_by("organization__path"):
+        found[m.round_id][m.organization_id] = MemberStatus(m.organization)
     rows = (
-        Submission.objects.filter(round=opened, organization_id__in=list(statuses))
+        Submission.objects.filter(
+            round_id__in=list(found),
+            organization_id__in={org for statuses in found.values() for org in statuses},
+        )
         .select_related("submitted_by", "withdrawn_by")
         .order_by("sequence")
     )
     for row in rows:
-        statuses[row.organization_id].submissions.append(row)
-    return list(statuses.values())
+        status = found[row.round_id].get(row.organization_id)
+        if status is not None:  # an organisation of the user's scope, asked in another round
+            status.submissions.append(row)
+    return {pk: list(statuses.values()) for pk, statuses in found.items()}
 
 
 def summary(statuses: list[MemberStatus]) -> Summary:

@@ -52,10 +52,9 @@ def _round_or_404(user: Any, pk: int) -> ReportingRound:
 def round_list(request: HttpRequest) -> HttpResponse:
     """The rounds the user sees, each with how many of its organisations (in the user's scope)
     have submitted, and the rounds the user's organisations must still submit in."""
-    listed = []
-    for opened in rounds.visible_rounds(request.user)[:100]:
-        statuses = rounds.member_statuses(request.user, opened)
-        listed.append((opened, rounds.summary(statuses)))
+    shown = list(rounds.visible_rounds(request.user)[:100])
+    statuses = rounds.statuses_by_round(request.user, shown)
+    listed = [(opened, rounds.summary(statuses[opened.pk])) for opened in shown]
     context = {
         "nav": "reports",
         "rounds": listed,
