@@ -66,7 +66,6 @@ def designate_body(organization: Organization, *, code: str, actor: Any) -> Regi
         body = RegistrationBody.objects.create(
             organization=organization, code=code, designated_by=acting_user(actor)
         )
-        generations.bump(RegistrationBody.GENERATION)  # the public registration points
         log_action(
             actor,
             "registration_body.designated",
@@ -97,7 +96,6 @@ def grant_delegation(
             note=clean_note(note, field="note"),
             granted_by=acting_user(actor),
         )
-        generations.bump(Delegation.GENERATION)
         log_action(
             actor,
             "registration_body.delegation_granted",

@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from zhiyuan.common import generations
 from zhiyuan.common.audit import log_action
 from zhiyuan.organizations.models import Organization
 from zhiyuan.organizations.permissions import ADMINISTERING
@@ -64,7 +63,6 @@ def set_policy(organization: Organization, *, actor: Any, **fields: Any) -> Regi
                 setattr(policy, name, fields[name])
         _check_policy(policy)
         policy.save()
-        generations.bump(RegistrationPolicy.GENERATION)
         log_action(
             actor,
             "registration_policy.changed",
