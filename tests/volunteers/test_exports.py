@@ -18,6 +18,7 @@ from zhiyuan.common.models import AuditEntry
 from zhiyuan.organizations.enums import RoleKind
 from zhiyuan.volunteers import selectors
 from zhiyuan.volunteers.exports import ledger_xlsx, text_cell
+from zhiyuan.volunteers.models import Volunteer
 
 pytestmark = pytest.mark.django_db
 EXPORTED = "volunteer.ledger.exported"
@@ -60,37 +61,11 @@ def exports() -> list[AuditEntry]:
     return list(AuditEntry.objects.filter(action=EXPORTED).order_by("pk"))
 
 
-@pytest.fixture
-def mine(registrar, apply, registered):
-    """A registered volunteer of 岳阳楼街道 and an application through its station."""
-    active = registered(
-        registrar,
-        name="王芳",
-        birth="19900315",
-        male=False,
-        mobile=synthetic_mobile(),
-        work_unit_name="岳阳市第一中学",
-        political_status="league_member",
-        skills=["first_aid", "teaching"],
-        service_intentions=["community_service", "culture"],
-    )
-    applied = apply(registrar, through=STATION, name="䶮·阿卜杜", birth="19851130")
-    return active, applied
-
-
-@pytest.fixture
-def theirs(outsider, registered):
-    """A registered volunteer of another street (三眼桥街道), which must not leak."""
-    return registered(outsider, OTHER_STREET, name="赵外街")
-
-
-def test_a_masked_export_has_the_ledger_columns_and_masked_numbers(registrar, mine, theirs) -> None:
-    active, applied = mine
-    rows = export(registrar)
-    assert rows[0] == HEADER
+def masked_rows(active: Volunteer, applied: Volunteer, *, work_unit: str) -> list[list[object]]:
+    """The masked ledger's rows (in English, newest first) of `mine`: the application through
+    the station, then the registered volunteer, whose work unit is `work_unit` as exported."""
     year = timezone.localdate().year
-    today = timezone.localdate()
-    assert rows[1:] == [
+    return [
         [
             None,
             "䶮·阿卜杜",
@@ -119,15 +94,46 @@ def test_a_masked_export_has_the_ledger_columns_and_masked_numbers(registrar, mi
             mask_phone(active.mobile),
             "League member",
             "Undergraduate",
-            "岳阳市第一中学",
+            work_unit,
             "岳阳楼街道志愿服务中心",
             "岳阳楼街道志愿服务中心",
             "Active",
-            today,
+            timezone.localdate(),
             "First aid、Teaching and tutoring",
             "Culture、Community service",
         ],
     ]
+
+
+@pytest.fixture
+def mine(registrar, apply, registered):
+    """A registered volunteer of 岳阳楼街道 and an application through its station."""
+    active = registered(
+        registrar,
+        name="王芳",
+        birth="19900315",
+        male=False,
+        mobile=synthetic_mobile(),
+        work_unit_name="岳阳市第一中学",
+        political_status="league_member",
+        skills=["first_aid", "teaching"],
+        service_intentions=["community_service", "culture"],
+    )
+    applied = apply(registrar, through=STATION, name="䶮·阿卜杜", birth="19851130")
+    return active, applied
+
+
+@pytest.fixture
+def theirs(outsider, registered):
+    """A registered volunteer of another street (三眼桥街道), which must not leak."""
+    return registered(outsider, OTHER_STREET, name="赵外街")
+
+
+def test_a_masked_export_has_the_ledger_columns_and_masked_numbers(registrar, mine, theirs) -> None:
+    active, applied = mine
+    rows = export(registrar)
+    assert rows[0] == HEADER
+    assert rows[1:] == masked_rows(active, applied, work_unit="岳阳市第一中学")
     [entry] = exports()
     assert (entry.actor, entry.data) == (registrar, {"count": 2})
     assert entry.organization.code == "430602001-SC"
