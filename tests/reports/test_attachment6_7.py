@@ -139,6 +139,23 @@ def test_the_citys_own_list_sets_the_columns(statistics: Statistics, city_admin:
     assert table.header[9] == "之家"
 
 
+def test_more_than_six_items_print_compact(statistics: Statistics, city_admin: User) -> None:
+    street = Organization.objects.get(code=STREET_CENTRE)
+    assert attachment6.build(street, statistics.today).compact is False  # the six haves
+    standards.save_item(
+        Organization.objects.get(code=CITY),
+        actor=city_admin,
+        standard="station",
+        name="有志愿者之家",
+        short_name="之家",
+        name_en="A volunteers' home",
+        short_name_en="Home",
+    )
+    table = attachment6.build(street, statistics.today)
+    assert (len(table.columns), table.compact) == (16, True)
+    assert attachment7.build(street, statistics.today).compact is False  # the five haves
+
+
 def test_the_tables_cost_the_same_queries_however_many_stations_and_teams(
     statistics: Statistics,
 ) -> None:

@@ -22,20 +22,18 @@ from zhiyuan.organizations.structure import short_name as division_short_name
 from zhiyuan.reports import counting, selectors
 from zhiyuan.reports.attachment3 import check_day
 from zhiyuan.reports.enums import RowKind
-from zhiyuan.reports.nesting import flatten, nest
+from zhiyuan.reports.nesting import nest
 from zhiyuan.reports.standard_tables import (
     PAGE_MM,
     Line,
     LineGroup,
-    Sum,
+    Standing,
     item_cells,
     item_columns,
     item_notes,
-    item_sum_cells,
     standing_items,
-    sum_label,
+    table_rows,
     this_year,
-    total_label,
     year_cells,
     year_columns,
 )
@@ -53,24 +51,12 @@ def title() -> str:
 
 
 @dataclass(frozen=True)
-class Stations:
+class Stations(Standing):
     """Attachment 6's figures for `root`'s subtree on `day`: the stations nested by the tree,
     the items in force, and each station's divisions and team (names)."""
 
-    root: Organization
-    day: date
-    items: list[StandardItem]
-    top: LineGroup
     divisions: dict[int, str]
     teams: dict[str, str]
-
-    @property
-    def total(self) -> Sum:
-        return self.top.sum(self.codes)
-
-    @property
-    def codes(self) -> list[str]:
-        return [item.code for item in self.items]
 
 
 def stations(root: Organization, day: date) -> Stations:
@@ -149,6 +135,7 @@ def columns(items: list[StandardItem]) -> tuple[Column, ...]:
 def table(result: Stations, *, preparer: str, prepared_on: date) -> StatisticsTable:
     """Attachment 6 as a StatisticsTable for the page, the xlsx, the PDF, the CSV and the API."""
     items = result.items
+    layout = columns(items)
 
     def line_row(line: Line, level: int) -> Row:
         station = line.organization
@@ -164,27 +151,6 @@ def table(result: Stations, *, preparer: str, prepared_on: date) -> StatisticsTa
         )
         return Row(RowKind.UNIT, level, cells, station.pk, station.code)
 
-    def sum_row(kind: str, label: str, total: Sum, level: int, org: Organization | None) -> Row:
-        cells = (
-            text_cell(label),
-            text_cell(""),
-            text_cell(""),
-            text_cell(""),
-            *item_sum_cells(total, items),
-            text_cell(""),
-            count_cell(total.people),
-            *year_cells(total.activities, total.minutes),
-        )
-        return Row(kind, level, cells, org.pk if org else None, org.code if org else "")
-
-    def subtotal_row(group: LineGroup, level: int) -> Row:
-        total = group.sum(result.codes)
-        label = sum_label(selectors.short_name(group.organization), total.lines, teams=False)
-        return sum_row(RowKind.SUBTOTAL, label, total, level, group.organization)
-
-    rows = flatten(result.top, line_row=line_row, subtotal_row=subtotal_row)
-    total = result.total
-    rows.append(sum_row(RowKind.TOTAL, total_label(total.lines, teams=False), total, 0, None))
     return StatisticsTable(
         number=NUMBER,
         title=title(),
@@ -193,8 +159,8 @@ def table(result: Stations, *, preparer: str, prepared_on: date) -> StatisticsTa
         reference_date=result.day,
         prepared_on=prepared_on,
         preparer=preparer,
-        columns=columns(items),
-        rows=tuple(rows),
+        columns=layout,
+        rows=tuple(table_rows(result, layout, line_row, people="volunteers", teams=False)),
         notes=(
             _(
                 "Registered volunteers counted: those registered through the station or an "
@@ -202,7 +168,7 @@ def table(result: Stations, *, preparer: str, prepared_on: date) -> StatisticsTa
             ),
             *item_notes(items, teams=False),
         ),
-        compact=len(items) > 6,
+        compact=result.compact,
     )
 
 

@@ -28,20 +28,18 @@ from zhiyuan.organizations.models import Organization
 from zhiyuan.reports import counting, selectors
 from zhiyuan.reports.attachment3 import check_day
 from zhiyuan.reports.enums import RowKind
-from zhiyuan.reports.nesting import flatten, nest
+from zhiyuan.reports.nesting import nest
 from zhiyuan.reports.standard_tables import (
     PAGE_MM,
     Line,
     LineGroup,
-    Sum,
+    Standing,
     item_cells,
     item_columns,
     item_notes,
-    item_sum_cells,
     standing_items,
-    sum_label,
+    table_rows,
     this_year,
-    total_label,
     year_cells,
     year_columns,
 )
@@ -68,24 +66,12 @@ class Leader:
 
 
 @dataclass(frozen=True)
-class Teams:
+class Teams(Standing):
     """Attachment 7's figures for `root`'s subtree on `day`: the teams nested by the tree, the
     items in force, each team's parent organisation (name) and leader."""
 
-    root: Organization
-    day: date
-    items: list[StandardItem]
-    top: LineGroup
     parents: dict[str, str]
     leaders: dict[int, Leader]
-
-    @property
-    def total(self) -> Sum:
-        return self.top.sum(self.codes)
-
-    @property
-    def codes(self) -> list[str]:
-        return [item.code for item in self.items]
 
 
 def teams(root: Organization, day: date) -> Teams:
@@ -190,6 +176,7 @@ def _kind(team: Organization) -> str:
 def table(result: Teams, *, preparer: str, prepared_on: date) -> StatisticsTable:
     """Attachment 7 as a StatisticsTable for the page, the xlsx, the PDF, the CSV and the API."""
     items = result.items
+    layout = columns(items)
     step = Organization.steplen
 
     def line_row(line: Line, level: int) -> Row:
@@ -207,27 +194,6 @@ def table(result: Teams, *, preparer: str, prepared_on: date) -> StatisticsTable
         )
         return Row(RowKind.UNIT, level, cells, team.pk, team.code)
 
-    def sum_row(kind: str, label: str, total: Sum, level: int, org: Organization | None) -> Row:
-        cells = (
-            text_cell(label),
-            text_cell(""),
-            text_cell(""),
-            text_cell(""),
-            text_cell(""),
-            count_cell(total.people),
-            *item_sum_cells(total, items),
-            *year_cells(total.activities, total.minutes),
-        )
-        return Row(kind, level, cells, org.pk if org else None, org.code if org else "")
-
-    def subtotal_row(group: LineGroup, level: int) -> Row:
-        total = group.sum(result.codes)
-        label = sum_label(selectors.short_name(group.organization), total.lines, teams=True)
-        return sum_row(RowKind.SUBTOTAL, label, total, level, group.organization)
-
-    rows = flatten(result.top, line_row=line_row, subtotal_row=subtotal_row)
-    total = result.total
-    rows.append(sum_row(RowKind.TOTAL, total_label(total.lines, teams=True), total, 0, None))
     return StatisticsTable(
         number=NUMBER,
         title=title(),
@@ -236,8 +202,8 @@ def table(result: Teams, *, preparer: str, prepared_on: date) -> StatisticsTable
         reference_date=result.day,
         prepared_on=prepared_on,
         preparer=preparer,
-        columns=columns(items),
-        rows=tuple(rows),
+        columns=layout,
+        rows=tuple(table_rows(result, layout, line_row, people="members", teams=True)),
         notes=(
             _(
                 "Members: registered volunteers whose membership of the team was approved on "
@@ -245,7 +211,7 @@ def table(result: Teams, *, preparer: str, prepared_on: date) -> StatisticsTable
             ),
             *item_notes(items, teams=True),
         ),
-        compact=len(items) > 6,
+        compact=result.compact,
     )
 
 

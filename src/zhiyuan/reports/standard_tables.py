@@ -9,6 +9,7 @@ below it organised (a station's team): `counting.activities_by_organizer`,
 `counting.minutes_by_organizer`, rolled up to the nearest station or team above.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -16,15 +17,27 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from zhiyuan.organizations.models import Organization
-from zhiyuan.reports import counting
-from zhiyuan.reports.nesting import Group
+from zhiyuan.reports import counting, selectors
+from zhiyuan.reports.enums import RowKind
+from zhiyuan.reports.nesting import Group, flatten
 from zhiyuan.reports.standards import selectors as standards
 from zhiyuan.reports.standards.models import StandardItem
-from zhiyuan.reports.tables import Align, Cell, Column, count_cell, hours_cell, met_cell
+from zhiyuan.reports.tables import (
+    Align,
+    Cell,
+    Column,
+    Row,
+    count_cell,
+    hours_cell,
+    met_cell,
+    text_cell,
+)
 
 #: A4 landscape less 15 mm margins, less a little: the width the columns share.
 PAGE_MM = 263
 ITEM_MM = (8, 12)  # the narrowest and widest item column
+#: More item columns than this only fit in the smaller type (`StatisticsTable.compact`).
+ITEMS_AT_NORMAL_SIZE = 6
 
 
 @dataclass(frozen=True)
@@ -79,6 +92,29 @@ class LineGroup(Group[Line]):
 
 
 @dataclass(frozen=True)
+class Standing:
+    """Attachment 6's or 7's figures for `root`'s subtree on `day`: the stations or teams
+    nested by the tree, and the items in force."""
+
+    root: Organization
+    day: date
+    items: list[StandardItem]
+    top: LineGroup
+
+    @property
+    def codes(self) -> list[str]:
+        return [item.code for item in self.items]
+
+    @property
+    def total(self) -> Sum:
+        return self.top.sum(self.codes)
+
+    @property
+    def compact(self) -> bool:
+        return len(self.items) > ITEMS_AT_NORMAL_SIZE
+
+
+@dataclass(frozen=True)
 class Year:
     """Activities and counted minutes per station or team path (rolled up from below)."""
 
@@ -121,11 +157,6 @@ def item_cells(line: Line, items: list[StandardItem]) -> list[Cell]:
     return [*(met_cell(line.items.get(item.code)) for item in items), count_cell(line.met)]
 
 
-def item_sum_cells(total: Sum, items: list[StandardItem]) -> list[Cell]:
-    """In a subtotal: how many of its stations or teams meet each item, and every item."""
-    return [*(count_cell(total.items[item.code]) for item in items), count_cell(total.all_met)]
-
-
 def year_cells(activities: int, minutes: int) -> list[Cell]:
     return [count_cell(activities), hours_cell(minutes)]
 
@@ -135,6 +166,42 @@ def year_columns() -> list[Column]:
         Column("activities", _("Activities this year"), Align.RIGHT, 14),
         Column("hours", _("Service hours this year"), Align.RIGHT, 16),
     ]
+
+
+def table_rows(
+    result: Standing,
+    columns: tuple[Column, ...],
+    line_row: Callable[[Line, int], Row],
+    *,
+    people: str,
+    teams: bool,
+) -> list[Row]:
+    """The table's rows: each line's (`line_row`), each district's and street's subtotal and
+    the total. A sum row gives its label, then, by column key, how many of its stations or
+    teams meet each item and every item, the sum of the `people` column, and the year's
+    activities and hours; its other cells are blank."""
+
+    def sum_row(kind: str, label: str, total: Sum, level: int, org: Organization | None) -> Row:
+        activities, hours = year_cells(total.activities, total.minutes)
+        by_key = {
+            **{f"item_{code}": count_cell(met) for code, met in total.items.items()},
+            "items_met": count_cell(total.all_met),
+            people: count_cell(total.people),
+            "activities": activities,
+            "hours": hours,
+        }
+        cells = (text_cell(label), *(by_key.get(c.key, text_cell("")) for c in columns[1:]))
+        return Row(kind, level, cells, org.pk if org else None, org.code if org else "")
+
+    def subtotal_row(group: LineGroup, level: int) -> Row:
+        total = group.sum(result.codes)
+        label = sum_label(selectors.short_name(group.organization), total.lines, teams=teams)
+        return sum_row(RowKind.SUBTOTAL, label, total, level, group.organization)
+
+    found = flatten(result.top, line_row=line_row, subtotal_row=subtotal_row)
+    total = result.total
+    found.append(sum_row(RowKind.TOTAL, total_label(total.lines, teams=teams), total, 0, None))
+    return found
 
 
 def sum_label(name: str, count: int, *, teams: bool) -> str:
