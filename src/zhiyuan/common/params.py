@@ -26,17 +26,15 @@ ID_MAX_DIGITS = 18
 
 
 def parse_id(value: object) -> int | None:
-    """`value` (a parameter's or a field's text) as a positive id, else None. Only ASCII
-    digits count: `str.isdigit` also accepts "²" and "١", which `int` then refused (a 500),
-    and a number beyond the database's integers overflowed its driver (another 500)."""
-    text = str(value or "").strip()
-    if not (text.isascii() and text.isdigit() and len(text) <= ID_MAX_DIGITS):
-        return None
-    return int(text) or None
+    """`value` (a parameter's or a field's text) as a positive id, else None (`parse_count`
+    without 0)."""
+    return parse_count(value) or None
 
 
 def parse_count(value: object) -> int | None:
-    """`value` as a count (0 included, ASCII digits, bounded like an id), else None."""
+    """`value` as a count (0 included), else None. Only ASCII digits count: `str.isdigit`
+    also accepts "²" and "١", which `int` then refused (a 500), and a number beyond the
+    database's integers overflowed its driver (another 500)."""
     text = str(value or "").strip()
     if not (text.isascii() and text.isdigit() and len(text) <= ID_MAX_DIGITS):
         return None

@@ -53,7 +53,7 @@ from zhiyuan.volunteers.enums import (
 )
 from zhiyuan.volunteers.forms import CorrectionForm, ReasonForm, RegistrarRegistrationForm
 from zhiyuan.volunteers.models import RegistrationBody, RegistrationPolicy, Volunteer
-from zhiyuan.volunteers.views.responses import XLSX, dated_name, download
+from zhiyuan.volunteers.views.responses import XLSX, download
 
 PAGE_SIZE = 50
 
@@ -673,8 +673,7 @@ def export_ledger(request: HttpRequest) -> HttpResponse:
     except ValidationError as exc:
         add_validation_errors(form, exc)
         return _reason_page(request, form, purpose="export")
-    today = timezone.localdate()
-    return download(content, dated_name(exports.ledger_title(), "xlsx", today), XLSX)
+    return download(content, exports.ledger_file_name(timezone.localdate()), XLSX)
 
 
 @login_required
