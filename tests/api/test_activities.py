@@ -270,6 +270,23 @@ def test_a_volunteer_logs_in_by_code_and_signs_up(
     assert cancelled.json()["status"] == "cancelled"
 
 
+def test_a_code_asked_for_in_the_app_logs_in_on_the_portal(
+    client: Client, outbox: list[SmsMessage], django_capture_on_commit_callbacks: Any
+) -> None:
+    """The app and the portal share the log-in's steps (`volunteers.mobile_login`)."""
+    person = make_volunteer()
+    with django_capture_on_commit_callbacks(execute=True):
+        step = client.post(
+            "/api/v1/volunteer/login/code/", {"mobile": person.mobile}, content_type=JSON
+        )
+    portal = Client()
+    logged_in = portal.post(
+        "/me/code/", {"ticket": step.json()["ticket"], "code": outbox[-1].params["code"]}
+    )
+    assert (logged_in.status_code, logged_in["Location"]) == (302, "/me/")
+    assert [card["volunteer"].pk for card in portal.get("/me/").context["cards"]] == [person.pk]
+
+
 def test_an_unknown_mobile_gets_the_same_answer_and_no_sms(
     client: Client, outbox: list[SmsMessage], django_capture_on_commit_callbacks: Any
 ) -> None:

@@ -243,13 +243,3 @@ def places_of(activities: QuerySet[Activity]) -> list[Division]:
             code__in=wanted, level__in=[DivisionLevel.COUNTY, DivisionLevel.TOWNSHIP]
         ).order_by("code")
     )
-
-
-def registrations_of(digest: str) -> list[Volunteer]:
-    """Every registration made with the mobile of a portal session (`portal.session`): a
-    family may share one phone."""
-    return list(
-        Volunteer.objects.filter(mobile_digest=digest)
-        .select_related("organization")
-        .order_by("-applied_at", "-pk")
-    )

@@ -1,5 +1,6 @@
-"""Volunteers' log-in for the API (mobile clients), as on the portal: a mobile number and a
-one-time SMS code, then a token that stands for that number.
+"""Volunteers' log-in for the API (mobile clients), the portal's steps
+(`volunteers.mobile_login`: a code asked for on one logs in on the other): a mobile number and
+a one-time SMS code, then a token that stands for that number.
 
 1. `POST /api/v1/volunteer/login/code/` {mobile}: a code is recorded for the number and texted
    only if a registration uses it; the answer is the same either way (a ticket carrying the
@@ -33,23 +34,17 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from zhiyuan.accounts import sms_codes
-from zhiyuan.accounts.models import mobile_digest
 from zhiyuan.api.fields import IdentifierField
 from zhiyuan.api.openapi import errors
 from zhiyuan.api.shared import validated
-from zhiyuan.common import crypto
 from zhiyuan.common.masking import mask_name
 from zhiyuan.common.phones import normalize_mobile
+from zhiyuan.volunteers import mobile_login
 from zhiyuan.volunteers.models import Volunteer
 
 VOLUNTEER_TOKEN_DAYS = 7
 KEYWORD = "Volunteer"
-#: The portal's: a code asked for on the web also logs in here, and the other way round.
-LOGIN_PURPOSE = "volunteer_login"
-LOGIN_TEMPLATE = "volunteer_login_code"
 _SALT = "zhiyuan.api.volunteer-token"
-_TICKET_CONTEXT = "zhiyuan.api.volunteer-login-ticket"
 
 
 @dataclass(frozen=True)
@@ -60,11 +55,7 @@ class VolunteerSession:
 
     def registrations(self) -> list[Volunteer]:
         """Every registration made with the number, newest first."""
-        return list(
-            Volunteer.objects.filter(mobile_digest=self.mobile_digest)
-            .select_related("organization")
-            .order_by("-applied_at", "-pk")
-        )
+        return mobile_login.registrations(self.mobile_digest)
 
 
 def issue_token(digest: str) -> str:
@@ -172,10 +163,8 @@ class VolunteerCodeView(PublicLoginView):
     )
     def post(self, request: Request) -> Response:
         data = validated(MobileSerializer, request.data)
-        mobile = normalize_mobile(data["mobile"])
-        known = Volunteer.objects.filter(mobile_digest=mobile_digest(mobile)).exists()
-        sms_codes.issue_code(mobile, LOGIN_PURPOSE, template=LOGIN_TEMPLATE, send=known)
-        return Response({"ticket": crypto.encrypt(mobile, context=_TICKET_CONTEXT)})
+        ticket = mobile_login.send_code(normalize_mobile(data["mobile"]))
+        return Response({"ticket": ticket})
 
 
 class VolunteerLoginView(PublicLoginView):
@@ -187,17 +176,11 @@ class VolunteerLoginView(PublicLoginView):
     )
     def post(self, request: Request) -> Response:
         data = validated(VolunteerLoginSerializer, request.data)
-        try:
-            mobile = crypto.decrypt(data["ticket"], context=_TICKET_CONTEXT)
-        except crypto.DecryptionError:
-            raise serializers.ValidationError(
-                {"ticket": [_("Please ask for a code again.")]}
-            ) from None
-        sms = sms_codes.check_code(mobile, LOGIN_PURPOSE, data["code"])
-        digest = mobile_digest(mobile)
-        mine = VolunteerSession(digest).registrations()
-        if not mine or not sms_codes.use_code(sms.pk):
-            raise sms_codes.wrong_code()
+        mobile = mobile_login.ticket_mobile(data["ticket"])
+        if mobile is None:
+            raise serializers.ValidationError({"ticket": [_("Please ask for a code again.")]})
+        digest = mobile_login.check_code(mobile, data["code"])
+        mine = mobile_login.registrations(digest)
         body = {
             "token": issue_token(digest),
             "expires_at": timezone.now() + timedelta(days=VOLUNTEER_TOKEN_DAYS),

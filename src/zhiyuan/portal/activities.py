@@ -22,6 +22,7 @@ from zhiyuan.common.masking import mask_name
 from zhiyuan.common.params import clean_search, parse_id
 from zhiyuan.divisions.models import Division
 from zhiyuan.portal import session
+from zhiyuan.volunteers import mobile_login
 from zhiyuan.volunteers.enums import Skill
 from zhiyuan.volunteers.models import Volunteer
 
@@ -29,7 +30,7 @@ from zhiyuan.volunteers.models import Volunteer
 def _mine(request: HttpRequest) -> list[Volunteer]:
     """The registrations of the logged-in phone; none without a session."""
     digest = session.mobile_digest_of(request)
-    return selectors.registrations_of(digest) if digest else []
+    return mobile_login.registrations(digest) if digest else []
 
 
 def _day(value: Any) -> date | None:
@@ -147,7 +148,7 @@ def my_activities(request: HttpRequest) -> HttpResponse:
     if digest is None:
         session.return_after_login(request, "public:my-activities")
         return redirect("public:me")
-    mine = selectors.registrations_of(digest)
+    mine = mobile_login.registrations(digest)
     now = timezone.now()
     signups = list(selectors.my_signups(mine))
     return render(

@@ -43,7 +43,7 @@ from zhiyuan.portal.forms import (
     SelfRegistrationForm,
     VolunteerRequestForm,
 )
-from zhiyuan.volunteers import selectors, services
+from zhiyuan.volunteers import mobile_login, selectors, services
 from zhiyuan.volunteers.enums import (
     RegistrationChannel,
     RegistrationStatus,
@@ -367,7 +367,7 @@ def me_login(request: HttpRequest) -> HttpResponse:
             return render(request, "portal/me_login.html", {"form": form}, status=429)
         try:
             mobile = normalize_mobile(form.cleaned_data["mobile"])
-            ticket = session.send_login_code(mobile)
+            ticket = mobile_login.send_code(mobile)
         except ValidationError as exc:
             form.add_error("mobile", exc)
         else:
@@ -384,7 +384,7 @@ def _code_step(request: HttpRequest, form: LoginCodeForm, mobile: str) -> HttpRe
 def me_code(request: HttpRequest) -> HttpResponse:
     """Log-in step 2: the code. A right code (once) logs the session in for that number."""
     form = LoginCodeForm(request.POST)
-    mobile = session.ticket_mobile(str(request.POST.get("ticket", "")))
+    mobile = mobile_login.ticket_mobile(str(request.POST.get("ticket", "")))
     if mobile is None:
         messages.error(request, _("Please ask for a code again."))
         return redirect("public:me")
