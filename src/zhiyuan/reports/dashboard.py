@@ -36,6 +36,7 @@ from zhiyuan.organizations.access import after_subtree
 from zhiyuan.organizations.enums import OrgLevel
 from zhiyuan.organizations.models import Organization
 from zhiyuan.reports import attachment3, counting, selectors
+from zhiyuan.reports.attachment5 import years_before
 from zhiyuan.reports.tables import ceil_share, percent, rate_cell
 from zhiyuan.volunteers.enums import PoliticalStatus
 from zhiyuan.volunteers.models import Volunteer
@@ -65,16 +66,6 @@ def political_labels() -> dict[str, str]:
         "league": _("League members"),
         "public": _("The public and others"),
     }
-
-
-def years_before(day: date, years: int) -> date:
-    """The latest birth date of someone `years` old or older on `day` (completed years, as
-    `volunteers.selectors.age_on` counts them; born on 29 February, one is a year older on
-    1 March in other years)."""
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February, in a year without one
-        return date(day.year - years, 2, 28)
 
 
 def in_subtree(queryset: QuerySet[Volunteer], root: Organization) -> QuerySet[Volunteer]:
