@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import Aggregate, Count, Q, QuerySet, Sum
 from django.utils import timezone
@@ -170,14 +170,7 @@ def attribute(counts: Mapping[str, Counts], targets: Iterable[str]) -> dict[str,
     """Roll `counts` (per organisation path) up to `targets` (paths): each path's counts go to
     the nearest of `targets` at or above it, once; paths with none above them are left out.
     A volunteer whose work unit is a department of a unit counts toward the unit."""
-    wanted = set(targets)
-    result: dict[str, Counts] = defaultdict(Counts)
-    for path, value in counts.items():
-        for end in range(len(path), 0, -STEP):
-            if path[:end] in wanted:
-                result[path[:end]] += value
-                break
-    return dict(result)
+    return _nearest(counts, targets, NONE)
 
 
 def total(counts: Mapping[str, Counts]) -> Counts:
@@ -187,14 +180,21 @@ def total(counts: Mapping[str, Counts]) -> Counts:
 def roll_up(values: Mapping[str, int], targets: Iterable[str]) -> dict[str, int]:
     """`values` (per organisation path) added up to the nearest of `targets` at or above each
     path, once; paths with none above them are left out (`attribute` for plain numbers)."""
+    return _nearest(values, targets, 0)
+
+
+V = TypeVar("V", int, Counts)
+
+
+def _nearest(values: Mapping[str, V], targets: Iterable[str], zero: V) -> dict[str, V]:
     wanted = set(targets)
-    result: dict[str, int] = defaultdict(int)
+    result: dict[str, V] = {}
     for path, value in values.items():
         for end in range(len(path), 0, -STEP):
             if path[:end] in wanted:
-                result[path[:end]] += value
+                result[path[:end]] = result.get(path[:end], zero) + value
                 break
-    return dict(result)
+    return result
 
 
 def year_start(day: date) -> date:
