@@ -21,6 +21,7 @@ from zhiyuan.organizations.access import covers, scope_prefixes
 from zhiyuan.organizations.enums import OrgLevel
 from zhiyuan.organizations.models import Organization
 from zhiyuan.organizations.permissions import ADMINISTERING, administers
+from zhiyuan.reports.selectors import city_of
 
 
 def may_view(user: Any, organization: Organization) -> bool:
@@ -91,13 +92,6 @@ def require_set_policy(actor: Any, organization: Organization) -> None:
 # A city's administrators open rounds for any subtree of their city; an organisation submits
 # its own tables: an administrator role on that organisation itself (not one above it: the
 # submission is the organisation's statement, and its office answers for it).
-
-
-def city_of(organization: Organization) -> Organization | None:
-    """The city-level organisation at or above `organization` (None above the cities)."""
-    step = Organization.steplen
-    paths = [organization.path[:end] for end in range(step, len(organization.path) + 1, step)]
-    return Organization.objects.filter(path__in=paths, level=OrgLevel.CITY).first()
 
 
 def may_open_round(actor: Any, root: Organization) -> bool:

@@ -49,6 +49,15 @@ def built_up_area(policy: TargetPolicy) -> list[Division]:
     return list(policy.built_up_area.order_by("code"))
 
 
+def city_of(organization: Organization) -> Organization | None:
+    """The city-level organisation at or above `organization` (whose administrators open
+    rounds and set the rates and standards), None above the cities."""
+    if organization.level == OrgLevel.CITY:
+        return organization
+    paths = [organization.path[:end] for end in range(STEP, len(organization.path), STEP)]
+    return Organization.objects.filter(path__in=paths, level=OrgLevel.CITY).first()
+
+
 # --- units with a target -------------------------------------------------------------------
 
 #: Organisations that stand for a community or village: its service station (plan §三(一)).

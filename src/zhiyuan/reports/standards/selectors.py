@@ -9,7 +9,6 @@ from typing import Any
 from django.db.models import QuerySet
 
 from zhiyuan.organizations.access import scope
-from zhiyuan.organizations.enums import OrgLevel
 from zhiyuan.organizations.models import Organization
 from zhiyuan.reports.standards.enums import PLAN_ITEMS, standard_of
 from zhiyuan.reports.standards.models import StandardAssessment, StandardItem
@@ -71,17 +70,6 @@ def _owner(paths: list[str], standard: str) -> Organization | None:
         .first()
     )
     return found.organization if found else None
-
-
-def city_of(organization: Organization) -> Organization | None:
-    """The city-level organisation at or above `organization` (whose administrators set the
-    lists), None above the cities."""
-    if organization.level == OrgLevel.CITY:
-        return organization
-    paths = [organization.path[:end] for end in range(STEP, len(organization.path), STEP)]
-    return (
-        Organization.objects.filter(path__in=paths, level=OrgLevel.CITY).order_by("-depth").first()
-    )
 
 
 def standing(

@@ -18,6 +18,7 @@ from zhiyuan.common.http import post_action
 from zhiyuan.organizations.access import get_scoped_or_404
 from zhiyuan.organizations.enums import OrgLevel
 from zhiyuan.organizations.models import Organization
+from zhiyuan.reports.selectors import city_of
 from zhiyuan.reports.standards import permissions, selectors, services
 from zhiyuan.reports.standards.enums import Standard, standard_of
 from zhiyuan.reports.standards.forms import AssessmentForm, ItemForm
@@ -43,7 +44,7 @@ def _checklist_context(
     may_assess = permissions.may_assess(request.user, organization) and organization.is_active
     if form is None and may_assess:
         form = AssessmentForm(items=found.items.active, initial={"assessed_on": today})
-    city = selectors.city_of(organization)
+    city = city_of(organization)
     labels = {item.code: item.label for item in found.items.items}
     return {
         "nav": "organizations",
