@@ -1,19 +1,23 @@
 """Check-ins, check-outs and confirmations at the same moment (PostgreSQL, real threads): retries
 and double scans never count twice, and one organiser's chain never forks."""
 
+import threading
 from collections import Counter
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+from django.db import connection, connections, transaction
 
 from tests.concurrency import at_once, in_pool, postgres_only
 from tests.factories import ActivityFactory, SignUpFactory, SlotFactory
 from tests.hours.conftest import days_ago
 from tests.volunteers import people
 from zhiyuan.accounts.models import User
-from zhiyuan.activities.models import Slot
+from zhiyuan.activities.models import Activity, Slot
 from zhiyuan.hours import chain, checkin, services
 from zhiyuan.hours.models import Attendance, HourRecord
+from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers.models import Volunteer
 
 pytestmark = postgres_only
@@ -145,3 +149,61 @@ def test_concurrent_leader_entries_for_one_volunteer_never_overlap(
     results = at_once(threads, work)
     assert len([r for r in results if isinstance(r, int)]) == 1
     assert HourRecord.objects.count() == 1
+
+
+DECISIONS: dict[str, Callable[[HourRecord], object]] = {
+    "confirm": lambda record: services.confirm_records([record], actor=leader()),
+    "reject": lambda record: services.reject_record(record, actor=leader(), reason="不实"),
+    "edit": lambda record: services.edit_record(record, actor=leader(), content="清扫"),
+}
+
+
+@pytest.mark.parametrize("decision", list(DECISIONS))
+def test_a_decision_locks_the_record_not_its_volunteer_organiser_or_activity(
+    world_tx: None, decision: str
+) -> None:
+    slot, (pk,) = past_slot_with(1)
+    record = services.record_hours(
+        Volunteer.objects.get(pk=pk),
+        activity=slot.activity,
+        slot=slot,
+        start=days_ago(3, 9),
+        end=days_ago(3, 10),
+        actor=leader(),
+    )
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        # Other writers at work (a registrar, the tree, the activity's page): they lock the rows
+        # as an UPDATE of them does, which leaves references to them free.
+        try:
+            with transaction.atomic():
+                Volunteer.objects.select_for_update(no_key=True).get(pk=pk)
+                Organization.objects.select_for_update(no_key=True).get(
+                    pk=slot.activity.organizer_id
+                )
+                Activity.objects.select_for_update(no_key=True).get(pk=slot.activity_id)
+                held.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+
+    other = threading.Thread(target=hold)
+    other.start()
+    try:
+        assert held.wait(30)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
+            DECISIONS[decision](record)
+    finally:
+        release.set()
+        other.join()
+    assert (
+        HourRecord.objects.get(pk=record.pk).status
+        == {
+            "confirm": "confirmed",
+            "reject": "rejected",
+            "edit": "pending",
+        }[decision]
+    )

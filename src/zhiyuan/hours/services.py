@@ -48,6 +48,11 @@ CONTENT_LIMIT = 200
 EARLIEST = datetime(1980, 1, 1, tzinfo=UTC)
 #: One record is at most a day: longer service is recorded day by day.
 LONGEST = timedelta(hours=24)
+#: A record read to be decided or changed locks its own row only: on PostgreSQL a plain FOR
+#: UPDATE with select_related would lock the joined volunteer, organiser and activity rows too,
+#: so a decision would wait on a registrar's or the tree's work (and, locking volunteers in the
+#: records' order, could deadlock with another bulk confirmation).
+LOCKED: dict[str, Any] = {"of": ("self",)}
 
 
 def acting_user(actor: Any) -> Any:
@@ -226,8 +231,10 @@ def _audit(actor: Any, action: str, record: HourRecord, **data: Any) -> None:
 
 
 def _locked_record(record: HourRecord) -> HourRecord:
+    """`record` read again and locked: its row only (`LOCKED`), not its volunteer's or
+    organiser's, which other writers lock for their own work."""
     return (
-        HourRecord.objects.select_for_update()
+        HourRecord.objects.select_for_update(**LOCKED)
         .select_related("volunteer", "organizer")
         .get(pk=record.pk)
     )
@@ -310,7 +317,7 @@ def confirm_records(records: Iterable[HourRecord], *, actor: Any) -> list[HourRe
         raise ValidationError(_("Choose the records to confirm."), code="empty")
     with transaction.atomic():
         locked = list(
-            HourRecord.objects.select_for_update()
+            HourRecord.objects.select_for_update(**LOCKED)
             .filter(pk__in=ids)
             .select_related("volunteer", "organizer", "activity")
             .order_by("organizer_id", "start", "pk")
