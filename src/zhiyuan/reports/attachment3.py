@@ -65,20 +65,13 @@ def title() -> str:
 # --- the figures -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Line:
-    """One unit's row: its category and rate, the denominator in force on the day (None: not
-    recorded), its target (None without a denominator), and its counts."""
+class Targeted:
+    """A row with a target: `rate` % of its denominator (None: not recorded), rounded up,
+    against the volunteers it counts."""
 
-    organization: Organization
-    category: str
     rate: Decimal
     denominator: Denominator
     counts: Counts
-
-    @property
-    def basis(self) -> str:
-        return self.denominator.basis
 
     @property
     def target(self) -> int | None:
@@ -94,6 +87,22 @@ class Line:
     @property
     def completion(self) -> Decimal | None:
         return None if self.target is None else percent(self.counts.registered, self.target)
+
+
+@dataclass(frozen=True)
+class Line(Targeted):
+    """One unit's row: its category and rate, the denominator in force on the day (None: not
+    recorded), its target (None without a denominator), and its counts."""
+
+    organization: Organization
+    category: str
+    rate: Decimal
+    denominator: Denominator
+    counts: Counts
+
+    @property
+    def basis(self) -> str:
+        return self.denominator.basis
 
 
 @dataclass(frozen=True)
@@ -136,7 +145,7 @@ class LineGroup(Group[Line]):
 
 
 @dataclass(frozen=True)
-class AreaLine:
+class AreaLine(Targeted):
     """The city as a whole: every volunteer registered in it, once, against the city rate of
     the resident population of its built-up area (None: no area marked, or a division of it
     without a population)."""
@@ -144,20 +153,6 @@ class AreaLine:
     rate: Decimal
     denominator: Denominator
     counts: Counts
-
-    @property
-    def target(self) -> int | None:
-        if self.denominator.value is None:
-            return None
-        return ceil_share(self.rate, self.denominator.value)
-
-    @property
-    def gap(self) -> int | None:
-        return None if self.target is None else max(self.target - self.counts.registered, 0)
-
-    @property
-    def completion(self) -> Decimal | None:
-        return None if self.target is None else percent(self.counts.registered, self.target)
 
 
 @dataclass(frozen=True)
