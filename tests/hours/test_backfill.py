@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from tests.factories import ActivityFactory, SlotFactory
 from tests.hours.conftest import days_ago
 from tests.volunteers import people
+from zhiyuan.common.identity import resident_id_check_character
 from zhiyuan.common.models import AuditEntry
 from zhiyuan.hours import backfill, services
 from zhiyuan.hours.enums import HourSource, HourStatus, ImportState
@@ -169,6 +170,47 @@ def test_a_row_naming_an_activity_outside_the_area_is_refused(two, team_leader, 
     ]
     missing = upload(xlsx([[99999999, *row[1:]]]), team_leader)
     assert problems(missing)[0][2].startswith("99999999 is not an activity of")
+
+
+def digits_only_id_number() -> str:
+    """A resident ID number of 18 digits (its check character a digit, not X)."""
+    for sequence in range(100, 1000):
+        first17 = f"43060219900101{sequence}"
+        check = resident_id_check_character(first17)
+        if check.isdigit():
+            return first17 + check
+    raise AssertionError("no ID number of digits only")
+
+
+def test_a_problem_never_quotes_an_id_or_mobile_number_from_a_shifted_column(
+    activity, two, team_leader
+) -> None:
+    first, _second = two
+    document = digits_only_id_number()
+    end = days_ago(5, 10)
+    item = upload(
+        xlsx(
+            [
+                [document, first.registration_number, None, None, days_ago(5, 9), end, None, ""],
+                [activity.pk, first.registration_number, None, None, "13800138000", end, None, ""],
+                [activity.pk, first.registration_number, None, None, "1980年", end, None, ""],
+            ]
+        ),
+        team_leader,
+    )
+    found = problems(item)
+    masked = f"{document[:2]}{'*' * 14}{document[-2:]}"
+    assert found == [
+        (
+            3,
+            "A 活动编号",
+            f"{masked} is not an activity of 郭亮社区志愿服务队 or below it; hours are "
+            "back-filled by the organiser.",
+        ),
+        (4, "E 开始时间", "Write a date and time such as 2026-03-01 09:30 (13*******00)."),
+        (5, "E 开始时间", "Write a date and time such as 2026-03-01 09:30 (1980年)."),
+    ]
+    assert "13800138000" not in str(item.problems) and document not in str(item.problems)
 
 
 def test_each_row_gets_its_own_problems(activity, two, team_leader) -> None:

@@ -35,7 +35,9 @@ from zhiyuan.activities.models import Activity, Slot
 from zhiyuan.common.audit import Change, log_action, log_actions
 from zhiyuan.common.excel import CODE_AS_NUMBER, ID_NUMBER_AS_NUMBER, in_scientific_notation
 from zhiyuan.common.identity import normalize_document_number
+from zhiyuan.common.masking import mask_document
 from zhiyuan.common.spreadsheets import WorkbookLimits, column_letters, table_rows
+from zhiyuan.common.text import holds_personal_number
 from zhiyuan.hours import permissions, rules, selectors, services
 from zhiyuan.hours.enums import HourSource, ImportState
 from zhiyuan.hours.models import HourRecord, HoursImport
@@ -160,6 +162,13 @@ def _columns(grid: list[tuple[int, list[Any]]]) -> tuple[int, dict[str, int], di
 # --- cells ----------------------------------------------------------------------------------
 
 
+def _quoted(text: str, limit: int) -> str:
+    """A cell's text as a problem quotes it, at most `limit` characters: masked like an ID
+    number when it holds an ID or mobile number (`common.text.holds_personal_number`), which a
+    shifted column puts in any cell; problems are kept in clear and shown."""
+    return (mask_document(text) if holds_personal_number(text) else text)[:limit]
+
+
 def _text(value: Any) -> str:
     if value is None:
         return ""
@@ -200,7 +209,9 @@ def _parse_text(text: str, column: str, *, day: date | None) -> datetime:
         if hour < 24 and minute < 60:
             return datetime.combine(day, time(hour, minute))
     raise _Problem(
-        column, _("Write a date and time such as 2026-03-01 09:30 (%(text)s)."), {"text": text[:40]}
+        column,
+        _("Write a date and time such as 2026-03-01 09:30 (%(text)s)."),
+        {"text": _quoted(text, 40)},
     )
 
 
@@ -321,7 +332,7 @@ class _Sheet:
                 _(
                     "%(activity)s is not an activity of %(organization)s or below it; hours are back-filled by the organiser."
                 ),
-                {"activity": text[:60], "organization": self.organization.name},
+                {"activity": _quoted(text, 60), "organization": self.organization.name},
             )
         return found
 
