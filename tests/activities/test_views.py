@@ -208,6 +208,41 @@ def test_lowering_places_below_the_confirmed_is_explained_on_the_page(
     assert slot.capacity == 3
 
 
+def test_each_act_on_an_activity_says_how_it_went(
+    open_slot: OpenSlot, volunteer: NewVolunteer, login: Login, team_leader: User
+) -> None:
+    """A refused act shows the service's reason and changes nothing; a done one says so."""
+    slot = open_slot()
+    signup = services.sign_up(slot, volunteer())
+    extra = services.add_slot(
+        slot.activity,
+        actor=team_leader,
+        starts_at=slot.starts_at + timedelta(days=1),
+        ends_at=slot.ends_at + timedelta(days=1),
+        capacity=2,
+    )
+    client = login(team_leader)
+    client.cookies["django_language"] = "en"
+
+    def said(url: str, data: dict[str, str] | None = None) -> list[str]:
+        response = client.post(url, data or {}, follow=True)
+        return [str(message) for message in response.context["messages"]]
+
+    assert said(f"/activities/{slot.activity_id}/finish/") == [
+        "The activity can be finished once its last slot has ended."
+    ]
+    assert said(f"/activities/slots/{slot.pk}/remove/") == [
+        "Volunteers have signed up for this slot: cancel the activity instead."
+    ]
+    assert said(f"/activities/slots/{slot.pk}/signups/{signup.pk}/", {"action": "drop"}) == [
+        "Choose what to do with the sign-up."
+    ]
+    assert said(f"/activities/slots/{extra.pk}/remove/") == ["Slot removed."]
+    assert list(Slot.objects.values_list("pk", flat=True)) == [slot.pk]
+    assert Activity.objects.get().status == ActivityStatus.PUBLISHED
+    assert SignUp.objects.get().status == SignUpStatus.CONFIRMED
+
+
 def test_a_leader_signs_up_team_members_on_the_group_page(
     open_slot: OpenSlot, volunteer: NewVolunteer, login: Login, team_leader: User
 ) -> None:

@@ -3,6 +3,8 @@ and editing, publishing, cancelling and finishing, slots, a slot's roster with i
 (approve, reject, cancel; a leader's group), and attachments. Every read goes through the
 access layer (`selectors`), every write through one service."""
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -36,6 +38,18 @@ NAV = "activities"
 def _errors(request: HttpRequest, error: ValidationError) -> None:
     for message in error.messages:
         messages.error(request, message)
+
+
+def _attempt(request: HttpRequest, act: Callable[[], object], done: str) -> bool:
+    """Call a service (`act`): its refusal's messages are shown as errors, else `done` as a
+    success. Returns whether the service succeeded."""
+    try:
+        act()
+    except ValidationError as error:
+        _errors(request, error)
+        return False
+    messages.success(request, done)
+    return True
 
 
 @login_required
@@ -140,42 +154,39 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _on_activity(
+    request: HttpRequest, pk: int, service: Callable[..., object], done: str, **options: Any
+) -> HttpResponse:
+    """Call `service` on the activity `pk` (in scope, else 404; the service checks the right to
+    manage it) as the user, with `options`; back to the activity's page, saying how it went."""
+    _attempt(request, partial(service, _managed(request, pk), actor=request.user, **options), done)
+    return redirect("activities:detail", pk=pk)
+
+
 @login_required
 @post_action("activities:detail", "pk")
 def publish(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        services.publish_activity(_managed(request, pk), actor=request.user)
-    except ValidationError as error:
-        _errors(request, error)
-    else:
-        messages.success(request, _("Published: volunteers can see it and sign up."))
-    return redirect("activities:detail", pk=pk)
+    return _on_activity(
+        request, pk, services.publish_activity, _("Published: volunteers can see it and sign up.")
+    )
 
 
 @login_required
 @post_action("activities:detail", "pk")
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        services.cancel_activity(
-            _managed(request, pk), actor=request.user, reason=request.POST.get("reason", "")
-        )
-    except ValidationError as error:
-        _errors(request, error)
-    else:
-        messages.success(request, _("Cancelled; those signed up are being told by SMS."))
-    return redirect("activities:detail", pk=pk)
+    return _on_activity(
+        request,
+        pk,
+        services.cancel_activity,
+        _("Cancelled; those signed up are being told by SMS."),
+        reason=request.POST.get("reason", ""),
+    )
 
 
 @login_required
 @post_action("activities:detail", "pk")
 def finish(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        services.finish_activity(_managed(request, pk), actor=request.user)
-    except ValidationError as error:
-        _errors(request, error)
-    else:
-        messages.success(request, _("Marked finished."))
-    return redirect("activities:detail", pk=pk)
+    return _on_activity(request, pk, services.finish_activity, _("Marked finished."))
 
 
 @login_required
@@ -188,39 +199,34 @@ def add_slot(request: HttpRequest, pk: int) -> HttpResponse:
             _errors(request, ValidationError(message))
         return redirect("activities:detail", pk=pk)
     starts_at, ends_at = form.instants()
-    try:
-        services.add_slot(
+    _attempt(
+        request,
+        partial(
+            services.add_slot,
             activity,
             actor=request.user,
             starts_at=starts_at,
             ends_at=ends_at,
             capacity=form.cleaned_data["capacity"],
             label=form.cleaned_data["label"],
-        )
-    except ValidationError as error:
-        _errors(request, error)
-    else:
-        messages.success(request, _("Slot added."))
+        ),
+        _("Slot added."),
+    )
     return redirect("activities:detail", pk=pk)
 
 
 @login_required
 @post_action("activities:detail", "pk")
 def add_attachment(request: HttpRequest, pk: int) -> HttpResponse:
-    activity = _managed(request, pk)
-    try:
-        services.add_attachment(
-            activity,
-            actor=request.user,
-            upload=request.FILES.get("file"),
-            kind=request.POST.get("kind", ""),
-            caption=request.POST.get("caption", ""),
-        )
-    except ValidationError as error:
-        _errors(request, error)
-    else:
-        messages.success(request, _("File kept with the activity."))
-    return redirect("activities:detail", pk=pk)
+    return _on_activity(
+        request,
+        pk,
+        services.add_attachment,
+        _("File kept with the activity."),
+        upload=request.FILES.get("file"),
+        kind=request.POST.get("kind", ""),
+        caption=request.POST.get("caption", ""),
+    )
 
 
 @login_required
@@ -271,12 +277,13 @@ def slot(request: HttpRequest, slot: int) -> HttpResponse:
 @post_action("activities:slot", "slot")
 def change_capacity(request: HttpRequest, slot: int) -> HttpResponse:
     found = selectors.office_slot(request.user, slot)
-    try:
-        services.change_slot(found, actor=request.user, capacity=request.POST.get("capacity"))
-    except ValidationError as error:
-        _errors(request, error)
-    else:
-        messages.success(request, _("Places changed."))
+    _attempt(
+        request,
+        partial(
+            services.change_slot, found, actor=request.user, capacity=request.POST.get("capacity")
+        ),
+        _("Places changed."),
+    )
     return redirect("activities:slot", slot=slot)
 
 
@@ -284,13 +291,11 @@ def change_capacity(request: HttpRequest, slot: int) -> HttpResponse:
 @post_action("activities:slot", "slot")
 def remove_slot(request: HttpRequest, slot: int) -> HttpResponse:
     found = selectors.office_slot(request.user, slot)
-    try:
-        services.remove_slot(found, actor=request.user)
-    except ValidationError as error:
-        _errors(request, error)
-        return redirect("activities:slot", slot=slot)
-    messages.success(request, _("Slot removed."))
-    return redirect("activities:detail", pk=found.activity_id)
+    if _attempt(
+        request, partial(services.remove_slot, found, actor=request.user), _("Slot removed.")
+    ):
+        return redirect("activities:detail", pk=found.activity_id)
+    return redirect("activities:slot", slot=slot)
 
 
 @login_required
@@ -300,21 +305,16 @@ def decide_signup(request: HttpRequest, slot: int, pk: int) -> HttpResponse:
     signup = selectors.office_signup(request.user, pk)
     if signup.slot_id != slot:
         return redirect("activities:slot", slot=signup.slot_id)
-    action = request.POST.get("action", "")
     reason = request.POST.get("reason", "")
-    try:
-        if action == "approve":
-            services.approve_signup(signup, actor=request.user)
-        elif action == "reject":
-            services.reject_signup(signup, actor=request.user, reason=reason)
-        elif action == "cancel":
-            services.cancel_signup(signup, actor=request.user, reason=reason)
-        else:
-            raise ValidationError(_("Choose what to do with the sign-up."))
-    except ValidationError as error:
-        _errors(request, error)
+    act = {
+        "approve": partial(services.approve_signup, signup, actor=request.user),
+        "reject": partial(services.reject_signup, signup, actor=request.user, reason=reason),
+        "cancel": partial(services.cancel_signup, signup, actor=request.user, reason=reason),
+    }.get(request.POST.get("action", ""))
+    if act is None:
+        messages.error(request, _("Choose what to do with the sign-up."))
     else:
-        messages.success(request, _("Sign-up updated."))
+        _attempt(request, act, _("Sign-up updated."))
     return redirect("activities:slot", slot=slot)
 
 
@@ -333,12 +333,12 @@ def group(request: HttpRequest, slot: int) -> HttpResponse:
     if request.method == "POST" and team is not None:
         chosen = {parse_id(value) for value in request.POST.getlist("volunteer")}
         picked = [member for member in members if member.pk in chosen]
-        try:
-            services.sign_up_group(found, picked, actor=request.user, team=team)
-        except ValidationError as error:
-            _errors(request, error)
-        else:
-            messages.success(request, _("Members signed up; each is told by SMS."))
+        signed_up = _attempt(
+            request,
+            partial(services.sign_up_group, found, picked, actor=request.user, team=team),
+            _("Members signed up; each is told by SMS."),
+        )
+        if signed_up:
             return redirect("activities:slot", slot=slot)
     return render(
         request,
