@@ -9,11 +9,14 @@ from datetime import datetime, timedelta
 import pytest
 import xlsxwriter
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from tests.factories import ActivityFactory, SlotFactory
 from tests.hours.conftest import days_ago
 from tests.volunteers import people
+from zhiyuan.activities.models import Activity
 from zhiyuan.common.identity import resident_id_check_character
 from zhiyuan.common.models import AuditEntry
 from zhiyuan.hours import backfill, services
@@ -211,6 +214,19 @@ def test_a_problem_never_quotes_an_id_or_mobile_number_from_a_shifted_column(
         (5, "E 开始时间", "Write a date and time such as 2026-03-01 09:30 (1980年)."),
     ]
     assert "13800138000" not in str(item.problems) and document not in str(item.problems)
+
+
+def test_a_sheet_reads_each_activity_once(activity, two, team_leader) -> None:
+    rows = [
+        [activity.pk, person.registration_number, None, None, days_ago(day, 9), None, 60, ""]
+        for day in range(3, 6)
+        for person in two
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        item = upload(xlsx(rows), team_leader)
+    assert (item.rows_valid, item.problems) == (6, [])
+    table = connection.ops.quote_name(Activity._meta.db_table)
+    assert len([q for q in queries.captured_queries if f"FROM {table}" in q["sql"]]) == 1
 
 
 def test_each_row_gets_its_own_problems(activity, two, team_leader) -> None:

@@ -28,6 +28,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -241,7 +242,8 @@ class _Sheet:
         self.actor = actor
         self.organization = organization
         self.headers = headers
-        self.activities: dict[Any, Activity] = {}
+        # What each activity number or title found, read once per sheet (rows repeat them).
+        self.activities: dict[tuple[str, str], list[Activity]] = {}
         self.taken: dict[int, list[tuple[datetime, datetime, int]]] = {}
 
     def column(self, columns: dict[str, int], name: str) -> str:
@@ -303,16 +305,17 @@ class _Sheet:
             text = _text(number)
             if not text.isdigit() or len(text) > 18:
                 raise _Problem(column, _("Write the activity's number as it shows on its page."))
-            found = Activity.objects.filter(pk=int(text)).select_related("organizer").first()
+            matches = self.found_activities(("number", text), Activity.objects.filter(pk=int(text)))
         else:
             column = self.column(columns, "activity_title")
             text = _text(title)
             if not text:
                 raise _Problem(column, _("This cell is empty."))
-            matches = list(
-                scope(self.actor, Activity.objects.filter(title=text), permissions.RECORDING)
-                .filter(organizer__path__startswith=self.organization.path)
-                .select_related("organizer")[:2]
+            matches = self.found_activities(
+                ("title", text),
+                scope(
+                    self.actor, Activity.objects.filter(title=text), permissions.RECORDING
+                ).filter(organizer__path__startswith=self.organization.path),
             )
             if len(matches) > 1:
                 raise _Problem(
@@ -321,7 +324,7 @@ class _Sheet:
                         "Several activities in your area have this title: give the activity's number."
                     ),
                 )
-            found = matches[0] if matches else None
+        found = matches[0] if matches else None
         if (
             found is None
             or not found.organizer.path.startswith(self.organization.path)
@@ -335,6 +338,14 @@ class _Sheet:
                 {"activity": _quoted(text, 60), "organization": self.organization.name},
             )
         return found
+
+    def found_activities(
+        self, key: tuple[str, str], queryset: QuerySet[Activity]
+    ) -> list[Activity]:
+        """The first two activities of `queryset` with their organisers, read once per `key`."""
+        if key not in self.activities:
+            self.activities[key] = list(queryset.select_related("organizer")[:2])
+        return self.activities[key]
 
     def volunteer(self, number: Any, document: Any, columns: dict[str, int]) -> Volunteer:
         holding = Volunteer.objects.filter(status__in=HOLDING_STATUSES)
