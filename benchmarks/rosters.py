@@ -12,8 +12,9 @@ By construction, so that a benchmark measures imports, not refusals:
   check character of `zhiyuan.common.identity` (`zhiyuan.demo.synthetic.indexed_resident_id`,
   which `zhiyuan generate_population` shares); births 1950-01-01 to 2004-10-04, adults on
   any day after 2022; names from its common-surname list (`synthetic.person_name`);
-- mobiles and emergency contacts' phones are unique: the n-th person's number is a prefix
-  chosen by n and n's quotient as the other eight digits, from two disjoint prefix sets;
+- mobiles and emergency contacts' phones are unique and synthetic: the n-th person's are the
+  n-th of `zhiyuan.demo.synthetic.synthetic_mobile`'s blocks of the 199 range (the mobiles'
+  blocks and the contacts' one never meet), the blocks every generated person of the project uses;
 - choices are only words the roster reader takes (`imports.cells.RowReader`): 男 and 女,
   居民身份证, and the Chinese labels the template's drop-downs offer (汉族, 群众, 大学本科,
   应急救护 …), each tried on the reader before it is used.
@@ -52,9 +53,6 @@ AREAS = ("430602", "430603", "430611", "430621", "430623", "430626", "430681", "
 OCCUPATIONS = ("教师", "医生", "工人", "学生", "公务员", "个体经营", "退休", "工程师", "会计")
 UNITS = ("岳阳市第一中学", "岳阳楼区人民医院", "湖南理工学院", "巴陵石化", "岳阳楼街道办事处")
 STREETS = ("洞庭南路", "巴陵中路", "岳阳大道", "金鹗东路", "建湘路", "南湖大道")
-# Mainland mobile prefixes of the three carriers (and one of the 19x range); two disjoint sets.
-MOBILE_PREFIXES = ("138", "139", "150", "151", "158", "177", "180", "186", "187", "188", "199")
-CONTACT_PREFIXES = ("130", "133", "135", "136", "137", "152", "159", "182", "183", "189")
 
 FIRST_BIRTH = date(1950, 1, 1)
 BIRTH_DAYS = 20_000  # births 1950-01-01 .. 2004-10-04
@@ -69,15 +67,6 @@ def resident_id(index: int) -> str:
     from zhiyuan.demo.synthetic import indexed_resident_id
 
     return indexed_resident_id(index, areas=AREAS, first_birth=FIRST_BIRTH, days=BIRTH_DAYS)
-
-
-def phone(index: int, prefixes: tuple[str, ...]) -> str:
-    """The `index`-th 11-digit number of `prefixes`: distinct for every index below 10⁸ times
-    their count."""
-    number, prefix = divmod(index, len(prefixes))
-    if number >= 100_000_000:
-        raise ValueError("out of numbers")
-    return f"{prefixes[prefix]}{number:08d}"
 
 
 def accepted_choices() -> dict[str, list[str]]:
@@ -121,7 +110,7 @@ def accepted_choices() -> dict[str, list[str]]:
 def roster_rows(rows: int, *, seed: int = 4) -> Iterator[list[Any]]:
     """`rows` people as rows of HEADER's columns (the date of birth a `date`, empty cells
     ""), the same for the same `seed`."""
-    from zhiyuan.demo.synthetic import person_name
+    from zhiyuan.demo.synthetic import CONTACT_BLOCK, person_name, synthetic_mobile
 
     choices = accepted_choices()
     ethnicities = choices["ethnicity"][:10]
@@ -145,14 +134,14 @@ def roster_rows(rows: int, *, seed: int = 4) -> Iterator[list[Any]]:
             chooser.choice(choices["education"]),
             chooser.choice(OCCUPATIONS),
             chooser.choice(UNITS),
-            phone(index, MOBILE_PREFIXES),
+            synthetic_mobile(index),
             f"v{index}@example.com" if index % 3 == 0 else "",
             f"{chooser.choice(STREETS)}{chooser.randint(1, 999)}号",
             some("skills", 0, 3),
             some("service_intentions", 1, 3),
             some("available_times", 1, 2),
             person_name(chooser),
-            phone(index, CONTACT_PREFIXES),
+            synthetic_mobile(index, (CONTACT_BLOCK,)),
         ]
 
 

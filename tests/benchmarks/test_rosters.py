@@ -9,12 +9,9 @@ import pytest
 from benchmarks.rosters import (
     AREAS,
     BIRTH_DAYS,
-    CONTACT_PREFIXES,
     HEADER,
     MAX_ROWS,
-    MOBILE_PREFIXES,
     SEQUENCES,
-    phone,
     resident_id,
     roster_rows,
     write_roster,
@@ -22,6 +19,7 @@ from benchmarks.rosters import (
 
 from tests.volunteers.rosters import checked
 from zhiyuan.common.identity import DocumentType, parse_identity_document
+from zhiyuan.demo.synthetic import CONTACT_BLOCK, MOBILE_BLOCKS
 from zhiyuan.volunteers.enums import ImportStatus
 
 ROWS = 20_000
@@ -70,11 +68,12 @@ def test_every_generated_id_number_passes_the_identity_check(generated):
         assert (document.gender == "male") == (row[HEADER.index("性别")] == "男")
 
 
-def test_phones_of_the_two_prefix_sets_never_meet():
-    assert set(MOBILE_PREFIXES).isdisjoint(CONTACT_PREFIXES)
-    assert phone(len(MOBILE_PREFIXES) * 100_000_000 - 1, MOBILE_PREFIXES) == "19999999999"
-    with pytest.raises(ValueError):
-        phone(len(MOBILE_PREFIXES) * 100_000_000, MOBILE_PREFIXES)
+def test_phones_are_the_synthetic_blocks_and_mobiles_never_meet_contacts(generated):
+    mobiles = {row[HEADER.index("手机号")] for row in generated}
+    contacts = {row[-1] for row in generated}
+    assert {number[:4] for number in mobiles} <= set(MOBILE_BLOCKS)
+    assert {number[:4] for number in contacts} == {CONTACT_BLOCK}
+    assert mobiles.isdisjoint(contacts)
 
 
 @pytest.mark.django_db
