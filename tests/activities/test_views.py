@@ -67,6 +67,15 @@ def test_the_list_filters_by_category_and_status(
     assert kept.title in drafts and published.activity.title not in drafts
 
 
+def test_the_next_page_keeps_the_filters(
+    draft: Callable[..., Activity], login: Login, street_admin: User
+) -> None:
+    for _ in range(51):
+        draft()
+    first = text(login(street_admin).get("/activities/?status=draft&q=读书"))
+    assert "?status=draft&amp;q=%E8%AF%BB%E4%B9%A6&amp;page=2" in first
+
+
 def test_a_leader_creates_adds_a_slot_across_midnight_and_publishes(
     login: Login, team_leader: User
 ) -> None:

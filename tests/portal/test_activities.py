@@ -80,6 +80,17 @@ def test_the_list_filters_by_category_place_and_day(client: Client) -> None:
     assert Division.objects.filter(code="430602000000").exists()
 
 
+def test_the_next_page_keeps_the_filters(client: Client) -> None:
+    for _ in range(21):
+        make_open_slot(title="环保", category=Category.objects.get(code="environment"))
+    make_open_slot(title="读书")
+    first = text(client.get("/events/?category=environment"))
+    assert first.count("<h2>") == 20
+    assert 'href="?category=environment&amp;page=2"' in first
+    second = text(client.get("/events/?category=environment&page=2"))
+    assert "环保" in second and "读书" not in second
+
+
 def test_bad_filters_are_ignored_not_errors(client: Client) -> None:
     make_open_slot(title="读书")
     response = client.get("/events/?from=2026-13-45&place=%00&category=" + "x" * 500)

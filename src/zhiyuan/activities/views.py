@@ -62,6 +62,8 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     )
     activities = selectors.office_activities(request.user, how)
     page = Paginator(activities, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "activities/list.html",
@@ -72,6 +74,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
             "statuses": ActivityStatus.choices,
             "categories": selectors.categories(),
             "may_create": selectors.organisers(request.user).exists(),
+            "query": query.urlencode(),
         },
     )
 

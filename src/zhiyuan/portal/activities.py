@@ -40,6 +40,13 @@ def _day(value: Any) -> date | None:
         return None
 
 
+def _without_page(request: HttpRequest) -> str:
+    """The list's filters as a query string, for its pages' links."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
 def events(request: HttpRequest) -> HttpResponse:
     mine = _mine(request)
     place = Division.objects.filter(code=clean_search(request.GET.get("place", ""))[:12]).first()
@@ -60,7 +67,7 @@ def events(request: HttpRequest) -> HttpResponse:
             "categories": selectors.categories(),
             "places": selectors.places_of(selectors.open_activities(mine)),
             "logged_in": session.mobile_digest_of(request) is not None,
-            "query": request.GET.urlencode() if request.GET else "",
+            "query": _without_page(request),
         },
     )
 
