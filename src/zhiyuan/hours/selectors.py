@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from zhiyuan.activities.enums import SignUpStatus
@@ -302,8 +302,6 @@ class OrganizerTotal:
 def totals_by_organizer(queryset: QuerySet[HourRecord]) -> list[OrganizerTotal]:
     """Counted minutes, records and distinct volunteers of `queryset` per organiser, by tree
     order (one query, plus one for the organisations)."""
-    from django.db.models import Count
-
     rows = (
         counted(queryset)
         .order_by()

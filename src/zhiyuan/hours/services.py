@@ -279,7 +279,7 @@ def edit_record(
             long_day = _long_day(locked.volunteer, new_start, new_end, besides=_besides(locked))
             locked.flags = _flags(locked.flags, long_day=long_day)
         if content is not None:
-            cleaned = clean_note(content, field="content", limit=CONTENT_LIMIT)
+            cleaned = clean_content(content)
             if cleaned != locked.content:
                 changed["content"] = [locked.content, cleaned]
                 locked.content = cleaned
@@ -448,9 +448,7 @@ def request_correction(
             actual_minutes=actual,
             minutes=rules.counted_minutes(actual, original.rounding),
             rounding=original.rounding,
-            content=original.content
-            if content is None
-            else clean_note(content, field="content", limit=CONTENT_LIMIT),
+            content=original.content if content is None else clean_content(content),
             source=original.source,
             recorded_by=None if by_volunteer else acting_user(actor),
             corrects=original,
