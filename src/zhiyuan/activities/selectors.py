@@ -58,8 +58,9 @@ def with_places(slots: QuerySet[Slot]) -> QuerySet[Slot]:
     )
 
 
-def _listed(activities: QuerySet[Activity]) -> QuerySet[Activity]:
-    """With what a list shows of each activity (the API names a restricted one's audience)."""
+def listed(activities: QuerySet[Activity]) -> QuerySet[Activity]:
+    """With what a list or the API shows of each activity: its organiser, category, place and
+    audience joined, its campaigns and its slots (`with_places`, in time order) prefetched."""
     return activities.select_related(
         "organizer", "category", "division", "audience"
     ).prefetch_related(
@@ -98,7 +99,7 @@ def _midnight(day: date) -> datetime:
 
 def office_activities(user: Any, how: ActivityFilter = ActivityFilter()) -> QuerySet[Activity]:
     """Activities organised inside `user`'s subtrees, newest first."""
-    return _listed(_filtered(scope(user, Activity.objects.all()), how)).order_by(
+    return listed(_filtered(scope(user, Activity.objects.all()), how)).order_by(
         "-created_at", "-pk"
     )
 
@@ -207,7 +208,7 @@ def open_activities(
         visible |= permissions.audience_condition(volunteer)
     upcoming = Slot.objects.filter(activity=OuterRef("pk"), starts_at__gt=timezone.now())
     activities = Activity.objects.filter(visible, Exists(upcoming), status=ActivityStatus.PUBLISHED)
-    return _listed(_filtered(activities, how)).order_by("published_at", "pk")
+    return listed(_filtered(activities, how)).order_by("published_at", "pk")
 
 
 def open_activity(volunteers: Iterable[Volunteer], pk: Any) -> Activity | None:

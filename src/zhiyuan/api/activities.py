@@ -88,10 +88,8 @@ class ActivitySerializer(serializers.Serializer):
 
     @extend_schema_field(SlotSerializer(many=True))
     def get_slots(self, activity: Activity) -> list[dict[str, Any]]:
-        slots = getattr(activity, "_listed_slots", None)
-        if slots is None:
-            slots = list(activity.slots.all())
-        return SlotSerializer(slots, many=True).data  # type: ignore[return-value]
+        """The slots `selectors.listed` prefetched with their places."""
+        return SlotSerializer(activity.slots.all(), many=True).data  # type: ignore[return-value]
 
 
 class OfficeActivitySerializer(ActivitySerializer):
@@ -265,7 +263,7 @@ def _category(code: str, field: str) -> Category:
     return found
 
 
-def _details(data: dict[str, Any], organizer: Organization) -> dict[str, Any]:
+def _details(data: dict[str, Any]) -> dict[str, Any]:
     """API input as the services' details: codes and ids resolved."""
     details = dict(data)
     details.pop("organizer", None)
@@ -303,17 +301,8 @@ def _how(data: dict[str, Any]) -> selectors.ActivityFilter:
     )
 
 
-def _with_slots(activities: list[Activity]) -> list[Activity]:
-    for activity in activities:
-        activity._listed_slots = list(activity.slots.all())  # type: ignore[attr-defined]
-    return activities
-
-
 def _activity_answer(activity: Activity, *, office: bool = True) -> dict[str, Any]:
-    fresh = Activity.objects.select_related("organizer", "category", "division", "audience").get(
-        pk=activity.pk
-    )
-    fresh._listed_slots = list(selectors.slots_of(fresh))  # type: ignore[attr-defined]
+    fresh = selectors.listed(Activity.objects.filter(pk=activity.pk)).get()
     serializer = OfficeActivitySerializer if office else ActivitySerializer
     return serializer(fresh).data  # type: ignore[return-value]
 
@@ -341,9 +330,7 @@ class ActivityViewSet(viewsets.GenericViewSet):
     def list(self, request: Request) -> Response:
         how = _how(validated(OfficeFilterSerializer, request.query_params))
         page = self.paginate_queryset(selectors.office_activities(request.user, how))
-        return self.get_paginated_response(
-            OfficeActivitySerializer(_with_slots(page or []), many=True).data
-        )
+        return self.get_paginated_response(OfficeActivitySerializer(page or [], many=True).data)
 
     @extend_schema(
         summary="One activity of your subtrees, with its slots and places",
@@ -362,9 +349,7 @@ class ActivityViewSet(viewsets.GenericViewSet):
         organizer = scope(request.user, Organization.objects.filter(pk=data["organizer"])).first()
         if organizer is None:
             raise ValidationError({"organizer": [_("No organisation with this id is visible.")]})
-        activity = services.create_activity(
-            organizer, actor=request.user, details=_details(data, organizer)
-        )
+        activity = services.create_activity(organizer, actor=request.user, details=_details(data))
         return Response(_activity_answer(activity), status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -376,7 +361,7 @@ class ActivityViewSet(viewsets.GenericViewSet):
         activity = self._activity(pk)
         form = ActivityInputSerializer(data=request.data, partial=True)
         form.is_valid(raise_exception=True)
-        details = _details(dict(form.validated_data), activity.organizer)
+        details = _details(dict(form.validated_data))
         updated = services.update_activity(activity, actor=request.user, details=details)
         return Response(_activity_answer(updated))
 
@@ -575,9 +560,7 @@ class PublicActivityList(PublicView):
         how = _how(validated(ActivityFilterSerializer, request.query_params))
         paginator = Pagination()
         page = paginator.paginate_queryset(selectors.open_activities((), how), request, view=self)
-        return paginator.get_paginated_response(
-            ActivitySerializer(_with_slots(page or []), many=True).data
-        )
+        return paginator.get_paginated_response(ActivitySerializer(page or [], many=True).data)
 
 
 class PublicActivityDetail(PublicView):
@@ -606,9 +589,7 @@ class VolunteerActivityList(VolunteerView):
         paginator = Pagination()
         activities = selectors.open_activities(self.session().registrations(), how)
         page = paginator.paginate_queryset(activities, request, view=self)
-        return paginator.get_paginated_response(
-            ActivitySerializer(_with_slots(page or []), many=True).data
-        )
+        return paginator.get_paginated_response(ActivitySerializer(page or [], many=True).data)
 
 
 class VolunteerSignUpList(VolunteerView):
