@@ -97,8 +97,9 @@ class ActivityForm(forms.Form):
         offered = categories()
         self._field("category").queryset = offered.filter(kind="category")
         self._field("campaigns").queryset = offered.filter(kind="campaign")
+        # A subquery: the sliced list cannot be filtered, as a choice field's check does.
         self._field("division").queryset = Division.objects.filter(
-            pk__in=[d.pk for d in places_of(organizer)]
+            pk__in=places_of(organizer).values("pk")
         ).order_by("code")
         self.audiences = {str(o.pk): o for o in audiences_of(organizer)}
         choices = [("", "—")] + [(key, o.name) for key, o in self.audiences.items()]
