@@ -48,6 +48,7 @@ def test_each_app_registers_its_own_jobs() -> None:
         "finish_ended_activities": "zhiyuan.activities.jobs",
         "release_unregistered_signups": "zhiyuan.activities.jobs",
         "close_missed_checkouts": "zhiyuan.hours.jobs",
+        "purge_hours_sheets": "zhiyuan.hours.jobs",
         "remind_reporting_rounds": "zhiyuan.reports.jobs",
     }
 

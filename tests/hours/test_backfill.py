@@ -124,8 +124,27 @@ def test_a_clean_sheet_is_checked_then_imported_as_pending_records(
     item.refresh_from_db()
     assert (item.state, item.imported_count) == (ImportState.IMPORTED, 3)
     assert AuditEntry.objects.filter(action="hours.record.created").count() == 3
+    assert item.content == ""  # the file (it names people by ID number) is gone, its hash stays
+    assert len(item.file_sha256) == 64
     with pytest.raises(ValidationError):
         backfill.import_sheet(item, actor=team_leader)  # once only
+
+
+def test_a_sheet_never_imported_loses_its_file_after_the_retention_period(
+    activity, two, team_leader, settings
+) -> None:
+    first, _ = two
+    row = [activity.pk, first.registration_number, None, "李一", days_ago(5, 9), days_ago(5, 11)]
+    item = upload(xlsx([row]), team_leader)
+    later = item.uploaded_at + timedelta(days=settings.ROSTER_RETENTION_DAYS)
+    assert backfill.purge_expired_sheets(now=later - timedelta(minutes=1)) == 0
+    assert backfill.purge_expired_sheets(now=later + timedelta(minutes=1)) == 1
+    item.refresh_from_db()
+    assert (item.content, item.state) == ("", ImportState.CHECKED)
+    with pytest.raises(ValidationError) as refused:
+        backfill.import_sheet(item, actor=team_leader)
+    assert refused.value.code == "purged"
+    assert not HourRecord.objects.exists()
 
 
 def test_an_id_number_stored_as_a_number_is_refused_never_repaired(

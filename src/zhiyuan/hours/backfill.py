@@ -26,6 +26,7 @@ from datetime import date, datetime, time, timedelta
 from itertools import islice
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
@@ -45,6 +46,7 @@ from zhiyuan.hours.models import HourRecord, HoursImport
 from zhiyuan.organizations.access import scope
 from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers.enums import HOLDING_STATUSES
+from zhiyuan.volunteers.imports.files import purged_error
 from zhiyuan.volunteers.imports.messages import kept, render
 from zhiyuan.volunteers.imports.reader import header_key
 from zhiyuan.volunteers.models import Volunteer, document_digest
@@ -524,6 +526,8 @@ def import_sheet(item: HoursImport, *, actor: Any) -> int:
             _("The sheet has problems: correct them in the file and upload it again."),
             code="problems",
         )
+    if not item.content:
+        raise purged_error()
     data = base64.b64decode(item.content)
     with transaction.atomic():
         locked = HoursImport.objects.select_for_update().get(pk=item.pk)
@@ -540,6 +544,7 @@ def import_sheet(item: HoursImport, *, actor: Any) -> int:
             locked.imported_count = len(records)
             locked.imported_by = services.acting_user(actor)
             locked.imported_at = timezone.now()
+            locked.content = ""  # the sheet names people by ID number: done with, its hash stays
             locked.save()
             log_actions(
                 actor,
@@ -586,3 +591,12 @@ def _write(row: Row, actor: Any, item: HoursImport) -> HourRecord:
         source=HourSource.BACKFILL,
         hours_import=item,
     )
+
+
+def purge_expired_sheets(*, now: Any = None) -> int:
+    """Delete the files of sheets uploaded more than ROSTER_RETENTION_DAYS ago and never
+    imported (an imported sheet's file is deleted at once); their SHA-256 and problems stay.
+    Returns how many were deleted. A periodic job, as for rosters (the same period: both name
+    people by ID number)."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.ROSTER_RETENTION_DAYS)
+    return HoursImport.objects.filter(uploaded_at__lt=cutoff).exclude(content="").update(content="")

@@ -284,7 +284,9 @@ def slot_records(slot: Slot) -> QuerySet[HourRecord]:
 
 
 def hours_imports(user: Any, roles: Any = ALL_ROLES) -> QuerySet[HoursImport]:
-    return scope(user, HoursImport.objects.select_related("organization", "uploaded_by"), roles)
+    """The sheets in `user`'s scope, without their files (read only by the import itself)."""
+    sheets = HoursImport.objects.select_related("organization", "uploaded_by").defer("content")
+    return scope(user, sheets, roles)
 
 
 @dataclass
