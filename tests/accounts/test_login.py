@@ -307,3 +307,14 @@ def test_each_request_extends_the_session(en_client: Client, street_admin: User)
     en_client.get("/accounts/users/")
     expiry = Session.objects.get().expire_date
     assert expiry > timezone.now() + timedelta(minutes=29)
+
+
+def test_logging_out_tells_the_browser_to_drop_the_pages_it_kept(
+    en_client: Client, street_admin: User
+) -> None:
+    """The service worker keeps leaders' rosters (names) for offline use: a log-out clears them."""
+    _post(en_client, "street_admin")
+    response = en_client.post("/accounts/logout/")
+    assert (response.status_code, response["Location"]) == (302, "/accounts/login/")
+    assert response["Clear-Site-Data"] == '"cache"'
+    assert "_auth_user_id" not in en_client.session

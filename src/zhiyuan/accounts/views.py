@@ -111,8 +111,12 @@ def choose_person(request: HttpRequest) -> HttpResponse:
 
 @post_action("home")
 def logout_view(request: HttpRequest) -> HttpResponse:
+    """Log out, and tell the browser to drop what it kept of the site's pages (the leader's
+    roster copies a service worker keeps for offline use name volunteers)."""
     logout(request)
-    return redirect("accounts:login")
+    response = redirect("accounts:login")
+    response["Clear-Site-Data"] = '"cache"'
+    return response
 
 
 # --- account management --------------------------------------------------------------------
