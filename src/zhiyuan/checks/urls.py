@@ -1,0 +1,6 @@
+"""Office pages of the checks app, mounted at /checks/ (namespace "checks")."""
+
+from django.urls import URLPattern, path  # noqa: F401
+
+app_name = "checks"
+urlpatterns: list[URLPattern] = []
