@@ -24,9 +24,10 @@ dropped during the copy and built again afterwards (as a restore does), then VAC
 The measurements, each through the selectors the pages use (median of 5 runs after a warm one):
 - a volunteer's yearly total: `yearly_progress(records_of_volunteers(digest), year)`, what
   /me/hours/ and the API's volunteer hours show, for a typical volunteer and the busiest one;
-- an office's hours of a subtree for the last full year: `total_minutes(counted(...))` and
-  `totals_by_organizer(...)` of `in_period(in_subtree(records(user), org), …)`, as /hours/ and
-  its totals API read them, for a street's centre, a district's committee and the city's.
+- an office's hours of a subtree for the last full year: `office_totals(user, organization=org,
+  start=1 Jan, end=31 Dec)`, its total and its rows per organiser, as /hours/ and its totals API
+  read them (the whole months from the roll-ups `hours.tallies` keeps, rebuilt once after the
+  copy as a bulk load must), for a street's centre, a district's committee and the city's.
 Each against the plain ORM way in the same run: the volunteer's records as model instances summed
 in Python; the subtree's year through the organisation join (`organizer__path__startswith`, no
 path copy), the year as `start__year` and the minutes summed in Python. Both must give the same
@@ -96,13 +97,24 @@ def child_build(records: int) -> dict[str, Any]:
     written = copy_records(records, volunteers, organizers, activities)
     copied = time.perf_counter()
     index_and_analyze()
+    indexed = time.perf_counter()
+    from django.db import connection
+
+    from zhiyuan.hours import tallies
+
+    months, years = tallies.rebuild()  # the copy bypassed the services that keep them
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE hours_hourtally")
+        cursor.execute("VACUUM ANALYZE hours_serviceyear")
     return {
+        "tallies": f"{months:,} organiser-months, {years:,} volunteer-years",
+        "tallies_s": time.perf_counter() - indexed,
         "organizers": len(organizers),
         "volunteers": len(volunteers),
         "records": written,
         "setup_s": prepared - started,
         "copy_s": copied - prepared,
-        "index_s": time.perf_counter() - copied,
+        "index_s": indexed - copied,
         "peak_mib": _peak_mib(),
     }
 
@@ -605,27 +617,28 @@ def _office_calls(
     from zhiyuan.accounts.models import User
     from zhiyuan.hours import selectors
     from zhiyuan.hours.models import HourRecord
-    from zhiyuan.organizations.access import in_subtree, scope_prefixes
+    from zhiyuan.organizations.access import scope_prefixes
     from zhiyuan.organizations.models import Organization
 
     user = User.objects.get(username=username)
     organization = user.roles.get().organization
     first, last = date(year, 1, 1), date(year, 12, 31)
 
-    def found() -> Any:
-        # The office page's filter (hours.views._period): the user's records, the organisation's
-        # subtree, the period's local days.
-        fresh = User.objects.get(pk=user.pk)  # the scope's roles read again, as per request
+    def totals() -> Any:
+        # The office page's totals (hours.views.index, the totals API): the user's scope read
+        # again as per request, the organisation's subtree, the period's local days, through the
+        # roll-ups (`selectors.office_totals`).
+        fresh = User.objects.get(pk=user.pk)
         scope_prefixes(fresh)
-        return selectors.in_period(in_subtree(selectors.records(fresh), organization), first, last)
+        return selectors.office_totals(fresh, organization=organization, start=first, end=last)
 
     def total() -> int:
-        return selectors.total_minutes(selectors.counted(found()))
+        return int(totals().minutes)
 
     def by_organizer() -> list[tuple[int, int, int, int]]:
         return [
             (row.organizer.pk, row.minutes, row.records, row.volunteers)
-            for row in selectors.totals_by_organizer(found())
+            for row in totals().by_organizer
         ]
 
     replaced = HourRecord.objects.filter(corrects=OuterRef("pk"), status="confirmed")
@@ -775,7 +788,8 @@ def main(argv: list[str]) -> int:
             f"{built['records']:,} records of {built['volunteers']:,} volunteers with "
             f"{built['organizers']:,} organisers: city and people {built['setup_s']:.0f} s, "
             f"COPY {built['copy_s']:.0f} s ({built['records'] / built['copy_s']:,.0f} rows/s), "
-            f"indexes and VACUUM ANALYZE {built['index_s']:.0f} s; load average {load()}",
+            f"indexes and VACUUM ANALYZE {built['index_s']:.0f} s, tallies {built['tallies_s']:.0f} s "
+            f"({built['tallies']}); load average {load()}",
             flush=True,
         )
         code = measure(env, records, quick)

@@ -402,8 +402,26 @@ class HourRecordViewSet(viewsets.GenericViewSet):
     )
     @action(detail=False, pagination_class=None)
     def totals(self, request: Request) -> Response:
-        found = self._filtered(validated(HourTotalsFilter, request.query_params))
-        minutes = selectors.total_minutes(selectors.counted(found))
+        data = validated(HourTotalsFilter, request.query_params)
+        if "slot" in data or "volunteer" in data:
+            found = self._filtered(data)
+            rows = selectors.totals_by_organizer(found)
+            minutes = sum(row.minutes for row in rows)
+        else:
+            organization = None
+            if "organization" in data:
+                organization = get_scoped_or_404(
+                    request.user, Organization.objects.all(), pk=data["organization"]
+                )
+            totals = selectors.office_totals(
+                request.user,
+                organization=organization,
+                start=data.get("start"),
+                end=data.get("end"),
+                status=data.get("status", ""),
+                activity=data.get("activity"),
+            )
+            rows, minutes = totals.by_organizer, totals.minutes
         by_organizer = [
             {
                 "organizer": row.organizer,
@@ -412,7 +430,7 @@ class HourRecordViewSet(viewsets.GenericViewSet):
                 "records": row.records,
                 "volunteers": row.volunteers,
             }
-            for row in selectors.totals_by_organizer(found)
+            for row in rows
         ]
         body = {
             "minutes": minutes,

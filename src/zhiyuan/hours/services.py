@@ -31,7 +31,7 @@ from zhiyuan.activities.models import Activity, Slot
 from zhiyuan.common import locks
 from zhiyuan.common.audit import Change, log_action, log_actions
 from zhiyuan.common.text import clean_note
-from zhiyuan.hours import chain, permissions, rules, selectors
+from zhiyuan.hours import chain, hooks, permissions, rules, selectors, tallies
 from zhiyuan.hours.enums import HourFlag, HourSource, HourStatus, Rounding
 from zhiyuan.hours.models import HourRecord, HoursImport, HoursPolicy
 from zhiyuan.organizations.models import Organization
@@ -362,6 +362,7 @@ def confirm_records(records: Iterable[HourRecord], *, actor: Any) -> list[HourRe
                     ]
                 )
             head.save()
+        tallies.count_confirmed(locked)
         log_actions(
             actor,
             [
@@ -374,6 +375,9 @@ def confirm_records(records: Iterable[HourRecord], *, actor: Any) -> list[HourRe
                 for record in locked
             ],
         )
+        corrections = [record for record in locked if record.is_correction]
+        if corrections:  # the apps above see hours fall (hooks.corrections_confirmed)
+            hooks.corrections_confirmed.send(HourRecord, records=corrections, actor=actor)
     return locked
 
 

@@ -42,7 +42,6 @@ from zhiyuan.hours import (
     export_requests,
     exports,
     permissions,
-    rules,
     selectors,
     services,
 )
@@ -127,7 +126,18 @@ def _period(
 def index(request: HttpRequest) -> HttpResponse:
     """Hours of the user's subtree for a period: totals per organiser and the records."""
     form, found, filters = _period(request)
-    counted = selectors.counted(found)
+    totals = (
+        selectors.office_totals(
+            request.user,
+            organization=filters.organization,
+            start=filters.start,
+            end=filters.end,
+            status=filters.status,
+            activity=filters.activity,
+        )
+        if filters is not None
+        else selectors.OfficeTotals(0, [])
+    )
     page = Paginator(found.order_by("-start", "-pk"), 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -136,8 +146,8 @@ def index(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "organization": filters.organization if filters else None,
-        "totals": selectors.totals_by_organizer(found),
-        "total_hours": rules.hours(selectors.total_minutes(counted)),
+        "totals": totals.by_organizer,
+        "total_hours": totals.hours,
         "query": query.urlencode(),
         "records": permissions.records_anywhere(request.user),
         "pending": selectors.records(request.user, permissions.RECORDING)

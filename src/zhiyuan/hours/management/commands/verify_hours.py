@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from zhiyuan.hours import chain
+from zhiyuan.hours import chain, tallies
 from zhiyuan.organizations.models import Organization
 
 PROBLEMS = {
@@ -20,8 +20,9 @@ PROBLEMS = {
 class Command(BaseCommand):
     help = (
         "Check the hash chains of confirmed service records (tamper evidence): every record's "
-        "SHA-256 recomputed and linked to the one before it, per organiser. Names each record "
-        "that breaks a chain and exits with status 1 if any does."
+        "SHA-256 recomputed and linked to the one before it, per organiser; and the monthly and "
+        "yearly tallies of the hours that count against the records they sum. Names each record "
+        "that breaks a chain and each tally that is wrong, and exits with status 1 if any is."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -56,6 +57,29 @@ class Command(BaseCommand):
                     "position": found_break.position,
                     "problem": PROBLEMS[found_break.problem],
                 }
+            )
+        # The tallies are compared with the records only where the records are what was
+        # confirmed: a broken chain is the finding then, not the sums.
+        wrong = tallies.discrepancies() if organizer_ids is None and not breaks else []
+        for found_wrong in wrong:
+            self.stderr.write(
+                _(
+                    "%(kind)s tally %(key)s: holds %(stored)s (minutes, records), the records say "
+                    "%(expected)s"
+                )
+                % {
+                    "kind": found_wrong.kind,
+                    "key": ", ".join(str(part) for part in found_wrong.key),
+                    "stored": found_wrong.stored,
+                    "expected": found_wrong.expected,
+                }
+            )
+        if wrong:
+            raise CommandError(
+                _(
+                    "%(count)d tally(ies) differ from the records; `zhiyuan rebuild_hour_tallies` rebuilds them."
+                )
+                % {"count": len(wrong)}
             )
         if breaks:
             raise CommandError(
