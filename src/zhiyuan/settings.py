@@ -311,6 +311,10 @@ HOURS_YEARLY_TARGET = env_int("HOURS_YEARLY_TARGET", 20, minimum=1)
 HOURS_QR_SECONDS = env_int("HOURS_QR_SECONDS", 30, minimum=10)
 HOURS_CHECKOUT_GRACE_MINUTES = env_int("HOURS_CHECKOUT_GRACE_MINUTES", 60, minimum=0)
 
+# The work plan (plan §四): organisations that have not reported a step are texted once, from
+# WORKPLAN_REMIND_DAYS days before its due date.
+WORKPLAN_REMIND_DAYS = env_int("WORKPLAN_REMIND_DAYS", 3, minimum=0)
+
 # The bulk "please confirm" message: at most this many a day per registering unit (sent by
 # staff, counted from local midnight); the rest wait for the next day.
 CONFIRMATION_REQUESTS_PER_UNIT_PER_DAY = env_int(
