@@ -50,6 +50,7 @@ from tests.factories import (
 from tests.hours.api_calls import call_hours_operations, hours_known_ids
 from tests.reports.api_calls import call_reporting_operations, reporting_known_ids
 from tests.volunteers.people import person_data, synthetic_id, synthetic_mobile
+from tests.workplan.api_calls import call_workplan_operations, workplan_known_ids
 from zhiyuan.accounts.models import Role, User
 from zhiyuan.activities import services as activity_services
 from zhiyuan.activities.models import Slot
@@ -125,6 +126,7 @@ def known_ids(registered: Callable[..., Any], apply: Callable[..., Any]) -> dict
         "volunteers": [request.volunteer.pk, registered(registrar).pk, apply(registrar).pk],
         **hours_known_ids(registered),
         **reporting_known_ids(),
+        **workplan_known_ids(),
     }
 
 
@@ -401,4 +403,5 @@ def test_every_operation_answers_a_success_that_conforms_to_the_schema(
 
     call_hours_operations(call)
     call_reporting_operations(call)
+    call_workplan_operations(call)
     assert call.succeeded == set(OPERATIONS)

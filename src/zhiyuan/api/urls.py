@@ -29,6 +29,7 @@ from zhiyuan.api import (
     tables,
     volunteer_auth,
     volunteers,
+    workplan,
 )
 
 router = SimpleRouter()
@@ -55,6 +56,8 @@ router.register("hour-records", hours.HourRecordViewSet, basename="hour-record")
 router.register("hours-imports", hours.HoursImportViewSet, basename="hours-import")
 router.register("reporting-rounds", reports.ReportingRoundViewSet, basename="reporting-round")
 router.register("report-submissions", reports.SubmissionViewSet, basename="report-submission")
+router.register("workplan-steps", workplan.WorkStepViewSet, basename="workplan-step")
+router.register("workplan-reports", workplan.StepReportViewSet, basename="workplan-report")
 
 v1 = [
     path("auth/login/", auth.LoginView.as_view(), name="login"),
@@ -110,6 +113,8 @@ v1 = [
         activities.VolunteerSignUpCancel.as_view(),
         name="volunteer-signup-cancel",
     ),
+    path("workplan/board/", workplan.BoardView.as_view(), name="workplan-board"),
+    path("workplan/board/file/", workplan.BoardFileView.as_view(), name="workplan-board-file"),
     path("check-ins/", hours.CheckInView.as_view(), name="check-ins"),
     path("check-in-codes/<str:slot>/", hours.CheckInCodeView.as_view(), name="check-in-code"),
     path("slot-rosters/<str:slot>/", hours.SlotRosterView.as_view(), name="slot-roster"),
