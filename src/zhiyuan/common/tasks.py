@@ -52,6 +52,20 @@ def deliver_sms(sms_id: int) -> bool:
         return True
 
 
+@task()
+def deliver_sms_many(sms_ids: list[int]) -> int:
+    """Send the queued SMS of a bulk send (`outbox.send_sms_many`) one after the other, as
+    `deliver_sms` sends each; one that fails is recorded on its row and the others still go.
+    Returns how many were sent now."""
+    sent = 0
+    for sms_id in sms_ids:
+        try:
+            sent += deliver_sms.call(sms_id)
+        except SmsDeliveryError:
+            continue
+    return sent
+
+
 def _describe(exc: Exception) -> str:
     # A backend's own delivery error already says what failed; anything else is named by type.
     if isinstance(exc, SmsDeliveryError):
