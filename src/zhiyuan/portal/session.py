@@ -43,7 +43,16 @@ def log_out(request: HttpRequest) -> None:
 
 
 #: Pages a log-in may return to (a URL name, never a URL taken from the request).
-RETURN_PAGES = ("public:checkin", "public:me-hours", "public:events", "public:my-activities")
+RETURN_PAGES = (
+    "public:checkin",
+    "public:me-hours",
+    "public:events",
+    "public:my-activities",
+    "public:my-certificates",
+    "public:my-reports",
+    "public:me-help",
+    "public:me-help-new",
+)
 _AFTER_LOGIN = "volunteers.me.after-login"
 
 
