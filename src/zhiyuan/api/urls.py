@@ -13,13 +13,9 @@ from rest_framework.routers import SimpleRouter
 from zhiyuan.api import (
     accounts,
     activities,
-    anomalies,
     assistance,
     audit,
     auth,
-    certificates,
-    awards,
-    checks,
     divisions,
     exports,
     hours,
@@ -27,7 +23,6 @@ from zhiyuan.api import (
     memberships,
     organizations,
     public,
-    recognition,
     registration_bodies,
     reports,
     roster_imports,
@@ -60,20 +55,11 @@ router.register(
 )
 router.register("hour-records", hours.HourRecordViewSet, basename="hour-record")
 router.register("help-requests", assistance.HelpRequestViewSet, basename="help-request")
-router.register("certificates", certificates.CertificateViewSet, basename="certificate")
 router.register("hours-imports", hours.HoursImportViewSet, basename="hours-import")
-router.register("star-awards", recognition.StarAwardViewSet, basename="star-award")
 router.register("reporting-rounds", reports.ReportingRoundViewSet, basename="reporting-round")
 router.register("report-submissions", reports.SubmissionViewSet, basename="report-submission")
-router.register("award-campaigns", awards.AwardCampaignViewSet, basename="award-campaign")
-router.register("award-nominations", awards.AwardNominationViewSet, basename="award-nomination")
-router.register("award-objections", awards.AwardObjectionViewSet, basename="award-objection")
 router.register("workplan-steps", workplan.WorkStepViewSet, basename="workplan-step")
 router.register("workplan-reports", workplan.StepReportViewSet, basename="workplan-report")
-router.register("anomaly-flags", anomalies.FlagViewSet, basename="anomaly-flag")
-router.register("spot-checks", checks.CampaignViewSet, basename="spot-check")
-router.register("check-items", checks.CheckItemViewSet, basename="check-item")
-router.register("check-cases", checks.CaseViewSet, basename="check-case")
 
 v1 = [
     path("auth/login/", auth.LoginView.as_view(), name="login"),
@@ -81,7 +67,6 @@ v1 = [
     path("auth/logoutall/", auth.LogoutAllView.as_view(), name="logoutall"),
     path("me/", me.MeView.as_view(), name="me"),
     path("audit/", audit.AuditEntryList.as_view(), name="audit"),
-    path("check-rates/", checks.RatesView.as_view(), name="check-rates"),
     path(
         "public/registration-points/",
         public.RegistrationPointList.as_view(),
@@ -132,44 +117,6 @@ v1 = [
     ),
     path("workplan/board/", workplan.BoardView.as_view(), name="workplan-board"),
     path("workplan/board/file/", workplan.BoardFileView.as_view(), name="workplan-board-file"),
-    path(
-        "public/certificates/<str:number>/",
-        certificates.PublicCertificateCheck.as_view(),
-        name="public-certificate-check",
-    ),
-    path(
-        "volunteer/certificates/",
-        certificates.VolunteerCertificateView.as_view(),
-        name="volunteer-certificates",
-    ),
-    path(
-        "volunteer/certificates/<str:number>/pdf/",
-        certificates.VolunteerCertificatePdfView.as_view(),
-        name="volunteer-certificate-pdf",
-    ),
-    path(
-        "star-objections/<str:pk>/answer/",
-        recognition.ObjectionAnswerView.as_view(),
-        name="star-objection-answer",
-    ),
-    path("star-eligible/", recognition.EligibleView.as_view(), name="star-eligible"),
-    path("hours-below/", recognition.BelowLineView.as_view(), name="hours-below"),
-    path("hours-below/units/", recognition.BelowByUnitView.as_view(), name="hours-below-units"),
-    path(
-        "recognition-policy/", recognition.RecognitionPolicyView.as_view(), name="recognition-policy"
-    ),
-    path("volunteer/stars/", recognition.VolunteerStarsView.as_view(), name="volunteer-stars"),
-    path(
-        "volunteer/reminders/",
-        recognition.VolunteerRemindersView.as_view(),
-        name="volunteer-reminders",
-    ),
-    path("public/star-notices/", recognition.PublicNoticeList.as_view(), name="public-star-notices"),
-    path(
-        "public/star-notices/<str:pk>/objections/",
-        recognition.PublicObjectionView.as_view(),
-        name="public-star-objection",
-    ),
     path("check-ins/", hours.CheckInView.as_view(), name="check-ins"),
     path("check-in-codes/<str:slot>/", hours.CheckInCodeView.as_view(), name="check-in-code"),
     path("slot-rosters/<str:slot>/", hours.SlotRosterView.as_view(), name="slot-roster"),
@@ -178,21 +125,6 @@ v1 = [
     ),
     path("volunteer/check-ins/", hours.VolunteerCheckInView.as_view(), name="volunteer-check-ins"),
     path("volunteer/hours/", hours.VolunteerHoursView.as_view(), name="volunteer-hours"),
-    path(
-        "public/award-campaigns/",
-        awards.PublicAwardCampaignList.as_view(),
-        name="public-award-campaigns",
-    ),
-    path(
-        "public/award-campaigns/<str:pk>/",
-        awards.PublicAwardCampaignDetail.as_view(),
-        name="public-award-campaign",
-    ),
-    path(
-        "public/award-objections/",
-        awards.PublicObjectionCreate.as_view(),
-        name="public-award-objections",
-    ),
     path(
         "volunteer/hours/<str:pk>/corrections/",
         hours.VolunteerCorrectionView.as_view(),

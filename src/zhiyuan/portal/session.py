@@ -48,8 +48,6 @@ RETURN_PAGES = (
     "public:me-hours",
     "public:events",
     "public:my-activities",
-    "public:my-certificates",
-    "public:my-reports",
     "public:me-help",
     "public:me-help-new",
 )
