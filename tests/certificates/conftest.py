@@ -4,11 +4,15 @@
 `served(volunteer, start, hours, title=)` records and confirms one record of an activity of
 the team (a new activity per title) from the local instant `start`."""
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.test import Client
 
 from tests.factories import ActivityFactory
 from tests.hours.conftest import local
@@ -20,6 +24,25 @@ from zhiyuan.hours.models import HourRecord
 from zhiyuan.volunteers.models import Volunteer
 
 __all__ = ["local"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    """The public check's limit counts in the cache."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def portal_client(volunteer: Volunteer, language: str = "") -> Client:
+    """A client whose portal session is the volunteer's (as after the SMS log-in)."""
+    client = Client()
+    state = client.session
+    state["volunteers.me"] = {"digest": volunteer.mobile_digest, "at": time.time()}
+    state.save()
+    if language:
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    return client
 
 
 @pytest.fixture

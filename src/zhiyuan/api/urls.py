@@ -16,6 +16,7 @@ from zhiyuan.api import (
     assistance,
     audit,
     auth,
+    certificates,
     divisions,
     exports,
     hours,
@@ -54,6 +55,7 @@ router.register(
     "volunteer-requests", memberships.VolunteerRequestViewSet, basename="volunteer-request"
 )
 router.register("hour-records", hours.HourRecordViewSet, basename="hour-record")
+router.register("certificates", certificates.CertificateViewSet, basename="certificate")
 router.register("help-requests", assistance.HelpRequestViewSet, basename="help-request")
 router.register("hours-imports", hours.HoursImportViewSet, basename="hours-import")
 router.register("reporting-rounds", reports.ReportingRoundViewSet, basename="reporting-round")
@@ -117,6 +119,21 @@ v1 = [
     ),
     path("workplan/board/", workplan.BoardView.as_view(), name="workplan-board"),
     path("workplan/board/file/", workplan.BoardFileView.as_view(), name="workplan-board-file"),
+    path(
+        "public/certificates/<str:number>/",
+        certificates.PublicCertificateCheck.as_view(),
+        name="public-certificate-check",
+    ),
+    path(
+        "volunteer/certificates/",
+        certificates.VolunteerCertificateView.as_view(),
+        name="volunteer-certificates",
+    ),
+    path(
+        "volunteer/certificates/<str:number>/pdf/",
+        certificates.VolunteerCertificatePdfView.as_view(),
+        name="volunteer-certificate-pdf",
+    ),
     path("check-ins/", hours.CheckInView.as_view(), name="check-ins"),
     path("check-in-codes/<str:slot>/", hours.CheckInCodeView.as_view(), name="check-in-code"),
     path("slot-rosters/<str:slot>/", hours.SlotRosterView.as_view(), name="slot-roster"),

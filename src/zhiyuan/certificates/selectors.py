@@ -250,3 +250,17 @@ def seal_image(certificate: Certificate) -> bytes | None:
         return None
     with profile.seal.open("rb") as file:
         return bytes(file.read())
+
+
+def volunteers_with_hours(
+    issuer: Organization, start: date | None, end: date | None
+) -> QuerySet[Volunteer]:
+    """The registrations with counted hours that `issuer` certifies on the local days `start`
+    to `end` (its own records, or its area's for a volunteer association), by id: who a bulk
+    run issues certificates for."""
+    records = hours.in_period(hours.counted(), start, end)
+    if issuer.kind in ASSOCIATIONS:
+        records = in_subtree(records, area_of(issuer))
+    else:
+        records = records.filter(organizer=issuer)
+    return Volunteer.objects.filter(pk__in=records.values("volunteer_id")).order_by("pk")

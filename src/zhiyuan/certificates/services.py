@@ -357,3 +357,42 @@ def print_certificate(certificate: Certificate, *, actor: Any, check_url: str) -
             data={"full_number": True},
         )
     return content
+
+
+def issue_for_period(
+    issuer: Organization,
+    *,
+    actor: Any,
+    start: date | None = None,
+    end: date | None = None,
+    per_activity: bool = False,
+) -> tuple[list[Certificate], int]:
+    """Bulk issuing (the `issue_certificates` command): a certificate for every registration
+    with counted hours `issuer` certifies in the period, one transaction each, leaving out those
+    that already hold a valid certificate of the issuer for the same period (a run repeated
+    issues nothing twice). Returns (the certificates issued, how many were left out). Raises
+    PermissionDenied, ValidationError ("period")."""
+    permissions.require_issues_for(actor, issuer)
+    _check_period(start, end)
+    holding = set(
+        Certificate.objects.filter(
+            issuer=issuer, period_start=start, period_end=end, status=CertificateStatus.VALID
+        ).values_list("volunteer_id", flat=True)
+    )
+    issued: list[Certificate] = []
+    skipped = 0
+    for volunteer in selectors.volunteers_with_hours(issuer, start, end).iterator():
+        if volunteer.pk in holding:
+            skipped += 1
+            continue
+        issued.append(
+            issue_certificate(
+                volunteer,
+                issuer=issuer,
+                actor=actor,
+                start=start,
+                end=end,
+                per_activity=per_activity,
+            )
+        )
+    return issued, skipped

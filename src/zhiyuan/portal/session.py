@@ -48,6 +48,7 @@ RETURN_PAGES = (
     "public:me-hours",
     "public:events",
     "public:my-activities",
+    "public:my-certificates",
     "public:me-help",
     "public:me-help-new",
 )

@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from zhiyuan.portal import activities, assistance, hours, views
+from zhiyuan.portal import activities, assistance, certificates, hours, views
 
 app_name = "public"
 urlpatterns = [
@@ -29,6 +29,19 @@ urlpatterns = [
     path("me/help/", assistance.my_help, name="me-help"),
     path("me/help/new/", assistance.ask_help, name="me-help-new"),
     path("me/help/withdraw/", assistance.withdraw_help, name="me-help-withdraw"),
+    path("me/certificates/", certificates.my_certificates, name="my-certificates"),
+    path(
+        "me/certificates/request/",
+        certificates.my_certificate_request,
+        name="my-certificate-request",
+    ),
+    path(
+        "me/certificates/<str:number>.pdf",
+        certificates.my_certificate_pdf,
+        name="my-certificate-pdf",
+    ),
+    path("verify/", certificates.verify, name="verify"),
+    path("verify/<str:number>/", certificates.verify_number, name="verify-number"),
     path("checkin/", hours.checkin_page, name="checkin"),
     path("checkin/<str:token>/", hours.checkin_scan, name="checkin-scan"),
 ]
