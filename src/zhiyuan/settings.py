@@ -311,6 +311,18 @@ HOURS_YEARLY_TARGET = env_int("HOURS_YEARLY_TARGET", 20, minimum=1)
 HOURS_QR_SECONDS = env_int("HOURS_QR_SECONDS", 30, minimum=10)
 HOURS_CHECKOUT_GRACE_MINUTES = env_int("HOURS_CHECKOUT_GRACE_MINUTES", 60, minimum=0)
 
+# Anomaly flags (zhiyuan.anomalies, issue 14 item 4): the thresholds of the rules. A day over
+# ANOMALY_LONG_DAY_MINUTES of live hours; ANOMALY_BULK_IDENTICAL or more records of one recorder,
+# activity, start and end entered by hand; ANOMALY_BURST_REGISTRATIONS or more registrations
+# entered by one registrar in one local hour, or at one home address in one week;
+# ANOMALY_SHARED_MOBILE or more holding registrations with one mobile number; hours of a child
+# under ANOMALY_MINIMUM_AGE (中国注册志愿者管理办法 第八条: 14).
+ANOMALY_LONG_DAY_MINUTES = env_int("ANOMALY_LONG_DAY_MINUTES", 720, minimum=60)
+ANOMALY_BULK_IDENTICAL = env_int("ANOMALY_BULK_IDENTICAL", 30, minimum=2)
+ANOMALY_BURST_REGISTRATIONS = env_int("ANOMALY_BURST_REGISTRATIONS", 20, minimum=2)
+ANOMALY_SHARED_MOBILE = env_int("ANOMALY_SHARED_MOBILE", 4, minimum=2)
+ANOMALY_MINIMUM_AGE = env_int("ANOMALY_MINIMUM_AGE", 14, minimum=1)
+
 # Priority help (assistance): a request nobody took within ASSISTANCE_ESCALATE_HOURS is escalated
 # by a periodic job to the office above its station (it joins that office's queue, flagged).
 ASSISTANCE_ESCALATE_HOURS = env_int("ASSISTANCE_ESCALATE_HOURS", 4, minimum=1)

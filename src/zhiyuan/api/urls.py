@@ -13,6 +13,7 @@ from rest_framework.routers import SimpleRouter
 from zhiyuan.api import (
     accounts,
     activities,
+    anomalies,
     assistance,
     audit,
     auth,
@@ -60,6 +61,7 @@ router.register("help-requests", assistance.HelpRequestViewSet, basename="help-r
 router.register("hours-imports", hours.HoursImportViewSet, basename="hours-import")
 router.register("reporting-rounds", reports.ReportingRoundViewSet, basename="reporting-round")
 router.register("report-submissions", reports.SubmissionViewSet, basename="report-submission")
+router.register("anomaly-flags", anomalies.FlagViewSet, basename="anomaly-flag")
 router.register("workplan-steps", workplan.WorkStepViewSet, basename="workplan-step")
 router.register("workplan-reports", workplan.StepReportViewSet, basename="workplan-report")
 
