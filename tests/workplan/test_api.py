@@ -54,7 +54,7 @@ def test_a_report_out_of_the_steps_scope_is_refused_with_its_reason(
     )
     assert refused.status_code == 400
     assert refused.json()["organization"] == [
-        "This step is not asked of 市二中: it applies to Streets and townships、"
+        "This step is not asked of 市二中: it applies to Streets and townships, "
         "Communities and villages only."
     ]
 

@@ -44,7 +44,7 @@ def test_a_unit_outside_the_steps_levels_is_refused_with_the_levels_named(
         report(step, unit, street_admin)
     assert caught.value.message_dict == {
         "organization": [
-            "This step is not asked of 市三中: it applies to Streets and townships、"
+            "This step is not asked of 市三中: it applies to Streets and townships, "
             "Communities and villages only."
         ]
     }

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zhiyuan.common.audit_display import Shown, data_keys, object_type
 from zhiyuan.workplan import selectors
-from zhiyuan.workplan.enums import StepLevel
+from zhiyuan.workplan.enums import StepLevel, level_labels
 
 
 def name_steps(reader: Any, ids: list[str]) -> dict[str, Shown]:
@@ -29,7 +29,7 @@ def name_reports(reader: Any, ids: list[str]) -> dict[str, Shown]:
 
 def _levels(value: Any) -> str | None:
     if isinstance(value, list) and all(v in StepLevel.values for v in value):
-        return "、".join(str(StepLevel(v).label) for v in value)
+        return level_labels(value)
     return None
 
 

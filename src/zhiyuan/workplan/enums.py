@@ -1,9 +1,11 @@
 """The work plan's vocabulary (plan §四 工作步骤): the levels a step applies to, what a step links
 to, the states of a report and of a board's cell, and the plan's own steps."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -16,6 +18,13 @@ class StepLevel(models.TextChoices):
     STREET = "street", _("Streets and townships")
     COMMUNITY = "community", _("Communities and villages")
     UNIT = "unit", _("Units")
+
+
+def level_labels(levels: Iterable[str]) -> str:
+    """The levels' labels in the reader's language, joined as that language lists things:
+    "街道（乡镇）、社区（村）" or "Streets and townships, Communities and villages"."""
+    separator = "、" if (get_language() or "zh").startswith("zh") else ", "
+    return separator.join(str(StepLevel(level).label) for level in levels)
 
 
 class StepLink(models.TextChoices):

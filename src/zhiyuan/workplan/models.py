@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zhiyuan.common.fields import EncryptedTextField
 from zhiyuan.common.storage import EncryptedFileSystemStorage
-from zhiyuan.workplan.enums import ReportStatus, StepLink
+from zhiyuan.workplan.enums import ReportStatus, StepLink, level_labels
 
 
 class WorkStep(models.Model):
@@ -77,6 +77,11 @@ class WorkStep(models.Model):
         """The step in the reader's language (Chinese where no English is set)."""
         english = (get_language() or "").startswith("en")
         return self.name_en if english and self.name_en else self.name
+
+    @property
+    def levels_text(self) -> str:
+        """The levels it asks, in the reader's language."""
+        return level_labels(self.levels)
 
 
 def evidence_storage() -> EncryptedFileSystemStorage:

@@ -34,7 +34,7 @@ from zhiyuan.organizations.permissions import ADMINISTERING
 from zhiyuan.reports.rounds.models import ReportingRound
 from zhiyuan.reports.selectors import short_name
 from zhiyuan.workplan import permissions, selectors
-from zhiyuan.workplan.enums import PLAN_STEPS, ReportStatus, StepLevel, StepLink
+from zhiyuan.workplan.enums import PLAN_STEPS, ReportStatus, StepLevel, StepLink, level_labels
 from zhiyuan.workplan.models import StepReminder, StepReport, WorkStep, evidence_storage
 
 #: The largest evidence file: a phone's photo or a scanned page.
@@ -270,7 +270,7 @@ def check_in_scope(step: WorkStep, organization: Organization) -> None:
         )
     level = selectors.level_of(organization)
     if level not in step.levels:
-        applies = "、".join(str(StepLevel(value).label) for value in step.levels)
+        applies = level_labels(step.levels)
         raise ValidationError(
             {
                 "organization": [

@@ -21,7 +21,7 @@ from zhiyuan.organizations.access import get_scoped_or_404
 from zhiyuan.organizations.models import Organization
 from zhiyuan.reports.rounds import selectors as rounds_selectors
 from zhiyuan.workplan import exports, permissions, selectors, services
-from zhiyuan.workplan.enums import CellState, ReportStatus, StepLink
+from zhiyuan.workplan.enums import PLAN_STEPS, CellState, ReportStatus, StepLink
 from zhiyuan.workplan.forms import DefaultsForm, ReportForm, ReturnForm, StepForm
 from zhiyuan.workplan.models import StepReport, WorkStep
 
@@ -39,10 +39,13 @@ def index(request: HttpRequest) -> HttpResponse:
     own organisations have to report, and the reports awaiting the user's decision."""
     city = selectors.user_city(request.user)
     may_set = city is not None and permissions.may_set_steps(request.user, city)
+    steps = selectors.city_steps(city, retired=True) if city else []
+    have = {step.code for step in steps}
     context = {
         "nav": "workplan",
         "city": city,
-        "steps": selectors.city_steps(city, retired=may_set) if city else [],
+        "steps": [step for step in steps if may_set or step.is_active],
+        "missing_defaults": [plan for plan in PLAN_STEPS if plan.code not in have],
         "may_set": may_set,
         "defaults_form": DefaultsForm(initial={"year": selectors.local_today().year}),
         "to_report": selectors.to_report(request.user),
