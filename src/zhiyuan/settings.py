@@ -437,6 +437,10 @@ SPECTACULAR_SETTINGS = {
         "VisibilityEnum": "zhiyuan.activities.enums.Visibility",
         "SkillEnum": "zhiyuan.volunteers.enums.Skill",
         "SubmissionStatusEnum": "zhiyuan.reports.rounds.models.SubmissionStatus",
+        "StepLevelEnum": "zhiyuan.workplan.enums.StepLevel",
+        "StepLinkEnum": "zhiyuan.workplan.enums.StepLink",
+        "StepReportStatusEnum": "zhiyuan.workplan.enums.ReportStatus",
+        "StepCellStateEnum": "zhiyuan.workplan.enums.CellState",
     },
 }
 
