@@ -8,6 +8,7 @@ outside the user's subtrees answer 404; writes the user's role does not allow an
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -33,7 +34,7 @@ from zhiyuan.volunteers.models import Volunteer
 # --- output ----------------------------------------------------------------------------------
 
 
-class DivisionRefSerializer(serializers.Serializer):
+class HelpPlaceSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
 
@@ -51,7 +52,7 @@ class HelpRequestSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=HelpKind.choices)
     description = serializers.CharField()
     address = serializers.CharField()
-    division = DivisionRefSerializer()
+    division = HelpPlaceSerializer()
     needed_at = serializers.DateTimeField(allow_null=True, help_text="Null: as soon as possible.")
     urgency = serializers.ChoiceField(choices=Urgency.choices)
     station = OrganizationRefSerializer(source="organization")
@@ -86,7 +87,7 @@ class HelpRequestSerializer(serializers.Serializer):
         return [link.record_id for link in item.hour_links.all()]
 
 
-class StationTimesSerializer(serializers.Serializer):
+class HelpStationTimesSerializer(serializers.Serializer):
     station = OrganizationRefSerializer()
     count = serializers.IntegerField(help_text="Requests taken.")
     median_seconds = serializers.FloatField(
@@ -102,7 +103,7 @@ class MyHelpRequestSerializer(serializers.Serializer):
     volunteer = VolunteerRefSerializer()
     kind = serializers.ChoiceField(choices=HelpKind.choices)
     urgency = serializers.ChoiceField(choices=Urgency.choices)
-    division = DivisionRefSerializer()
+    division = HelpPlaceSerializer()
     station = OrganizationRefSerializer(source="organization")
     status = serializers.ChoiceField(choices=HelpStatus.choices)
     created_at = serializers.DateTimeField()
@@ -115,23 +116,14 @@ class MyHelpRequestSerializer(serializers.Serializer):
 # --- input -----------------------------------------------------------------------------------
 
 
-class DivisionCodeField(serializers.CharField):
-    """A street or community by its 12-digit code."""
-
-    def to_internal_value(self, data: Any) -> Division:  # type: ignore[override]
-        code = super().to_internal_value(data)
-        division = Division.objects.filter(code=code).first() if code.isdigit() else None
-        if division is None:
-            raise serializers.ValidationError("No division has this code.")
-        return division
-
-
-class RequestDetailsSerializer(serializers.Serializer):
+class HelpDetailsSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=HelpKind.choices)
     description = serializers.CharField(
         max_length=500, required=False, allow_blank=True, default=""
     )
-    division = DivisionCodeField(max_length=12, help_text="12-digit code of a street or community.")
+    division = serializers.CharField(
+        max_length=12, help_text="12-digit code of a street or community."
+    )
     address = serializers.CharField(max_length=200)
     needed_at = serializers.DateTimeField(
         required=False, allow_null=True, default=None, help_text="Null: as soon as possible."
@@ -144,12 +136,18 @@ class RequestDetailsSerializer(serializers.Serializer):
         max_length=20, required=False, allow_blank=True, default=""
     )
 
+    def validate_division(self, value: str) -> Division:
+        division = Division.objects.filter(code=value).first() if value.isdigit() else None
+        if division is None:
+            raise serializers.ValidationError(_("No community or street has this code."))
+        return division
 
-class OfficeRequestSerializer(RequestDetailsSerializer):
+
+class HelpCallSerializer(HelpDetailsSerializer):
     volunteer = id_field(help_text="A registration of the ledger you keep.")
 
 
-class VolunteerAskSerializer(RequestDetailsSerializer):
+class HelpAskSerializer(HelpDetailsSerializer):
     volunteer = id_field(help_text="One of your registrations.")
 
 
@@ -166,13 +164,13 @@ class QueueFilter(serializers.Serializer):
     )
 
 
-class TakeSerializer(serializers.Serializer):
+class HelpTakeSerializer(serializers.Serializer):
     organization = id_field(
         required=False, help_text="One of the routes you lead (default: the deepest)."
     )
 
 
-class OutcomeSerializer(serializers.Serializer):
+class HelpOutcomeSerializer(serializers.Serializer):
     outcome = serializers.CharField(max_length=500, help_text="What was done.")
     helpers = serializers.ListField(
         child=id_field(),
@@ -249,11 +247,11 @@ class HelpRequestViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Enter a call for help taken by phone (a volunteer of your ledger or a relative)",
-        request=OfficeRequestSerializer,
+        request=HelpCallSerializer,
         responses={201: HelpRequestSerializer, **errors(400, 401, 403, 404)},
     )
     def create(self, request: Request) -> Response:
-        data = validated(OfficeRequestSerializer, request.data)
+        data = validated(HelpCallSerializer, request.data)
         volunteer = (
             scope(request.user, Volunteer.objects.all(), permissions.ENTERING)
             .filter(pk=data["volunteer"])
@@ -270,12 +268,12 @@ class HelpRequestViewSet(viewsets.GenericViewSet):
         summary="Take an open request (one taker)",
         description="A conditional update: of two leaders taking at once, one succeeds; the "
         "other gets 400 naming who took it and when. The volunteer is texted.",
-        request=TakeSerializer,
+        request=HelpTakeSerializer,
         responses={200: HelpRequestSerializer, **errors(400, 401, 403, 404)},
     )
     @action(detail=True, methods=["post"])
     def take(self, request: Request, pk: str) -> Response:
-        data = validated(TakeSerializer, request.data)
+        data = validated(HelpTakeSerializer, request.data)
         item = self._item(pk)
         organization = None
         if "organization" in data:
@@ -287,12 +285,12 @@ class HelpRequestViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Record what was done, and the helpers' hours (pending in the ledger)",
-        request=OutcomeSerializer,
+        request=HelpOutcomeSerializer,
         responses={200: HelpRequestSerializer, **errors(400, 401, 403, 404)},
     )
     @action(detail=True, methods=["post"])
     def outcome(self, request: Request, pk: str) -> Response:
-        data = validated(OutcomeSerializer, request.data)
+        data = validated(HelpOutcomeSerializer, request.data)
         item = self._item(pk)
         helpers = list(Volunteer.objects.filter(pk__in=data["helpers"]))
         if len(helpers) != len(set(data["helpers"])):
@@ -318,7 +316,7 @@ class HelpRequestViewSet(viewsets.GenericViewSet):
         description="For the requests made in the period: per station, how many were taken, "
         "the median and the longest time from request to taking, how many are still open.",
         parameters=[PeriodFilter],
-        responses={200: StationTimesSerializer(many=True), **errors(400, 401)},
+        responses={200: HelpStationTimesSerializer(many=True), **errors(400, 401)},
     )
     @action(detail=False, url_path="response-times", pagination_class=None)
     def response_times(self, request: Request) -> Response:
@@ -337,7 +335,7 @@ class HelpRequestViewSet(viewsets.GenericViewSet):
             }
             for f in selectors.response_times(rows)
         ]
-        return Response(StationTimesSerializer(body, many=True).data)
+        return Response(HelpStationTimesSerializer(body, many=True).data)
 
 
 # --- the volunteer --------------------------------------------------------------------------
@@ -356,11 +354,11 @@ class VolunteerHelpRequestsView(VolunteerView):
         summary="Ask for help (you, or a relative on your behalf)",
         description="It goes to the station and teams covering the place; a registered "
         "volunteer's request is served first. You get an SMS when it is taken and when done.",
-        request=VolunteerAskSerializer,
+        request=HelpAskSerializer,
         responses={201: MyHelpRequestSerializer, **errors(400, 401, 404)},
     )
     def post(self, request: Request) -> Response:
-        data = validated(VolunteerAskSerializer, request.data)
+        data = validated(HelpAskSerializer, request.data)
         volunteer = (
             selectors.volunteers_of(self.session().mobile_digest)
             .filter(pk=data["volunteer"])
