@@ -311,6 +311,14 @@ HOURS_YEARLY_TARGET = env_int("HOURS_YEARLY_TARGET", 20, minimum=1)
 HOURS_QR_SECONDS = env_int("HOURS_QR_SECONDS", 30, minimum=10)
 HOURS_CHECKOUT_GRACE_MINUTES = env_int("HOURS_CHECKOUT_GRACE_MINUTES", 60, minimum=0)
 
+# Spot checks (zhiyuan.checks, issue 14): a sampled person is "unreachable" after
+# CHECKS_UNREACHABLE_ATTEMPTS calls or visits that did not reach them; a registration body (or an
+# organiser) whose denials exceed CHECKS_DENIAL_FLAG_PERCENT of its checked items is flagged;
+# falsified hours confirmed by a case bar the volunteer from awards for CHECKS_AWARD_BAR_DAYS.
+CHECKS_UNREACHABLE_ATTEMPTS = env_int("CHECKS_UNREACHABLE_ATTEMPTS", 3, minimum=1)
+CHECKS_DENIAL_FLAG_PERCENT = env_int("CHECKS_DENIAL_FLAG_PERCENT", 5, minimum=0)
+CHECKS_AWARD_BAR_DAYS = env_int("CHECKS_AWARD_BAR_DAYS", 730, minimum=1)
+
 # Anomaly flags (zhiyuan.anomalies, issue 14 item 4): the thresholds of the rules. A day over
 # ANOMALY_LONG_DAY_MINUTES of live hours; ANOMALY_BULK_IDENTICAL or more records of one recorder,
 # activity, start and end entered by hand; ANOMALY_BURST_REGISTRATIONS or more registrations

@@ -47,6 +47,7 @@ from tests.factories import (
     RosterImportFactory,
     VolunteerRequestFactory,
 )
+from tests.checks.api_calls import call_checks_operations, checks_known_ids
 from tests.hours.api_calls import call_hours_operations, hours_known_ids
 from tests.reports.api_calls import call_reporting_operations, reporting_known_ids
 from tests.volunteers.people import person_data, synthetic_id, synthetic_mobile
@@ -127,6 +128,7 @@ def known_ids(registered: Callable[..., Any], apply: Callable[..., Any]) -> dict
         **hours_known_ids(registered),
         **reporting_known_ids(),
         **workplan_known_ids(),
+        **checks_known_ids(),
     }
 
 
@@ -404,4 +406,5 @@ def test_every_operation_answers_a_success_that_conforms_to_the_schema(
     call_hours_operations(call)
     call_reporting_operations(call)
     call_workplan_operations(call)
+    call_checks_operations(call)
     assert call.succeeded == set(OPERATIONS)

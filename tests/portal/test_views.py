@@ -30,6 +30,7 @@ from zhiyuan.volunteers.enums import (
     RequestKind,
 )
 from zhiyuan.volunteers.models import Membership, RegistrationBody, Volunteer, VolunteerRequest
+from zhiyuan.volunteers.report_links import report_link
 from zhiyuan.volunteers.throttles import RegistrationThrottle
 
 pytestmark = pytest.mark.django_db
@@ -379,7 +380,11 @@ def test_the_code_confirms_and_the_number_is_shown(
     assert outbox[-1] == SmsMessage(
         data["mobile"],
         "registration_confirmed",
-        {"number": volunteer.registration_number, "body": "岳阳楼街道志愿服务中心"},
+        {
+            "number": volunteer.registration_number,
+            "body": "岳阳楼街道志愿服务中心",
+            "report": report_link(volunteer.pk),
+        },
     )
 
 

@@ -18,6 +18,7 @@ from zhiyuan.api import (
     audit,
     auth,
     certificates,
+    checks,
     divisions,
     exports,
     hours,
@@ -62,6 +63,9 @@ router.register("hours-imports", hours.HoursImportViewSet, basename="hours-impor
 router.register("reporting-rounds", reports.ReportingRoundViewSet, basename="reporting-round")
 router.register("report-submissions", reports.SubmissionViewSet, basename="report-submission")
 router.register("anomaly-flags", anomalies.FlagViewSet, basename="anomaly-flag")
+router.register("spot-checks", checks.CampaignViewSet, basename="spot-check")
+router.register("check-items", checks.CheckItemViewSet, basename="check-item")
+router.register("check-cases", checks.CaseViewSet, basename="check-case")
 router.register("workplan-steps", workplan.WorkStepViewSet, basename="workplan-step")
 router.register("workplan-reports", workplan.StepReportViewSet, basename="workplan-report")
 
@@ -71,6 +75,7 @@ v1 = [
     path("auth/logoutall/", auth.LogoutAllView.as_view(), name="logoutall"),
     path("me/", me.MeView.as_view(), name="me"),
     path("audit/", audit.AuditEntryList.as_view(), name="audit"),
+    path("check-rates/", checks.RatesView.as_view(), name="check-rates"),
     path(
         "public/registration-points/",
         public.RegistrationPointList.as_view(),

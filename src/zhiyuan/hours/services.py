@@ -18,6 +18,7 @@ Every change is audited; no ID number or phone goes into an entry.
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -30,6 +31,7 @@ from zhiyuan.activities.enums import ActivityStatus
 from zhiyuan.activities.models import Activity, Slot
 from zhiyuan.common import locks
 from zhiyuan.common.audit import Change, log_action, log_actions
+from zhiyuan.common.outbox import send_sms
 from zhiyuan.common.text import clean_note
 from zhiyuan.hours import chain, hooks, permissions, rules, selectors, tallies
 from zhiyuan.hours.enums import HourFlag, HourSource, HourStatus, Rounding
@@ -37,6 +39,7 @@ from zhiyuan.hours.models import HourRecord, HoursImport, HoursPolicy
 from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers.enums import HOLDING_STATUSES
 from zhiyuan.volunteers.models import Volunteer
+from zhiyuan.volunteers.report_links import report_link
 
 #: Activities whose hours may be recorded (a draft or a cancelled activity served nobody).
 RECORDABLE = (ActivityStatus.PUBLISHED, ActivityStatus.FINISHED)
@@ -378,7 +381,25 @@ def confirm_records(records: Iterable[HourRecord], *, actor: Any) -> list[HourRe
         corrections = [record for record in locked if record.is_correction]
         if corrections:  # the apps above see hours fall (hooks.corrections_confirmed)
             hooks.corrections_confirmed.send(HourRecord, records=corrections, actor=actor)
+        for record in locked:
+            if not record.is_correction:
+                transaction.on_commit(partial(_text_recorded, record))
     return locked
+
+
+def _text_recorded(record: HourRecord) -> None:
+    """The "hours recorded" SMS to the volunteer's mobile, with the link to say "I did not
+    serve this" (`volunteers.report_links`: ids only, nobody's identity in it)."""
+    send_sms(
+        record.volunteer.mobile,
+        "hours_recorded",
+        {
+            "activity": record.activity.title[:30],
+            "date": timezone.localdate(record.start).isoformat(),
+            "hours": f"{rules.hours(record.minutes):.2f}",
+            "report": report_link(record.volunteer_id, record.pk),
+        },
+    )
 
 
 def _record_label(record: HourRecord) -> str:

@@ -49,6 +49,7 @@ RETURN_PAGES = (
     "public:events",
     "public:my-activities",
     "public:my-certificates",
+    "public:my-reports",
     "public:me-help",
     "public:me-help-new",
 )

@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from zhiyuan.portal import activities, assistance, certificates, hours, views
+from zhiyuan.portal import activities, assistance, certificates, hours, reports, views
 
 app_name = "public"
 urlpatterns = [
@@ -26,6 +26,10 @@ urlpatterns = [
     path("events/<int:pk>/signup/", activities.event_signup, name="event-signup"),
     path("me/hours/", hours.my_hours, name="me-hours"),
     path("me/hours/correct/", hours.my_hours_correct, name="me-hours-correct"),
+    path("me/reports/", reports.my_reports, name="my-reports"),
+    path("me/reports/not-me/", reports.report_not_me, name="report-not-me"),
+    path("me/reports/not-served/", reports.report_not_served, name="report-not-served"),
+    path("me/report/<str:token>/", reports.report_link, name="report-link"),
     path("me/help/", assistance.my_help, name="me-help"),
     path("me/help/new/", assistance.ask_help, name="me-help-new"),
     path("me/help/withdraw/", assistance.withdraw_help, name="me-help-withdraw"),

@@ -19,7 +19,7 @@ from zhiyuan.common.params import search_text
 from zhiyuan.organizations import selectors as org_selectors
 from zhiyuan.organizations.access import in_subtree
 from zhiyuan.organizations.models import Organization
-from zhiyuan.reports import dashboard, selectors
+from zhiyuan.reports import dashboard, panels, selectors
 from zhiyuan.reports.rounds import selectors as rounds
 from zhiyuan.volunteers import permissions as volunteer_permissions
 from zhiyuan.volunteers import selectors as volunteer_selectors
@@ -128,6 +128,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         makeup = board.composition
         context |= {
             "board": board,
+            "panels": panels.dashboard_panels(request.user, root, board.day),
             "todo": _todo(request.user, root),
             "charts": chart_data(board),
             "makeup": [

@@ -8,11 +8,13 @@ stays the only place that knows how it is built; adding a table is one line in `
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
 
 from django.utils.translation import gettext as _
 
-from zhiyuan.reports import attachment3, attachment5, attachment6, attachment7
+from zhiyuan.reports import attachment3, attachment5, attachment6, attachment7, panels
 from zhiyuan.reports.tables import StatisticsTable
 
 
@@ -34,13 +36,25 @@ class TableKind:
         return _("Attachment %(n)s %(title)s") % {"n": self.number, "title": self.title()}
 
 
+def with_notes(build: Callable[..., StatisticsTable]) -> Callable[..., StatisticsTable]:
+    """`build`, whose table also carries the notes the apps above registered
+    (`panels.register_table_note`: e.g. the spot checks' verification rates)."""
+
+    def built(root: Any, day: date, **options: Any) -> StatisticsTable:
+        table = build(root, day, **options)
+        extra = panels.table_notes(root, day)
+        return replace(table, notes=table.notes + extra) if extra else table
+
+    return built
+
+
 #: Every kind, in the plan's order. Each has its page and files at /reports/<key>/ (`urls.py`).
 KINDS: tuple[TableKind, ...] = tuple(
     TableKind(
         f"attachment{module.NUMBER}",
         module.NUMBER,
         module.title,
-        module.build,
+        with_notes(module.build),
         f"reports:attachment{module.NUMBER}",
     )
     for module in (attachment3, attachment5, attachment6, attachment7)

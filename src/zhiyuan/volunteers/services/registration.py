@@ -26,7 +26,7 @@ from zhiyuan.common.outbox import send_sms
 from zhiyuan.common.phones import normalize_mobile
 from zhiyuan.common.text import clean_note
 from zhiyuan.organizations.models import Organization
-from zhiyuan.volunteers import permissions, rules, selectors
+from zhiyuan.volunteers import hooks, permissions, rules, selectors
 from zhiyuan.volunteers.enums import (
     HOLDING_STATUSES,
     ConfirmationMethod,
@@ -41,6 +41,7 @@ from zhiyuan.volunteers.models import (
     Volunteer,
     document_digest,
 )
+from zhiyuan.volunteers.report_links import report_link
 from zhiyuan.volunteers.services._shared import (
     acting_user,
     audit,
@@ -399,6 +400,15 @@ def confirm_registration(
             if actor is None:
                 tell_holder_of_attempt(lost_to, volunteer)
         else:
+            if method != ConfirmationMethod.IN_PERSON and hooks.requires_in_person(volunteer):
+                raise ValidationError(
+                    _(
+                        "%(body)s confirms new registrations in person only for now: bring "
+                        "your ID document to it."
+                    )
+                    % {"body": volunteer.body.organization.name},
+                    code="in_person_required",
+                )
             _activate(volunteer, method=method, actor=actor, reason=reason)
     if lost_to is not None:
         raise _lost_error(lost_to, volunteer, actor)
@@ -448,7 +458,11 @@ def _activate(volunteer: Volunteer, *, method: str, actor: Any, reason: str) -> 
             send_sms,
             volunteer.mobile,
             "registration_confirmed",
-            {"number": volunteer.registration_number, "body": volunteer.body.organization.name},
+            {
+                "number": volunteer.registration_number,
+                "body": volunteer.body.organization.name,
+                "report": report_link(volunteer.pk),
+            },
         )
     )
 

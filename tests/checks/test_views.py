@@ -1,0 +1,185 @@
+"""The pages: opening a spot check, the checker's phone-first item page, a case decided by the
+body's administrator, the rates on the dashboard and under the tables, the exports, and the
+volunteer's own voice on the portal and through the SMS link; nothing leaks to another area."""
+
+import io
+from typing import cast
+
+from django.conf import settings
+from django.test import Client
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from tests.volunteers import people
+from zhiyuan.activities.models import Activity
+from zhiyuan.checks import services
+from zhiyuan.checks.enums import Outcome
+from zhiyuan.checks.models import Campaign, Case
+from zhiyuan.common.models import AuditEntry
+from zhiyuan.volunteers.enums import RegistrationStatus
+from zhiyuan.volunteers.models import Volunteer
+from zhiyuan.volunteers.report_links import report_link
+
+
+def _english(client: Client) -> Client:
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+def test_the_district_opens_a_spot_check_and_a_too_large_sample_is_refused(
+    population, login, district_admin, org
+) -> None:
+    web = _english(login(district_admin))
+    today = timezone.localdate()
+    form = {
+        "organization": "430602-GC",
+        "title": "Q2 check",
+        "subject": "registrations",
+        "period_start": f"{today.year}-01-01",
+        "period_end": today.isoformat(),
+        "sample_size": "16",
+    }
+    refused = web.post("/checks/new/", form)
+    assert refused.status_code == 200
+    assert "The sample (16) is larger than the population: 15 to choose from." in (
+        refused.content.decode()
+    )
+    assert not Campaign.objects.exists()
+    form["sample_size"], form["seed"] = "5", "42"
+    opened = web.post("/checks/new/", form)
+    campaign = Campaign.objects.get()
+    assert opened.status_code == 302 and opened["Location"] == f"/checks/{campaign.pk}/"
+    page = web.get(f"/checks/{campaign.pk}/").content.decode()
+    assert '<dd id="seed">42</dd>' in page
+    xlsx = web.get(f"/checks/{campaign.pk}/export.xlsx")
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    assert sheet.max_row == 3 + 5  # title, blank, header, 5 items
+    pdf = web.get(f"/checks/{campaign.pk}/export.pdf")
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF-")
+
+
+def test_the_checker_reveals_the_phone_and_records_a_denial(
+    population, open_check, login, checker, district_admin, etdz_admin
+) -> None:
+    campaign = open_check()
+    services.assign_items(campaign, checker=checker, actor=district_admin)
+    item = campaign.items.filter(assigned_to=checker).order_by("position").first()
+    web = _english(login(checker))
+    mine = web.get("/checks/mine/").content.decode()
+    assert item.volunteer.name in mine
+    page = web.get(f"/checks/items/{item.pk}/").content.decode()
+    assert item.volunteer.mobile not in page and item.volunteer.document_number not in page
+    shown = web.post(f"/checks/items/{item.pk}/phone/").content.decode()
+    assert f'href="tel:{item.volunteer.mobile}"' in shown
+    assert AuditEntry.objects.filter(action="volunteer.personal_data.viewed").count() == 1
+    refused = web.post(f"/checks/items/{item.pk}/outcome/", {"outcome": "denies_registration"})
+    assert refused.status_code == 400
+    assert "this outcome needs a note" in refused.content.decode()
+    done = web.post(
+        f"/checks/items/{item.pk}/outcome/",
+        {"outcome": "denies_registration", "note": "Says they never registered"},
+    )
+    assert done.status_code == 302
+    assert Case.objects.get(item=item).finding == "Says they never registered"
+    assert login(etdz_admin).get(f"/checks/items/{item.pk}/").status_code == 404
+    assert login(etdz_admin).get(f"/checks/{campaign.pk}/").status_code == 404
+
+
+def test_the_bodys_administrator_cancels_the_registration_and_the_dashboard_shows_the_rate(
+    population, open_check, login, checker, street_admin, city_admin, outsider
+) -> None:
+    campaign = open_check()
+    street = list(campaign.items.filter(body__organization__code=people.STREET))
+    services.record_outcome(street[0], actor=checker, outcome=Outcome.CONFIRMED)
+    services.record_outcome(
+        street[1], actor=checker, outcome=Outcome.DENIES_REGISTRATION, note="否认"
+    )
+    case = Case.objects.get()
+    assert login(outsider).get(f"/checks/cases/{case.pk}/").status_code == 404
+    web = _english(login(street_admin))
+    assert f"/checks/cases/{case.pk}/" in web.get("/checks/cases/").content.decode()
+    refused = web.post(f"/checks/cases/{case.pk}/decide/", {"decision": "", "note": "x"})
+    assert "Choose a decision: a case is closed with one." in refused.content.decode()
+    web.post(
+        f"/checks/cases/{case.pk}/decide/",
+        {"decision": "registration_cancelled", "note": "Registered without consent"},
+    )
+    volunteer = Volunteer.objects.get(pk=street[1].volunteer_id)
+    assert volunteer.status == RegistrationStatus.CANCELLED
+    board = _english(login(city_admin)).get("/reports/dashboard/").content.decode()
+    assert 'id="verification-bodies"' in board
+    # 岳阳楼街道: 2 checked, 1 confirmed (50.0 %), 1 denied (50.0 %): flagged
+    assert "50.0%" in board and "above the denial threshold" in board
+    table = _english(login(city_admin)).get("/reports/attachment5/?org=430602-GC")
+    assert "Spot checks of registrations in this area: 2 checked" in table.content.decode()
+
+
+def test_the_volunteer_says_this_is_not_me_on_the_portal(
+    population, registrar, outbox, django_capture_on_commit_callbacks
+) -> None:
+    volunteer = population["registrar"][0]
+    web = _english(Client())
+    with django_capture_on_commit_callbacks(execute=True):
+        step = web.post("/me/login/", {"mobile": volunteer.mobile})
+    ticket = step.context["form"]["ticket"].value()
+    web.post("/me/code/", {"ticket": ticket, "code": outbox[-1].params["code"]})
+    page = web.get("/me/reports/")
+    text = page.content.decode()
+    assert "陈登记 (registrar)" in text and "Entered by a registrar" in text
+    web.post("/me/reports/not-me/", {"volunteer": volunteer.pk, "message": "I never did"})
+    case = Case.objects.get()
+    assert (case.volunteer, case.finding) == (volunteer, "I never did")
+    after = web.get("/me/reports/").content.decode()
+    assert f"Case {case.pk}" in after and "must look into it and decide" in after
+
+
+def test_the_sms_link_reports_without_revealing_who(population, outbox) -> None:
+    volunteer = population["self"][0]
+    path = "/" + report_link(volunteer.pk).split("/", 3)[3]
+    web = _english(Client())
+    page = web.get(path).content.decode()
+    assert volunteer.name not in page and volunteer.registration_number not in page
+    done = web.post(path, {"message": ""})
+    assert done.status_code == 200
+    case = Case.objects.get()
+    assert f"Case {case.pk}" in done.content.decode()
+    assert volunteer.name not in done.content.decode()
+    assert web.get(path.replace("/me/report/", "/me/report/x")).status_code == 400
+
+
+def test_the_hours_recorded_sms_links_to_i_did_not_serve_this(
+    registrar, team_leader, outbox, django_capture_on_commit_callbacks
+) -> None:
+    from datetime import timedelta
+
+    from tests.factories import ActivityFactory
+    from zhiyuan.checks.enums import CaseKind
+    from zhiyuan.hours import services as hours_services
+
+    volunteer = people.registered(registrar, name="欧阳秀兰")
+    activity = cast(Activity, ActivityFactory(title="敬老院陪伴"))
+    start = timezone.now().replace(microsecond=0) - timedelta(days=1)
+    made = hours_services.record_hours(
+        volunteer,
+        activity=activity,
+        start=start,
+        end=start + timedelta(hours=2),
+        actor=team_leader,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        hours_services.confirm_records([made], actor=team_leader)
+    sms = [m for m in outbox if m.template == "hours_recorded"]
+    assert [(m.mobile, m.params["hours"], m.params["activity"]) for m in sms] == [
+        (volunteer.mobile, "2.00", "敬老院陪伴")
+    ]
+    path = "/" + sms[0].params["report"].split("/", 3)[3]
+    web = _english(Client())
+    page = web.get(path).content.decode()
+    assert "欧阳秀兰" not in page and "I did not serve this" in page
+    web.post(path, {"message": "那天我在外地"})
+    case = Case.objects.get()
+    assert (case.kind, case.hour_record, case.organization) == (
+        CaseKind.HOURS_DENIED,
+        made,
+        made.organizer,
+    )
