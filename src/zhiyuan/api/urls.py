@@ -17,6 +17,7 @@ from zhiyuan.api import (
     assistance,
     audit,
     auth,
+    awards,
     certificates,
     checks,
     divisions,
@@ -62,6 +63,9 @@ router.register("help-requests", assistance.HelpRequestViewSet, basename="help-r
 router.register("hours-imports", hours.HoursImportViewSet, basename="hours-import")
 router.register("reporting-rounds", reports.ReportingRoundViewSet, basename="reporting-round")
 router.register("report-submissions", reports.SubmissionViewSet, basename="report-submission")
+router.register("award-campaigns", awards.AwardCampaignViewSet, basename="award-campaign")
+router.register("award-nominations", awards.AwardNominationViewSet, basename="award-nomination")
+router.register("award-objections", awards.AwardObjectionViewSet, basename="award-objection")
 router.register("anomaly-flags", anomalies.FlagViewSet, basename="anomaly-flag")
 router.register("spot-checks", checks.CampaignViewSet, basename="spot-check")
 router.register("check-items", checks.CheckItemViewSet, basename="check-item")
@@ -149,6 +153,21 @@ v1 = [
     ),
     path("volunteer/check-ins/", hours.VolunteerCheckInView.as_view(), name="volunteer-check-ins"),
     path("volunteer/hours/", hours.VolunteerHoursView.as_view(), name="volunteer-hours"),
+    path(
+        "public/award-campaigns/",
+        awards.PublicAwardCampaignList.as_view(),
+        name="public-award-campaigns",
+    ),
+    path(
+        "public/award-campaigns/<str:pk>/",
+        awards.PublicAwardCampaignDetail.as_view(),
+        name="public-award-campaign",
+    ),
+    path(
+        "public/award-objections/",
+        awards.PublicObjectionCreate.as_view(),
+        name="public-award-objections",
+    ),
     path(
         "volunteer/hours/<str:pk>/corrections/",
         hours.VolunteerCorrectionView.as_view(),

@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from zhiyuan.portal import activities, assistance, certificates, hours, reports, views
+from zhiyuan.portal import activities, assistance, awards, certificates, hours, reports, views
 
 app_name = "public"
 urlpatterns = [
@@ -48,4 +48,7 @@ urlpatterns = [
     path("verify/<str:number>/", certificates.verify_number, name="verify-number"),
     path("checkin/", hours.checkin_page, name="checkin"),
     path("checkin/<str:token>/", hours.checkin_scan, name="checkin-scan"),
+    path("honours/", awards.honours, name="honours"),
+    path("honours/<int:pk>/", awards.honour, name="honour"),
+    path("honours/objection/", awards.objection, name="honour-objection"),
 ]
