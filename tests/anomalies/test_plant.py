@@ -2,6 +2,9 @@
 benchmark's; on a generated population it plants one case of every rule, and the detection
 finds exactly the planted cases, no more."""
 
+from datetime import date
+from decimal import Decimal
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import override_settings
@@ -10,11 +13,15 @@ from django.utils import translation
 from zhiyuan.anomalies.enums import Rule
 from zhiyuan.anomalies.models import Flag
 from zhiyuan.anomalies.services import detect_anomalies
+from zhiyuan.checks import sampling
+from zhiyuan.checks.enums import ItemKind
+from zhiyuan.checks.services import population
 from zhiyuan.demo.models import DatabaseKind
 from zhiyuan.demo.planting import plant_anomalies
 from zhiyuan.demo.population import generate_population, mark_database
 from zhiyuan.divisions.models import Division
 from zhiyuan.hours.models import HourRecord
+from zhiyuan.organizations.models import Organization
 
 CITY = "430600000000"
 SMALL = {
@@ -22,6 +29,10 @@ SMALL = {
     "ANOMALY_SHARED_MOBILE": 4,
     "ANOMALY_BULK_IDENTICAL": 6,
 }
+
+#: How many planted false registrations the spot check of seed 2026 finds (16 of 200 planted,
+#: 40 sampled: 3.2 expected by chance).
+SPOT_FOUND = 2
 
 pytestmark = pytest.mark.django_db
 
@@ -57,6 +68,21 @@ def test_the_flags_find_exactly_the_planted_cases():
         assert volunteers == planted.volunteers[flag.rule], flag.rule
     # 1 child, 5 + 5 in bursts, 1 on the registrar's phone, 4 on one mobile.
     assert len(planted.false_registrations) == 16
+    # A spot check of 20 % of the city's registrations (the checks app's population and draw,
+    # seed 2026) calls 40 of the 200 people, SPOT_FOUND of them planted: the same every time.
+    assert spot_check(planted.false_registrations, seed=2026) == (40, SPOT_FOUND)
+    assert spot_check(planted.false_registrations, seed=2026) == (40, SPOT_FOUND)
+
+
+def spot_check(false: set[int], *, seed: int) -> tuple[int, int]:
+    """A spot check of 20 % of the city's registrations over all time: (sampled, how many of
+    them are among `false`)."""
+    city = Organization.objects.get(depth=1)
+    strata = population(city, ItemKind.REGISTRATION, date(2000, 1, 1), date(2100, 1, 1))
+    total = sum(len(stratum.ids) for stratum in strata)
+    size = sampling.sample_size(total, size=None, rate=Decimal(20))
+    sampled = {pk for _stratum, ids in sampling.draw(strata, size, seed) for pk in ids}
+    return len(sampled), len(sampled & false)
 
 
 @override_settings(**SMALL)
