@@ -21,6 +21,7 @@ from tests.workplan.conftest import (
 )
 from zhiyuan.accounts.models import User
 from zhiyuan.common.models import AuditEntry
+from zhiyuan.reports.rounds.models import ReportingRound, RoundMember, Submission
 from zhiyuan.reports.standards import services as standards
 from zhiyuan.workplan import selectors, services
 from zhiyuan.workplan.enums import ReportStatus
@@ -221,3 +222,48 @@ def test_the_fixture_holds_what_its_docstring_says(plan: Plan) -> None:
         ("规范建站", STREET, "returned"),
         ("规范建站", GUOLIANG, "reported"),
     ]
+
+
+def test_the_archiving_step_shows_the_rounds_submission_state(
+    city_admin: User, street_admin: User
+) -> None:
+    city, street, other = org(CITY), org(STREET), org("430602002-SC")
+    opened = ReportingRound.objects.create(
+        organization=city,
+        title="附件5—7",
+        tables=["attachment5"],
+        reference_date=date(2026, 6, 1),
+        due_date=date(2026, 6, 15),
+        submitter_level="streets",
+    )
+    for member in (street, other):
+        RoundMember.objects.create(round=opened, organization=member)
+    Submission.objects.create(round=opened, organization=street, sequence=1)
+    with pytest.raises(ValidationError) as caught:  # a plain step names no round
+        services.save_step(
+            city,
+            actor=city_admin,
+            name="x",
+            due_date=date(2026, 6, 15),
+            levels=["street"],
+            round=opened,
+        )
+    assert caught.value.message_dict == {
+        "round": ["Only a step linking to a reporting round names one."]
+    }
+    step = services.save_step(
+        city,
+        actor=city_admin,
+        name="建档立册",
+        due_date=date(2026, 6, 15),
+        levels=["street", "unit"],
+        link="round",
+        round=opened,
+    )
+    unit = add_unit(STREET, "U-WP-2", "市四中")
+    assert [selectors.round_state(city_admin, step, found) for found in (street, other, unit)] == [
+        "on-time",
+        "missing",
+        "not-asked",
+    ]
+    assert selectors.round_state(street_admin, step, other) == "not-asked"  # not in their scope
