@@ -69,6 +69,8 @@ def call_workplan_operations(call: Any) -> None:
     call("street_admin", "GET", "/workplan-reports/")
     call("street_admin", "GET", "/workplan-reports/{id}/", id=first["id"])
     call("district_admin", "POST", "/workplan-reports/{id}/accept/", id=first["id"])
+    reason = {"reason": "电话核实"}
+    call("district_admin", "POST", "/workplan-reports/{id}/reveal-contact/", reason, id=first["id"])
     call(
         "district_admin",
         "POST",

@@ -95,6 +95,11 @@ def test_reporting_accepting_and_returning_go_by_role(
         "照片不清楚",
     )
     assert StepReport.objects.get(pk=report["id"]).decided_by == district_admin
+    reveal = f"{url}reveal-contact/"
+    assert api(viewer).post(reveal, {"reason": "核实"}).status_code == 403
+    assert api(outsider).post(reveal, {"reason": "核实"}).status_code == 404
+    full = api(district_admin).post(reveal, {"reason": "电话核实"})
+    assert full.json() == {"contact_phone": "19900003333"}
 
 
 def test_the_board_over_the_api_is_the_boards(

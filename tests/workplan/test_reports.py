@@ -267,3 +267,18 @@ def test_the_archiving_step_shows_the_rounds_submission_state(
         "not-asked",
     ]
     assert selectors.round_state(street_admin, step, other) == "not-asked"  # not in their scope
+
+
+def test_the_contacts_mobile_is_shown_in_full_for_a_reason_and_audited(
+    city_admin: User, street_admin: User, district_admin: User, viewer: User
+) -> None:
+    step = _step(city_admin, ["street"])
+    made = report(step, org(STREET), street_admin)
+    with pytest.raises(PermissionDenied):
+        services.reveal_contact(made, actor=viewer, reason="核实")
+    with pytest.raises(ValidationError) as caught:
+        services.reveal_contact(made, actor=district_admin, reason="")
+    assert caught.value.message_dict == {"reason": ["Say why you need the number."]}
+    assert services.reveal_contact(made, actor=district_admin, reason="电话核实") == "19900001111"
+    entry = AuditEntry.objects.get(action="workplan.report.contact_viewed")
+    assert (entry.actor, entry.data) == (district_admin, {"step": step.code, "reason": "电话核实"})

@@ -134,3 +134,21 @@ def test_the_board_page_and_its_files_show_the_same_states(
     # Another street's administrator only has their own subtree to choose.
     theirs = en(outsider).get(f"/workplan/board/{query}").content.decode()
     assert 'data-code="430602001-SC"' not in theirs
+
+
+def test_the_superior_sees_the_full_number_for_a_reason(
+    plan: Plan, district_admin: User, viewer: User, en: Login
+) -> None:
+    pending = StepReport.objects.get(step=plan.a, organization=plan.guoliang)
+    url = f"/workplan/reports/{pending.pk}/contact/"
+    assert en(viewer).post(url, {"reason": "核实"}).status_code == 403
+    assert en(district_admin).post(url, {"reason": ""}).status_code == 400
+    shown = en(district_admin).post(url, {"reason": "电话核实"})
+    assert shown.status_code == 200 and shown["Cache-Control"] == "no-store"
+    assert 'href="tel:19900001111"' in shown.content.decode()
+    assert (
+        "19900001111"
+        not in en(district_admin)
+        .get(f"/workplan/steps/{plan.a.pk}/{plan.guoliang.pk}/")
+        .content.decode()
+    )

@@ -277,6 +277,14 @@ class ReturnSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200)
 
 
+class RevealSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, help_text="Why you need the number (audited).")
+
+
+class ContactSerializer(serializers.Serializer):
+    contact_phone = serializers.CharField(help_text="The responsible person's mobile, in full.")
+
+
 class ReportFilter(serializers.Serializer):
     step = id_field(required=False)
     organization = id_field(required=False)
@@ -366,6 +374,21 @@ class StepReportViewSet(viewsets.GenericViewSet):
         data = validated(ReturnSerializer, request.data)
         row = services.return_report(self._report(pk), actor=request.user, **data)
         return self._detail_response(row)
+
+    @extend_schema(
+        summary="The responsible person's mobile in full, with a reason (audited)",
+        description="For the administrators of the reporting organisation and those above it; "
+        "each viewing is recorded in the audit log with its reason.",
+        request=RevealSerializer,
+        responses={200: ContactSerializer, **errors(400, 401, 403, 404)},
+    )
+    @action(detail=True, methods=["post"], url_path="reveal-contact")
+    def reveal_contact(self, request: Request, pk: str) -> Response:
+        data = validated(RevealSerializer, request.data)
+        number = services.reveal_contact(self._report(pk), actor=request.user, **data)
+        response = Response(ContactSerializer({"contact_phone": number}).data)
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 # --- the board ---------------------------------------------------------------------------------

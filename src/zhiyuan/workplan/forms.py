@@ -87,3 +87,11 @@ class ReportForm(forms.Form):
 
 class ReturnForm(forms.Form):
     reason = forms.CharField(label=_("Why it is returned"), max_length=200)
+
+
+class RevealForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why you need the number"),
+        max_length=200,
+        help_text=_("Each viewing is recorded in the audit log."),
+    )

@@ -5,7 +5,9 @@
 - An administrator above it (a role on an ancestor: the street for a community, the district
   for a street, the city for a district) accepts or returns a report; never the person who
   made the report: a step reported done is a claim to check.
-- Any role on an organisation or above sees its reports, their evidence and the board.
+- Any role on an organisation or above sees its reports, their evidence and the board; the
+  responsible person's mobile in full only its administrators (on it or above), with a reason,
+  each viewing audited.
 
 `actor` None is the operator at the command line, whom every check lets through.
 """
@@ -35,6 +37,17 @@ def may_report(actor: Any, organization: Organization) -> bool:
 
 def may_decide(actor: Any, organization: Organization) -> bool:
     return actor is None or administers_from_above(actor, organization)
+
+
+def may_reveal(actor: Any, organization: Organization) -> bool:
+    return actor is None or administers(actor, organization)
+
+
+def require_reveal(actor: Any, organization: Organization) -> None:
+    if not may_reveal(actor, organization):
+        raise PermissionDenied(
+            _("Only the administrators of an organisation and those above see its contacts.")
+        )
 
 
 def require_set_steps(actor: Any, city: Organization) -> None:

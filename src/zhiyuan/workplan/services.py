@@ -499,6 +499,26 @@ def return_report(report: StepReport, *, actor: Any, reason: Any) -> StepReport:
     return current
 
 
+def reveal_contact(report: StepReport, *, actor: Any, reason: Any) -> str:
+    """The responsible person's mobile in full (it is shown masked), to call them and check the
+    claim, for an administrator of the organisation or above, with a reason (required, at most
+    200 characters). Every viewing is audited: who, whose, when, why (PIPL 第五十一条: access
+    to personal information limited and recorded). Raises PermissionDenied, ValidationError
+    ("reason"). Audit: workplan.report.contact_viewed."""
+    permissions.require_reveal(actor, report.organization)
+    reason = clean_note(reason, limit=200, field="reason")
+    if not reason:
+        raise ValidationError({"reason": [_("Say why you need the number.")]})
+    log_action(
+        actor,
+        "workplan.report.contact_viewed",
+        report,
+        organization=report.organization,
+        data={"step": report.step.code, "reason": reason},
+    )
+    return str(report.contact_phone)
+
+
 # --- reminders ---------------------------------------------------------------------------
 
 

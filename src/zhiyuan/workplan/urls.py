@@ -16,6 +16,7 @@ urlpatterns = [
     path("reports/<int:pk>/accept/", views.accept, name="accept"),
     path("reports/<int:pk>/return/", views.return_, name="return"),
     path("reports/<int:pk>/evidence/", views.evidence, name="evidence"),
+    path("reports/<int:pk>/contact/", views.reveal, name="reveal"),
     path("board/", views.board, name="board"),
     path("board/<str:kind>/", views.board_export, name="board-export"),
 ]

@@ -22,7 +22,7 @@ from zhiyuan.organizations.models import Organization
 from zhiyuan.reports.rounds import selectors as rounds_selectors
 from zhiyuan.workplan import exports, permissions, selectors, services
 from zhiyuan.workplan.enums import PLAN_STEPS, CellState, ReportStatus, StepLink
-from zhiyuan.workplan.forms import DefaultsForm, ReportForm, ReturnForm, StepForm
+from zhiyuan.workplan.forms import DefaultsForm, ReportForm, ReturnForm, RevealForm, StepForm
 from zhiyuan.workplan.models import StepReport, WorkStep
 
 
@@ -152,6 +152,8 @@ def _cell_context(
     *,
     report_form: ReportForm | None = None,
     return_form: ReturnForm | None = None,
+    reveal_form: RevealForm | None = None,
+    revealed: str = "",
 ) -> dict[str, Any]:
     today = selectors.local_today()
     history = selectors.reports_of(step, organization)
@@ -185,6 +187,9 @@ def _cell_context(
         "pending": pending,
         "may_decide": may_decide,
         "return_form": return_form or ReturnForm(),
+        "may_reveal": shown is not None and permissions.may_reveal(request.user, organization),
+        "reveal_form": reveal_form or RevealForm(),
+        "revealed": revealed,
         "today": today,
     }
 
@@ -248,6 +253,27 @@ def return_(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("workplan:cell", step=row.step_id, organization=row.organization_id)
     context = _cell_context(request, row.step, row.organization, return_form=form)
     return render(request, "workplan/cell.html", context, status=400)
+
+
+@login_required
+@post_action("workplan:index")
+def reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """The responsible person's mobile in full on the report's page, once, for a reason (the
+    viewing audited); never kept in a redirect or a cache."""
+    row = _report(request, pk)
+    form = RevealForm(request.POST)
+    revealed = ""
+    if form.is_valid():
+        try:
+            revealed = services.reveal_contact(row, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_validation_errors(form, exc)
+    context = _cell_context(
+        request, row.step, row.organization, reveal_form=form, revealed=revealed
+    )
+    response = render(request, "workplan/cell.html", context, status=200 if revealed else 400)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required
