@@ -266,3 +266,30 @@ def open_case_count(user: Any, root: Organization) -> int:
     return (
         cases(user).filter(status=CaseStatus.OPEN, organization__path__startswith=root.path).count()
     )
+
+
+def strata_labels(campaign: Campaign) -> list[dict[str, Any]]:
+    """The campaign's strata with their key read out: the body's or the organiser's name and
+    the channel's or the source's label (two queries)."""
+    from zhiyuan.hours.enums import HourSource
+    from zhiyuan.volunteers.enums import RegistrationChannel
+    from zhiyuan.volunteers.models import RegistrationBody
+
+    codes = {str(s["key"]).split("|", 1)[0] for s in campaign.strata}
+    bodies = dict(
+        RegistrationBody.objects.filter(code__in=codes).values_list("code", "organization__name")
+    )
+    organisers = dict(Organization.objects.filter(code__in=codes).values_list("code", "name"))
+    channels = {**dict(RegistrationChannel.choices), **dict(HourSource.choices)}
+    shown = []
+    for stratum in campaign.strata:
+        code, _bar, channel = str(stratum["key"]).partition("|")
+        names = bodies if stratum["kind"] == ItemKind.REGISTRATION else organisers
+        shown.append(
+            {
+                **stratum,
+                "name": names.get(code, code),
+                "channel": str(channels.get(channel, channel)),
+            }
+        )
+    return shown

@@ -41,6 +41,8 @@ from zhiyuan.volunteers.models import RegistrationBody
 
 NAV = "checks"
 FORMATS = {"xlsx": exports.XLSX, "pdf": exports.PDF}
+#: The attempt form shares the item page with the outcome form: its own ids.
+ATTEMPT_ID = "id_attempt_%s"
 
 
 def _errors(request: HttpRequest, error: ValidationError) -> None:
@@ -128,6 +130,7 @@ def campaign(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "nav": NAV,
         "campaign": found,
+        "strata": selectors.strata_labels(found),
         "items": items,
         "manages": manages,
         "assign_form": AssignForm(checkers=_checkers(found)) if manages else None,
@@ -214,7 +217,7 @@ def _item_page(
         and item.assigned_to_id in (None, request.user.pk)
         and not item.outcome
         and item.campaign.status == CampaignStatus.OPEN,
-        "attempt_form": attempt_form or AttemptForm(),
+        "attempt_form": attempt_form or AttemptForm(auto_id=ATTEMPT_ID),
         "outcome_form": outcome_form or OutcomeForm(),
         "case": Case.objects.filter(item=item).first(),
     }
@@ -242,7 +245,7 @@ def item_phone(request: HttpRequest, pk: int) -> HttpResponse:
 @post_action("checks:item", "pk")
 def item_attempt(request: HttpRequest, pk: int) -> HttpResponse:
     found = _item(request, pk)
-    form = AttemptForm(request.POST)
+    form = AttemptForm(request.POST, auto_id=ATTEMPT_ID)
     if form.is_valid():
         try:
             services.record_attempt(
