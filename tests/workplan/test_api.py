@@ -1,6 +1,7 @@
 """The work plan over the API: the same services, scoped; who may do what; phones masked."""
 
 from datetime import date
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -147,3 +148,13 @@ def test_a_step_is_changed_and_retired_over_the_api(city_admin: User, street_adm
     changed = api(city_admin).patch(url, change, content_type="application/json").json()
     assert (changed["due_date"], changed["in_use"]) == ("2026-07-10", False)
     assert WorkStep.objects.get().due_date == date(2026, 7, 10)
+
+
+def test_the_report_list_reads_in_a_fixed_number_of_queries(
+    plan: Plan, district_admin: User, django_assert_max_num_queries: Any
+) -> None:
+    client = api(district_admin)
+    client.get("/api/v1/workplan-reports/")  # the token's first use
+    with django_assert_max_num_queries(8):
+        body = client.get("/api/v1/workplan-reports/").json()
+    assert body["count"] == 5
