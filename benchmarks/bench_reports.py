@@ -25,7 +25,14 @@ BENCH_DATABASE_URL names a server, a fresh PostgreSQL database (as in bench_divi
 
 BENCH_FULL_PROVINCE=1 adds PostgreSQL at 2,000,000 registered volunteers (heavy: about half an
 hour and a few GB of disk); sizes above 500,000 given on the command line run on PostgreSQL
-only. The load average is printed before and after each database: the
+only. On PostgreSQL the setup ends with `VACUUM (ANALYZE)` of the registrations, as autovacuum
+leaves a table after a bulk load (its visibility map lets the statistics index be read alone).
+
+BENCH_REPORTS_KEEP=DIR keeps what is built, to measure again after a change without building
+anew: the SQLite database of each size in DIR/sqlite-SIZE and the PostgreSQL database
+`zhiyuan_bench_reports_SIZE` (its settings in DIR/postgresql-SIZE.json); a later run with the
+same DIR finds them and only measures (the generator's figures are those of the first run).
+Drop them by hand (`rm -r DIR`, `DROP DATABASE`) when done. The load average is printed before and after each database: the
 machine's other work counts. Fails (exit 1) in full mode when, at 500,000 volunteers or more,
 a table or the dashboard takes more than 1 s or the generator more than 300 s on PostgreSQL,
 judged on wall time when the load average at the start was at most the number of cores, else
@@ -123,7 +130,7 @@ def child_setup(size: int) -> dict[str, Any]:
     structure = time.perf_counter() - started
     started, cpu, server = time.perf_counter(), _cpu_seconds(), _server_cpu_seconds()
     generate_population(city, volunteers=size, seed=SEED)
-    return {
+    figures = {
         "structure_s": structure,
         "seconds": time.perf_counter() - started,
         "cpu": _cpu_seconds() - cpu,
@@ -131,6 +138,20 @@ def child_setup(size: int) -> dict[str, Any]:
         "organizations": Organization.objects.count(),
         "peak_mib": _peak_mib(),
     }
+    _vacuum()
+    return figures
+
+
+def _vacuum() -> None:
+    """On PostgreSQL, what autovacuum does after a bulk load, at once: the visibility map (an
+    index-only scan of the statistics index reads no rows) and the planner's statistics."""
+    from django.db import connection
+
+    from zhiyuan.volunteers.models import Volunteer
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM (ANALYZE) {Volunteer._meta.db_table}")
 
 
 class _Queries:
@@ -285,11 +306,59 @@ def load() -> str:
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
-def run_size(label: str, size: int, env: dict[str, str]) -> dict[str, Any]:
-    migrate(env)
-    setup = run_child("setup", size, env)
+def run_size(
+    label: str, size: int, env: dict[str, str], kept: Path | None = None
+) -> dict[str, Any]:
+    """Build the database (or, with `kept`, the file holding the setup's figures of a kept one,
+    find it built) and measure it."""
+    if kept is not None and kept.exists():
+        setup = json.loads(kept.read_text())["setup"]
+        print(f"  {label} {size:,}: measuring the database kept ({kept})", flush=True)
+    else:
+        migrate(env)
+        setup = run_child("setup", size, env)
+        if kept is not None:
+            own = {key: value for key, value in env.items() if os.environ.get(key) != value}
+            kept.write_text(json.dumps({"setup": setup, "env": own}))
     measured = run_child("measure", size, env)
     return {"database": label, "size": size, "setup": setup, **measured}
+
+
+def run_sqlite(size: int, keep: Path | None) -> dict[str, Any]:
+    if keep is None:
+        with tempfile.TemporaryDirectory(prefix="zhiyuan-bench-") as temporary:
+            return run_size("sqlite", size, sqlite_env(temporary))
+    kept = keep / f"sqlite-{size}"
+    kept.mkdir(parents=True, exist_ok=True)
+    return run_size("sqlite", size, sqlite_env(str(kept)), kept / "setup.json")
+
+
+def run_postgres(server_url: str, size: int, keep: Path | None) -> dict[str, Any]:
+    if keep is None:
+        database_url, drop = postgres_database(server_url)
+        try:
+            return run_size("postgresql", size, postgres_env(database_url))
+        finally:
+            drop()
+    kept = keep / f"postgresql-{size}.json"
+    if kept.exists():  # the same secrets: the rows were encrypted with them
+        env = {**os.environ, **json.loads(kept.read_text())["env"]}
+    else:
+        env = postgres_env(_kept_database(server_url, f"zhiyuan_bench_reports_{size}"))
+    return run_size("postgresql", size, env, kept)
+
+
+def _kept_database(server_url: str, name: str) -> str:
+    """A fresh database `name` on the server (any earlier one of that name dropped): its URL."""
+    from urllib.parse import urlsplit
+
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(server_url, autocommit=True) as connection:
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return urlsplit(server_url)._replace(path=f"/{name}").geturl()
 
 
 def report(runs: list[dict[str, Any]]) -> None:
@@ -359,13 +428,16 @@ def main(argv: list[str]) -> int:
     busy = os.getloadavg()[0] > cores
     print(f"sizes: {', '.join(f'{size:,}' for size in sizes)} registered volunteers")
     print(f"load average before: {load()} on {cores} cores")
+    keep = Path(os.environ["BENCH_REPORTS_KEEP"]) if os.environ.get("BENCH_REPORTS_KEEP") else None
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+        print(f"keeping the databases built (and measuring those kept) in {keep}")
     runs: list[dict[str, Any]] = []
     for size in sizes:
         if size > SQLITE_MAX:
             print(f"  sqlite {size:,} skipped: a province runs on PostgreSQL")
             continue
-        with tempfile.TemporaryDirectory(prefix="zhiyuan-bench-") as var_dir:
-            runs.append(run_size("sqlite", size, sqlite_env(var_dir)))
+        runs.append(run_sqlite(size, keep))
         print(f"  sqlite {size:,} done; load average {load()}", flush=True)
     server_url = os.environ.get("BENCH_DATABASE_URL", "")
     postgres_sizes = list(sizes)
@@ -373,11 +445,7 @@ def main(argv: list[str]) -> int:
         postgres_sizes.append(PROVINCE_SIZE)
     if server_url:
         for size in postgres_sizes:
-            database_url, drop = postgres_database(server_url)
-            try:
-                runs.append(run_size("postgresql", size, postgres_env(database_url)))
-            finally:
-                drop()
+            runs.append(run_postgres(server_url, size, keep))
             print(f"  postgresql {size:,} done; load average {load()}", flush=True)
     else:
         print("PostgreSQL skipped: set BENCH_DATABASE_URL to a server URL to include it.")
