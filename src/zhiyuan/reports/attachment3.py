@@ -180,17 +180,19 @@ def check_day(day: date) -> None:
         raise ValidationError({"date": [_("The reference date cannot be in the future.")]})
 
 
-def allocation(root: Organization, day: date) -> Allocation:
-    """The figures of Attachment 3 for `root`'s subtree on `day`. Raises ValidationError for a
-    future date. A fixed number of queries, whatever the size of the subtree."""
+def allocation(root: Organization, day: date, *, tally: counting.Tally | None = None) -> Allocation:
+    """The figures of Attachment 3 for `root`'s subtree on `day`, from `tally` (the subtree's
+    counts on that day, `counting.tally`) when the caller has it. Raises ValidationError for
+    a future date. A fixed number of queries, whatever the size of the subtree."""
     check_day(day)
     units = list(selectors.target_units(root))
     policy = selectors.target_policy_for(root)
     categories = {unit.pk: selectors.target_category(unit) for unit in units}
     denominators = _denominators(units, categories, day)
-    subtree = counting.Subtree(root)
-    registrations = counting.by_registration_path(subtree, day)
-    by_unit = _counts(subtree, registrations, units, categories, day)
+    if tally is None:
+        tally = counting.tally(counting.Subtree(root), day)
+    registrations = tally.registrations
+    by_unit = _counts(tally, units, categories)
     lines = [
         Line(
             unit,
@@ -235,18 +237,14 @@ def _denominators(
 
 
 def _counts(
-    subtree: counting.Subtree,
-    registrations: dict[str, Counts],
-    units: list[Organization],
-    categories: dict[int, str],
-    day: date,
+    tally: counting.Tally, units: list[Organization], categories: dict[int, str]
 ) -> dict[str, Counts]:
     """Per unit path: a community's by registration, a unit's by work unit (module note)."""
     territorial = [u.path for u in units if basis_of(categories[u.pk]) == TargetBasis.POPULATION]
     staffed = [u.path for u in units if basis_of(categories[u.pk]) == TargetBasis.HEADCOUNT]
-    found = counting.attribute(registrations, territorial)
+    found = counting.attribute(tally.registrations, territorial)
     if staffed:
-        found |= counting.attribute(counting.by_work_unit_path(subtree, day), staffed)
+        found |= counting.attribute(tally.work_units, staffed)
     return found
 
 

@@ -159,6 +159,67 @@ def by_work_unit_path(subtree: Subtree, day: date) -> dict[str, Counts]:
     )
 
 
+@dataclass(frozen=True)
+class Tally:
+    """A subtree's counts on a day by both links (`by_registration_path`,
+    `by_work_unit_path`), and the sums over the counted volunteers registered through it of
+    further measures (by name: e.g. the dashboard's composition) and of "registered" (them
+    all)."""
+
+    subtree: Subtree
+    registrations: dict[str, Counts]
+    work_units: dict[str, Counts]
+    sums: dict[str, int]
+
+
+def tally(subtree: Subtree, day: date, measures: Mapping[str, Aggregate] | None = None) -> Tally:
+    """The counts of `subtree` on `day` by both links, and `measures` (name → aggregate over
+    the counted volunteers, e.g. `Count("pk", filter=Q(gender="male"))`) summed over those
+    registered through it. For the whole tree the two links read the same rows: one GROUP BY
+    by both, over the counted and over the pending (one scan of the registrations, not two).
+    For a subtree, whose work units' staff may have registered elsewhere: four queries, as
+    `by_registration_path` and `by_work_unit_path`."""
+    measures = dict(measures or {})
+    counted, pending = counted_on(day), pending_applications(day)
+    if subtree.everything:
+        registered, staff, sums = _by_both_links(subtree, counted, measures)
+        applied, applied_staff, _none = _by_both_links(subtree, pending, {})
+    else:
+        found = subtree.measured(counted, "organization", {"registered": Count("pk"), **measures})
+        registered = {path: values["registered"] for path, values in found.items()}
+        sums = {name: sum(values[name] for values in found.values()) for name in measures}
+        staff = subtree.grouped(counted, "work_unit")
+        applied = subtree.grouped(pending, "organization")
+        applied_staff = subtree.grouped(pending, "work_unit")
+    sums = {"registered": sum(registered.values()), **sums}
+    return Tally(subtree, _merge(registered, applied), _merge(staff, applied_staff), sums)
+
+
+def _by_both_links(
+    subtree: Subtree, queryset: QuerySet[Volunteer], measures: Mapping[str, Aggregate]
+) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
+    """Over the whole tree: `queryset`'s rows per path registered through and per path of the
+    work unit, and `measures` summed over the rows registered through a known organisation.
+    One GROUP BY by both (a few rows per organisation: its volunteers' work units)."""
+    rows = (
+        queryset.order_by()
+        .values_list("organization_path", "work_unit_id")
+        .annotate(registered=Count("pk"), **measures)
+    )
+    known, paths = subtree.known, subtree.paths
+    by_path: dict[str, int] = defaultdict(int)
+    by_unit: dict[str, int] = defaultdict(int)
+    sums = [0] * len(measures)
+    for path, unit, number, *figures in rows:
+        if unit is not None and paths.get(unit) in known:
+            by_unit[paths[unit]] += number
+        if path in known:
+            by_path[path] += number
+            for index, figure in enumerate(figures):
+                sums[index] += figure or 0
+    return dict(by_path), dict(by_unit), dict(zip(measures, sums, strict=True))
+
+
 def _merge(registered: Mapping[str, int], pending: Mapping[str, int]) -> dict[str, Counts]:
     return {
         path: Counts(registered.get(path, 0), pending.get(path, 0))

@@ -14,20 +14,20 @@ on the row, an indexed range), never one query per organisation.
   table: `attachment3.allocation`.
 - Registrations and confirmations over the last twelve months: applications made (by
   `applied_at`, local time) and registrations confirmed (by `registered_on`) per month, whatever
-  became of them since. One query of 24 conditional counts.
+  became of them since. One GROUP BY by the two months (each a CASE of the months' bounds).
 - Composition of the counted volunteers by gender, age band (Attachment 5's: under 18, 18–35,
   36–59, 60 and over, completed years on the day) and political status (party members with
-  probationary ones, league members, the public and others). One GROUP BY; its total is the
-  headline's count.
+  probationary ones, league members, the public and others): conditional counts in the
+  counting of Attachment 3 (`counting.tally`: for a whole tree one scan of the counted
+  registrations gives both); its total is the headline's count.
 """
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -195,27 +195,41 @@ def month_starts(day: date, months: int = MONTHS) -> list[date]:
 
 def over_time(root: Organization, day: date) -> list[Month]:
     """Applications made and registrations confirmed per month, the last MONTHS months up to
-    `day` (applications by local time). One query."""
+    `day` (applications by local time). One query: the rows grouped by the month each was
+    applied in and the one it was confirmed in (at most 13 × 13 groups)."""
     starts = month_starts(day)
-    ends = [*starts[1:], date.fromordinal(day.toordinal() + 1)]
+    bounds = [*starts, date.fromordinal(day.toordinal() + 1)]
     tz = timezone.get_current_timezone()
-
-    def moment(d: date) -> Any:
-        return timezone.make_aware(datetime.combine(d, time.min), tz)
-
-    counts: dict[str, Any] = {}
-    for index, (start, end) in enumerate(zip(starts, ends, strict=True)):
-        counts[f"a{index}"] = Count(
-            "pk", filter=Q(applied_at__gte=moment(start), applied_at__lt=moment(end))
+    moments = [timezone.make_aware(datetime.combine(d, time.min), tz) for d in bounds]
+    rows = (
+        in_subtree(Volunteer.objects.all(), root)
+        .filter(Q(applied_at__gte=moments[0]) | Q(registered_on__gte=starts[0]))
+        .order_by()
+        .annotate(
+            applied=_month_of("applied_at", moments), confirmed=_month_of("registered_on", bounds)
         )
-        counts[f"c{index}"] = Count("pk", filter=Q(registered_on__gte=start, registered_on__lt=end))
-    rows = in_subtree(Volunteer.objects.all(), root).filter(
-        Q(applied_at__gte=moment(starts[0])) | Q(registered_on__gte=starts[0])
+        .values_list("applied", "confirmed")
+        .annotate(n=Count("pk"))
     )
-    found = rows.aggregate(**counts)
-    return [
-        Month(start, found[f"a{index}"], found[f"c{index}"]) for index, start in enumerate(starts)
+    applied, confirmed = [0] * len(starts), [0] * len(starts)
+    for applied_in, confirmed_in, n in rows:
+        if applied_in is not None:
+            applied[applied_in] += n
+        if confirmed_in is not None:
+            confirmed[confirmed_in] += n
+    return [Month(start, applied[i], confirmed[i]) for i, start in enumerate(starts)]
+
+
+def _month_of(field: str, bounds: list[Any]) -> Case:
+    """The index of the month `field` falls in (bounds[i] ≤ value < bounds[i + 1]), else NULL;
+    the latest first, where most rows are."""
+    last = len(bounds) - 1
+    whens = [When(**{f"{field}__gte": bounds[last]}, then=Value(None))]
+    whens += [
+        When(**{f"{field}__gte": bounds[index]}, then=Value(index))
+        for index in range(last - 1, -1, -1)
     ]
+    return Case(*whens, default=Value(None), output_field=IntegerField())
 
 
 # --- composition -------------------------------------------------------------------------
@@ -235,34 +249,44 @@ class Composition:
         return sum(self.gender.values())
 
 
-def _age_band(day: date) -> Case:
-    whens = []
+def composition_measures(day: date) -> dict[str, Count]:
+    """What the composition counts besides the total, as conditional counts over the counted
+    volunteers (`counting.tally`): each gender, the age bands below the last (by birth date),
+    the party and league members. The last age band and the public are the rest."""
+    measures = {f"gender:{key}": Count("pk", filter=Q(gender=key)) for key in Gender.values}
+    low = None
     for key, _low, high in AGE_BANDS:
-        if high is not None:  # younger than `high`: born after the day `high` years before
-            whens.append(When(birth_date__gt=years_before(day, high), then=Value(key)))
-    return Case(*whens, default=Value(AGE_BANDS[-1][0]), output_field=CharField())
+        if high is None:
+            break
+        younger = Q(birth_date__gt=years_before(day, high))
+        measures[f"age:{key}"] = Count(
+            "pk", filter=younger if low is None else younger & Q(birth_date__lte=low)
+        )
+        low = years_before(day, high)
+    for group in ("party", "league"):
+        statuses = [status for status, found in POLITICAL_GROUPS.items() if found == group]
+        measures[f"political:{group}"] = Count("pk", filter=Q(political_status__in=statuses))
+    return measures
+
+
+def composition_of(sums: dict[str, int]) -> Composition:
+    """The composition from the sums of `composition_measures` and "registered" (the count)."""
+    registered = sums["registered"]
+    age = {key: sums.get(f"age:{key}", 0) for key, _low, _high in AGE_BANDS}
+    last = AGE_BANDS[-1][0]
+    age[last] = registered - sum(age.values())
+    party, league = sums["political:party"], sums["political:league"]
+    return Composition(
+        {key: sums[f"gender:{key}"] for key in Gender.values},
+        age,
+        {"party": party, "league": league, "public": registered - party - league},
+    )
 
 
 def composition(root: Organization, day: date) -> Composition:
-    """One GROUP BY over the counted volunteers of the subtree on `day`."""
-    rows = (
-        in_subtree(counting.counted_on(day), root)
-        .order_by()
-        .annotate(band=_age_band(day))
-        .values_list("gender", "political_status", "band")
-        .annotate(n=Count("pk"))
-    )
-    gender: Counter[str] = Counter()
-    age: Counter[str] = Counter()
-    political: Counter[str] = Counter()
-    for sex, status, band, n in rows:
-        gender[sex] += n
-        age[band] += n
-        political[POLITICAL_GROUPS.get(status, "public")] += n
-    return Composition(
-        {key: gender[key] for key in Gender.values},
-        {key: age[key] for key, _low, _high in AGE_BANDS},
-        {key: political[key] for key in ("party", "league", "public")},
+    """The counted volunteers registered through `root`'s subtree on `day`, composed."""
+    return composition_of(
+        counting.tally(counting.Subtree(root), day, composition_measures(day)).sums
     )
 
 
@@ -281,13 +305,15 @@ class Dashboard:
 
 def build(root: Organization, day: date) -> Dashboard:
     """The dashboard of `root`'s subtree on `day` (not in the future)."""
-    result = attachment3.allocation(root, day)
-    makeup = composition(root, day)
+    attachment3.check_day(day)
+    tally = counting.tally(counting.Subtree(root), day, composition_measures(day))
+    result = attachment3.allocation(root, day, tally=tally)
+    makeup = composition_of(tally.sums)
     if result.area is not None:  # a city: Attachment 3's last line has it all
         area = result.area
         rate, denominator, pending = area.rate, area.denominator, area.counts.pending
     else:
         rate, denominator = _population(root, day)
-        pending = in_subtree(counting.pending_applications(day), root).count()
+        pending = counting.total(tally.registrations).pending
     headline = Headline(makeup.total, pending, rate, denominator.value, denominator.missing)
     return Dashboard(root, day, headline, progress_by_child(result), over_time(root, day), makeup)
