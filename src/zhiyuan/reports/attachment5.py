@@ -28,7 +28,7 @@ The columns, counted in GROUP BY queries over the registrations of the subtree (
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from django.db.models import Count, Q
 from django.utils.functional import Promise
@@ -225,9 +225,11 @@ class LineGroup(Group[Line]):
 
     groups: list["LineGroup"]  # type: ignore[assignment]  # `nest` makes them of this class
 
-    @property
+    @cached_property
     def figures(self) -> Figures:
-        return _add([line.figures for line in self.all_lines()])
+        """Its lines' figures and its groups' (each line once, however deep the nesting);
+        read once the table is nested."""
+        return _add([*(line.figures for line in self.lines), *(g.figures for g in self.groups)])
 
 
 @dataclass(frozen=True)
@@ -356,17 +358,32 @@ def columns(day: date) -> tuple[Column, ...]:
     )
 
 
-def _cells(
-    label: str, figures: Figures, population: Denominator | None, keys: list[str]
-) -> tuple[Cell, ...]:
-    value = population.value if population is not None else None
-    share = None if value is None else percent(figures["registered"], value)
-    return (
-        text_cell(label),
-        *(count_cell(figures[key]) for key in keys),
-        count_cell(value),
-        percent_cell(share),
-    )
+class _Cells:
+    """A row's cells; a number's cell made once per table (cells are immutable: some 90,000
+    of a city's table are a few hundred distinct numbers)."""
+
+    def __init__(self, keys: list[str]) -> None:
+        self.keys = keys
+        self.counts: dict[int | None, Cell] = {}
+
+    def count(self, value: int | None) -> Cell:
+        cell = self.counts.get(value)
+        if cell is None:
+            cell = self.counts[value] = count_cell(value)
+        return cell
+
+    def __call__(
+        self, label: str, figures: Figures, population: Denominator | None
+    ) -> tuple[Cell, ...]:
+        value = population.value if population is not None else None
+        share = None if value is None else percent(figures["registered"], value)
+        count = self.count
+        return (
+            text_cell(label),
+            *[count(figures[key]) for key in self.keys],
+            count(value),
+            percent_cell(share),
+        )
 
 
 def _name(organization: Organization) -> str:
@@ -405,22 +422,28 @@ def table(result: Statistics, *, preparer: str, prepared_on: date) -> Statistics
     """Attachment 5 as a StatisticsTable for the page, the xlsx, the PDF, the CSV and the API."""
     day = result.day
     keys = figure_keys(day)
+    cells = _Cells(keys)
 
     def line_row(line: Line, level: int) -> Row:
         org = line.organization
-        cells = _cells(_name(org), line.figures, result.population_of(line), keys)
-        return Row(RowKind.UNIT, level, cells, org.pk, org.code)
+        return Row(
+            RowKind.UNIT,
+            level,
+            cells(_name(org), line.figures, result.population_of(line)),
+            org.pk,
+            org.code,
+        )
 
     def subtotal_row(group: LineGroup, level: int) -> Row:
         org = group.organization
         label = _("%(name)s subtotal") % {"name": selectors.short_name(org)}
-        cells = _cells(label, group.figures, result.populations.get(org.pk), keys)
-        return Row(RowKind.SUBTOTAL, level, cells, org.pk, org.code)
+        figures = cells(label, group.figures, result.populations.get(org.pk))
+        return Row(RowKind.SUBTOTAL, level, figures, org.pk, org.code)
 
     rows = flatten(result.top, line_row=line_row, subtotal_row=subtotal_row)
     total = result.populations.get(result.root.pk)
     figures = {**dict.fromkeys(keys, 0), **result.total}
-    rows.append(Row(RowKind.TOTAL, 0, _cells(_("Total"), figures, total, keys)))
+    rows.append(Row(RowKind.TOTAL, 0, cells(_("Total"), figures, total)))
     return StatisticsTable(
         number=NUMBER,
         title=title(),
