@@ -49,6 +49,7 @@ from tests.factories import (
 )
 from tests.checks.api_calls import call_checks_operations, checks_known_ids
 from tests.hours.api_calls import call_hours_operations, hours_known_ids
+from tests.recognition.api_calls import call_recognition_operations, recognition_known_ids
 from tests.reports.api_calls import call_reporting_operations, reporting_known_ids
 from tests.volunteers.people import person_data, synthetic_id, synthetic_mobile
 from tests.workplan.api_calls import call_workplan_operations, workplan_known_ids
@@ -129,6 +130,7 @@ def known_ids(registered: Callable[..., Any], apply: Callable[..., Any]) -> dict
         **reporting_known_ids(),
         **workplan_known_ids(),
         **checks_known_ids(),
+        **recognition_known_ids(),
     }
 
 
@@ -407,4 +409,5 @@ def test_every_operation_answers_a_success_that_conforms_to_the_schema(
     call_reporting_operations(call)
     call_workplan_operations(call)
     call_checks_operations(call)
+    call_recognition_operations(call)
     assert call.succeeded == set(OPERATIONS)

@@ -27,6 +27,7 @@ from zhiyuan.api import (
     memberships,
     organizations,
     public,
+    recognition,
     registration_bodies,
     reports,
     roster_imports,
@@ -61,6 +62,7 @@ router.register("hour-records", hours.HourRecordViewSet, basename="hour-record")
 router.register("certificates", certificates.CertificateViewSet, basename="certificate")
 router.register("help-requests", assistance.HelpRequestViewSet, basename="help-request")
 router.register("hours-imports", hours.HoursImportViewSet, basename="hours-import")
+router.register("star-awards", recognition.StarAwardViewSet, basename="star-award")
 router.register("reporting-rounds", reports.ReportingRoundViewSet, basename="reporting-round")
 router.register("report-submissions", reports.SubmissionViewSet, basename="report-submission")
 router.register("award-campaigns", awards.AwardCampaignViewSet, basename="award-campaign")
@@ -144,6 +146,29 @@ v1 = [
         "volunteer/certificates/<str:number>/pdf/",
         certificates.VolunteerCertificatePdfView.as_view(),
         name="volunteer-certificate-pdf",
+    ),
+    path(
+        "star-objections/<str:pk>/answer/",
+        recognition.ObjectionAnswerView.as_view(),
+        name="star-objection-answer",
+    ),
+    path("star-eligible/", recognition.EligibleView.as_view(), name="star-eligible"),
+    path("hours-below/", recognition.BelowLineView.as_view(), name="hours-below"),
+    path("hours-below/units/", recognition.BelowByUnitView.as_view(), name="hours-below-units"),
+    path(
+        "recognition-policy/", recognition.RecognitionPolicyView.as_view(), name="recognition-policy"
+    ),
+    path("volunteer/stars/", recognition.VolunteerStarsView.as_view(), name="volunteer-stars"),
+    path(
+        "volunteer/reminders/",
+        recognition.VolunteerRemindersView.as_view(),
+        name="volunteer-reminders",
+    ),
+    path("public/star-notices/", recognition.PublicNoticeList.as_view(), name="public-star-notices"),
+    path(
+        "public/star-notices/<str:pk>/objections/",
+        recognition.PublicObjectionView.as_view(),
+        name="public-star-objection",
     ),
     path("check-ins/", hours.CheckInView.as_view(), name="check-ins"),
     path("check-in-codes/<str:slot>/", hours.CheckInCodeView.as_view(), name="check-in-code"),

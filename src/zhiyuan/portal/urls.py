@@ -3,7 +3,16 @@
 
 from django.urls import path
 
-from zhiyuan.portal import activities, assistance, awards, certificates, hours, reports, views
+from zhiyuan.portal import (
+    activities,
+    assistance,
+    awards,
+    certificates,
+    hours,
+    recognition,
+    reports,
+    views,
+)
 
 app_name = "public"
 urlpatterns = [
@@ -46,6 +55,12 @@ urlpatterns = [
     ),
     path("verify/", certificates.verify, name="verify"),
     path("verify/<str:number>/", certificates.verify_number, name="verify-number"),
+    path("me/stars/", recognition.my_stars, name="me-stars"),
+    path("me/stars/apply/", recognition.my_stars_apply, name="me-stars-apply"),
+    path("me/stars/reminders/", recognition.my_stars_reminders, name="me-stars-reminders"),
+    path("stars/notices/", recognition.notices, name="star-notices"),
+    path("stars/notices/<int:pk>/", recognition.notice, name="star-notice"),
+    path("stars/notices/<int:pk>/objection/", recognition.notice_objection, name="star-objection"),
     path("checkin/", hours.checkin_page, name="checkin"),
     path("checkin/<str:token>/", hours.checkin_scan, name="checkin-scan"),
     path("honours/", awards.honours, name="honours"),

@@ -28,7 +28,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from zhiyuan.hours import rules
-from zhiyuan.hours.models import HourRecord
+from zhiyuan.hours.models import HourRecord, ServiceYear
 from zhiyuan.hours.selectors import counted, year_bounds
 from zhiyuan.organizations.access import ALL_ROLES, after_subtree, in_subtree, scope
 from zhiyuan.organizations.models import Organization
@@ -151,14 +151,13 @@ def total_minutes(volunteer: Volunteer) -> int:
     return int(found["s"] or 0)
 
 
-def year_minutes_by_volunteer(year: int, prefix: str = "") -> dict[int, int]:
-    """Counted minutes of the local `year` per volunteer (every volunteer with some), of the
-    records organised anywhere: one GROUP BY over the year's counted records (the partial
-    index by start), the reminder's bulk read. `prefix` is unused by the read (a volunteer's
-    hours count wherever they served) and kept for the callers' symmetry."""
-    start, end = year_bounds(year)
+def year_minutes_by_volunteer(year: int) -> dict[int, int]:
+    """Counted minutes of the local `year` per volunteer (every volunteer with some, wherever
+    they served), read from the hours app's yearly tallies (`hours.models.ServiceYear`, kept
+    exact in the confirming transaction: `hours.tallies`): one GROUP BY over a row per
+    volunteer and organiser, not the year's records (the reminder's bulk read)."""
     rows = (
-        counted(HourRecord.objects.filter(start__gte=start, start__lt=end))
+        ServiceYear.objects.filter(year=year, minutes__gt=0)
         .order_by()
         .values_list("volunteer")
         .annotate(total=Sum("minutes"))

@@ -24,19 +24,19 @@ def is_working_day(day: date, configured: dict[date, bool]) -> bool:
 
 
 def notice_period(start: date, working_days: int) -> tuple[date, date]:
-    """The notice published on `start`: from the first working day on or after it to the
-    `working_days`-th working day counted from there (both included). Raises ValueError for
-    fewer than one day or a calendar with no working day within LONGEST."""
+    """The notice published on `start`: shown from that day (a weekend or holiday included) to
+    the `working_days`-th working day counted from it (both included), so that it stands for
+    that many working days at least. Raises ValueError for fewer than one day or a calendar
+    with no working day within LONGEST."""
     if working_days < 1:
         raise ValueError("A notice lasts one working day at least.")
     configured = calendar(start, start + LONGEST)
-    day, counted, first = start, 0, None
+    day, counted = start, 0
     while day <= start + LONGEST:
         if is_working_day(day, configured):
-            first = first or day
             counted += 1
             if counted == working_days:
-                return first, day
+                return start, day
         day += timedelta(days=1)
     raise ValueError("No working days configured in the year ahead.")
 

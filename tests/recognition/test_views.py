@@ -1,0 +1,167 @@
+"""The office's recognition pages, the ledger's column of this year's hours, and the portal's
+page of the yearly hours and star levels, its opt-out and the public notices."""
+
+import time
+from io import BytesIO
+
+from django.test import Client
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from tests.volunteers import people
+from zhiyuan.common.models import AuditEntry
+from zhiyuan.recognition import services
+from zhiyuan.recognition.enums import AwardStatus
+from zhiyuan.recognition.models import Objection, ReminderOptOut
+
+
+def portal_client(volunteer) -> Client:
+    client = Client()
+    state = client.session
+    state["volunteers.me"] = {"digest": volunteer.mobile_digest, "at": time.time()}
+    state.save()
+    return client
+
+
+def test_the_office_reviews_an_award_on_its_page(
+    login, street_admin, volunteer, serve, city_policy
+) -> None:
+    city_policy(star_hours=[2, 4, 6, 8, 10])
+    serve(volunteer, 3)
+    award = services.apply_for_level(volunteer)
+    web = login(street_admin)
+    listing = web.get(reverse("recognition:index"))
+    assert listing.status_code == 200 and volunteer.name in listing.content.decode()
+    page = web.get(reverse("recognition:award", args=[award.pk]))
+    assert page.status_code == 200
+    answer = web.post(reverse("recognition:award-review", args=[award.pk]), {"decision": "approve"})
+    assert answer.status_code == 302
+    award.refresh_from_db()
+    assert award.status == AwardStatus.NOTICE and award.minutes == 180
+
+
+def test_other_areas_get_404_for_an_award(login, outsider, volunteer, serve, city_policy) -> None:
+    city_policy(star_hours=[2, 4, 6, 8, 10])
+    serve(volunteer, 3)
+    award = services.apply_for_level(volunteer)
+    web = login(outsider)
+    assert web.get(reverse("recognition:award", args=[award.pk])).status_code == 404
+    posted = web.post(reverse("recognition:award-review", args=[award.pk]), {"decision": "approve"})
+    assert posted.status_code == 404
+    assert volunteer.name not in web.get(reverse("recognition:index")).content.decode()
+
+
+def test_the_eligible_list_proposes(login, street_admin, volunteer, serve, city_policy) -> None:
+    city_policy(star_hours=[2, 4, 6, 8, 10])
+    serve(volunteer, 3)
+    web = login(street_admin)
+    assert volunteer.name in web.get(reverse("recognition:eligible")).content.decode()
+    done = web.post(reverse("recognition:propose"), {"volunteer": volunteer.pk})
+    assert done.status_code == 302
+    assert volunteer.star_awards.get().status == AwardStatus.PROPOSED
+
+
+def test_below_the_line_is_listed_by_unit_and_exported(
+    login, street_admin, registrar, serve, city_policy
+) -> None:
+    city_policy(yearly_hours=10)
+    below = people.registered(registrar, name="李不足")
+    serve(below, 3)
+    web = login(street_admin)
+    page = web.get(reverse("recognition:below"))
+    assert page.status_code == 200 and "李不足" in page.content.decode()
+    exported = web.post(reverse("recognition:below-export"))
+    assert exported.status_code == 200
+    sheet = load_workbook(BytesIO(exported.content)).active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=4)]
+    assert [r[1:] for r in rows if r[1] == "李不足"] == [
+        ["李不足", below.registration_number, "3.00", "10.00", "7.00"]
+    ]
+    assert AuditEntry.objects.filter(action="recognition.below.exported").exists()
+
+
+def test_the_ledger_shows_this_years_hours_in_one_query(
+    login, street_admin, registrar, serve, city_policy, django_assert_max_num_queries
+) -> None:
+    city_policy(yearly_hours=10)
+    shown = people.registered(registrar, name="列表人")
+    serve(shown, 3)
+    page = login(street_admin).get(reverse("volunteers:ledger"))
+    assert "3.00 / 10" in page.content.decode()
+
+
+def test_the_policy_page_saves(login, city_admin) -> None:
+    from zhiyuan.organizations.models import Organization
+
+    city = Organization.objects.get(code="4306-GC")
+    answer = login(city_admin).post(
+        reverse("recognition:policy"),
+        {
+            "organization": city.pk,
+            "yearly_hours": 24,
+            "reminder_dates": "07-01, 10-01",
+            "star_hours": "100,200,500,800,1000",
+            "notice_working_days": 7,
+            "bar_months": 6,
+        },
+    )
+    assert answer.status_code == 302
+    assert city.recognition_policy.star_hours == [100, 200, 500, 800, 1000]
+    refused = login(city_admin).post(
+        reverse("recognition:policy"),
+        {
+            "organization": city.pk,
+            "yearly_hours": 24,
+            "reminder_dates": "13-01",
+            "star_hours": "100,50,500,800,1000",
+            "notice_working_days": 7,
+            "bar_months": 6,
+        },
+    )
+    assert refused.status_code == 200 and refused.context["form"].errors.keys() >= {
+        "reminder_dates",
+        "star_hours",
+    }
+
+
+def test_the_volunteer_sees_the_line_applies_and_opts_out(volunteer, serve, city_policy) -> None:
+    city_policy(yearly_hours=10, star_hours=[3, 6, 9, 12, 15])
+    serve(volunteer, 2)
+    web = portal_client(volunteer)
+    page = web.get(reverse("public:me-stars")).content.decode()
+    assert "2.00" in page and "10" in page
+    refused = web.post(
+        reverse("public:me-stars-apply"), {"volunteer": volunteer.pk, "level": 1}, follow=True
+    )
+    assert "1.00" in refused.content.decode()  # the hours still needed
+    assert not volunteer.star_awards.exists()
+    web.post(reverse("public:me-stars-reminders"), {"reminders": "off"})
+    assert ReminderOptOut.objects.filter(volunteer=volunteer).exists()
+    web.post(reverse("public:me-stars-reminders"), {"reminders": "on"})
+    assert not ReminderOptOut.objects.filter(volunteer=volunteer).exists()
+
+
+def test_someone_elses_registration_is_404(volunteer, registrar) -> None:
+    other = people.registered(registrar, name="别人")
+    answer = portal_client(volunteer).post(
+        reverse("public:me-stars-apply"), {"volunteer": other.pk}
+    )
+    assert answer.status_code == 404
+
+
+def test_anyone_sees_the_notice_masked_and_objects(
+    client, volunteer, serve, city_policy, street_admin
+) -> None:
+    city_policy(star_hours=[2, 4, 6, 8, 10])
+    serve(volunteer, 3)
+    award = services.review_award(
+        services.apply_for_level(volunteer), actor=street_admin, approve=True
+    )
+    listing = client.get(reverse("public:star-notices")).content.decode()
+    assert volunteer.name not in listing and volunteer.name[0] in listing
+    sent = client.post(
+        reverse("public:star-objection", args=[award.pk]), {"text": "我有异议", "contact": "邮箱"}
+    )
+    assert sent.status_code == 302
+    assert Objection.objects.get(award=award).text == "我有异议"
+    assert client.get(reverse("public:star-notice", args=[award.pk + 1000])).status_code == 404
