@@ -60,6 +60,9 @@ def test_the_city_sets_the_steps_a_street_reports_and_the_district_accepts(
         _in_english(page)
         page.goto(f"{url}/workplan/")
         assert page.locator("#to-report tbody tr").count() == 5
+        assert page.locator("#defaults").count() == 0  # only the city sets the steps
+        assert _fits(page)
+        screenshot(page, "workplan-2a-index-street-phone-en")
         page.click("#to-report tbody tr:first-child a")
         page.fill("#id_responsible_person", "王街道")
         page.fill("#id_contact_phone", "19900005555")
@@ -82,6 +85,10 @@ def test_the_city_sets_the_steps_a_street_reports_and_the_district_accepts(
         _in_english(page)
         page.goto(f"{url}/workplan/")
         page.click("#awaiting a")
+        page.click("details.reveal summary")
+        page.fill("#id_reveal-reason", "To call and check")
+        page.click("details.reveal button")
+        page.wait_for_selector("#contact a[href='tel:19900005555']")
         assert _fits(page)
         screenshot(page, "workplan-4-decide-phone-en")
         page.click("#decide form:first-child button")

@@ -141,9 +141,9 @@ def test_the_superior_sees_the_full_number_for_a_reason(
 ) -> None:
     pending = StepReport.objects.get(step=plan.a, organization=plan.guoliang)
     url = f"/workplan/reports/{pending.pk}/contact/"
-    assert en(viewer).post(url, {"reason": "核实"}).status_code == 403
-    assert en(district_admin).post(url, {"reason": ""}).status_code == 400
-    shown = en(district_admin).post(url, {"reason": "电话核实"})
+    assert en(viewer).post(url, {"reveal-reason": "核实"}).status_code == 403
+    assert en(district_admin).post(url, {"reveal-reason": ""}).status_code == 400
+    shown = en(district_admin).post(url, {"reveal-reason": "电话核实"})
     assert shown.status_code == 200 and shown["Cache-Control"] == "no-store"
     assert 'href="tel:19900001111"' in shown.content.decode()
     assert (

@@ -188,7 +188,7 @@ def _cell_context(
         "may_decide": may_decide,
         "return_form": return_form or ReturnForm(),
         "may_reveal": shown is not None and permissions.may_reveal(request.user, organization),
-        "reveal_form": reveal_form or RevealForm(),
+        "reveal_form": reveal_form or RevealForm(prefix="reveal"),
         "revealed": revealed,
         "today": today,
     }
@@ -261,7 +261,7 @@ def reveal(request: HttpRequest, pk: int) -> HttpResponse:
     """The responsible person's mobile in full on the report's page, once, for a reason (the
     viewing audited); never kept in a redirect or a cache."""
     row = _report(request, pk)
-    form = RevealForm(request.POST)
+    form = RevealForm(request.POST, prefix="reveal")
     revealed = ""
     if form.is_valid():
         try:
