@@ -78,6 +78,15 @@ ACTION_LABELS: dict[str, Promise] = {
     "category.admin_created": _("Activity category created in the platform admin"),
     "category.admin_changed": _("Activity category changed in the platform admin"),
     "category.admin_deleted": _("Activity category deleted in the platform admin"),
+    "workplan.step.added": _("Work step added"),
+    "workplan.step.changed": _("Work step changed"),
+    "workplan.step.retired": _("Work step retired"),
+    "workplan.step.restored": _("Work step brought back"),
+    "workplan.step.reminded": _("Work step reminder sent"),
+    "workplan.report.made": _("Work step reported done"),
+    "workplan.report.accepted": _("Work step report accepted"),
+    "workplan.report.returned": _("Work step report returned"),
+    "workplan.report.contact_viewed": _("Work step contact's mobile viewed in full"),
 }
 
 
