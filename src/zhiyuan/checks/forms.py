@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from zhiyuan.accounts.models import User
-from zhiyuan.checks.enums import AttemptMethod, CheckedDetail, Decision, Outcome, Subject
+from zhiyuan.checks.enums import AttemptMethod, CheckedDetail, Decision, ItemKind, Outcome, Subject
 from zhiyuan.organizations.form_fields import OrganizationCodeField
 
 
@@ -86,6 +86,14 @@ class OutcomeForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Needed for a denial or wrong details. No ID or phone numbers."),
     )
+
+    def __init__(self, *args: Any, kind: str = ItemKind.HOURS, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if kind == ItemKind.REGISTRATION:  # only an hour record's hours can be denied
+            outcome: Any = self.fields["outcome"]
+            outcome.choices = [c for c in Outcome.choices if c[0] != Outcome.DENIES_HOURS]
+            fields: Any = self.fields["wrong_fields"]
+            fields.choices = [c for c in CheckedDetail.choices if not c[0].startswith("hours_")]
 
 
 class DecisionForm(forms.Form):

@@ -218,7 +218,7 @@ def _item_page(
         and not item.outcome
         and item.campaign.status == CampaignStatus.OPEN,
         "attempt_form": attempt_form or AttemptForm(auto_id=ATTEMPT_ID),
-        "outcome_form": outcome_form or OutcomeForm(),
+        "outcome_form": outcome_form or OutcomeForm(kind=item.kind),
         "case": Case.objects.filter(item=item).first(),
     }
     return render(request, "checks/item.html", context, status=status)
@@ -267,7 +267,7 @@ def item_attempt(request: HttpRequest, pk: int) -> HttpResponse:
 @post_action("checks:item", "pk")
 def item_outcome(request: HttpRequest, pk: int) -> HttpResponse:
     found = _item(request, pk)
-    form = OutcomeForm(request.POST)
+    form = OutcomeForm(request.POST, kind=found.kind)
     if form.is_valid():
         try:
             services.record_outcome(
