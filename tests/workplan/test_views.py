@@ -152,3 +152,12 @@ def test_the_superior_sees_the_full_number_for_a_reason(
         .get(f"/workplan/steps/{plan.a.pk}/{plan.guoliang.pk}/")
         .content.decode()
     )
+
+
+def test_the_audit_log_names_the_work_plans_entries(
+    plan: Plan, district_admin: User, street_admin: User, en: Login
+) -> None:
+    page = en(district_admin).get("/audit/").content.decode()
+    assert "Work step report accepted" in page and "Work step report returned" in page
+    assert f'href="/workplan/steps/{plan.a.pk}/{plan.street.pk}/"' in page
+    assert "准备部署 · 岳阳楼街道志愿服务中心" in page
