@@ -10,7 +10,9 @@ from datetime import date
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from tests.certificates.conftest import portal_client
 from zhiyuan.accounts.models import User
@@ -337,3 +339,26 @@ def test_the_check_is_limited_per_address(certificate: Certificate) -> None:
     assert "verdict" not in stopped.content.decode()
     # the empty form is no check
     assert client.get("/verify/").status_code == 200
+
+
+def test_the_office_list_reads_a_fixed_number_of_queries(
+    with_hours: Volunteer,
+    team_leader: User,
+    street_admin: User,
+    login: Callable[[User], Client],
+    org: Callable[[str], Organization],
+) -> None:
+    """As many queries for one certificate as for six (the page's shell reads its own)."""
+    client = login(street_admin)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/certificates/").status_code == 200
+        return len(captured)
+
+    services.issue_certificate(with_hours, issuer=org(TEAM), actor=team_leader)
+    client.get("/certificates/")
+    one = queries()
+    for _ in range(5):
+        services.issue_certificate(with_hours, issuer=org(TEAM), actor=team_leader)
+    assert queries() == one
