@@ -130,12 +130,24 @@ def test_a_volunteer_asks_on_a_phone_and_a_leader_takes_it_and_records_the_help(
         office.goto(f"{url}/assistance/times/")
         assert _fits(office)
         screenshot(office, "assistance-times-en-375")
+        office.goto(f"{url}/assistance/new/")
+        assert _fits(office)
+        screenshot(office, "assistance-new-call-en-375")
 
         # The volunteer sees the help done.
         phone.reload()
         phone.wait_for_selector(".badge.help-done")
         assert "陪同去医院复查并取药" in phone.inner_text("main")
         screenshot(phone, "assistance-my-help-done-zh-375")
+        phone.click("button[name=language][value=en]")
+        phone.wait_for_selector("html[lang=en]")
+        phone.goto(f"{url}/me/help/")
+        assert "Done" in phone.inner_text(".badge.help-done")
+        assert _fits(phone)
+        screenshot(phone, "assistance-my-help-done-en-375")
+        phone.goto(f"{url}/me/help/new/")
+        assert _fits(phone)
+        screenshot(phone, "assistance-ask-en-375")
 
     assert errors == []
     request = HelpRequest.objects.get()
