@@ -29,7 +29,6 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Sum,
     Window,
 )
 from django.db.models.expressions import RowRange
@@ -37,6 +36,7 @@ from django.db.models.functions import (
     ExtractDay,
     ExtractMonth,
     ExtractYear,
+    Lag,
     TruncDate,
     TruncHour,
     TruncWeek,
@@ -101,36 +101,74 @@ def _as_day(value: Any) -> date:
 # --- service records -------------------------------------------------------------------------
 
 
+class _Pass:
+    """What the one window pass over the ledger found (`ledger_pass`), kept for one detection
+    run: the overlapping and the long-day rules read it (`forget` ends the run)."""
+
+    rows: list[tuple[Any, ...]] | None = None
+
+
+def forget() -> None:
+    """Forget the window pass of the last run (`services.detect_anomalies` calls it)."""
+    _Pass.rows = None
+
+
+def ledger_pass() -> list[tuple[Any, ...]]:
+    """One window pass over each volunteer's live records in time order (one sort of the
+    ledger, or its (volunteer, start) index): the records that start before an earlier record
+    ended (the running maximum of the earlier ends), that start on the local day of the one
+    before, or that alone last more than ANOMALY_LONG_DAY_MINUTES. Rows of (id, volunteer,
+    start, end, local day, earlier end, minutes, previous day); read once per run."""
+    if _Pass.rows is None:
+        day = TruncDate("start", tzinfo=zone())
+        by_volunteer: dict[str, Any] = {
+            "partition_by": [F("volunteer_id")],
+            "order_by": [F("start").asc()],
+        }
+        earlier_end = Window(Max("end"), frame=RowRange(start=None, end=-1), **by_volunteer)
+        _Pass.rows = list(
+            live_records()
+            .annotate(
+                day=day, earlier_end=earlier_end, previous_day=Window(Lag(day), **by_volunteer)
+            )
+            .filter(
+                Q(earlier_end__gt=F("start"))
+                | Q(previous_day=F("day"))
+                | Q(actual_minutes__gt=settings.ANOMALY_LONG_DAY_MINUTES)
+            )
+            .values_list(
+                "pk",
+                "volunteer_id",
+                "start",
+                "end",
+                "day",
+                "earlier_end",
+                "actual_minutes",
+                "previous_day",
+            )
+        )
+    return _Pass.rows
+
+
 def overlapping_hours() -> list[Finding]:
     """Live records of one volunteer that overlap in time: each record that starts before an
-    earlier-starting record of the same volunteer ended (the running maximum of the ends
-    before it, a window over (volunteer, start)), with the records it overlaps. The hours
-    services refuse overlaps; these came in around them (a direct write, an import)."""
-    earlier_end = Window(
-        Max("end"),
-        partition_by=[F("volunteer_id")],
-        order_by=[F("start").asc(), F("id").asc()],
-        frame=RowRange(start=None, end=-1),
-    )
-    late = list(
-        live_records()
-        .annotate(earlier_end=earlier_end)
-        .filter(earlier_end__gt=F("start"))
-        .values_list("pk", "volunteer_id", "start", "end")
-    )
+    earlier-starting record of the same volunteer ended (`ledger_pass`), with the records it
+    overlaps. The hours services refuse overlaps; these came in around them (a direct write,
+    an import)."""
     findings = []
-    for pk, volunteer, start, end in late:
+    for pk, volunteer, start, end, _day, earlier_end, _minutes, _previous in ledger_pass():
+        if earlier_end is None or not earlier_end > start:
+            continue
         partners = (
             live_records()
             .filter(volunteer_id=volunteer, start__lt=end, end__gt=start, start__lte=start)
             .exclude(pk=pk)
             .values_list("pk", flat=True)
         )
-        records = {pk, *partners}
         findings.append(
             Finding(
                 Rule.OVERLAPPING_HOURS,
-                records=records,
+                records={pk, *partners},
                 volunteers={volunteer},
                 facts={"day": timezone.localtime(start, zone()).date().isoformat()},
             )
@@ -140,27 +178,31 @@ def overlapping_hours() -> list[Finding]:
 
 def long_days() -> list[Finding]:
     """Volunteers with more than ANOMALY_LONG_DAY_MINUTES (720: 12 hours) of live records
-    starting on one local day: one GROUP BY (volunteer, local day)."""
-    days = list(
-        live_records()
-        .annotate(day=TruncDate("start", tzinfo=zone()))
-        .values("volunteer_id", "day")
-        .annotate(total=Sum("actual_minutes"))
-        .filter(total__gt=settings.ANOMALY_LONG_DAY_MINUTES)
-        .values_list("volunteer_id", "day", "total")
-    )
+    starting on one local day. Only a day with two records or one that long can be one
+    (`ledger_pass`); those days' records are summed."""
+    candidates = {
+        (volunteer, _as_day(day))
+        for _pk, volunteer, _s, _e, day, _earlier, minutes, previous in ledger_pass()
+        if previous == day or minutes > settings.ANOMALY_LONG_DAY_MINUTES
+    }
     findings = []
-    for volunteer, day, total in days:
-        start, end = _day_bounds(_as_day(day))
-        records = live_records().filter(volunteer_id=volunteer, start__gte=start, start__lt=end)
-        findings.append(
-            Finding(
-                Rule.LONG_DAY,
-                records=set(records.values_list("pk", flat=True)),
-                volunteers={volunteer},
-                facts={"day": _as_day(day).isoformat(), "minutes": total},
-            )
+    for volunteer, day in sorted(candidates):
+        start, end = _day_bounds(day)
+        records = list(
+            live_records()
+            .filter(volunteer_id=volunteer, start__gte=start, start__lt=end)
+            .values_list("pk", "actual_minutes")
         )
+        total = sum(minutes for _pk, minutes in records)
+        if total > settings.ANOMALY_LONG_DAY_MINUTES:
+            findings.append(
+                Finding(
+                    Rule.LONG_DAY,
+                    records={pk for pk, _m in records},
+                    volunteers={volunteer},
+                    facts={"day": day.isoformat(), "minutes": total},
+                )
+            )
     return findings
 
 
@@ -277,15 +319,28 @@ def under_age() -> list[Finding]:
 
 def before_registration() -> list[Finding]:
     """Live records of a local day before the person's registration date (or of a person
-    never registered): one join of the ledger with the registrations, grouped by person."""
+    never registered). The registrations whose first live record (one probe of the
+    (volunteer, start) index each) falls before their registration date, then those people's
+    early records: two queries, never a join of the whole ledger."""
+    first = live_records().filter(volunteer=OuterRef("pk")).order_by("start").values("start")[:1]
+    early = dict(
+        Volunteer.objects.annotate(first=Subquery(first))
+        .filter(first__isnull=False)
+        .annotate(first_day=TruncDate("first", tzinfo=zone()))
+        .filter(Q(registered_on__isnull=True) | Q(first_day__lt=F("registered_on")))
+        .order_by()
+        .values_list("pk", "registered_on")
+    )
     rows = (
         live_records()
+        .filter(volunteer_id__in=list(early))
         .annotate(day=TruncDate("start", tzinfo=zone()))
         .filter(Q(volunteer__registered_on__isnull=True) | Q(day__lt=F("volunteer__registered_on")))
-        .values_list("pk", "volunteer_id", "volunteer__registered_on")
+        .values_list("pk", "volunteer_id")
     )
     found: dict[int, Finding] = {}
-    for pk, volunteer, registered in rows:
+    for pk, volunteer in rows:
+        registered = early[volunteer]
         finding = found.setdefault(
             volunteer,
             Finding(
