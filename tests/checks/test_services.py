@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import cast
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import override_settings
 from django.utils import timezone
@@ -22,6 +23,7 @@ from zhiyuan.hours import services as hours_services
 from zhiyuan.hours.enums import HourStatus
 from zhiyuan.hours.models import HourRecord
 from zhiyuan.organizations.models import Organization
+from zhiyuan.recognition.models import AwardBar
 from zhiyuan.volunteers import services as volunteer_services
 from zhiyuan.volunteers.enums import RegistrationStatus
 from zhiyuan.volunteers.models import Volunteer
@@ -114,6 +116,12 @@ def test_a_denial_of_hours_is_decided_through_the_ledgers_correction_path(
     assert void is not None
     assert (void.corrects, void.start == void.end, void.status) == (made, True, HourStatus.PENDING)
     assert void.correction_reason.endswith("无签到记录")
+    bar = AwardBar.objects.get(volunteer=volunteer)
+    assert (bar.source, bar.reason, bar.until) == (
+        f"checks.case:{case.pk}",
+        "无签到记录",
+        timezone.localdate() + timedelta(days=settings.CHECKS_AWARD_BAR_DAYS),
+    )
     hours_services.confirm_records([void], actor=team_leader)  # the second person
     assert hours_selectors.total_minutes(hours_selectors.counted(volunteer.hour_records.all())) == 0
     assert HourRecord.objects.get(pk=made.pk).status == HourStatus.CONFIRMED  # never changed

@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import partial
-from importlib import import_module
 from typing import Any
 
 from django.conf import settings
@@ -64,6 +63,7 @@ from zhiyuan.hours.enums import HourStatus
 from zhiyuan.hours.models import HourRecord
 from zhiyuan.organizations.access import in_subtree
 from zhiyuan.organizations.models import Organization
+from zhiyuan.recognition.services import bar_from_awards
 from zhiyuan.volunteers import selectors as volunteer_selectors
 from zhiyuan.volunteers import services as volunteer_services
 from zhiyuan.volunteers.enums import HOLDING_STATUSES, CancellationKind
@@ -746,22 +746,19 @@ def _void_hours(case: Case, *, actor: Any, reason: str) -> HourRecord | None:
 
 
 def _bar(case: Case, *, actor: Any, note: str) -> None:
-    """Falsified hours confirmed by a case bar the volunteer from awards, through the
-    recognition app's service (`recognition.services.bar_from_awards`)."""
+    """Falsified hours confirmed by a case bar the volunteer from awards
+    (`recognition.services.bar_from_awards`, for CHECKS_AWARD_BAR_DAYS), by the decider where
+    their role covers the volunteer; else (an organiser's administrator deciding on a volunteer
+    of another area) in the platform's name, the case as its source and the decider on it."""
+    options: dict[str, Any] = {
+        "until": timezone.localdate() + timedelta(days=settings.CHECKS_AWARD_BAR_DAYS),
+        "reason": note,
+        "source": f"checks.case:{case.pk}",
+    }
     try:
-        recognition = import_module("zhiyuan.recognition.services")
-    except ImportError:  # the recognition app's services are not built yet
-        return
-    bar = getattr(recognition, "bar_from_awards", None)
-    if bar is None:
-        return
-    bar(
-        case.volunteer,
-        until=timezone.localdate() + timedelta(days=settings.CHECKS_AWARD_BAR_DAYS),
-        reason=note,
-        source=f"checks.case:{case.pk}",
-        by=_user(actor),
-    )
+        bar_from_awards(case.volunteer, by=_user(actor), **options)
+    except PermissionDenied:
+        bar_from_awards(case.volunteer, by=None, **options)
 
 
 # --- in-person confirmation -------------------------------------------------------------------
