@@ -169,3 +169,21 @@ def test_the_schema_describes_the_help_endpoints(city_admin: User) -> None:
         "/api/v1/volunteer/help-requests/",
         "/api/v1/volunteer/help-requests/{id}/withdraw/",
     } <= set(paths)
+
+
+def test_the_queue_over_the_api_reads_in_a_bounded_number_of_queries(
+    registered: Callable[..., Volunteer],
+    registrar: User,
+    district_admin: User,
+    ask: Callable[..., HelpRequest],
+    django_assert_max_num_queries,
+) -> None:
+    client = api(district_admin)
+    ask(registered(registrar))
+    with django_assert_max_num_queries(10) as one:
+        client.get("/api/v1/help-requests/")
+    for _ in range(5):
+        ask(registered(registrar))
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        answer = client.get("/api/v1/help-requests/")
+    assert len(answer.json()["results"]) == 6

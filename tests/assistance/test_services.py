@@ -408,3 +408,21 @@ def test_a_request_untaken_for_the_configured_hours_goes_to_the_street_office_on
     ]
     assert services.escalate_untaken_requests() == 0
     assert len(texts()) == 1
+
+
+def test_a_place_no_station_or_team_covers_is_refused_and_nothing_written(
+    volunteer: Volunteer, ask: Callable[..., HelpRequest]
+) -> None:
+    from zhiyuan.volunteers.selectors import TEAM_KINDS
+
+    Organization.objects.filter(kind__in=TEAM_KINDS).update(is_active=False)
+    with pytest.raises(ValidationError) as raised:
+        ask(volunteer)
+    assert raised.value.error_dict["division"][0].code == "uncovered"
+    assert HelpRequest.objects.count() == 0
+
+
+def test_the_escalation_is_a_registered_periodic_job() -> None:
+    from zhiyuan.common.periodic import registered_jobs
+
+    assert "escalate_untaken_help_requests" in registered_jobs()
