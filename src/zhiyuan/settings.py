@@ -449,6 +449,9 @@ SPECTACULAR_SETTINGS = {
         "StepLinkEnum": "zhiyuan.workplan.enums.StepLink",
         "StepReportStatusEnum": "zhiyuan.workplan.enums.ReportStatus",
         "StepCellStateEnum": "zhiyuan.workplan.enums.CellState",
+        "AnomalyRuleEnum": "zhiyuan.anomalies.enums.Rule",
+        "AnomalyFlagStateEnum": "zhiyuan.anomalies.enums.FlagState",
+        "AnomalyResponsibilityEnum": "zhiyuan.anomalies.enums.Responsibility",
     },
 }
 
