@@ -41,6 +41,7 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.activities.conftest import make_open_slot, make_volunteer
 from tests.activities.test_signups import member
+from tests.awards.api_calls import awards_known_ids, call_awards_operations
 from tests.conftest import PASSWORD
 from tests.factories import (
     MembershipFactory,
@@ -131,6 +132,7 @@ def known_ids(registered: Callable[..., Any], apply: Callable[..., Any]) -> dict
         **workplan_known_ids(),
         **checks_known_ids(),
         **recognition_known_ids(),
+        **awards_known_ids(),
     }
 
 
@@ -410,4 +412,5 @@ def test_every_operation_answers_a_success_that_conforms_to_the_schema(
     call_workplan_operations(call)
     call_checks_operations(call)
     call_recognition_operations(call)
+    call_awards_operations(call)
     assert call.succeeded == set(OPERATIONS)

@@ -40,7 +40,7 @@ from zhiyuan.volunteers.selectors import ledger
 # --- output ----------------------------------------------------------------------------------
 
 
-class CategorySerializer(serializers.Serializer):
+class AwardCategorySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=CategoryKind.choices)
     name = serializers.CharField()
@@ -48,14 +48,14 @@ class CategorySerializer(serializers.Serializer):
     places = serializers.IntegerField(help_text="Awards it gives: the shortlist's length.")
 
 
-class QuotaSerializer(serializers.Serializer):
+class AwardQuotaSerializer(serializers.Serializer):
     category = serializers.IntegerField(source="category_id")
     unit = OrganizationRefSerializer()
     places = serializers.IntegerField(help_text="Nominations the unit's subtree may make.")
     made = serializers.IntegerField(help_text="Live nominations made under it.")
 
 
-class CampaignSerializer(serializers.Serializer):
+class AwardCampaignSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     organization = OrganizationRefSerializer(help_text="The city or district that opened it.")
     title = serializers.CharField()
@@ -69,11 +69,11 @@ class CampaignSerializer(serializers.Serializer):
     fixed_on = serializers.DateField(allow_null=True)
     status = serializers.ChoiceField(choices=CampaignStatus.choices)
     stage = serializers.ChoiceField(choices=Stage.choices, help_text="What may happen today.")
-    categories = CategorySerializer(many=True)
+    categories = AwardCategorySerializer(many=True)
 
 
-class CampaignDetailSerializer(CampaignSerializer):
-    quotas = QuotaSerializer(many=True)
+class AwardCampaignDetailSerializer(AwardCampaignSerializer):
+    quotas = AwardQuotaSerializer(many=True)
 
 
 def _campaign_json(campaign: Campaign, *, detail: bool = False) -> dict[str, Any]:
@@ -106,19 +106,19 @@ def _campaign_json(campaign: Campaign, *, detail: bool = False) -> dict[str, Any
     return data
 
 
-class NomineeSerializer(serializers.Serializer):
+class AwardNomineeSerializer(serializers.Serializer):
     volunteer = serializers.IntegerField(allow_null=True, help_text="The registration's id.")
     organization = serializers.IntegerField(allow_null=True)
     name = serializers.CharField()
     registration_number = serializers.CharField(allow_blank=True)
 
 
-class NominationSerializer(serializers.Serializer):
+class AwardNominationSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     campaign = serializers.IntegerField()
     category = serializers.IntegerField()
     nominator = OrganizationRefSerializer()
-    nominee = NomineeSerializer()
+    nominee = AwardNomineeSerializer()
     project_title = serializers.CharField(allow_blank=True)
     citation = serializers.CharField()
     has_evidence = serializers.BooleanField()
@@ -166,7 +166,7 @@ def _nomination_json(row: Nomination) -> dict[str, Any]:
     }
 
 
-class StandingSerializer(serializers.Serializer):
+class AwardStandingSerializer(serializers.Serializer):
     nomination = serializers.IntegerField()
     name = serializers.CharField()
     average = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
@@ -175,12 +175,12 @@ class StandingSerializer(serializers.Serializer):
     shortlist = serializers.BooleanField(help_text="Within the category's awards.")
 
 
-class RankingSerializer(serializers.Serializer):
-    category = CategorySerializer()
-    standings = StandingSerializer(many=True)
+class AwardRankingSerializer(serializers.Serializer):
+    category = AwardCategorySerializer()
+    standings = AwardStandingSerializer(many=True)
 
 
-class ObjectionSerializer(serializers.Serializer):
+class AwardObjectionSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     nomination = serializers.IntegerField(source="nomination_id")
     text = serializers.CharField()
@@ -193,7 +193,7 @@ class ObjectionSerializer(serializers.Serializer):
 # --- input -----------------------------------------------------------------------------------
 
 
-class CategoryInputSerializer(serializers.Serializer):
+class AwardCategoryInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=CategoryKind.choices)
     name = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
     subject = serializers.ChoiceField(
@@ -202,7 +202,7 @@ class CategoryInputSerializer(serializers.Serializer):
     places = serializers.IntegerField(min_value=1, max_value=1000)
 
 
-class CampaignCreateSerializer(serializers.Serializer):
+class AwardCampaignCreateSerializer(serializers.Serializer):
     organization = id_field(help_text="A city- or district-level organisation you administer.")
     title = serializers.CharField(max_length=100)
     year = serializers.IntegerField(min_value=2000, max_value=2100)
@@ -210,16 +210,16 @@ class CampaignCreateSerializer(serializers.Serializer):
     nominations_close = serializers.DateField()
     review_ends = serializers.DateField()
     notice_days = serializers.IntegerField(min_value=5, max_value=60, default=7)
-    categories = CategoryInputSerializer(many=True, allow_empty=False)
+    categories = AwardCategoryInputSerializer(many=True, allow_empty=False)
 
 
-class QuotaInputSerializer(serializers.Serializer):
+class AwardQuotaInputSerializer(serializers.Serializer):
     category = id_field()
     unit = id_field(help_text="An organisation inside the campaign's.")
     places = serializers.IntegerField(min_value=0, max_value=1000)
 
 
-class NominationCreateSerializer(serializers.Serializer):
+class AwardNominationCreateSerializer(serializers.Serializer):
     campaign = id_field()
     nominator = id_field(help_text="An organisation you administer, inside the campaign's.")
     category = id_field()
@@ -232,23 +232,23 @@ class NominationCreateSerializer(serializers.Serializer):
     )
 
 
-class ScoreInputSerializer(serializers.Serializer):
+class AwardScoreInputSerializer(serializers.Serializer):
     score = serializers.DecimalField(
         max_digits=4, decimal_places=1, min_value=0, max_value=100, help_text="0 to 100."
     )
     comment = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
-class ReasonSerializer(serializers.Serializer):
+class AwardReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200)
 
 
-class AnswerInputSerializer(serializers.Serializer):
+class AwardAnswerInputSerializer(serializers.Serializer):
     upheld = serializers.BooleanField(help_text="Upheld: the nomination is disqualified.")
     answer = serializers.CharField(max_length=1000)
 
 
-class CampaignFilter(serializers.Serializer):
+class AwardCampaignFilter(serializers.Serializer):
     campaign = id_field(required=False)
 
 
@@ -258,7 +258,7 @@ class CampaignFilter(serializers.Serializer):
 class AwardCampaignViewSet(viewsets.GenericViewSet):
     """Award campaigns you see (your organisations', and those above them), newest first."""
 
-    serializer_class = CampaignSerializer
+    serializer_class = AwardCampaignSerializer
     http_method_names = ["get", "post", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Campaign]:
@@ -272,28 +272,28 @@ class AwardCampaignViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="List the award campaigns you see",
-        responses={200: CampaignSerializer(many=True), **errors(400, 401)},
+        responses={200: AwardCampaignSerializer(many=True), **errors(400, 401)},
     )
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset()) or []
         data = [_campaign_json(c) for c in page]
-        return self.get_paginated_response(CampaignSerializer(data, many=True).data)
+        return self.get_paginated_response(AwardCampaignSerializer(data, many=True).data)
 
     @extend_schema(
         summary="An award campaign, with its quotas",
-        responses={200: CampaignDetailSerializer, **errors(401, 404)},
+        responses={200: AwardCampaignDetailSerializer, **errors(401, 404)},
     )
     def retrieve(self, request: Request, pk: str) -> Response:
         found = self._campaign(pk)
-        return Response(CampaignDetailSerializer(_campaign_json(found, detail=True)).data)
+        return Response(AwardCampaignDetailSerializer(_campaign_json(found, detail=True)).data)
 
     @extend_schema(
         summary="Open an award campaign (a city's or district's administrators)",
-        request=CampaignCreateSerializer,
-        responses={201: CampaignDetailSerializer, **errors(400, 401, 403)},
+        request=AwardCampaignCreateSerializer,
+        responses={201: AwardCampaignDetailSerializer, **errors(400, 401, 403)},
     )
     def create(self, request: Request) -> Response:
-        data = validated(CampaignCreateSerializer, request.data)
+        data = validated(AwardCampaignCreateSerializer, request.data)
         organization = (
             scope(request.user, Organization.objects.all())
             .filter(pk=data.pop("organization"))
@@ -307,18 +307,18 @@ class AwardCampaignViewSet(viewsets.GenericViewSet):
         made = services.open_campaign(
             organization, actor=request.user, categories=categories, **data
         )
-        body = CampaignDetailSerializer(_campaign_json(made, detail=True)).data
+        body = AwardCampaignDetailSerializer(_campaign_json(made, detail=True)).data
         return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Set a unit's quota of nominations in a category (the campaign's office)",
-        request=QuotaInputSerializer,
-        responses={200: CampaignDetailSerializer, **errors(400, 401, 403, 404)},
+        request=AwardQuotaInputSerializer,
+        responses={200: AwardCampaignDetailSerializer, **errors(400, 401, 403, 404)},
     )
     @action(detail=True, methods=["post"])
     def quotas(self, request: Request, pk: str) -> Response:
         found = self._campaign(pk)
-        data = validated(QuotaInputSerializer, request.data)
+        data = validated(AwardQuotaInputSerializer, request.data)
         category = found.categories.filter(pk=data["category"]).first()
         unit = Organization.objects.filter(pk=data["unit"]).first()
         if category is None or unit is None:
@@ -326,13 +326,13 @@ class AwardCampaignViewSet(viewsets.GenericViewSet):
         services.set_quota(
             found, actor=request.user, category=category, unit=unit, places=data["places"]
         )
-        return Response(CampaignDetailSerializer(_campaign_json(found, detail=True)).data)
+        return Response(AwardCampaignDetailSerializer(_campaign_json(found, detail=True)).data)
 
     @extend_schema(
         summary="Each category's ranking by average score (the office and reviewers)",
-        responses={200: RankingSerializer(many=True), **errors(401, 404)},
+        responses={200: AwardRankingSerializer(many=True), **errors(401, 404)},
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def ranking(self, request: Request, pk: str) -> Response:
         found = self._campaign(pk)
         if not permissions.may_review(request.user, found):
@@ -354,45 +354,45 @@ class AwardCampaignViewSet(viewsets.GenericViewSet):
             }
             for category in found.categories.all()
         ]
-        return Response(RankingSerializer(data, many=True).data)
+        return Response(AwardRankingSerializer(data, many=True).data)
 
     @extend_schema(
         summary="Publish the shortlist for the notice period (after the review ends)",
         request=None,
-        responses={200: CampaignDetailSerializer, **errors(400, 401, 403, 404)},
+        responses={200: AwardCampaignDetailSerializer, **errors(400, 401, 403, 404)},
     )
     @action(detail=True, methods=["post"])
     def shortlist(self, request: Request, pk: str) -> Response:
         found = services.publish_shortlist(self._campaign(pk), actor=request.user)
-        return Response(CampaignDetailSerializer(_campaign_json(found, detail=True)).data)
+        return Response(AwardCampaignDetailSerializer(_campaign_json(found, detail=True)).data)
 
     @extend_schema(
         summary="Fix and publish the results (after the notice, every objection answered)",
         request=None,
-        responses={200: CampaignDetailSerializer, **errors(400, 401, 403, 404)},
+        responses={200: AwardCampaignDetailSerializer, **errors(400, 401, 403, 404)},
     )
     @action(detail=True, methods=["post"])
     def fix(self, request: Request, pk: str) -> Response:
         found = services.fix_results(self._campaign(pk), actor=request.user)
-        return Response(CampaignDetailSerializer(_campaign_json(found, detail=True)).data)
+        return Response(AwardCampaignDetailSerializer(_campaign_json(found, detail=True)).data)
 
     @extend_schema(
         summary="The objections lodged in a campaign (its office)",
-        responses={200: ObjectionSerializer(many=True), **errors(401, 404)},
+        responses={200: AwardObjectionSerializer(many=True), **errors(401, 404)},
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def objections(self, request: Request, pk: str) -> Response:
         found = self._campaign(pk)
         if not permissions.may_manage(request.user, found):
             raise NotFound()
-        return Response(ObjectionSerializer(selectors.objections(found), many=True).data)
+        return Response(AwardObjectionSerializer(selectors.objections(found), many=True).data)
 
 
 class AwardNominationViewSet(viewsets.GenericViewSet):
     """Nominations made by organisations in your subtrees (a campaign's office sees all of its
     campaign's), with the volunteers' counted hours (one query for the page)."""
 
-    serializer_class = NominationSerializer
+    serializer_class = AwardNominationSerializer
     http_method_names = ["get", "post", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Nomination]:
@@ -408,35 +408,35 @@ class AwardNominationViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="List the nominations you see",
-        parameters=[CampaignFilter],
-        responses={200: NominationSerializer(many=True), **errors(400, 401)},
+        parameters=[AwardCampaignFilter],
+        responses={200: AwardNominationSerializer(many=True), **errors(400, 401)},
     )
     def list(self, request: Request) -> Response:
-        query = validated(CampaignFilter, request.query_params)
+        query = validated(AwardCampaignFilter, request.query_params)
         rows = self.get_queryset()
         if query.get("campaign"):
             rows = rows.filter(campaign_id=query["campaign"])
         page = self.paginate_queryset(rows) or []
         data = [_nomination_json(row) for row in page]
-        return self.get_paginated_response(NominationSerializer(data, many=True).data)
+        return self.get_paginated_response(AwardNominationSerializer(data, many=True).data)
 
     @extend_schema(
         summary="A nomination",
-        responses={200: NominationSerializer, **errors(401, 404)},
+        responses={200: AwardNominationSerializer, **errors(401, 404)},
     )
     def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(NominationSerializer(_nomination_json(self._nomination(pk))).data)
+        return Response(AwardNominationSerializer(_nomination_json(self._nomination(pk))).data)
 
     @extend_schema(
         summary="Nominate a volunteer or an organisation of your organisation's subtree",
         request={
-            "application/json": NominationCreateSerializer,
-            "multipart/form-data": NominationCreateSerializer,
+            "application/json": AwardNominationCreateSerializer,
+            "multipart/form-data": AwardNominationCreateSerializer,
         },
-        responses={201: NominationSerializer, **errors(400, 401, 403, 404)},
+        responses={201: AwardNominationSerializer, **errors(400, 401, 403, 404)},
     )
     def create(self, request: Request) -> Response:
-        data = validated(NominationCreateSerializer, request.data)
+        data = validated(AwardNominationCreateSerializer, request.data)
         user = request.user
         campaign = selectors.campaigns(user).filter(pk=data["campaign"]).first()
         if campaign is None:
@@ -471,39 +471,39 @@ class AwardNominationViewSet(viewsets.GenericViewSet):
             citation=data["citation"],
             evidence=data.get("evidence"),
         )
-        body = NominationSerializer(_nomination_json(self._nomination(str(made.pk)))).data
+        body = AwardNominationSerializer(_nomination_json(self._nomination(str(made.pk)))).data
         return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Score a nomination, once (the campaign's reviewers)",
-        request=ScoreInputSerializer,
-        responses={201: NominationSerializer, **errors(400, 401, 403, 404)},
+        request=AwardScoreInputSerializer,
+        responses={201: AwardNominationSerializer, **errors(400, 401, 403, 404)},
     )
     @action(detail=True, methods=["post"])
     def scores(self, request: Request, pk: str) -> Response:
         row = self._nomination(pk)
-        data = validated(ScoreInputSerializer, request.data)
+        data = validated(AwardScoreInputSerializer, request.data)
         services.score_nomination(row, actor=request.user, **data)
-        body = NominationSerializer(_nomination_json(self._nomination(pk))).data
+        body = AwardNominationSerializer(_nomination_json(self._nomination(pk))).data
         return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Withdraw a nomination while nominations are open (the nominator)",
-        request=ReasonSerializer,
-        responses={200: NominationSerializer, **errors(400, 401, 403, 404)},
+        request=AwardReasonSerializer,
+        responses={200: AwardNominationSerializer, **errors(400, 401, 403, 404)},
     )
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: str) -> Response:
         row = self._nomination(pk)
-        data = validated(ReasonSerializer, request.data)
+        data = validated(AwardReasonSerializer, request.data)
         services.withdraw_nomination(row, actor=request.user, reason=data["reason"])
-        return Response(NominationSerializer(_nomination_json(self._nomination(pk))).data)
+        return Response(AwardNominationSerializer(_nomination_json(self._nomination(pk))).data)
 
 
 class AwardObjectionViewSet(viewsets.GenericViewSet):
     """Objections to the shortlists of the campaigns you run."""
 
-    serializer_class = ObjectionSerializer
+    serializer_class = AwardObjectionSerializer
     http_method_names = ["post", "options"]
 
     def get_queryset(self) -> QuerySet[Objection]:
@@ -511,8 +511,8 @@ class AwardObjectionViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Answer an objection (the campaign's office); upheld disqualifies the entry",
-        request=AnswerInputSerializer,
-        responses={200: ObjectionSerializer, **errors(400, 401, 403, 404)},
+        request=AwardAnswerInputSerializer,
+        responses={200: AwardObjectionSerializer, **errors(400, 401, 403, 404)},
     )
     @action(detail=True, methods=["post"])
     def answer(self, request: Request, pk: str) -> Response:
@@ -524,15 +524,15 @@ class AwardObjectionViewSet(viewsets.GenericViewSet):
         )
         if found is None:
             raise NotFound()
-        data = validated(AnswerInputSerializer, request.data)
+        data = validated(AwardAnswerInputSerializer, request.data)
         answered = services.answer_objection(found, actor=request.user, **data)
-        return Response(ObjectionSerializer(answered).data)
+        return Response(AwardObjectionSerializer(answered).data)
 
 
 # --- public ----------------------------------------------------------------------------------
 
 
-class PublicEntrySerializer(serializers.Serializer):
+class PublicAwardEntrySerializer(serializers.Serializer):
     nomination = serializers.IntegerField()
     category = serializers.CharField()
     name = serializers.CharField(help_text="A volunteer's name masked (张*明).")
@@ -541,7 +541,7 @@ class PublicEntrySerializer(serializers.Serializer):
     award_number = serializers.CharField(allow_blank=True)
 
 
-class PublicCampaignSerializer(serializers.Serializer):
+class PublicAwardCampaignSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     organization = serializers.CharField()
     title = serializers.CharField()
@@ -554,8 +554,8 @@ class PublicCampaignSerializer(serializers.Serializer):
     objections_open = serializers.BooleanField(help_text="Whether objections are taken today.")
 
 
-class PublicCampaignDetailSerializer(PublicCampaignSerializer):
-    entries = PublicEntrySerializer(many=True)
+class PublicAwardCampaignDetailSerializer(PublicAwardCampaignSerializer):
+    entries = PublicAwardEntrySerializer(many=True)
 
 
 def _public_json(campaign: Campaign, *, detail: bool = False) -> dict[str, Any]:
@@ -589,31 +589,31 @@ def _public_json(campaign: Campaign, *, detail: bool = False) -> dict[str, Any]:
 class PublicAwardCampaignList(PublicView):
     @extend_schema(
         summary="Award campaigns whose shortlist is on notice or whose results are published",
-        responses={200: PublicCampaignSerializer(many=True), **errors(429)},
+        responses={200: PublicAwardCampaignSerializer(many=True), **errors(429)},
     )
     def get(self, request: Request) -> Response:
         rows = [_public_json(c) for c in selectors.public_campaigns()[:100]]
-        return Response(PublicCampaignSerializer(rows, many=True).data)
+        return Response(PublicAwardCampaignSerializer(rows, many=True).data)
 
 
 class PublicAwardCampaignDetail(PublicView):
     @extend_schema(
         summary="A campaign's shortlist on notice, or its results",
-        responses={200: PublicCampaignDetailSerializer, **errors(404, 429)},
+        responses={200: PublicAwardCampaignDetailSerializer, **errors(404, 429)},
     )
     def get(self, request: Request, pk: str) -> Response:
         found = selectors.public_campaigns().filter(pk=object_id(pk)).first()
         if found is None:
             raise NotFound()
-        return Response(PublicCampaignDetailSerializer(_public_json(found, detail=True)).data)
+        return Response(PublicAwardCampaignDetailSerializer(_public_json(found, detail=True)).data)
 
 
-class PublicObjectionInputSerializer(serializers.Serializer):
+class PublicAwardObjectionInputSerializer(serializers.Serializer):
     nomination = id_field(help_text="An entry of a shortlist on notice.")
     text = serializers.CharField(min_length=10, max_length=1000)
 
 
-class PublicObjectionSerializer(serializers.Serializer):
+class PublicAwardObjectionSerializer(serializers.Serializer):
     reference = serializers.CharField(help_text="Keep it to read the answer.")
     status = serializers.ChoiceField(choices=ObjectionStatus.choices)
     answer = serializers.CharField(allow_blank=True)
@@ -624,11 +624,11 @@ class PublicObjectionCreate(PublicView):
 
     @extend_schema(
         summary="Object to an entry of a shortlist on notice (no log-in)",
-        request=PublicObjectionInputSerializer,
-        responses={201: PublicObjectionSerializer, **errors(400, 429)},
+        request=PublicAwardObjectionInputSerializer,
+        responses={201: PublicAwardObjectionSerializer, **errors(400, 429)},
     )
     def post(self, request: Request) -> Response:
-        data = validated(PublicObjectionInputSerializer, request.data)
+        data = validated(PublicAwardObjectionInputSerializer, request.data)
         row = (
             Nomination.objects.filter(
                 pk=data["nomination"],
@@ -643,4 +643,4 @@ class PublicObjectionCreate(PublicView):
                 {"nomination": [_("Objections are lodged during the notice period.")]}
             )
         made = services.lodge_objection(row, text=data["text"])
-        return Response(PublicObjectionSerializer(made).data, status=status.HTTP_201_CREATED)
+        return Response(PublicAwardObjectionSerializer(made).data, status=status.HTTP_201_CREATED)

@@ -4,6 +4,7 @@ and its answer. They parse input; the services check the rules."""
 from typing import Any, cast
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from zhiyuan.awards.enums import CategoryKind, Subject
@@ -53,6 +54,8 @@ class CampaignForm(forms.Form):
                 required=False,
                 help_text=_("0 or empty: not in this campaign."),
             )
+        others = ["other_name", "other_subject", "other_places"]
+        self.order_fields([name for name in self.fields if name not in others] + others)
 
     def categories(self) -> list[CategoryInput]:
         data = self.cleaned_data
@@ -113,8 +116,6 @@ class NominationForm(forms.Form):
     evidence = forms.FileField(
         label=_("Evidence (optional)"),
         required=False,
-        help_text=_("A JPEG or PNG photo or a PDF of at most %(mb)s MB.")
-        % {"mb": EVIDENCE_MAX_BYTES // (1024 * 1024)},
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,application/pdf"}),
     )
 
@@ -132,6 +133,10 @@ class NominationForm(forms.Form):
         cast(forms.ChoiceField, self.fields["category"]).choices = [
             (str(c.pk), f"{c.name} ({c.get_subject_display()})") for c in categories
         ]
+        # Worded when the form is made, in the reader's language.
+        self.fields["evidence"].help_text = gettext(
+            "A JPEG or PNG photo or a PDF of at most %(mb)s MB."
+        ) % {"mb": EVIDENCE_MAX_BYTES // (1024 * 1024)}
 
 
 class ScoreForm(forms.Form):
