@@ -48,6 +48,7 @@ from tests.factories import (
     RosterImportFactory,
     VolunteerRequestFactory,
 )
+from tests.certificates.api_calls import call_certificates_operations, certificates_known_ids
 from tests.checks.api_calls import call_checks_operations, checks_known_ids
 from tests.hours.api_calls import call_hours_operations, hours_known_ids
 from tests.recognition.api_calls import call_recognition_operations, recognition_known_ids
@@ -131,6 +132,7 @@ def known_ids(registered: Callable[..., Any], apply: Callable[..., Any]) -> dict
         **reporting_known_ids(),
         **workplan_known_ids(),
         **checks_known_ids(),
+        **certificates_known_ids(),
         **recognition_known_ids(),
         **awards_known_ids(),
     }
@@ -411,6 +413,7 @@ def test_every_operation_answers_a_success_that_conforms_to_the_schema(
     call_reporting_operations(call)
     call_workplan_operations(call)
     call_checks_operations(call)
+    call_certificates_operations(call)
     call_recognition_operations(call)
     call_awards_operations(call)
     assert call.succeeded == set(OPERATIONS)
