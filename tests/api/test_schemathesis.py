@@ -42,14 +42,14 @@ from schemathesis.specs.openapi.checks import (
 from tests.activities.conftest import make_open_slot, make_volunteer
 from tests.activities.test_signups import member
 from tests.awards.api_calls import awards_known_ids, call_awards_operations
+from tests.certificates.api_calls import call_certificates_operations, certificates_known_ids
+from tests.checks.api_calls import call_checks_operations, checks_known_ids
 from tests.conftest import PASSWORD
 from tests.factories import (
     MembershipFactory,
     RosterImportFactory,
     VolunteerRequestFactory,
 )
-from tests.certificates.api_calls import call_certificates_operations, certificates_known_ids
-from tests.checks.api_calls import call_checks_operations, checks_known_ids
 from tests.hours.api_calls import call_hours_operations, hours_known_ids
 from tests.recognition.api_calls import call_recognition_operations, recognition_known_ids
 from tests.reports.api_calls import call_reporting_operations, reporting_known_ids
