@@ -363,3 +363,29 @@ def test_opening_a_campaign_checks_its_office_and_dates(db):
         "notice_days": ["The notice period is 5 to 60 days."],
     }
     assert open_city_campaign().categories.count() == 2
+
+
+def test_the_command_exports_publishes_and_fixes(tmp_path):
+    from django.core.management import CommandError, call_command
+
+    from tests.awards.conftest import campaign_days_ago
+
+    made, (first, _second) = campaign_days_ago(11)
+    services.score_nomination(
+        first, actor=user("city_admin"), score="90", today=REVIEWED - timedelta(days=13)
+    )
+    target = tmp_path / "nominations.xlsx"
+    call_command("awards", "export", "--campaign", str(made.pk), "-o", str(target))
+    assert target.read_bytes().startswith(b"PK")
+    call_command("awards", "shortlist", "--campaign", str(made.pk))
+    first.refresh_from_db()
+    assert first.status == NominationStatus.SHORTLISTED
+    with translation.override("en"):
+        with pytest.raises(CommandError, match="The notice period ends on"):
+            call_command("awards", "fix", "--campaign", str(made.pk))
+        with pytest.raises(CommandError, match=r"No campaign has the id 0\."):
+            call_command("awards", "fix", "--campaign", "0")
+    assert (
+        AuditEntry.objects.filter(action="awards.shortlist.published", actor__isnull=True).count()
+        == 1
+    )

@@ -59,12 +59,15 @@ def _row(row: Nomination) -> list[Any]:
 
 
 def nominations_xlsx(user: Any, campaign: Campaign) -> tuple[bytes, int]:
-    """The xlsx of `campaign`'s nominations `user` sees, by category and rank, and its number of
-    rows. Audit: awards.nominations.exported."""
+    """The xlsx of `campaign`'s nominations `user` sees (None: the operator, all of them), by
+    category and rank, and its number of rows. Audit: awards.nominations.exported."""
+    seen = selectors.nominations(user) if user is not None else Nomination.objects.all()
     rows = list(
-        selectors.with_hours(selectors.nominations(user).filter(campaign=campaign)).order_by(
-            "category__position", "category_id", "rank", "pk"
-        )
+        selectors.with_hours(
+            seen.filter(campaign=campaign).select_related(
+                "category", "nominator", "volunteer", "organization"
+            )
+        ).order_by("category__position", "category_id", "rank", "pk")
     )
     headers = _headers()
     table = Table(
