@@ -131,3 +131,13 @@ def test_bad_reminder_dates_are_refused(city_policy, dates, field) -> None:
     with pytest.raises(ValidationError) as refused:
         city_policy(reminder_dates=dates)
     assert field in refused.value.message_dict
+
+
+def test_a_large_run_writes_in_chunks_and_sends_each_once(
+    registrar, outbox, remind, monkeypatch
+) -> None:
+    monkeypatch.setattr(services, "REMINDER_CHUNK", 2)
+    people_ = [people.registered(registrar, name="分批" + NAMES[n]) for n in range(5)]
+    assert remind(reminder_day()) == 5
+    assert sorted(m.mobile for m in outbox) == sorted(v.mobile for v in people_)
+    assert HourReminder.objects.filter(day=reminder_day()).count() == 5

@@ -220,6 +220,10 @@ def send_hour_reminders(*, day: date | None = None) -> int:
     return sent
 
 
+#: The reminder writes its rows and messages this many volunteers at a time (bounded memory).
+REMINDER_CHUNK = 20000
+
+
 def _remind_group(
     prefix: str,
     policy: RecognitionPolicy,
@@ -241,32 +245,39 @@ def _remind_group(
         same={"day": day, "target_minutes": target, "created_at": timezone.now()},
         varying=["volunteer", "minutes"],
     )
-    target_text = f"{rules.hours(target).normalize():f}"
-    link = reminder_link()
+    fixed = {"target": f"{rules.hours(target).normalize():f}", "link": reminder_link()}
     reminders: list[list[Any]] = []
     messages: list[tuple[str, dict[str, str]]] = []
-    for pk, sealed in rows.iterator(chunk_size=20000):
+    reminded = 0
+
+    def flush() -> None:
+        writer.insert_values(reminders)
+        send_sms_many(REMINDER_TEMPLATE, messages)
+        reminders.clear()
+        messages.clear()
+
+    for pk, sealed in rows.iterator(chunk_size=REMINDER_CHUNK):
         served = minutes.get(pk, 0)
         if served >= target:
             continue
         reminders.append([pk, served])
         hours = f"{rules.hours(served).normalize():f}"
-        messages.append(
-            (open_mobile(sealed), {"hours": hours, "target": target_text, "link": link})
-        )
-    for start in range(0, len(reminders), 20000):
-        writer.insert_values(reminders[start : start + 20000])
-    send_sms_many(REMINDER_TEMPLATE, messages)
+        messages.append((open_mobile(sealed), {"hours": hours, **fixed}))
+        reminded += 1
+        if len(reminders) >= REMINDER_CHUNK:
+            flush()
     if reminders:
+        flush()
+    if reminded:
         owner = policy.organization if policy.pk else None
         log_action(
             None,
             "recognition.reminders.sent",
             policy if policy.pk else _first_reminder(day),
             organization=owner,
-            data={"day": day.isoformat(), "messages": len(reminders)},
+            data={"day": day.isoformat(), "messages": reminded},
         )
-    return len(reminders)
+    return reminded
 
 
 def _first_reminder(day: date) -> HourReminder:
