@@ -171,3 +171,22 @@ def test_the_schema_holds_the_awards_operations(client):
         "/api/v1/public/award-objections/",
     ):
         assert path in schema
+
+
+def test_the_lists_take_a_fixed_number_of_queries(campaign, api, django_assert_max_num_queries):
+    from tests.awards.conftest import give_quota
+
+    client = api(user("city_admin"))
+    for name in ("钱一", "钱二"):
+        nominate(campaign, volunteer(name=name, hours=1))
+    with django_assert_max_num_queries(8) as few:
+        assert len(client.get(reverse("api:award-nomination-list")).json()["results"]) == 2
+    give_quota(campaign, "430602-GC", 10)
+    for name in ("孙一", "孙二", "孙三", "孙四"):
+        nominate(campaign, volunteer(name=name, hours=2), by="430602-GC", actor="district_admin")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert len(client.get(reverse("api:award-nomination-list")).json()["results"]) == 6
+    open_second = campaign_days_ago(7)[0]
+    with django_assert_max_num_queries(8):
+        listed = client.get(reverse("api:award-campaign-list")).json()["results"]
+    assert [row["id"] for row in listed] == [open_second.pk, campaign.pk]
