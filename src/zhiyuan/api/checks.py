@@ -232,7 +232,8 @@ class CampaignViewSet(viewsets.GenericViewSet):
         return get_scoped_or_404(self.request.user, self.get_queryset(), pk=object_id(pk))
 
     @extend_schema(
-        summary="List spot checks", responses={200: CampaignSerializer(many=True), **errors(401)}
+        summary="List spot checks",
+        responses={200: CampaignSerializer(many=True), **errors(400, 401)},
     )
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())
@@ -270,7 +271,7 @@ class CampaignViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="The sample with its outcomes",
-        responses={200: ItemSerializer(many=True), **errors(401, 404)},
+        responses={200: ItemSerializer(many=True), **errors(400, 401, 404)},
     )
     @action(detail=True)
     def items(self, request: Request, pk: str) -> Response:
@@ -360,7 +361,7 @@ class CheckItemViewSet(viewsets.GenericViewSet):
         return found
 
     @extend_schema(
-        summary="My assignments", responses={200: ItemSerializer(many=True), **errors(401)}
+        summary="My assignments", responses={200: ItemSerializer(many=True), **errors(400, 401)}
     )
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())
@@ -419,7 +420,9 @@ class CaseViewSet(viewsets.GenericViewSet):
     def _case(self, pk: str) -> Case:
         return get_scoped_or_404(self.request.user, self.get_queryset(), pk=object_id(pk))
 
-    @extend_schema(summary="List cases", responses={200: CaseSerializer(many=True), **errors(401)})
+    @extend_schema(
+        summary="List cases", responses={200: CaseSerializer(many=True), **errors(400, 401)}
+    )
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(CaseSerializer(page, many=True).data)
