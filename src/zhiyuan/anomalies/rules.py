@@ -24,7 +24,6 @@ from django.db.models import (
     Exists,
     F,
     Max,
-    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -288,9 +287,17 @@ def under_age() -> list[Finding]:
     (中国注册志愿者管理办法 第八条: under 14 is not registrable). Age is compared as
     YYYYMMDD numbers (day − birth < age × 10000), on people born late enough to be that young
     on the earliest record's day (the birth-date index), in one query."""
-    first = HourRecord.objects.aggregate(first=Min("start"))["first"]
-    if first is None:
+    # The earliest live record's start, from the (status, start) index of each live status.
+    firsts = [
+        HourRecord.objects.filter(status=status)
+        .order_by("start")
+        .values_list("start", flat=True)[:1]
+        for status in (HourStatus.CONFIRMED, HourStatus.PENDING)
+    ]
+    starts = [start for found in firsts for start in found]
+    if not starts:
         return []
+    first = min(starts)
     years = settings.ANOMALY_MINIMUM_AGE
     earliest = timezone.localtime(first, zone()).date()
     born_after = earliest.replace(year=earliest.year - years) - timedelta(days=1)
