@@ -49,7 +49,7 @@ def test_the_reminder_goes_once_per_date_only_to_those_below(
     assert len(outbox) == 1 and HourReminder.objects.count() == 1
     assert not HourReminder.objects.filter(volunteer__in=[reached, applied]).exists()
     entry = AuditEntry.objects.get(action="recognition.reminders.sent")
-    assert entry.data == {"day": reminder_day().isoformat(), "messages": 1}
+    assert entry.data == {"reminder_day": reminder_day().isoformat(), "messages": 1}
 
 
 def test_no_reminder_on_a_day_the_city_did_not_set(volunteer, city_policy, outbox, remind) -> None:

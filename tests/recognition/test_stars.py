@@ -249,3 +249,32 @@ def test_the_eligibility_list_is_one_query_whatever_the_volunteers(
     assert [e.volunteer for e in selectors.eligible(city_admin, city)] == [
         e.volunteer for e in found
     ]
+
+
+def test_every_audit_key_of_recognition_has_a_label() -> None:
+    from zhiyuan.common import audit_display
+
+    audit_display._discover()
+    written = {
+        "stars",
+        "notice_from",
+        "notice_until",
+        "objection",
+        "award",
+        "barred_until",
+        "reminder_day",
+        "messages",
+        "yearly_hours",
+        "reminder_dates",
+        "star_hours",
+        "notice_working_days",
+        "bar_months",
+        "award_number",
+        "minutes",
+        "reason",
+        "upheld",
+        "source",
+        "year",
+        "rows",
+    }
+    assert sorted(written - set(audit_display.KEY_LABELS)) == []

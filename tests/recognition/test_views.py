@@ -165,3 +165,16 @@ def test_anyone_sees_the_notice_masked_and_objects(
     assert sent.status_code == 302
     assert Objection.objects.get(award=award).text == "我有异议"
     assert client.get(reverse("public:star-notice", args=[award.pk + 1000])).status_code == 404
+
+
+def test_an_objections_phone_is_masked_for_the_office(
+    login, street_admin, volunteer, serve, city_policy
+) -> None:
+    city_policy(star_hours=[2, 4, 6, 8, 10])
+    serve(volunteer, 3)
+    award = services.review_award(
+        services.apply_for_level(volunteer), actor=street_admin, approve=True
+    )
+    services.lodge_objection(award, text="有异议", contact="电话19912345678")
+    page = login(street_admin).get(reverse("recognition:award", args=[award.pk])).content.decode()
+    assert "199****5678" in page and "19912345678" not in page

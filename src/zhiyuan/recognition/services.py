@@ -275,7 +275,7 @@ def _remind_group(
             "recognition.reminders.sent",
             policy if policy.pk else _first_reminder(day),
             organization=owner,
-            data={"day": day.isoformat(), "messages": reminded},
+            data={"reminder_day": day.isoformat(), "messages": reminded},
         )
     return reminded
 
@@ -371,7 +371,7 @@ def _ask(volunteer: Volunteer, *, level: int | None, actor: Any, status: str) ->
                 _("This level was already asked for or awarded."), code="under_way"
             ) from None
         action = "applied" if status == AwardStatus.APPLIED else "proposed"
-        _audit(actor, f"recognition.award.{action}", award, award.organization, level=wanted)
+        _audit(actor, f"recognition.award.{action}", award, award.organization, stars=wanted)
     return award
 
 
@@ -552,7 +552,11 @@ def grant_award(award: StarAward, *, actor: Any, today: date | None = None) -> S
         locked.status = AwardStatus.AWARDED
         locked.save()
         _audit(
-            actor, "recognition.award.granted", locked, locked.organization, number=locked.number
+            actor,
+            "recognition.award.granted",
+            locked,
+            locked.organization,
+            award_number=locked.number,
         )
     return locked
 
@@ -651,7 +655,7 @@ def bar_from_awards(
             "recognition.bar.created",
             bar,
             volunteer.organization,
-            until=until.isoformat(),
+            barred_until=until.isoformat(),
             source=source,
         )
     return bar
