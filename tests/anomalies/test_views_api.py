@@ -130,6 +130,7 @@ def test_the_api_detail_gives_evidence_and_people(flag: Flag, clean: Clean, logi
     )
     assert [v["id"] for v in found["evidence_volunteers"]] == [clean.volunteers[0].pk]
     assert "****" in found["evidence_volunteers"][0]["mobile"]
+    assert found["evidence_volunteers"][0]["body"]["code"] == "4306003"
     assert {(p["user"]["id"], p["role"]) for p in found["people"]} == {
         (user("team_leader").pk, "recorder"),
         (user("street_admin").pk, "confirmer"),

@@ -72,7 +72,7 @@ def evidence_volunteers(flag: Flag) -> QuerySet[Volunteer]:
     """The registrations a flag names, in the order they were made."""
     return (
         Volunteer.objects.filter(anomaly_links__flag=flag)
-        .select_related("body", "organization", "registered_by")
+        .select_related("body__organization", "organization", "registered_by")
         .defer("address_detail", "emergency_contact_phone", "guardian_mobile")
         .order_by("applied_at", "pk")
     )

@@ -24,7 +24,7 @@ from zhiyuan.api.audit import ActorSerializer
 from zhiyuan.api.lookups import object_id
 from zhiyuan.api.memberships import VolunteerRefSerializer
 from zhiyuan.api.openapi import errors
-from zhiyuan.api.shared import OrganizationRefSerializer, validated
+from zhiyuan.api.shared import BodyRefSerializer, OrganizationRefSerializer, validated
 from zhiyuan.common.masking import mask_phone
 
 # --- output ----------------------------------------------------------------------------------
@@ -70,6 +70,7 @@ class EvidenceVolunteerSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     registration_number = serializers.CharField(allow_null=True)
+    body = BodyRefSerializer(help_text="The registration body responsible for the registration.")
     organization = OrganizationRefSerializer(help_text="Registered through.")
     registered_by = ActorSerializer(allow_null=True)
     applied_at = serializers.DateTimeField()
