@@ -53,6 +53,7 @@ from zhiyuan.checks.enums import (
     Subject,
 )
 from zhiyuan.checks.models import Attempt, Campaign, Case, CheckItem, InPersonRequirement
+from zhiyuan.common import locks
 from zhiyuan.common.audit import Change, log_action, log_actions
 from zhiyuan.common.outbox import send_sms
 from zhiyuan.common.text import clean_note
@@ -575,6 +576,9 @@ def _open_case(
 def _report(volunteer: Volunteer, *, kind: str, record: HourRecord | None, message: str) -> Case:
     message = clean_note(message, field="message", limit=500)
     with transaction.atomic():
+        # One open report per subject: the unique constraint cannot see a NULL record (NULLs
+        # are distinct), so reports of one person queue on a lock of their own.
+        locks.hold(f"checks.report:{volunteer.pk}")
         existing = Case.objects.filter(
             volunteer=volunteer,
             kind=kind,
