@@ -37,7 +37,7 @@ def _campaign() -> Any:
 
 
 def _code(result: Any) -> str:
-    return result.code if isinstance(result, ValidationError) else type(result).__name__
+    return str(result.code) if isinstance(result, ValidationError) else type(result).__name__
 
 
 def test_the_same_report_sent_ten_times_at_once_opens_one_case(world_tx: None) -> None:
