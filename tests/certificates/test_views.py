@@ -134,6 +134,10 @@ def test_revoking_on_the_page_needs_a_reason_and_shows_it(
     page = client.get(f"/certificates/{certificate.pk}/").content.decode()
     assert "时段写错" in page
     assert "Revoke this certificate" not in page
+    again = f"/certificates/issue/?issuer={TEAM}&amp;registration_number={certificate.registration_number}"
+    assert again in page
+    form = client.get(again.replace("&amp;", "&")).content.decode()
+    assert f'value="{certificate.registration_number}"' in form
 
 
 def test_the_office_downloads_the_pdf(

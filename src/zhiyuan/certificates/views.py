@@ -103,7 +103,8 @@ def issue(request: HttpRequest) -> HttpResponse:
     number, the period; the refusal of a period without hours says so."""
     if not permissions.issues_anywhere(request.user):
         raise Http404
-    form = IssueForm(request.POST or None)
+    initial = {key: request.GET.get(key, "")[:200] for key in ("issuer", "registration_number")}
+    form = IssueForm(request.POST or None, initial=initial)
     status = 200
     if request.method == "POST":
         status = 400
@@ -163,6 +164,7 @@ def detail(request: HttpRequest, pk: int, revoke_form: RevokeForm | None = None)
         "may_revoke": permissions.issues_for(request.user, certificate.issuer)
         and not certificate.is_revoked,
         "may_set_up": permissions.sets_up(request.user, certificate.issuer),
+        "may_issue": permissions.issues_for(request.user, certificate.issuer),
         "revoke_form": revoke_form or RevokeForm(),
     }
     return render(request, "certificates/detail.html", context, status=400 if revoke_form else 200)
