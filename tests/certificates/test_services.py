@@ -310,3 +310,18 @@ def test_a_later_correction_does_not_change_an_issued_certificate(
     certificate.refresh_from_db()
     assert certificate.minutes == 420
     assert selectors.verify(certificate.number).verdict == Verdict.VALID
+
+
+def test_a_volunteer_asks_for_at_most_ten_certificates_a_day(
+    with_hours: Volunteer, team_leader: User, org: Callable[[str], Organization]
+) -> None:
+    for _ in range(services.DAILY_REQUESTS):
+        services.request_certificate(with_hours, issuer=org(TEAM))
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        services.request_certificate(with_hours, issuer=org(TEAM))
+    assert refused.value.messages == [
+        "You have asked for 10 certificates today. Ask again tomorrow."
+    ]
+    # the issuer's staff are not limited
+    services.issue_certificate(with_hours, issuer=org(TEAM), actor=team_leader)
+    assert Certificate.objects.count() == 11

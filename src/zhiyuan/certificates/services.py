@@ -37,6 +37,9 @@ from zhiyuan.volunteers.models import Volunteer
 #: The largest seal image accepted: a scan at 600 dpi of a 42 mm seal is far below it.
 SEAL_LIMIT = 2 * 1024 * 1024
 CONTENT_LIMIT = 500
+#: Certificates one registration may ask for itself in a local day: enough for every issuer and
+#: period a person needs, not a flood of rows from a script with a session.
+DAILY_REQUESTS = 10
 
 
 def acting_user(actor: Any) -> Any:
@@ -205,7 +208,17 @@ def request_certificate(
     """The volunteer's own request (the portal, the API's volunteer token: the caller has
     established that `volunteer` is a registration of theirs): issued at once by `issuer` when
     it recorded confirmed hours in the period, with the handler of its certificate settings.
-    Raises ValidationError as `issue_certificate`. Audit: certificate.issued (by_volunteer)."""
+    Raises ValidationError as `issue_certificate`, and ("too_many") beyond DAILY_REQUESTS
+    requests of the registration in a local day. Audit: certificate.issued (by_volunteer)."""
+    asked_today = Certificate.objects.filter(
+        volunteer=volunteer, requested_by_volunteer=True, issued_on=timezone.localdate()
+    ).count()
+    if asked_today >= DAILY_REQUESTS:
+        raise ValidationError(
+            _("You have asked for %(count)s certificates today. Ask again tomorrow.")
+            % {"count": asked_today},
+            code="too_many",
+        )
     return _issue(
         volunteer,
         issuer=issuer,
