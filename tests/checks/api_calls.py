@@ -8,6 +8,7 @@ from knox.models import AuthToken
 
 from tests.volunteers import people
 from zhiyuan.accounts.models import User
+from zhiyuan.api.volunteer_auth import issue_token
 from zhiyuan.checks import services
 from zhiyuan.checks.enums import Outcome
 from zhiyuan.checks.models import Case
@@ -98,3 +99,9 @@ def call_checks_operations(call: Any) -> None:
     call("street_admin", "POST", "/check-cases/{id}/decide/", decision, id=case)
     call("district_admin", "GET", "/check-rates/")
     call("district_admin", "POST", "/spot-checks/{id}/close/", id=cid)
+    person = people.registered(registrar)
+    call.headers["volunteer_checks"] = {
+        "Authorization": f"Volunteer {issue_token(person.mobile_digest)}"
+    }
+    call("volunteer_checks", "GET", "/volunteer/reports/")
+    call("volunteer_checks", "POST", "/volunteer/reports/", {"registration": person.pk})

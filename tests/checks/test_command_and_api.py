@@ -180,3 +180,38 @@ def test_the_case_list_costs_the_same_queries_however_many(
         )
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert len(client.get("/api/v1/check-cases/").json()["results"]) == 3
+
+
+def test_a_volunteer_token_says_this_is_not_me_and_sees_who_registered_them(
+    registrar, street_admin
+) -> None:
+    from zhiyuan.api.volunteer_auth import issue_token
+
+    volunteer = people.registered(registrar)
+    other = people.registered(registrar)
+    client = Client(
+        HTTP_AUTHORIZATION=f"Volunteer {issue_token(volunteer.mobile_digest)}",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    seen = client.get("/api/v1/volunteer/reports/").json()
+    assert [(r["registration"], r["registrar"], r["channel"]) for r in seen["registrations"]] == [
+        (volunteer.pk, "陈登记", "registrar")
+    ]
+    stranger = client.post(
+        "/api/v1/volunteer/reports/", {"registration": other.pk}, content_type="application/json"
+    )
+    assert stranger.status_code == 404
+    made = client.post(
+        "/api/v1/volunteer/reports/",
+        {"registration": volunteer.pk, "message": "不是我"},
+        content_type="application/json",
+    )
+    assert made.status_code == 201
+    reports = made.json()["reports"]
+    assert [(r["kind"], r["status"], r["decision"]) for r in reports] == [
+        ("not_registered", "open", "")
+    ]
+    case = Case.objects.get()
+    services.decide_case(case, actor=street_admin, decision="registration_cancelled", note="代注册")
+    after = client.get("/api/v1/volunteer/reports/").json()["reports"]
+    assert [(r["status"], r["decision"]) for r in after] == [("closed", "registration_cancelled")]

@@ -24,6 +24,7 @@ from zhiyuan.accounts.models import User
 from zhiyuan.api.lookups import object_id
 from zhiyuan.api.openapi import errors
 from zhiyuan.api.shared import OrganizationRefSerializer, id_field, validated
+from zhiyuan.api.volunteer_auth import VolunteerView
 from zhiyuan.checks import exports, selectors, services
 from zhiyuan.checks.enums import (
     AttemptMethod,
@@ -500,3 +501,92 @@ class RatesView(APIView):
                 }
             ).data
         )
+
+
+# --- the volunteer's own voice (a volunteer token) -------------------------------------------
+
+
+class RegisteredBySerializer(serializers.Serializer):
+    registration = serializers.IntegerField(source="pk")
+    body = serializers.CharField(source="body.organization.name")
+    registered_through = serializers.CharField(source="organization.name")
+    registrar = serializers.SerializerMethodField(help_text="Empty: the person registered online.")
+    channel = serializers.CharField()
+    applied_at = serializers.DateTimeField()
+    confirmed_at = serializers.DateTimeField(allow_null=True)
+    confirmation_method = serializers.CharField()
+    status = serializers.CharField()
+
+    def get_registrar(self, volunteer: Any) -> str:
+        return volunteer.registered_by.name if volunteer.registered_by else ""
+
+
+class MyReportSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=CaseKind.choices)
+    registration = serializers.IntegerField(source="volunteer_id")
+    hour_record = serializers.IntegerField(source="hour_record_id", allow_null=True)
+    responsible = serializers.CharField(source="organization.name")
+    opened_at = serializers.DateTimeField()
+    status = serializers.ChoiceField(choices=CaseStatus.choices)
+    decision = serializers.CharField(help_text="Empty while the responsible office decides.")
+    decision_note = serializers.CharField()
+
+
+class MyReportsSerializer(serializers.Serializer):
+    registrations = RegisteredBySerializer(many=True, help_text="Who registered you, when, how.")
+    reports = MyReportSerializer(many=True)
+
+
+class ReportInputSerializer(serializers.Serializer):
+    registration = id_field(help_text='One of your registrations: "this is not me".')
+    hour_record = id_field(
+        required=False, help_text='One of its counted records: "I did not serve this".'
+    )
+    message = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class VolunteerReportsView(VolunteerView):
+    def _mine(self) -> QuerySet[Any]:
+        from zhiyuan.volunteers.models import Volunteer
+
+        return Volunteer.objects.filter(mobile_digest=self.session().mobile_digest).select_related(
+            "body__organization", "organization", "registered_by"
+        )
+
+    def _answer(self, code: int = 200) -> Response:
+        mine = list(self._mine().order_by("-applied_at", "-pk"))
+        reports = selectors.volunteer_cases([v.pk for v in mine]).order_by("-opened_at", "-pk")
+        return Response(
+            MyReportsSerializer({"registrations": mine, "reports": list(reports)}).data, status=code
+        )
+
+    @extend_schema(
+        summary="Who registered you, and your reports with what became of them",
+        responses={200: MyReportsSerializer, **errors(401)},
+    )
+    def get(self, request: Request) -> Response:
+        return self._answer()
+
+    @extend_schema(
+        summary='Say "this is not me" (a registration) or "I did not serve this" (a record)',
+        description="Opens a case for the registration body or the organiser, counted in its "
+        "verification rate; a second report while one is open changes nothing.",
+        request=ReportInputSerializer,
+        responses={201: MyReportsSerializer, **errors(400, 401, 404)},
+    )
+    def post(self, request: Request) -> Response:
+        from zhiyuan.hours.models import HourRecord
+
+        data = validated(ReportInputSerializer, request.data)
+        volunteer = self._mine().filter(pk=data["registration"]).first()
+        if volunteer is None:
+            raise NotFound()
+        if "hour_record" in data:
+            record = HourRecord.objects.filter(pk=data["hour_record"], volunteer=volunteer).first()
+            if record is None:
+                raise NotFound()
+            services.report_hours_not_served(record, message=data["message"])
+        else:
+            services.report_not_me(volunteer, message=data["message"])
+        return self._answer(status.HTTP_201_CREATED)

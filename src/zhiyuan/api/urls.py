@@ -82,6 +82,7 @@ v1 = [
     path("me/", me.MeView.as_view(), name="me"),
     path("audit/", audit.AuditEntryList.as_view(), name="audit"),
     path("check-rates/", checks.RatesView.as_view(), name="check-rates"),
+    path("volunteer/reports/", checks.VolunteerReportsView.as_view(), name="volunteer-reports"),
     path(
         "public/registration-points/",
         public.RegistrationPointList.as_view(),
