@@ -80,13 +80,13 @@ def call_recognition_operations(call: Any) -> None:
     call(
         "anonymous",
         "POST",
-        "/public/star-notices/{pk}/objections/",
+        "/public/star-notices/{id}/objections/",
         {"text": "有异议"},
-        pk=made["id"],
+        id=made["id"],
     )
     objections = call("city_admin", "GET", "/star-awards/{id}/objections/", id=made["id"]).json()
     answer = {"answer": "经核实无误", "upheld": False}
-    call("city_admin", "POST", "/star-objections/{pk}/answer/", answer, pk=objections[0]["id"])
+    call("city_admin", "POST", "/star-objections/{id}/answer/", answer, id=objections[0]["id"])
     StarAward.objects.filter(pk=made["id"]).update(
         notice_until=timezone.localdate() - timedelta(days=1)
     )

@@ -21,7 +21,6 @@ from rest_framework.views import APIView
 from zhiyuan.api.audit import ActorSerializer
 from zhiyuan.api.lookups import object_id
 from zhiyuan.api.openapi import errors
-from zhiyuan.api.pagination import Pagination
 from zhiyuan.api.public import PublicView
 from zhiyuan.api.shared import OrganizationRefSerializer, id_field, validated
 from zhiyuan.api.volunteer_auth import VolunteerView
@@ -289,7 +288,7 @@ class StarAwardViewSet(viewsets.GenericViewSet):
         summary="The objections to an award",
         responses={200: ObjectionSerializer(many=True), **errors(401, 404)},
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def objections(self, request: Request, pk: str) -> Response:
         award = self._award(pk)
         return Response(ObjectionSerializer(award.objections.all(), many=True).data)
@@ -324,34 +323,35 @@ class EligibleView(APIView):
         return Response(EligibleSerializer(found, many=True).data)
 
 
-class BelowLineView(APIView):
+class BelowLineViewSet(viewsets.GenericViewSet):
+    """Registered volunteers in the user's subtrees below their policy's yearly hours."""
+
+    serializer_class = BelowSerializer
+
+    def _found(self, request: Request) -> Any:
+        data = validated(BelowFilter, request.query_params)
+        return selectors.below_line(
+            request.user, organization=_organization(request, data), year=data.get("year")
+        )
+
     @extend_schema(
-        summary="Registered volunteers below the yearly hours, with the counts by unit",
+        summary="Registered volunteers below the yearly hours, by unit then name",
         parameters=[BelowFilter],
         responses={200: BelowSerializer(many=True), **errors(400, 401, 404)},
     )
-    def get(self, request: Request) -> Response:
-        data = validated(BelowFilter, request.query_params)
-        found = selectors.below_line(
-            request.user, organization=_organization(request, data), year=data.get("year")
-        )
-        pages = Pagination()
-        page = pages.paginate_queryset(found, request, view=self)
-        return pages.get_paginated_response(BelowSerializer(page, many=True).data)
+    def list(self, request: Request) -> Response:
+        page = self.paginate_queryset(self._found(request))
+        return self.get_paginated_response(BelowSerializer(page, many=True).data)
 
-
-class BelowByUnitView(APIView):
     @extend_schema(
         summary="Counts of registered volunteers below the yearly hours, by unit",
         parameters=[BelowFilter],
         responses={200: UnitCountSerializer(many=True), **errors(400, 401, 404)},
     )
-    def get(self, request: Request) -> Response:
-        data = validated(BelowFilter, request.query_params)
-        found = selectors.below_line(
-            request.user, organization=_organization(request, data), year=data.get("year")
-        )
-        return Response(UnitCountSerializer(selectors.below_by_unit(found), many=True).data)
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def units(self, request: Request) -> Response:
+        found = selectors.below_by_unit(self._found(request))
+        return Response(UnitCountSerializer(found, many=True).data)
 
 
 def _policy_answer(policy: Any) -> dict[str, Any]:

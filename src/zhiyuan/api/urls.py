@@ -63,6 +63,7 @@ router.register("certificates", certificates.CertificateViewSet, basename="certi
 router.register("help-requests", assistance.HelpRequestViewSet, basename="help-request")
 router.register("hours-imports", hours.HoursImportViewSet, basename="hours-import")
 router.register("star-awards", recognition.StarAwardViewSet, basename="star-award")
+router.register("hours-below", recognition.BelowLineViewSet, basename="hours-below")
 router.register("reporting-rounds", reports.ReportingRoundViewSet, basename="reporting-round")
 router.register("report-submissions", reports.SubmissionViewSet, basename="report-submission")
 router.register("award-campaigns", awards.AwardCampaignViewSet, basename="award-campaign")
@@ -154,8 +155,6 @@ v1 = [
         name="star-objection-answer",
     ),
     path("star-eligible/", recognition.EligibleView.as_view(), name="star-eligible"),
-    path("hours-below/", recognition.BelowLineView.as_view(), name="hours-below"),
-    path("hours-below/units/", recognition.BelowByUnitView.as_view(), name="hours-below-units"),
     path(
         "recognition-policy/", recognition.RecognitionPolicyView.as_view(), name="recognition-policy"
     ),
