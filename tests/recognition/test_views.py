@@ -4,10 +4,13 @@ page of the yearly hours and star levels, its opt-out and the public notices."""
 import time
 from io import BytesIO
 
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from tests.recognition.conftest import NAMES
 from tests.volunteers import people
 from zhiyuan.common.models import AuditEntry
 from zhiyuan.recognition import services
@@ -81,13 +84,22 @@ def test_below_the_line_is_listed_by_unit_and_exported(
 
 
 def test_the_ledger_shows_this_years_hours_in_one_query(
-    login, street_admin, registrar, serve, city_policy, django_assert_max_num_queries
+    login, street_admin, registrar, serve, city_policy
 ) -> None:
     city_policy(yearly_hours=10)
     shown = people.registered(registrar, name="列表人")
     serve(shown, 3)
-    page = login(street_admin).get(reverse("volunteers:ledger"))
+    web = login(street_admin)
+    web.get(reverse("volunteers:ledger"))  # the scope and the caches warm
+    with CaptureQueriesContext(connection) as few:
+        page = web.get(reverse("volunteers:ledger"))
     assert "3.00 / 10" in page.content.decode()
+    for n in range(4):
+        serve(people.registered(registrar, name="列表" + NAMES[n]), 1 + n)
+    with CaptureQueriesContext(connection) as more:
+        page = web.get(reverse("volunteers:ledger"))
+    assert "4.00 / 10" in page.content.decode()
+    assert len(more.captured_queries) == len(few.captured_queries)
 
 
 def test_the_policy_page_saves(login, city_admin) -> None:
