@@ -180,6 +180,7 @@ def check_day(day: date) -> None:
         raise ValidationError({"date": [_("The reference date cannot be in the future.")]})
 
 
+@counting.report_transaction()
 def allocation(root: Organization, day: date, *, tally: counting.Tally | None = None) -> Allocation:
     """The figures of Attachment 3 for `root`'s subtree on `day`, from `tally` (the subtree's
     counts on that day, `counting.tally`) when the caller has it. Raises ValidationError for

@@ -19,11 +19,13 @@ date, and the service hours counted (`hours.selectors.counted`) of records start
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 
+from django.db import connection, connections, transaction
 from django.db.models import Aggregate, Count, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -38,6 +40,56 @@ from zhiyuan.volunteers.models import Volunteer
 from zhiyuan.volunteers.selectors import registered_volunteers
 
 STEP = Organization.steplen
+
+
+#: PostgreSQL settings for the statistics' queries (`report_transaction`).
+REPORT_SETTINGS = {
+    # A city's GROUP BY with a dozen conditional counts costs more than jit_above_cost, and
+    # compiling it to machine code took 250 ms, longer than it saved (docs/benchmarks.md).
+    "jit": "off",
+    # Enough to group a city's registrations by organisation and work unit in memory (a
+    # hash of some 30,000 groups) instead of sorting them through temporary files.
+    "work_mem": "32MB",
+}
+
+
+@contextmanager
+def report_transaction() -> Iterator[None]:
+    """The statistics' queries inside, on PostgreSQL in a transaction with REPORT_SETTINGS,
+    its own (SET LOCAL), put back on leaving a transaction it was nested in. Elsewhere
+    nothing: SQLite has neither setting."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    nested = connection.in_atomic_block
+    names = list(REPORT_SETTINGS)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT "
+                + ", ".join(["current_setting(%s), set_config(%s, %s, true)"] * len(names)),
+                [value for name in names for value in (name, name, REPORT_SETTINGS[name])],
+            )
+            found = cursor.fetchone()
+        before = dict(zip(names, found[::2], strict=True))
+        yield
+        if nested:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT " + ", ".join(["set_config(%s, %s, true)"] * len(names)),
+                    [value for name in names for value in (name, before[name])],
+                )
+
+
+def raw_rows(query: QuerySet[Any]) -> list[tuple[Any, ...]]:
+    """The rows of a GROUP BY `query` (a `values_list(…).annotate(…)`) as the database gives
+    them, without the ORM's converter per value: what these queries select (paths, ids,
+    counts and sums) needs none beyond `int`, and a city's tens of thousands of rows of a
+    dozen counts spent more in the converters than in the scan (docs/benchmarks.md)."""
+    sql, params = query.query.sql_with_params()
+    with connections[query.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 @dataclass(frozen=True)
@@ -108,18 +160,19 @@ class Subtree:
         rows."""
         key = self.key(queryset, link)
         grouped = [key, split] if split else [key]
-        rows = self.restrict(queryset, link).order_by().values(*grouped).annotate(**measures)
-        first = next(iter(measures))
+        query = self.restrict(queryset, link).order_by().values_list(*grouped).annotate(**measures)
+        names = list(measures)
         found: dict[str, dict[str, int]] = {}
-        for row in rows:
-            path = row[key] if key.endswith("_path") else self.paths.get(row[key])
+        for row in raw_rows(query):
+            path = row[0] if key.endswith("_path") else self.paths.get(row[0])
             if path not in self.known:
                 continue
             figures = found.setdefault(str(path), defaultdict(int))
-            for name in measures:
-                figures[name] += int(row[name] or 0)
+            values = row[len(grouped) :]
+            for name, value in zip(names, values, strict=True):
+                figures[name] += int(value or 0)
             if split:
-                figures[f"{split}:{row[split]}"] += int(row[first] or 0)
+                figures[f"{split}:{row[1]}"] += int(values[0] or 0)
         return found
 
     def key(self, queryset: QuerySet[Any], link: str) -> str:
@@ -201,7 +254,7 @@ def _by_both_links(
     """Over the whole tree: `queryset`'s rows per path registered through and per path of the
     work unit, and `measures` summed over the rows registered through a known organisation.
     One GROUP BY by both (a few rows per organisation: its volunteers' work units)."""
-    rows = (
+    rows = raw_rows(
         queryset.order_by()
         .values_list("organization_path", "work_unit_id")
         .annotate(registered=Count("pk"), **measures)

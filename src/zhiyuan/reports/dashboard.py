@@ -14,7 +14,8 @@ on the row, an indexed range), never one query per organisation.
   table: `attachment3.allocation`.
 - Registrations and confirmations over the last twelve months: applications made (by
   `applied_at`, local time) and registrations confirmed (by `registered_on`) per month, whatever
-  became of them since. One GROUP BY by the two months (each a CASE of the months' bounds).
+  became of them since. One GROUP BY by the month applied (a CASE of the months' bounds) and
+  the day confirmed.
 - Composition of the counted volunteers by gender, age band (Attachment 5's: under 18, 18–35,
   36–59, 60 and over, completed years on the day) and political status (party members with
   probationary ones, league members, the public and others): conditional counts in the
@@ -22,6 +23,7 @@ on the row, an indexed range), never one query per organisation.
   registrations gives both); its total is the headline's count.
 """
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -196,28 +198,34 @@ def month_starts(day: date, months: int = MONTHS) -> list[date]:
 def over_time(root: Organization, day: date) -> list[Month]:
     """Applications made and registrations confirmed per month, the last MONTHS months up to
     `day` (applications by local time). One query: the rows grouped by the month each was
-    applied in and the one it was confirmed in (at most 13 × 13 groups)."""
+    applied in (a CASE of the months' bounds) and the day it was confirmed (a date: a few
+    hundred days, put in their months here)."""
     starts = month_starts(day)
     bounds = [*starts, date.fromordinal(day.toordinal() + 1)]
     tz = timezone.get_current_timezone()
     moments = [timezone.make_aware(datetime.combine(d, time.min), tz) for d in bounds]
-    rows = (
+    rows = counting.raw_rows(
         in_subtree(Volunteer.objects.all(), root)
         .filter(Q(applied_at__gte=moments[0]) | Q(registered_on__gte=starts[0]))
         .order_by()
-        .annotate(
-            applied=_month_of("applied_at", moments), confirmed=_month_of("registered_on", bounds)
-        )
-        .values_list("applied", "confirmed")
+        .annotate(applied=_month_of("applied_at", moments))
+        .values_list("applied", "registered_on")
         .annotate(n=Count("pk"))
     )
     applied, confirmed = [0] * len(starts), [0] * len(starts)
-    for applied_in, confirmed_in, n in rows:
+    for applied_in, registered_on, n in rows:
         if applied_in is not None:
             applied[applied_in] += n
-        if confirmed_in is not None:
-            confirmed[confirmed_in] += n
+        if registered_on is not None:
+            confirmed_on = _as_date(registered_on)
+            if starts[0] <= confirmed_on < bounds[-1]:
+                confirmed[bisect_right(starts, confirmed_on) - 1] += n
     return [Month(start, applied[i], confirmed[i]) for i, start in enumerate(starts)]
+
+
+def _as_date(value: date | str) -> date:
+    """A date as the database driver gives it (SQLite's is text)."""
+    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 def _month_of(field: str, bounds: list[Any]) -> Case:
@@ -303,6 +311,7 @@ class Dashboard:
     composition: Composition
 
 
+@counting.report_transaction()
 def build(root: Organization, day: date) -> Dashboard:
     """The dashboard of `root`'s subtree on `day` (not in the future)."""
     attachment3.check_day(day)
