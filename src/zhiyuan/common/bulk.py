@@ -27,7 +27,7 @@ class TableWriter:
         self.base: list[Any] = []
         self.converters: list[tuple[int, str, Callable[[Any], Any] | None]] = []
         for model_field in model._meta.local_concrete_fields:
-            if model_field is model._meta.pk or model_field.generated:  # the database's
+            if model_field is model._meta.pk:
                 continue
             position = len(self.names)
             self.names.append(self.connection.ops.quote_name(str(model_field.column)))

@@ -12,15 +12,14 @@ departments: a row is a community or a unit, as offices report them. Rows nest u
 districts and streets above them (`nesting`); a service centre's own registrations are a row of
 its street. A subtotal adds every row below it and the total every row: each volunteer once.
 
-The columns, counted in one GROUP BY over the registrations of the subtree (`_counted`):
+The columns, counted in GROUP BY queries over the registrations of the subtree (`_counted`):
 - counted; awaiting confirmation; new this year (confirmed since 1 January of the reference
   date's year);
 - by gender; by age on the reference date: under 18, 18–35, 36–59, 60 and over;
 - by political status: party members (probationary ones included), league members, the
   public, others (democratic parties, non-partisans);
 - by education, and by occupation group: the occupation a volunteer gave is free text, so its
-  group is read from keywords (`volunteers.enums.OCCUPATION_KEYWORDS`, the first group whose
-  keywords it holds), stored on the registration by the database (`occupation_group`);
+  group is read from keywords (`OCCUPATION_GROUPS`, the first group whose keywords it holds);
 - the resident population where known and the counted volunteers' share of it, rounded half up
   to one decimal: a station's row of its community's divisions, a subtotal of its street's or
   district's, the total of the subtree's top organisation's.
@@ -29,7 +28,7 @@ The columns, counted in one GROUP BY over the registrations of the subtree (`_co
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from django.db.models import Count, Q
 from django.utils.functional import Promise
@@ -54,13 +53,50 @@ from zhiyuan.reports.tables import (
     percent_cell,
     text_cell,
 )
-from zhiyuan.volunteers.enums import Education, OccupationGroup, PoliticalStatus
+from zhiyuan.volunteers.enums import Education, PoliticalStatus
 
 NUMBER = 5
 STEP = Organization.steplen
 
 #: Organisations a row stands for with everything below them (a community, a unit).
 WHOLE_KINDS = (OrgKind.SERVICE_STATION, OrgKind.WORK_UNIT)
+
+#: Occupation groups, in order: a volunteer's group is the first whose keywords their
+#: occupation holds ("退休教师" is retired, not staff); none: other or not given.
+OCCUPATION_GROUPS: tuple[tuple[str, Promise, tuple[str, ...]], ...] = (
+    ("occupation_retired", gettext_lazy("Retired"), ("退休", "离休")),
+    ("occupation_student", gettext_lazy("Students"), ("学生", "在读", "在校")),
+    (
+        "occupation_official",
+        gettext_lazy("Officials of party and government organs"),
+        ("公务员", "干部", "机关", "参公"),
+    ),
+    (
+        "occupation_staff",
+        gettext_lazy("Staff of enterprises and institutions"),
+        (
+            "职工",
+            "员工",
+            "职员",
+            "教师",
+            "老师",
+            "医生",
+            "护士",
+            "医务",
+            "工程师",
+            "工人",
+            "会计",
+            "经理",
+            "律师",
+            "社工",
+            "技术",
+            "企业",
+            "事业单位",
+            "农民工",
+        ),
+    ),
+    ("occupation_farmer", gettext_lazy("Farmers"), ("农民", "务农", "村民", "渔民")),
+)
 
 
 def title() -> str:
@@ -73,7 +109,7 @@ def title() -> str:
 @dataclass(frozen=True)
 class Measure:
     """A column: its key, heading and the condition on a registration that SQL counts (None:
-    every counted one, or, for the occupation group "other", the rest of them)."""
+    every counted one, or, for an occupation group, the group `occupation_key` gives)."""
 
     key: str
     label: Promise | str
@@ -88,19 +124,24 @@ def years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
-OTHER_OCCUPATION = f"occupation_{OccupationGroup.OTHER.value}"
+OTHER_OCCUPATION = "occupation_other"
+
+
+@lru_cache(maxsize=4096)
+def occupation_key(occupation: str) -> str:
+    """The key of an occupation's group: the first group whose keywords it holds, else
+    OTHER_OCCUPATION ("退休教师" is retired)."""
+    for key, _label, keywords in OCCUPATION_GROUPS:
+        if any(keyword in occupation for keyword in keywords):
+            return key
+    return OTHER_OCCUPATION
 
 
 def occupations() -> tuple[Measure, ...]:
-    """The occupation groups' columns: each counted by the group stored on the registration
-    (`volunteers.enums.OccupationGroup`), but the last, "other or not given", the rest."""
-    return tuple(
-        Measure(
-            f"occupation_{group.value}",
-            group.label,
-            None if group == OccupationGroup.OTHER else Q(occupation_group=group.value),
-        )
-        for group in OccupationGroup
+    """The occupation groups' columns (counted by `occupation_group`, not by a condition)."""
+    return (
+        *(Measure(key, label) for key, label, _keywords in OCCUPATION_GROUPS),
+        Measure(OTHER_OCCUPATION, gettext_lazy("Other or not given")),
     )
 
 
@@ -213,6 +254,7 @@ class Statistics:
         return self.populations.get(line.organization.pk)
 
 
+@counting.report_transaction()
 def statistics(root: Organization, day: date) -> Statistics:
     """The figures of Attachment 5 for `root`'s subtree on `day`. Raises ValidationError for a
     future date. A fixed number of queries, whatever the size of the subtree."""
@@ -253,18 +295,22 @@ def figure_keys(day: date) -> list[str]:
 
 
 def _counted(subtree: counting.Subtree, day: date) -> dict[str, Figures]:
-    """Per path of an organisation registered through: the measures of its counted volunteers,
-    and their numbers per occupation group, in one GROUP BY query (the groups as stored, each
-    a conditional count; "other" is the rest)."""
+    """Per path of an organisation registered through: the measures of its counted volunteers
+    and their numbers per occupation group. Two queries: the measures grouped by the
+    organisation, and the counts grouped by the organisation and the occupation as given (a
+    few rows per organisation), each occupation put in its group here (`occupation_key`: a
+    condition per group in SQL would test each keyword on every row)."""
     counted = counting.counted_on(day)
-    grouped = [m for m in occupations() if m.condition is not None]
     found = subtree.measured(
-        counted,
-        "organization",
-        {m.key: Count("pk", filter=m.condition) for m in (*measures(day), *grouped)},
+        counted, "organization", {m.key: Count("pk", filter=m.condition) for m in measures(day)}
     )
-    for figures in found.values():
-        figures[OTHER_OCCUPATION] = figures["registered"] - sum(figures[m.key] for m in grouped)
+    by_occupation = subtree.measured(
+        counted, "organization", {"n": Count("pk")}, split="occupation"
+    )
+    for path, figures in by_occupation.items():
+        for key, value in figures.items():
+            if key.startswith("occupation:"):
+                found[path][occupation_key(key.removeprefix("occupation:"))] += value
     return found
 
 

@@ -96,62 +96,6 @@ class Education(models.TextChoices):
     PRIMARY = "primary", _("Primary or below")
 
 
-class OccupationGroup(models.TextChoices):
-    """The occupation groups of the registered-volunteer statistics (Attachment 5 of the plan).
-    The occupation a volunteer gives is free text; its group is the first whose keywords it
-    holds (`OCCUPATION_KEYWORDS`: "退休教师" is retired, not staff), else OTHER (also for none
-    given). Stored on each registration by the database (`Volunteer.occupation_group`)."""
-
-    RETIRED = "retired", _("Retired")
-    STUDENT = "student", _("Students")
-    OFFICIAL = "official", _("Officials of party and government organs")
-    STAFF = "staff", _("Staff of enterprises and institutions")
-    FARMER = "farmer", _("Farmers")
-    OTHER = "other", _("Other or not given")
-
-
-#: Each occupation group's keywords, in the order they are tried (a change needs a migration of
-#: `Volunteer.occupation_group`, which the database computes from them).
-OCCUPATION_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    (OccupationGroup.RETIRED.value, ("退休", "离休")),
-    (OccupationGroup.STUDENT.value, ("学生", "在读", "在校")),
-    (OccupationGroup.OFFICIAL.value, ("公务员", "干部", "机关", "参公")),
-    (
-        OccupationGroup.STAFF.value,
-        (
-            "职工",
-            "员工",
-            "职员",
-            "教师",
-            "老师",
-            "医生",
-            "护士",
-            "医务",
-            "工程师",
-            "工人",
-            "会计",
-            "经理",
-            "律师",
-            "社工",
-            "技术",
-            "企业",
-            "事业单位",
-            "农民工",
-        ),
-    ),
-    (OccupationGroup.FARMER.value, ("农民", "务农", "村民", "渔民")),
-)
-
-
-def occupation_group(occupation: str) -> str:
-    """The group of an occupation as given (`OccupationGroup`, `OCCUPATION_KEYWORDS`): what
-    the database stores in `Volunteer.occupation_group`."""
-    for group, keywords in OCCUPATION_KEYWORDS:
-        if any(keyword in occupation for keyword in keywords):
-            return group
-    return OccupationGroup.OTHER.value
-
-
 class Ethnicity(models.TextChoices):
     """民族, with the codes of GB/T 3304-1991."""
 

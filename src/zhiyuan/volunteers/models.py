@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, Q, Value, When
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -19,7 +19,6 @@ from zhiyuan.common.storage import EncryptedFileSystemStorage
 from zhiyuan.organizations.access import ScopePathField, with_scope_paths
 from zhiyuan.volunteers.enums import (
     HOLDING_STATUSES,
-    OCCUPATION_KEYWORDS,
     ActivityCategory,
     AgeBasis,
     AvailableTime,
@@ -30,7 +29,6 @@ from zhiyuan.volunteers.enums import (
     ImportMode,
     ImportStatus,
     MembershipStatus,
-    OccupationGroup,
     PoliticalStatus,
     RegistrationChannel,
     RegistrationStatus,
@@ -303,24 +301,6 @@ class Volunteer(models.Model):
         _("education"), max_length=20, choices=Education.choices, blank=True, default=""
     )
     occupation = models.CharField(_("occupation"), max_length=50, blank=True, default="")
-    # The occupation's group for the statistics tables, kept true by the database on every
-    # write (a generated column: no write path can forget it), so that counting a city's
-    # volunteers by group reads it instead of testing each keyword on every row.
-    occupation_group = models.GeneratedField(
-        expression=Case(
-            *(
-                When(
-                    Q.create([("occupation__contains", keyword) for keyword in keywords], "OR"),
-                    then=Value(group),
-                )
-                for group, keywords in OCCUPATION_KEYWORDS
-            ),
-            default=Value(OccupationGroup.OTHER.value),
-        ),
-        output_field=models.CharField(max_length=10, choices=OccupationGroup.choices),
-        db_persist=True,
-        verbose_name=_("occupation group"),
-    )
     work_unit = models.ForeignKey(
         "organizations.Organization",
         verbose_name=_("work unit or school"),
@@ -403,7 +383,7 @@ class Volunteer(models.Model):
             # What the statistics tables and the dashboard count (reports.counting, Attachments 3
             # and 5): every column they read of a registration, so that counting a city's or a
             # street's registrations by organisation, gender, age, status, education and
-            # occupation group reads this index (the counted: status, then the reference date), never
+            # occupation reads this index (the counted: status, then the reference date), never
             # the wide rows (docs/benchmarks.md). The date comes before the path: SQLite without
             # ANALYZE statistics otherwise prefers the (status, registered_on) index and the rows.
             models.Index(
@@ -419,7 +399,7 @@ class Volunteer(models.Model):
                     "birth_date",
                     "political_status",
                     "education",
-                    "occupation_group",
+                    "occupation",
                 ],
                 name="volunteer_statistics",
             ),
