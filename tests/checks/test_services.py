@@ -303,3 +303,28 @@ def test_a_flagged_body_can_be_required_to_confirm_in_person(
 def test_items_untouched_are_left_for_the_checker(population, open_check, checker) -> None:
     campaign = open_check()
     assert CheckItem.objects.filter(campaign=campaign, outcome="").count() == 5
+
+
+def test_a_finding_disputed_with_evidence_no_longer_counts_as_a_denial(
+    population, open_check, checker, street_admin
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    campaign = open_check()
+    item = _street_items(campaign)[0]
+    services.record_outcome(item, actor=checker, outcome=Outcome.DENIES_REGISTRATION, note="否认")
+    assert selectors.body_rates(campaign.organization)[0].denials == 1
+    evidence = SimpleUploadedFile("signed.pdf", b"%PDF-1.4\n% the signed Attachment 4 form\n")
+    case = services.decide_case(
+        Case.objects.get(item=item),
+        actor=street_admin,
+        decision=Decision.DISPUTED,
+        note="本人签字的登记表在档",
+        evidence=evidence,
+    )
+    assert case.evidence.name.endswith(".pdf")
+    with case.evidence.open("rb") as handle:
+        assert handle.read().startswith(b"%PDF-1.4")
+    rate = selectors.body_rates(campaign.organization)[0]
+    assert (rate.checked, rate.denials, rate.denial_rate) == (1, 0, Decimal("0.0"))
+    assert Volunteer.objects.get(pk=item.volunteer_id).status == RegistrationStatus.ACTIVE
