@@ -322,7 +322,7 @@ def test_a_finding_disputed_with_evidence_no_longer_counts_as_a_denial(
         note="本人签字的登记表在档",
         evidence=evidence,
     )
-    assert case.evidence.name.endswith(".pdf")
+    assert str(case.evidence.name).endswith(".pdf")
     with case.evidence.open("rb") as handle:
         assert handle.read().startswith(b"%PDF-1.4")
     rate = selectors.body_rates(campaign.organization)[0]
