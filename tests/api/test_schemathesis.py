@@ -41,6 +41,7 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.activities.conftest import make_open_slot, make_volunteer
 from tests.activities.test_signups import member
+from tests.anomalies.api_calls import anomalies_known_ids, call_anomalies_operations
 from tests.awards.api_calls import awards_known_ids, call_awards_operations
 from tests.certificates.api_calls import call_certificates_operations, certificates_known_ids
 from tests.checks.api_calls import call_checks_operations, checks_known_ids
@@ -135,6 +136,7 @@ def known_ids(registered: Callable[..., Any], apply: Callable[..., Any]) -> dict
         **certificates_known_ids(),
         **recognition_known_ids(),
         **awards_known_ids(),
+        **anomalies_known_ids(),
     }
 
 
@@ -416,4 +418,5 @@ def test_every_operation_answers_a_success_that_conforms_to_the_schema(
     call_certificates_operations(call)
     call_recognition_operations(call)
     call_awards_operations(call)
+    call_anomalies_operations(call)
     assert call.succeeded == set(OPERATIONS)
