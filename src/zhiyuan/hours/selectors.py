@@ -435,8 +435,13 @@ def office_totals(
             served = served.filter(year__gte=start.year)
         if end is not None:
             served = served.filter(year__lte=end.year)
+        # One row per organiser, volunteer and year: within one year the rows are the distinct
+        # volunteers already, counted from the index without a sort.
+        one_year = start is not None and end is not None and start.year == end.year
         people: Any = (
-            served.order_by().values("organizer").annotate(n=Count("volunteer", distinct=True))
+            served.order_by()
+            .values("organizer")
+            .annotate(n=Count("pk") if one_year else Count("volunteer", distinct=True))
         )
     else:
         people = (
