@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property, lru_cache
 
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -261,9 +261,10 @@ def statistics(root: Organization, day: date) -> Statistics:
     check_day(day)
     subtree = counting.Subtree(root)
     per_path = _counted(subtree, day)
-    for path, pending in subtree.grouped(
-        counting.pending_applications(day), "organization"
-    ).items():
+    pending_counts = subtree.grouped(
+        counting.pending_applications(day), "organization", counting.registrations()
+    )
+    for path, pending in pending_counts.items():
         per_path.setdefault(path, {})["pending"] = pending
     whole = set(
         Organization.objects.filter(path__startswith=root.path, kind__in=WHOLE_KINDS).values_list(
@@ -302,10 +303,10 @@ def _counted(subtree: counting.Subtree, day: date) -> dict[str, Figures]:
     condition per group in SQL would test each keyword on every row)."""
     counted = counting.counted_on(day)
     found = subtree.measured(
-        counted, "organization", {m.key: Count("pk", filter=m.condition) for m in measures(day)}
+        counted, "organization", {m.key: counting.registrations(m.condition) for m in measures(day)}
     )
     by_occupation = subtree.measured(
-        counted, "organization", {"n": Count("pk")}, split="occupation"
+        counted, "organization", {"n": counting.registrations()}, split="occupation"
     )
     for path, figures in by_occupation.items():
         for key, value in figures.items():

@@ -29,7 +29,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Aggregate, Case, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -210,7 +210,7 @@ def over_time(root: Organization, day: date) -> list[Month]:
         .order_by()
         .annotate(applied=_month_of("applied_at", moments))
         .values_list("applied", "registered_on")
-        .annotate(n=Count("pk"))
+        .annotate(n=counting.registrations())
     )
     applied, confirmed = [0] * len(starts), [0] * len(starts)
     for applied_in, registered_on, n in rows:
@@ -257,23 +257,25 @@ class Composition:
         return sum(self.gender.values())
 
 
-def composition_measures(day: date) -> dict[str, Count]:
+def composition_measures(day: date) -> dict[str, Aggregate]:
     """What the composition counts besides the total, as conditional counts over the counted
     volunteers (`counting.tally`): each gender, the age bands below the last (by birth date),
     the party and league members. The last age band and the public are the rest."""
-    measures = {f"gender:{key}": Count("pk", filter=Q(gender=key)) for key in Gender.values}
+    measures: dict[str, Aggregate] = {
+        f"gender:{key}": counting.registrations(Q(gender=key)) for key in Gender.values
+    }
     low = None
     for key, _low, high in AGE_BANDS:
         if high is None:
             break
         younger = Q(birth_date__gt=years_before(day, high))
-        measures[f"age:{key}"] = Count(
-            "pk", filter=younger if low is None else younger & Q(birth_date__lte=low)
+        measures[f"age:{key}"] = counting.registrations(
+            younger if low is None else younger & Q(birth_date__lte=low)
         )
         low = years_before(day, high)
     for group in ("party", "league"):
         statuses = [status for status, found in POLITICAL_GROUPS.items() if found == group]
-        measures[f"political:{group}"] = Count("pk", filter=Q(political_status__in=statuses))
+        measures[f"political:{group}"] = counting.registrations(Q(political_status__in=statuses))
     return measures
 
 
