@@ -8,9 +8,11 @@ from typing import cast
 from django.conf import settings
 from django.test import Client
 from django.utils import timezone
+from knox.models import AuthToken
 from openpyxl import load_workbook
 
 from tests.volunteers import people
+from zhiyuan.accounts.models import User
 from zhiyuan.activities.models import Activity
 from zhiyuan.checks import services
 from zhiyuan.checks.enums import Outcome
@@ -183,3 +185,40 @@ def test_the_hours_recorded_sms_links_to_i_did_not_serve_this(
         made,
         made.organizer,
     )
+
+
+def test_the_staff_of_the_checked_street_do_not_see_the_check_or_its_sample(
+    population, open_check, login, checker, district_admin, street_admin, registrar, viewer
+) -> None:
+    """A spot check over 岳阳楼街道 (opened by the district): its registrar, administrator and
+    viewer, whose registrations are checked, could warn the people drawn before the call; they
+    get 404 on the check, its items and its file, on the pages and over the API, and do not
+    find it in the list. The district office and the checker see it."""
+    campaign = open_check(area=people.STREET)
+    item = campaign.items.order_by("position").first()
+    for user in (street_admin, registrar, viewer):
+        web = login(user)
+        assert web.get(f"/checks/{campaign.pk}/").status_code == 404
+        assert web.get(f"/checks/items/{item.pk}/").status_code == 404
+        assert web.get(f"/checks/{campaign.pk}/export.xlsx").status_code == 404
+        assert f"/checks/{campaign.pk}/" not in web.get("/checks/").content.decode()
+        api = Client(headers={"authorization": f"Token {_token(user)}"})
+        assert api.get(f"/api/v1/spot-checks/{campaign.pk}/").status_code == 404
+        assert api.get(f"/api/v1/spot-checks/{campaign.pk}/items/").status_code == 404
+        assert api.get(f"/api/v1/check-items/{item.pk}/").status_code == 404
+        assert api.get("/api/v1/spot-checks/").json()["results"] == []
+    for user in (district_admin, checker):
+        assert login(user).get(f"/checks/{campaign.pk}/").status_code == 200
+        assert login(user).get(f"/checks/items/{item.pk}/").status_code == 200
+    services.record_outcome(item, actor=checker, outcome=Outcome.DENIES_REGISTRATION, note="否认")
+    case = Case.objects.get(item=item)
+    page = login(street_admin).get(f"/checks/cases/{case.pk}/").content.decode()
+    assert campaign.title in page and f"/checks/items/{item.pk}/" not in page
+    assert (
+        f"/checks/items/{item.pk}/"
+        in login(district_admin).get(f"/checks/cases/{case.pk}/").content.decode()
+    )
+
+
+def _token(user: User) -> str:
+    return str(AuthToken.objects.create(user=user)[1])

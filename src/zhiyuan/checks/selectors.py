@@ -24,14 +24,34 @@ from django.db.models import Count, Q, QuerySet
 
 from zhiyuan.checks.enums import CaseKind, CaseSource, CaseStatus, Decision, ItemKind, Outcome
 from zhiyuan.checks.models import Campaign, Case, CheckItem, InPersonRequirement
-from zhiyuan.organizations.access import ALL_ROLES, scope
+from zhiyuan.organizations.access import ALL_ROLES, scope, scope_prefixes, within
+from zhiyuan.organizations.enums import OrgLevel, RoleKind
 from zhiyuan.organizations.models import Organization
 from zhiyuan.reports.tables import percent
 
+#: The levels of the offices that run spot checks (plan §三(二)3: the city office's 电话抽查).
+OFFICE_LEVELS = (OrgLevel.CITY, OrgLevel.DISTRICT)
+
 
 def campaigns(user: Any) -> QuerySet[Campaign]:
-    """The spot checks whose area lies inside `user`'s scope."""
-    return scope(user, Campaign.objects.select_related("organization", "opened_by"), ALL_ROLES)
+    """The spot checks `user` sees: those whose area lies inside the subtree of a role they hold
+    on a city- or district-level organisation (the offices that check), or of a checker role.
+    The staff of the street, body or unit being checked do not see a check or its sample (they
+    could warn the people drawn before the call); they see the cases it opens (`cases`)."""
+    found = Campaign.objects.select_related("organization", "opened_by")
+    prefixes = scope_prefixes(user, ALL_ROLES)
+    if prefixes is None:
+        return found
+    offices = list(
+        Organization.objects.filter(path__in=prefixes, level__in=OFFICE_LEVELS).values_list(
+            "path", flat=True
+        )
+    )
+    checking = scope_prefixes(user, (RoleKind.CHECKER,)) or []
+    reached = [*offices, *checking]
+    if not reached:
+        return found.none()
+    return found.filter(within(Campaign, reached))
 
 
 def items(user: Any, campaign: Campaign) -> QuerySet[CheckItem]:

@@ -329,6 +329,8 @@ def _case_page(
         "masked_document": mask_document(found.volunteer.document_number),
         "decides": permissions.decides(request.user, found) and found.status == CaseStatus.OPEN,
         "form": form or DecisionForm(decisions=decisions),
+        "item_shown": found.item_id is not None
+        and selectors.checkable_item(request.user, found.item_id) is not None,
     }
     return render(request, "checks/case.html", context, status=status)
 
