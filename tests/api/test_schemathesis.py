@@ -42,6 +42,7 @@ from schemathesis.specs.openapi.checks import (
 from tests.activities.conftest import make_open_slot, make_volunteer
 from tests.activities.test_signups import member
 from tests.anomalies.api_calls import anomalies_known_ids, call_anomalies_operations
+from tests.assistance.api_calls import assistance_known_ids
 from tests.awards.api_calls import awards_known_ids, call_awards_operations
 from tests.certificates.api_calls import call_certificates_operations, certificates_known_ids
 from tests.checks.api_calls import call_checks_operations, checks_known_ids
@@ -137,6 +138,7 @@ def known_ids(registered: Callable[..., Any], apply: Callable[..., Any]) -> dict
         **recognition_known_ids(),
         **awards_known_ids(),
         **anomalies_known_ids(),
+        **assistance_known_ids(),
     }
 
 
