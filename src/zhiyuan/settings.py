@@ -458,6 +458,12 @@ SPECTACULAR_SETTINGS = {
         "AnomalyRuleEnum": "zhiyuan.anomalies.enums.Rule",
         "AnomalyFlagStateEnum": "zhiyuan.anomalies.enums.FlagState",
         "AnomalyResponsibilityEnum": "zhiyuan.anomalies.enums.Responsibility",
+        "RegistrationChannelEnum": "zhiyuan.volunteers.enums.RegistrationChannel",
+        "CheckSubjectEnum": "zhiyuan.checks.enums.Subject",
+        "CheckItemKindEnum": "zhiyuan.checks.enums.ItemKind",
+        "CheckCaseKindEnum": "zhiyuan.checks.enums.CaseKind",
+        "HelpKindEnum": "zhiyuan.assistance.enums.HelpKind",
+        "HelpStatusEnum": "zhiyuan.assistance.enums.HelpStatus",
     },
 }
 

@@ -58,9 +58,38 @@ def test_schema_lists_every_endpoint(schema: dict) -> None:
         ("/api/v1/auth/login/", "post"),
         ("/api/v1/auth/logout/", "post"),
         ("/api/v1/auth/logoutall/", "post"),
+        ("/api/v1/award-campaigns/", "get"),
+        ("/api/v1/award-campaigns/", "post"),
+        ("/api/v1/award-campaigns/{id}/", "get"),
+        ("/api/v1/award-campaigns/{id}/fix/", "post"),
+        ("/api/v1/award-campaigns/{id}/objections/", "get"),
+        ("/api/v1/award-campaigns/{id}/quotas/", "post"),
+        ("/api/v1/award-campaigns/{id}/ranking/", "get"),
+        ("/api/v1/award-campaigns/{id}/shortlist/", "post"),
+        ("/api/v1/award-nominations/", "get"),
+        ("/api/v1/award-nominations/", "post"),
+        ("/api/v1/award-nominations/{id}/", "get"),
+        ("/api/v1/award-nominations/{id}/scores/", "post"),
+        ("/api/v1/award-nominations/{id}/withdraw/", "post"),
+        ("/api/v1/award-objections/{id}/answer/", "post"),
+        ("/api/v1/certificates/", "get"),
+        ("/api/v1/certificates/", "post"),
+        ("/api/v1/certificates/{id}/", "get"),
+        ("/api/v1/certificates/{id}/pdf/", "get"),
+        ("/api/v1/certificates/{id}/revoke/", "post"),
+        ("/api/v1/check-cases/", "get"),
+        ("/api/v1/check-cases/file/", "get"),
+        ("/api/v1/check-cases/{id}/", "get"),
+        ("/api/v1/check-cases/{id}/decide/", "post"),
         ("/api/v1/check-in-codes/{slot}/", "get"),
         ("/api/v1/check-ins/", "get"),
         ("/api/v1/check-ins/", "post"),
+        ("/api/v1/check-items/", "get"),
+        ("/api/v1/check-items/{id}/", "get"),
+        ("/api/v1/check-items/{id}/attempts/", "post"),
+        ("/api/v1/check-items/{id}/outcome/", "post"),
+        ("/api/v1/check-items/{id}/phone/", "post"),
+        ("/api/v1/check-rates/", "get"),
         ("/api/v1/delegations/{id}/revoke/", "post"),
         ("/api/v1/divisions/", "get"),
         ("/api/v1/divisions/{code}/", "get"),
@@ -69,6 +98,12 @@ def test_schema_lists_every_endpoint(schema: dict) -> None:
         ("/api/v1/exports/ledger/", "post"),
         ("/api/v1/exports/{id}/", "get"),
         ("/api/v1/exports/{id}/download/", "get"),
+        ("/api/v1/help-requests/", "get"),
+        ("/api/v1/help-requests/", "post"),
+        ("/api/v1/help-requests/response-times/", "get"),
+        ("/api/v1/help-requests/{id}/", "get"),
+        ("/api/v1/help-requests/{id}/outcome/", "post"),
+        ("/api/v1/help-requests/{id}/take/", "post"),
         ("/api/v1/hour-records/", "get"),
         ("/api/v1/hour-records/", "post"),
         ("/api/v1/hour-records/confirm/", "post"),
@@ -77,6 +112,8 @@ def test_schema_lists_every_endpoint(schema: dict) -> None:
         ("/api/v1/hour-records/{id}/", "patch"),
         ("/api/v1/hour-records/{id}/corrections/", "post"),
         ("/api/v1/hour-records/{id}/reject/", "post"),
+        ("/api/v1/hours-below/", "get"),
+        ("/api/v1/hours-below/units/", "get"),
         ("/api/v1/hours-imports/", "get"),
         ("/api/v1/hours-imports/", "post"),
         ("/api/v1/hours-imports/{id}/", "get"),
@@ -101,9 +138,17 @@ def test_schema_lists_every_endpoint(schema: dict) -> None:
         ("/api/v1/organizations/{id}/management-areas/", "post"),
         ("/api/v1/public/activities/", "get"),
         ("/api/v1/public/activities/{id}/", "get"),
+        ("/api/v1/public/award-campaigns/", "get"),
+        ("/api/v1/public/award-campaigns/{id}/", "get"),
+        ("/api/v1/public/award-objections/", "post"),
+        ("/api/v1/public/certificates/{number}/", "get"),
         ("/api/v1/public/registration-points/", "get"),
         ("/api/v1/public/registrations/", "post"),
         ("/api/v1/public/registrations/confirm/", "post"),
+        ("/api/v1/public/star-notices/", "get"),
+        ("/api/v1/public/star-notices/{id}/objections/", "post"),
+        ("/api/v1/recognition-policy/", "get"),
+        ("/api/v1/recognition-policy/", "put"),
         ("/api/v1/registration-bodies/", "get"),
         ("/api/v1/registration-bodies/", "post"),
         ("/api/v1/registration-bodies/{id}/", "get"),
@@ -136,19 +181,47 @@ def test_schema_lists_every_endpoint(schema: dict) -> None:
         ("/api/v1/slots/{id}/", "patch"),
         ("/api/v1/slots/{id}/group-signups/", "post"),
         ("/api/v1/slots/{id}/signups/", "get"),
+        ("/api/v1/spot-checks/", "get"),
+        ("/api/v1/spot-checks/", "post"),
+        ("/api/v1/spot-checks/{id}/", "get"),
+        ("/api/v1/spot-checks/{id}/assign/", "post"),
+        ("/api/v1/spot-checks/{id}/close/", "post"),
+        ("/api/v1/spot-checks/{id}/file/", "get"),
+        ("/api/v1/spot-checks/{id}/items/", "get"),
+        ("/api/v1/spot-checks/{id}/redraw/", "get"),
         ("/api/v1/standards/{organization}/", "get"),
         ("/api/v1/standards/{organization}/assessments/", "post"),
+        ("/api/v1/star-awards/", "get"),
+        ("/api/v1/star-awards/", "post"),
+        ("/api/v1/star-awards/{id}/", "get"),
+        ("/api/v1/star-awards/{id}/flag/", "post"),
+        ("/api/v1/star-awards/{id}/grant/", "post"),
+        ("/api/v1/star-awards/{id}/objections/", "get"),
+        ("/api/v1/star-awards/{id}/review/", "post"),
+        ("/api/v1/star-eligible/", "get"),
+        ("/api/v1/star-objections/{id}/answer/", "post"),
         ("/api/v1/volunteer-requests/", "get"),
         ("/api/v1/volunteer-requests/{id}/handle/", "post"),
         ("/api/v1/volunteer/activities/", "get"),
+        ("/api/v1/volunteer/certificates/", "get"),
+        ("/api/v1/volunteer/certificates/", "post"),
+        ("/api/v1/volunteer/certificates/{number}/pdf/", "get"),
         ("/api/v1/volunteer/check-ins/", "post"),
+        ("/api/v1/volunteer/help-requests/", "get"),
+        ("/api/v1/volunteer/help-requests/", "post"),
+        ("/api/v1/volunteer/help-requests/{id}/withdraw/", "post"),
         ("/api/v1/volunteer/hours/", "get"),
         ("/api/v1/volunteer/hours/{id}/corrections/", "post"),
         ("/api/v1/volunteer/login/", "post"),
         ("/api/v1/volunteer/login/code/", "post"),
+        ("/api/v1/volunteer/reminders/", "put"),
+        ("/api/v1/volunteer/reports/", "get"),
+        ("/api/v1/volunteer/reports/", "post"),
         ("/api/v1/volunteer/signups/", "get"),
         ("/api/v1/volunteer/signups/", "post"),
         ("/api/v1/volunteer/signups/{id}/cancel/", "post"),
+        ("/api/v1/volunteer/stars/", "get"),
+        ("/api/v1/volunteer/stars/", "post"),
         ("/api/v1/volunteers/", "get"),
         ("/api/v1/volunteers/", "post"),
         ("/api/v1/volunteers/confirmation-progress/", "get"),
@@ -168,6 +241,19 @@ def test_schema_lists_every_endpoint(schema: dict) -> None:
         ("/api/v1/volunteers/{id}/suspend/", "post"),
         ("/api/v1/volunteers/{id}/transfer/", "post"),
         ("/api/v1/volunteers/{id}/withdraw/", "post"),
+        ("/api/v1/workplan-reports/", "get"),
+        ("/api/v1/workplan-reports/", "post"),
+        ("/api/v1/workplan-reports/{id}/", "get"),
+        ("/api/v1/workplan-reports/{id}/accept/", "post"),
+        ("/api/v1/workplan-reports/{id}/return/", "post"),
+        ("/api/v1/workplan-reports/{id}/reveal-contact/", "post"),
+        ("/api/v1/workplan-steps/", "get"),
+        ("/api/v1/workplan-steps/", "post"),
+        ("/api/v1/workplan-steps/defaults/", "post"),
+        ("/api/v1/workplan-steps/{id}/", "get"),
+        ("/api/v1/workplan-steps/{id}/", "patch"),
+        ("/api/v1/workplan/board/", "get"),
+        ("/api/v1/workplan/board/file/", "get"),
     ]
 
 
@@ -176,6 +262,9 @@ def test_every_operation_documents_its_errors(schema: dict) -> None:
     for path, method, operation in operations(schema):
         codes = set(operation["responses"])
         where = f"{method.upper()} {path}"
+        has_input = "requestBody" in operation or any(
+            p["in"] == "query" for p in operation.get("parameters", [])
+        )
         if path == "/api/v1/auth/login/":
             assert codes == {"200", "400", "409", "429"}, where
             assert "security" not in operation, where  # public; there is no global one
@@ -184,10 +273,18 @@ def test_every_operation_documents_its_errors(schema: dict) -> None:
             assert codes == {"200", "400", "429"}, where
             assert "security" not in operation, where  # a volunteer's log-in by code
             continue
+        if path == "/api/v1/public/certificates/{number}/":
+            # A certificate's check: every number, malformed or unknown, answers alike (200,
+            # with the verdict "not found"), so it is never a 400 or a 404.
+            assert codes == {"200", "429"}, where
+            assert "security" not in operation, where
+            continue
         if path.startswith("/api/v1/public/"):
-            # Self-registration and the public activities: no log-in (never a 401 or 403),
-            # throttled per client address.
-            assert codes - {"200", "201"} == {"429"} | ({"404"} if "{" in path else {"400"}), where
+            # Self-registration, the public activities, notices and objections: no log-in (never
+            # a 401 or 403), throttled per client address; a 404 for a path naming an object, a
+            # 400 for one taking input (a body or a query), and nothing else.
+            expected = {"429"} | ({"404"} if "{" in path else set())
+            assert codes - {"200", "201"} == expected | ({"400"} if has_input else set()), where
             assert "security" not in operation, where
             continue
         assert "401" in codes, where
@@ -198,9 +295,6 @@ def test_every_operation_documents_its_errors(schema: dict) -> None:
             ("/api/v1/auth/", "/api/v1/volunteer/")
         ):
             assert "403" in codes, where
-        has_input = "requestBody" in operation or any(
-            p["in"] == "query" for p in operation.get("parameters", [])
-        )
         if has_input:
             assert "400" in codes, where
 

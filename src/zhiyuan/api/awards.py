@@ -590,6 +590,7 @@ class PublicAwardCampaignList(PublicView):
     @extend_schema(
         summary="Award campaigns whose shortlist is on notice or whose results are published",
         responses={200: PublicAwardCampaignSerializer(many=True), **errors(429)},
+        auth=[],
     )
     def get(self, request: Request) -> Response:
         rows = [_public_json(c) for c in selectors.public_campaigns()[:100]]
@@ -600,6 +601,7 @@ class PublicAwardCampaignDetail(PublicView):
     @extend_schema(
         summary="A campaign's shortlist on notice, or its results",
         responses={200: PublicAwardCampaignDetailSerializer, **errors(404, 429)},
+        auth=[],
     )
     def get(self, request: Request, pk: str) -> Response:
         found = selectors.public_campaigns().filter(pk=object_id(pk)).first()
@@ -626,6 +628,7 @@ class PublicObjectionCreate(PublicView):
         summary="Object to an entry of a shortlist on notice (no log-in)",
         request=PublicAwardObjectionInputSerializer,
         responses={201: PublicAwardObjectionSerializer, **errors(400, 429)},
+        auth=[],
     )
     def post(self, request: Request) -> Response:
         data = validated(PublicAwardObjectionInputSerializer, request.data)

@@ -172,7 +172,7 @@ class BelowFilter(OrganizationFilter):
     year = serializers.IntegerField(min_value=2000, max_value=9999, required=False)
 
 
-class PolicyInputSerializer(serializers.Serializer):
+class StarPolicyInputSerializer(serializers.Serializer):
     organization = id_field()
     yearly_hours = serializers.IntegerField()
     reminder_dates = serializers.ListField(child=serializers.CharField(max_length=5), max_length=12)
@@ -382,11 +382,11 @@ class RecognitionPolicyView(APIView):
 
     @extend_schema(
         summary="Set the recognition policy of an organisation you administer",
-        request=PolicyInputSerializer,
+        request=StarPolicyInputSerializer,
         responses={200: PolicySerializer, **errors(400, 401, 403, 404)},
     )
     def put(self, request: Request) -> Response:
-        data = validated(PolicyInputSerializer, request.data)
+        data = validated(StarPolicyInputSerializer, request.data)
         organization = get_scoped_or_404(
             request.user, Organization.objects.all(), pk=data.pop("organization")
         )
@@ -486,6 +486,7 @@ class PublicNoticeList(PublicView):
     @extend_schema(
         summary="Star levels on public notice today",
         responses={200: PublicNoticeSerializer(many=True), **errors(429)},
+        auth=[],
     )
     def get(self, request: Request) -> Response:
         return Response(PublicNoticeSerializer(selectors.on_notice(), many=True).data)
@@ -502,6 +503,7 @@ class PublicObjectionView(PublicView):
         summary="Object to a star level on public notice",
         request=ObjectionInputSerializer,
         responses={201: ReceivedSerializer, **errors(400, 404, 429)},
+        auth=[],
     )
     def post(self, request: Request, pk: str) -> Response:
         data = validated(ObjectionInputSerializer, request.data)

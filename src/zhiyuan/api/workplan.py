@@ -277,7 +277,7 @@ class ReturnSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200)
 
 
-class RevealSerializer(serializers.Serializer):
+class ContactRevealSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200, help_text="Why you need the number (audited).")
 
 
@@ -379,12 +379,12 @@ class StepReportViewSet(viewsets.GenericViewSet):
         summary="The responsible person's mobile in full, with a reason (audited)",
         description="For the administrators of the reporting organisation and those above it; "
         "each viewing is recorded in the audit log with its reason.",
-        request=RevealSerializer,
+        request=ContactRevealSerializer,
         responses={200: ContactSerializer, **errors(400, 401, 403, 404)},
     )
     @action(detail=True, methods=["post"], url_path="reveal-contact")
     def reveal_contact(self, request: Request, pk: str) -> Response:
-        data = validated(RevealSerializer, request.data)
+        data = validated(ContactRevealSerializer, request.data)
         number = services.reveal_contact(self._report(pk), actor=request.user, **data)
         response = Response(ContactSerializer({"contact_phone": number}).data)
         response["Cache-Control"] = "no-store"
