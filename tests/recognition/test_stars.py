@@ -278,3 +278,32 @@ def test_every_audit_key_of_recognition_has_a_label() -> None:
         "rows",
     }
     assert sorted(written - set(audit_display.KEY_LABELS)) == []
+
+
+def test_an_award_flagged_on_notice_is_not_granted_before_the_flag_is_decided(
+    volunteer, serve, city_policy, street_admin, team_leader
+) -> None:
+    """A correction during the notice takes the hours below the threshold: the award is flagged
+    and cannot be granted (with a number) until the office decides the flag."""
+    city_policy(star_hours=[2, 4, 6, 8, 10])
+    records = serve(volunteer, 3)
+    published = services.review_award(
+        services.apply_for_level(volunteer), actor=street_admin, approve=True, today=MONDAY
+    )
+    correction = hours.request_correction(
+        records[0],
+        actor=team_leader,
+        reason="多记了两小时",
+        end=records[0].start + timedelta(hours=1),
+    )
+    hours.confirm_records([correction], actor=street_admin)
+    published.refresh_from_db()
+    assert published.status == AwardStatus.NOTICE and published.flagged_at is not None
+    after = published.notice_until + timedelta(days=1)
+    with pytest.raises(ValidationError) as refused:
+        services.grant_award(published, actor=street_admin, today=after)
+    assert refused.value.code == "flagged"
+    published.refresh_from_db()
+    assert published.status == AwardStatus.NOTICE and not published.number
+    kept = services.decide_flag(published, actor=street_admin, keep=True, reason="另有记录核实")
+    assert services.grant_award(kept, actor=street_admin, today=after).status == AwardStatus.AWARDED

@@ -528,7 +528,8 @@ def grant_award(award: StarAward, *, actor: Any, today: date | None = None) -> S
     """Award the level once its notice is over (`today` after `notice_until`) with every
     objection answered: the next number of the year (XJ + year + 6 digits, gap-free under the
     sequence's lock) and the date. Raises PermissionDenied, ValidationError ("not_on_notice",
-    "notice_running" with the last day, "objections_open", "barred").
+    "notice_running" with the last day, "objections_open", "flagged": a correction took the
+    hours below the threshold and the flag is not decided, "barred").
     Audit: recognition.award.granted."""
     permissions.require_reviews(actor, award.organization)
     today = today or selectors.local_today()
@@ -545,6 +546,14 @@ def grant_award(award: StarAward, *, actor: Any, today: date | None = None) -> S
         if locked.objections.filter(answered_at__isnull=True).exists():
             raise ValidationError(
                 _("Answer every objection before the award."), code="objections_open"
+            )
+        if locked.flagged_at is not None:
+            raise ValidationError(
+                _(
+                    "A correction took the hours below this level's threshold: decide the flag "
+                    "before the award."
+                ),
+                code="flagged",
             )
         _refuse_barred(locked.volunteer, today)
         locked.number = _next_number(today.year)
