@@ -299,6 +299,7 @@ def test_an_award_flagged_on_notice_is_not_granted_before_the_flag_is_decided(
     hours.confirm_records([correction], actor=street_admin)
     published.refresh_from_db()
     assert published.status == AwardStatus.NOTICE and published.flagged_at is not None
+    assert published.notice_until is not None
     after = published.notice_until + timedelta(days=1)
     with pytest.raises(ValidationError) as refused:
         services.grant_award(published, actor=street_admin, today=after)
