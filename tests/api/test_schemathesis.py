@@ -42,7 +42,7 @@ from schemathesis.specs.openapi.checks import (
 from tests.activities.conftest import make_open_slot, make_volunteer
 from tests.activities.test_signups import member
 from tests.anomalies.api_calls import anomalies_known_ids, call_anomalies_operations
-from tests.assistance.api_calls import assistance_known_ids
+from tests.assistance.api_calls import assistance_known_ids, call_assistance_operations
 from tests.awards.api_calls import awards_known_ids, call_awards_operations
 from tests.certificates.api_calls import call_certificates_operations, certificates_known_ids
 from tests.checks.api_calls import call_checks_operations, checks_known_ids
@@ -421,4 +421,5 @@ def test_every_operation_answers_a_success_that_conforms_to_the_schema(
     call_recognition_operations(call)
     call_awards_operations(call)
     call_anomalies_operations(call)
+    call_assistance_operations(call)
     assert call.succeeded == set(OPERATIONS)
