@@ -70,9 +70,8 @@ def test_nominating_over_the_api(campaign, api):
         url, {**body, "volunteer": elsewhere.pk}, content_type="application/json"
     )
     assert answer.status_code == 400
-    assert answer.json()["volunteer"] == [
-        "赵外街 is outside 岳阳楼街道志愿服务中心: an organisation nominates only volunteers "
-        "and organisations of its own subtree."
+    assert answer.json()["volunteer"] == [  # in the default language, Simplified Chinese
+        "赵外街 不在 岳阳楼街道志愿服务中心 的范围内：组织只能推荐本级及下级的志愿者和组织。"
     ]
     assert Nomination.objects.count() == 1
     # Seen by the street and the city, not by another street.

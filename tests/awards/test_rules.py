@@ -2,6 +2,7 @@
 reviewer, the exact average and the ranking's tie rule, the notice period, the results, and the
 audit trail."""
 
+from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 
@@ -32,6 +33,14 @@ from zhiyuan.common.models import AuditEntry
 from zhiyuan.recognition.services import bar_from_awards
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    """The services word their refusals with gettext when they raise, in the active language:
+    these tests read them in English (tests/awards/test_api.py reads one in Chinese)."""
+    with translation.override("en"):
+        yield
 
 
 def refusal(error: ValidationError) -> dict[str, list[str]]:

@@ -33,9 +33,8 @@ def test_the_association_issues_for_everyone_with_hours_once(
     assert (issued[with_hours.pk].minutes, issued[second.pk].minutes) == (330, 120)
     assert all(c.period_start == date(2026, 1, 1) for c in issued.values())
     assert all(c.issued_by is None for c in issued.values())
-    assert (
-        out.getvalue().splitlines()[-1] == "2 certificates issued, 0 volunteers already held one."
-    )
+    # The command speaks the default language, Simplified Chinese.
+    assert out.getvalue().splitlines()[-1] == "已开具 2 份证明，0 名志愿者已持有证明。"
     origins = set(
         AuditEntry.objects.filter(action="certificate.issued").values_list("origin", flat=True)
     )
@@ -51,9 +50,7 @@ def test_the_association_issues_for_everyone_with_hours_once(
         stdout=again,
     )
     assert Certificate.objects.count() == 2
-    assert (
-        again.getvalue().splitlines()[-1] == "0 certificates issued, 2 volunteers already held one."
-    )
+    assert again.getvalue().splitlines()[-1] == "已开具 0 份证明，2 名志愿者已持有证明。"
 
 
 def test_bad_input_stops_the_command(db: None) -> None:
