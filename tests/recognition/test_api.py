@@ -149,3 +149,25 @@ def test_the_endpoints_are_in_the_schema(client, db) -> None:
         "/api/v1/public/star-notices/",
     ):
         assert path in text
+
+
+def test_an_objectors_contact_reaches_only_the_reviewers_and_masked(
+    street_admin, team_leader, registrar, volunteer, serve, city_policy
+) -> None:
+    """The objector's phone is masked for the office that reviews the award, as on the page,
+    and is not given at all to the registrar or the volunteer's team leader (who see the award
+    but do not review it)."""
+    city_policy(star_hours=[2, 4, 6, 8, 10])
+    serve(volunteer, 3)
+    award = services.review_award(
+        services.apply_for_level(volunteer), actor=street_admin, approve=True
+    )
+    services.lodge_objection(award, text="有异议", contact="电话19912345678")
+    url = f"{V1}/star-awards/{award.pk}/objections/"
+    assert [o["contact"] for o in api(street_admin).get(url).json()] == ["电话199****5678"]
+    for user in (registrar, team_leader):
+        answer = api(user).get(url)
+        assert answer.status_code in (200, 404)
+        if answer.status_code == 200:
+            assert [o["contact"] for o in answer.json()] == [""]
+    assert "19912345678" not in api(registrar).get(url).content.decode()

@@ -28,7 +28,7 @@ from zhiyuan.common.masking import mask_name
 from zhiyuan.hours import rules
 from zhiyuan.organizations.access import get_scoped_or_404
 from zhiyuan.organizations.models import Organization
-from zhiyuan.recognition import selectors, services
+from zhiyuan.recognition import permissions, selectors, services
 from zhiyuan.recognition.enums import AwardStatus
 from zhiyuan.recognition.models import Objection, StarAward
 from zhiyuan.recognition.throttles import ObjectionThrottle
@@ -84,12 +84,17 @@ class ObjectionSerializer(serializers.Serializer):
     award = serializers.IntegerField(source="award_id")
     text = serializers.CharField()
     name = serializers.CharField()
-    contact = serializers.CharField(help_text="Shown to the office only.")
+    contact = serializers.SerializerMethodField(
+        help_text="Only to those who review the award, phone and ID numbers masked; else empty."
+    )
     lodged_at = serializers.DateTimeField()
     answer = serializers.CharField()
     upheld = serializers.BooleanField(allow_null=True)
     answered_by = ActorSerializer(allow_null=True)
     answered_at = serializers.DateTimeField(allow_null=True)
+
+    def get_contact(self, objection: Objection) -> str:
+        return permissions.shown_contact(self.context.get("user"), objection)
 
 
 class EligibleSerializer(serializers.Serializer):
@@ -291,7 +296,9 @@ class StarAwardViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["get"], pagination_class=None)
     def objections(self, request: Request, pk: str) -> Response:
         award = self._award(pk)
-        return Response(ObjectionSerializer(award.objections.all(), many=True).data)
+        rows = award.objections.select_related("answered_by")
+        context = {"user": request.user}
+        return Response(ObjectionSerializer(rows, many=True, context=context).data)
 
 
 class ObjectionAnswerView(APIView):
@@ -308,7 +315,7 @@ class ObjectionAnswerView(APIView):
             pk=object_id(pk),
         )
         answered = services.answer_objection(objection, actor=request.user, **data)
-        return Response(ObjectionSerializer(answered).data)
+        return Response(ObjectionSerializer(answered, context={"user": request.user}).data)
 
 
 class EligibleView(APIView):

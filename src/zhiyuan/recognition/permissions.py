@@ -10,11 +10,13 @@ at the command line, a periodic job, or the volunteer on the portal (whose servi
 volunteer's own session instead).
 """
 
+import re
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
+from zhiyuan.common.masking import mask_phone
 from zhiyuan.organizations.access import covers, scope_prefixes
 from zhiyuan.organizations.models import Organization
 from zhiyuan.organizations.permissions import ADMINISTERING
@@ -46,3 +48,16 @@ def require_sets_policy(actor: Any, organization: Organization) -> None:
         raise PermissionDenied(
             _("You can only act on organisations inside the area you administer.")
         )
+
+
+_DIGITS = re.compile(r"\d{7,}")
+
+
+def shown_contact(user: Any, objection: Any) -> str:
+    """An objection's contact as `user` may see it: only to those who review the award
+    (`reviews`), with any phone or ID number in it masked (138****5678); "" to anyone else.
+    The objector is a member of the public: their contact does not reach the volunteer's team
+    or registration staff, on the pages or over the API."""
+    if not objection.contact or not reviews(user, objection.award.organization):
+        return ""
+    return _DIGITS.sub(lambda found: mask_phone(found.group()), objection.contact)

@@ -9,7 +9,6 @@
 Every list reads through the access layer; actions call one service each and show its errors.
 """
 
-import re
 from typing import Any
 
 from django.contrib import messages
@@ -23,7 +22,6 @@ from django.utils.translation import gettext as _
 
 from zhiyuan.common.forms import add_validation_errors
 from zhiyuan.common.http import post_action
-from zhiyuan.common.masking import mask_phone
 from zhiyuan.common.params import parse_id
 from zhiyuan.organizations.access import get_scoped_or_404
 from zhiyuan.organizations.models import Organization
@@ -92,14 +90,9 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "recognition/index.html", context)
 
 
-_DIGITS = re.compile(r"\d{7,}")
-
-
-def _masked(objection: Objection) -> Objection:
-    """The objection with any phone or ID number in its contact masked for the screen."""
-    objection.shown_contact = _DIGITS.sub(  # type: ignore[attr-defined]
-        lambda found: mask_phone(found.group()), objection.contact
-    )
+def _masked(objection: Objection, user: Any) -> Objection:
+    """The objection with its contact as `user` may see it (`permissions.shown_contact`)."""
+    objection.shown_contact = permissions.shown_contact(user, objection)  # type: ignore[attr-defined]
     return objection
 
 
@@ -117,7 +110,9 @@ def award(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "nav": NAV,
         "award": found,
-        "objections": [_masked(o) for o in found.objections.select_related("answered_by")],
+        "objections": [
+            _masked(o, request.user) for o in found.objections.select_related("answered_by")
+        ],
         "reviews": permissions.reviews(request.user, found.organization),
         "review_form": ReviewForm(),
         "answer_form": AnswerForm(),
