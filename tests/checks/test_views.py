@@ -222,3 +222,28 @@ def test_the_staff_of_the_checked_street_do_not_see_the_check_or_its_sample(
 
 def _token(user: User) -> str:
     return str(AuthToken.objects.create(user=user)[1])
+
+
+def test_a_photo_of_evidence_is_served_as_its_own_image_type(
+    population, open_check, login, checker, street_admin
+) -> None:
+    """A case's evidence photo answers with its real type (image/png), not "image/*", which is
+    no media type a browser can show; only to those who see the case."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(buffer, format="PNG")
+    campaign = open_check()
+    item = campaign.items.filter(body__organization__code=people.STREET).first()
+    services.record_outcome(item, actor=checker, outcome=Outcome.DENIES_REGISTRATION, note="否认")
+    case = services.decide_case(
+        Case.objects.get(item=item),
+        actor=street_admin,
+        decision="disputed",
+        note="本人签字的登记表在档",
+        evidence=SimpleUploadedFile("form.png", buffer.getvalue()),
+    )
+    answer = login(street_admin).get(f"/checks/cases/{case.pk}/evidence/")
+    assert answer.status_code == 200 and answer["Content-Type"] == "image/png"
+    assert answer.content == buffer.getvalue()

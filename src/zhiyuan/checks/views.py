@@ -362,6 +362,16 @@ def case_decide(request: HttpRequest, pk: int) -> HttpResponse:
     return _case_page(request, found, form, status=400)
 
 
+def _evidence_type(data: bytes) -> str:
+    """The media type of stored evidence, told by its bytes (a PDF, PNG or JPEG is all that
+    `services.decide_case` keeps)."""
+    if data.startswith(b"%PDF-"):
+        return "application/pdf"
+    if data.startswith(b"\x89PNG"):
+        return "image/png"
+    return "image/jpeg"
+
+
 @login_required
 def case_evidence(request: HttpRequest, pk: int) -> HttpResponse:
     found = _case(request, pk)
@@ -369,7 +379,7 @@ def case_evidence(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     with found.evidence.open("rb") as handle:
         data = handle.read()
-    kind = "application/pdf" if data.startswith(b"%PDF-") else "image/*"
+    kind = _evidence_type(data)
     response = HttpResponse(data, content_type=kind)
     response["Content-Disposition"] = str(content_disposition_header(False, f"evidence-{found.pk}"))
     return response
