@@ -44,6 +44,7 @@ def call_assistance_operations(call: Any) -> None:
     routes = call("city_admin", "GET", "/help-requests/{id}/", id=pk).json()["routes"]
     team_id = next(route["id"] for route in routes if route["code"] == TEAM)
     call("city_admin", "POST", "/help-requests/{id}/take/", {"organization": team_id}, id=pk)
+    call("city_admin", "POST", "/help-requests/{id}/phone/", id=pk)
     helpers = [MembershipFactory(status=MembershipStatus.APPROVED).volunteer for _ in range(2)]
     activity = ActivityFactory(title="注册志愿者优先帮扶")
     start = days_ago(1, 9)

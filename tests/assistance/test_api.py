@@ -187,3 +187,28 @@ def test_the_queue_over_the_api_reads_in_a_bounded_number_of_queries(
     with django_assert_max_num_queries(len(one.captured_queries)):
         answer = client.get("/api/v1/help-requests/")
     assert len(answer.json()["results"]) == 6
+
+
+def test_the_taker_reveals_the_phone_over_the_api_audited(
+    volunteer: Volunteer,
+    team_leader: User,
+    viewer: User,
+    outsider: User,
+    ask: Callable[..., HelpRequest],
+) -> None:
+    """As on the page: the leader of the team that took the request gets the full number for
+    the call, and the viewing is audited; before it is taken, to a viewer and to another area,
+    no number."""
+    from zhiyuan.common.models import AuditEntry
+
+    request = ask(volunteer)
+    url = f"/api/v1/help-requests/{request.pk}/phone/"
+    assert api(team_leader).post(url).status_code == 400
+    assert api(team_leader).post(f"/api/v1/help-requests/{request.pk}/take/").status_code == 200
+    shown = api(team_leader).post(url)
+    assert shown.status_code == 200 and shown.json() == {"mobile": volunteer.mobile}
+    viewed = AuditEntry.objects.filter(action="assistance.request.phone_viewed")
+    assert viewed.count() == 1 and viewed.get().actor == team_leader
+    assert api(viewer).post(url).status_code == 403
+    assert api(outsider).post(url).status_code == 404
+    assert viewed.count() == 1

@@ -170,6 +170,10 @@ class HelpTakeSerializer(serializers.Serializer):
     )
 
 
+class HelpPhoneSerializer(serializers.Serializer):
+    mobile = serializers.CharField(help_text="The full number; the viewing is in the audit log.")
+
+
 class HelpOutcomeSerializer(serializers.Serializer):
     outcome = serializers.CharField(max_length=500, help_text="What was done.")
     helpers = serializers.ListField(
@@ -282,6 +286,18 @@ class HelpRequestViewSet(viewsets.GenericViewSet):
                 raise NotFound()
         taken = services.take_request(item, actor=request.user, organization=organization)
         return self._answer(taken)
+
+    @extend_schema(
+        summary="The volunteer's full mobile, for the taker's call (logged in the audit log)",
+        description="Only for a leader or administrator of the organisation that took the "
+        "request, while it is taken; the lists and the request show the number masked.",
+        request=None,
+        responses={200: HelpPhoneSerializer, **errors(400, 401, 403, 404)},
+    )
+    @action(detail=True, methods=["post"])
+    def phone(self, request: Request, pk: str) -> Response:
+        number = services.reveal_phone(self._item(pk), actor=request.user)
+        return Response(HelpPhoneSerializer({"mobile": number}).data)
 
     @extend_schema(
         summary="Record what was done, and the helpers' hours (pending in the ledger)",
