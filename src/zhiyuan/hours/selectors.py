@@ -441,7 +441,8 @@ def office_totals(
         people: Any = (
             served.order_by()
             .values("organizer")
-            .annotate(n=Count("pk") if one_year else Count("volunteer", distinct=True))
+            # `volunteer`, not the id: the count then reads the index alone.
+            .annotate(n=Count("volunteer") if one_year else Count("volunteer", distinct=True))
         )
     else:
         people = (
@@ -452,7 +453,12 @@ def office_totals(
         )
     volunteers = {row["organizer"]: row["n"] for row in people}
     present = [pk for pk in counts if counts[pk]]
-    organizations = Organization.objects.filter(pk__in=present).order_by("path")
+    # What the totals show of an organiser (name, code), not its whole row: a city has thousands.
+    organizations = (
+        Organization.objects.filter(pk__in=present)
+        .only("pk", "path", "code", "name")
+        .order_by("path")
+    )
     rows = [
         OrganizerTotal(org, minutes[org.pk], counts[org.pk], volunteers.get(org.pk, 0))
         for org in organizations
