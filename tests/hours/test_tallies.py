@@ -14,6 +14,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from tests.factories import ActivityFactory
 from tests.hours.conftest import local
@@ -170,7 +171,7 @@ def test_verify_hours_names_a_wrong_tally(ledger) -> None:
     call_command("verify_hours", stdout=out)
     HourTally.objects.filter(month=date(2025, 6, 1)).update(minutes=9999)
     errors = StringIO()
-    with pytest.raises(CommandError, match="1 tally"):
+    with pytest.raises(CommandError, match="1 tally"), translation.override("en"):
         call_command("verify_hours", stdout=StringIO(), stderr=errors)
     assert "2025-06-01" in errors.getvalue()
     assert "(9999, 1)" in errors.getvalue() and "(240, 1)" in errors.getvalue()
