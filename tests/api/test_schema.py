@@ -103,6 +103,7 @@ def test_schema_lists_every_endpoint(schema: dict) -> None:
         ("/api/v1/help-requests/response-times/", "get"),
         ("/api/v1/help-requests/{id}/", "get"),
         ("/api/v1/help-requests/{id}/outcome/", "post"),
+        ("/api/v1/help-requests/{id}/phone/", "post"),
         ("/api/v1/help-requests/{id}/take/", "post"),
         ("/api/v1/hour-records/", "get"),
         ("/api/v1/hour-records/", "post"),
