@@ -96,6 +96,7 @@ def test_every_identifier_in_a_request_body_is_an_identifier_field() -> None:
             "PatchedOrganizationUpdateRequest": ["credit_code", "contact_phone"],
             "PatchedPersonRequest": PERSON,
             "RegistrationRequest": PERSON,
+            "ReportCreateRequest": ["contact_phone"],
             "VolunteerCreateRequest": PERSON,
             "VolunteerLoginRequest": ["code"],
         }.items()

@@ -8,9 +8,16 @@ from django.test import Client
 from drf_spectacular.generators import SchemaGenerator
 
 from tests.activities.conftest import make_open_slot, make_volunteer
+from tests.anomalies.api_calls import anomalies_known_ids
+from tests.assistance.api_calls import assistance_known_ids
+from tests.awards.api_calls import awards_known_ids
+from tests.certificates.api_calls import certificates_known_ids
+from tests.checks.api_calls import checks_known_ids
 from tests.factories import RosterImportFactory, VolunteerRequestFactory
+from tests.recognition.api_calls import recognition_known_ids
 from tests.reports.api_calls import reporting_known_ids
 from tests.volunteers.people import person_data
+from tests.workplan.api_calls import workplan_known_ids
 from zhiyuan.accounts.models import User
 from zhiyuan.activities import services as activity_services
 from zhiyuan.api.volunteer_auth import issue_token
@@ -210,7 +217,17 @@ def test_every_json_endpoint_refuses_deep_nesting(api, client, city_admin: User,
     signup = activity_services.sign_up(slot, make_volunteer())
     ids |= {"activities": slot.activity_id, "slots": slot.pk, "signups": signup.pk}
     ids["volunteer"] = signup.pk
-    ids |= {kind: known[0] for kind, known in reporting_known_ids().items()}
+    for known_ids in (
+        reporting_known_ids,
+        workplan_known_ids,
+        checks_known_ids,
+        certificates_known_ids,
+        recognition_known_ids,
+        awards_known_ids,
+        anomalies_known_ids,
+        assistance_known_ids,
+    ):
+        ids |= {kind: known[0] for kind, known in known_ids().items()}
     phone = Client(HTTP_AUTHORIZATION=f"Volunteer {issue_token(signup.volunteer.mobile_digest)}")
     deep = b'{"a": ' + b"[" * 500 + b"]" * 500 + b"}"
     answers = {}

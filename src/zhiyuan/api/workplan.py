@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from zhiyuan.api.audit import ActorSerializer
+from zhiyuan.api.fields import IdentifierField
 from zhiyuan.api.lookups import object_id
 from zhiyuan.api.openapi import ErrorSerializer, errors
 from zhiyuan.api.shared import OrganizationRefSerializer, id_field, validated
@@ -254,7 +255,9 @@ class ReportCreateSerializer(serializers.Serializer):
     step = id_field()
     organization = id_field(help_text="An organisation the step asks, that you administer.")
     responsible_person = serializers.CharField(max_length=50)
-    contact_phone = serializers.CharField(max_length=20, help_text="A mainland mobile number.")
+    contact_phone = IdentifierField(
+        "phone", max_length=20, help_text="A mainland mobile number, as text."
+    )
     responsible_department = serializers.CharField(
         max_length=100, allow_blank=True, required=False, default=""
     )
