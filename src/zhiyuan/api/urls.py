@@ -156,7 +156,9 @@ v1 = [
     ),
     path("star-eligible/", recognition.EligibleView.as_view(), name="star-eligible"),
     path(
-        "recognition-policy/", recognition.RecognitionPolicyView.as_view(), name="recognition-policy"
+        "recognition-policy/",
+        recognition.RecognitionPolicyView.as_view(),
+        name="recognition-policy",
     ),
     path("volunteer/stars/", recognition.VolunteerStarsView.as_view(), name="volunteer-stars"),
     path(
@@ -164,7 +166,9 @@ v1 = [
         recognition.VolunteerRemindersView.as_view(),
         name="volunteer-reminders",
     ),
-    path("public/star-notices/", recognition.PublicNoticeList.as_view(), name="public-star-notices"),
+    path(
+        "public/star-notices/", recognition.PublicNoticeList.as_view(), name="public-star-notices"
+    ),
     path(
         "public/star-notices/<str:pk>/objections/",
         recognition.PublicObjectionView.as_view(),
