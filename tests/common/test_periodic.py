@@ -50,6 +50,10 @@ def test_each_app_registers_its_own_jobs() -> None:
         "close_missed_checkouts": "zhiyuan.hours.jobs",
         "purge_hours_sheets": "zhiyuan.hours.jobs",
         "remind_reporting_rounds": "zhiyuan.reports.jobs",
+        "remind_yearly_hours": "zhiyuan.recognition.jobs",
+        "escalate_untaken_help_requests": "zhiyuan.assistance.jobs",
+        "detect_anomaly_flags": "zhiyuan.anomalies.jobs",
+        "remind_work_steps": "zhiyuan.workplan.jobs",
     }
 
 
