@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 from django.utils import translation
@@ -105,6 +106,16 @@ def _nothing_kept() -> Iterator[None]:
     generations.local.clear()
     yield
     generations.local.clear()
+
+
+@pytest.fixture(autouse=True)
+def _cache_cleared() -> Iterator[None]:
+    """Counters kept in the cache (rate limits of log-ins, public checks, objections) outlive a
+    test's rolled-back transaction: each test starts with an empty cache, so one test's requests
+    never throttle another's."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
