@@ -3,6 +3,7 @@ street's last three places make exactly three (the quotas' rows are locked befor
 and one reviewer's score sent four times at once is kept once."""
 
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from tests.awards.conftest import (
     STREET,
@@ -26,10 +27,12 @@ def test_eight_nominations_for_three_places_make_three(world_tx: None) -> None:
     people = [volunteer(name="并发" + "甲乙丙丁戊己庚辛"[n]) for n in range(8)]
 
     def work(index: int) -> str:
-        try:
-            nominate(campaign, people[index])
-        except ValidationError as error:
-            return " ".join(error.messages)
+        # Each thread starts in the default language (Chinese): the refusal is read in English.
+        with translation.override("en"):
+            try:
+                nominate(campaign, people[index])
+            except ValidationError as error:
+                return " ".join(error.messages)
         return "made"
 
     outcomes = at_once(8, work)
