@@ -20,7 +20,6 @@ The steps, in order (计划 §三(二)3 "认证表彰"; 志愿服务条例 第�
    numbered and dated, and the results published.
 """
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import date
@@ -54,7 +53,7 @@ from zhiyuan.awards.models import (
 )
 from zhiyuan.common.audit import Change, log_action, log_actions
 from zhiyuan.common.text import clean_note
-from zhiyuan.common.uploads import check_file, read_upload
+from zhiyuan.common.uploads import keep_evidence
 from zhiyuan.organizations.models import Organization
 from zhiyuan.recognition import selectors as recognition
 from zhiyuan.volunteers.models import Volunteer
@@ -255,27 +254,7 @@ def set_quota(
 
 
 def _evidence(row: Nomination, upload: Any) -> ContentFile[bytes]:
-    """Check `upload` (a JPEG or PNG photo or a PDF, told by its bytes) and note its name, type,
-    size and hash on `row`; its bytes to store."""
-    megabytes = EVIDENCE_MAX_BYTES // (1024 * 1024)
-    checked = check_file(
-        read_upload(upload, EVIDENCE_MAX_BYTES),
-        limit=EVIDENCE_MAX_BYTES,
-        allow_pdf=True,
-        field="evidence",
-        refused=_("Choose a JPEG or PNG photo or a PDF of at most %(mb)s MB.") % {"mb": megabytes},
-    )
-    try:
-        name = clean_note(str(getattr(upload, "name", "") or "")[-200:], limit=200)
-    except ValidationError:  # a name holding an ID or phone number is not kept
-        name = ""
-    if not name.lower().endswith(f".{checked.extension}"):
-        name = f"{name or _('evidence')}.{checked.extension}"[-200:]
-    row.evidence_name = name
-    row.evidence_type = checked.content_type
-    row.evidence_size = len(checked.data)
-    row.evidence_sha256 = hashlib.sha256(checked.data).hexdigest()
-    return ContentFile(checked.data)
+    return keep_evidence(row, upload, limit=EVIDENCE_MAX_BYTES)
 
 
 def _subject_path_ok(

@@ -6,11 +6,16 @@ passes in a `storage.EncryptedFileSystemStorage` under a random name and serve i
 the reader's scope.
 """
 
+import hashlib
 from dataclasses import dataclass
 from io import BytesIO
+from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
+
+from zhiyuan.common.text import clean_note
 
 #: What Pillow calls the photo formats accepted, with their extension and content type.
 PHOTO_FORMATS = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png")}
@@ -68,3 +73,29 @@ def check_file(
             }
         )
     return CheckedFile(data, *PHOTO_FORMATS[found])
+
+
+def keep_evidence(row: Any, upload: Any, *, limit: int) -> ContentFile[bytes]:
+    """Check `upload` as evidence (a JPEG or PNG photo or a PDF of at most `limit` bytes, told by
+    its bytes) and note its name, type, size and SHA-256 on `row` (`evidence_name`,
+    `evidence_type`, `evidence_size`, `evidence_sha256`); returns its bytes to store. A file name
+    holding an ID or phone number is not kept. Raises ValidationError ({"evidence": …})."""
+    megabytes = limit // (1024 * 1024)
+    checked = check_file(
+        read_upload(upload, limit),
+        limit=limit,
+        allow_pdf=True,
+        field="evidence",
+        refused=_("Choose a JPEG or PNG photo or a PDF of at most %(mb)s MB.") % {"mb": megabytes},
+    )
+    try:
+        name = clean_note(str(getattr(upload, "name", "") or "")[-200:], limit=200)
+    except ValidationError:
+        name = ""
+    if not name.lower().endswith(f".{checked.extension}"):
+        name = f"{name or _('evidence')}.{checked.extension}"[-200:]
+    row.evidence_name = name
+    row.evidence_type = checked.content_type
+    row.evidence_size = len(checked.data)
+    row.evidence_sha256 = hashlib.sha256(checked.data).hexdigest()
+    return ContentFile(checked.data)

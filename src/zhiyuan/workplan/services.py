@@ -8,7 +8,6 @@ reach them, may carry a document or photo, and only counts as done once an admin
 above the organisation accepted it.
 """
 
-import hashlib
 import secrets
 from datetime import date, timedelta
 from typing import Any
@@ -28,7 +27,7 @@ from zhiyuan.common.audit import log_action
 from zhiyuan.common.outbox import send_sms
 from zhiyuan.common.phones import normalize_mobile
 from zhiyuan.common.text import clean_note
-from zhiyuan.common.uploads import check_file, read_upload
+from zhiyuan.common.uploads import keep_evidence
 from zhiyuan.organizations.models import Organization
 from zhiyuan.organizations.permissions import ADMINISTERING
 from zhiyuan.reports.rounds.models import ReportingRound
@@ -416,26 +415,7 @@ def _report_fields(person: Any, phone: Any, department: Any, note: Any) -> dict[
 
 
 def _evidence(row: StepReport, upload: Any) -> ContentFile[bytes]:
-    """Check `upload` and note its name, type, size and hash on `row`; its bytes to store."""
-    megabytes = EVIDENCE_MAX_BYTES // (1024 * 1024)
-    checked = check_file(
-        read_upload(upload, EVIDENCE_MAX_BYTES),
-        limit=EVIDENCE_MAX_BYTES,
-        allow_pdf=True,
-        field="evidence",
-        refused=_("Choose a JPEG or PNG photo or a PDF of at most %(mb)s MB.") % {"mb": megabytes},
-    )
-    try:
-        name = clean_note(str(getattr(upload, "name", "") or "")[-200:], limit=200)
-    except ValidationError:  # a name holding an ID or phone number is not kept
-        name = ""
-    if not name.lower().endswith(f".{checked.extension}"):
-        name = f"{name or _('evidence')}.{checked.extension}"[-200:]
-    row.evidence_name = name
-    row.evidence_type = checked.content_type
-    row.evidence_size = len(checked.data)
-    row.evidence_sha256 = hashlib.sha256(checked.data).hexdigest()
-    return ContentFile(checked.data)
+    return keep_evidence(row, upload, limit=EVIDENCE_MAX_BYTES)
 
 
 # --- the superior's decision -------------------------------------------------------------

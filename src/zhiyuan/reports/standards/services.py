@@ -5,7 +5,6 @@ A city's first change to a list copies the plan's items into rows (with their co
 the change: the plan's list stays the default of every other city.
 """
 
-import hashlib
 import secrets
 from datetime import date
 from typing import Any
@@ -19,7 +18,7 @@ from django.utils.translation import gettext as _
 from zhiyuan.common import locks
 from zhiyuan.common.audit import log_action
 from zhiyuan.common.text import clean_note
-from zhiyuan.common.uploads import check_file, read_upload
+from zhiyuan.common.uploads import keep_evidence
 from zhiyuan.organizations.enums import OrgLevel
 from zhiyuan.organizations.models import Organization
 from zhiyuan.reports.standards import permissions, selectors
@@ -103,26 +102,7 @@ def assess_item(
 
 
 def _evidence(row: StandardAssessment, upload: Any) -> ContentFile[bytes]:
-    """Check `upload` and note its name, type, size and hash on `row`; its bytes to store."""
-    megabytes = EVIDENCE_MAX_BYTES // (1024 * 1024)
-    checked = check_file(
-        read_upload(upload, EVIDENCE_MAX_BYTES),
-        limit=EVIDENCE_MAX_BYTES,
-        allow_pdf=True,
-        field="evidence",
-        refused=_("Choose a JPEG or PNG photo or a PDF of at most %(mb)s MB.") % {"mb": megabytes},
-    )
-    try:
-        name = clean_note(str(getattr(upload, "name", "") or "")[-200:], limit=200)
-    except ValidationError:  # a name holding an ID or phone number is not kept
-        name = ""
-    if not name.lower().endswith(f".{checked.extension}"):
-        name = f"{name or _('evidence')}.{checked.extension}"[-200:]
-    row.evidence_name = name
-    row.evidence_type = checked.content_type
-    row.evidence_size = len(checked.data)
-    row.evidence_sha256 = hashlib.sha256(checked.data).hexdigest()
-    return ContentFile(checked.data)
+    return keep_evidence(row, upload, limit=EVIDENCE_MAX_BYTES)
 
 
 # --- a city's lists of items -----------------------------------------------------------------
