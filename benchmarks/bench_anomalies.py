@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from bench_divisions import migrate, postgres_database, postgres_env
+from bench_hours import _setup_django, load, quick_mode
 
 REPO = Path(__file__).resolve().parent.parent
 FULL_RECORDS = 5_000_000
@@ -44,21 +45,6 @@ QUICK_RECORDS = 500_000
 BUDGET_S = 120.0
 PLANTED = 50
 SHARED = 4
-
-
-def quick_mode() -> bool:
-    return os.environ.get("BENCH_QUICK", "") not in ("", "0")
-
-
-def load() -> str:
-    return " ".join(f"{value:.2f}" for value in os.getloadavg())
-
-
-def _setup_django() -> None:
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhiyuan.settings")
-    django.setup()
 
 
 # --- the children ----------------------------------------------------------------------------
