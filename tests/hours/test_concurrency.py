@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection, connections, transaction
+from django.utils import timezone
 
 from tests.concurrency import at_once, in_pool, postgres_only
 from tests.factories import ActivityFactory, SignUpFactory, SlotFactory
@@ -15,8 +16,8 @@ from tests.hours.conftest import days_ago
 from tests.volunteers import people
 from zhiyuan.accounts.models import User
 from zhiyuan.activities.models import Activity, Slot
-from zhiyuan.hours import chain, checkin, services
-from zhiyuan.hours.models import Attendance, HourRecord
+from zhiyuan.hours import chain, checkin, services, tallies
+from zhiyuan.hours.models import Attendance, HourRecord, OrganizerYear
 from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers.models import Volunteer
 
@@ -129,6 +130,37 @@ def test_concurrent_confirmations_keep_one_chain_per_organiser(world_tx: None) -
     positions = sorted(HourRecord.objects.values_list("chain_position", flat=True))
     assert positions == list(range(1, 13))
     assert list(chain.verify()) == []
+
+
+def test_concurrent_confirmations_count_each_volunteer_of_the_year_once(world_tx: None) -> None:
+    # Three volunteers, four records each on four days, confirmed two at a time by six
+    # threads: the organiser's year has three distinct volunteers, whatever the interleaving.
+    slot, volunteer_ids = past_slot_with(3)
+    record_ids = [
+        services.record_hours(
+            Volunteer.objects.get(pk=pk),
+            activity=slot.activity,
+            start=days_ago(3, 9) - timedelta(days=day),
+            end=days_ago(3, 10) - timedelta(days=day),
+            actor=leader(),
+        ).pk
+        for day in range(4)
+        for pk in volunteer_ids
+    ]
+
+    def work(index: int) -> int:
+        mine = HourRecord.objects.filter(pk__in=record_ids[index::6])
+        return len(services.confirm_records(list(mine), actor=leader()))
+
+    results = at_once(6, work)
+    assert results == [2] * 6
+    years = {
+        (r.volunteer_id, timezone.localtime(r.start).year)
+        for r in HourRecord.objects.filter(pk__in=record_ids)
+    }
+    counted = OrganizerYear.objects.filter(organizer=slot.activity.organizer)
+    assert sum(counted.values_list("volunteers", flat=True)) == len(years)
+    assert tallies.discrepancies() == []
 
 
 @pytest.mark.parametrize("threads", [4])

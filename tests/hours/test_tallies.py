@@ -20,7 +20,7 @@ from tests.factories import ActivityFactory
 from tests.hours.conftest import local
 from tests.volunteers import people
 from zhiyuan.hours import selectors, services, tallies
-from zhiyuan.hours.models import HourRecord, HourTally, ServiceYear
+from zhiyuan.hours.models import HourRecord, HourTally, OrganizerYear, ServiceYear
 from zhiyuan.organizations.models import Organization
 
 TEAM, STREET, OTHER_STREET = "430602001001-TM", "430602001-SC", "430602002-SC"
@@ -99,6 +99,44 @@ def test_the_tallies_hold_the_hand_checked_months_and_years(ledger) -> None:
         (2025, 180, 2),
         (2025, 360, 3),
     ]
+    # The distinct volunteers of each organiser's year: zhao in 2024; wang and li in 2025.
+    assert organizer_years() == {
+        (TEAM, 2024): 1,
+        (TEAM, 2025): 2,
+        (OTHER_STREET, 2025): 1,
+    }
+    assert tallies.discrepancies() == []
+
+
+def organizer_years() -> dict[tuple[str, int], int]:
+    return {
+        (row.organizer.code, row.year): row.volunteers
+        for row in OrganizerYear.objects.select_related("organizer").exclude(volunteers=0)
+    }
+
+
+def test_a_correction_into_another_year_moves_the_volunteer(team_leader, street_admin, ledger):
+    # zhao's only record of 2024 (31 December, 20:00) corrected to 1 January 2025: the team's
+    # 2024 has no volunteer left, its 2025 has three.
+    zhaos = HourRecord.objects.get(start=local("2024-12-31 20:00"))
+    fix = services.request_correction(
+        zhaos,
+        actor=team_leader,
+        reason="日期记错",
+        start=local("2025-01-01 20:00"),
+        end=local("2025-01-01 23:00"),
+    )
+    services.confirm_records([fix], actor=street_admin)
+    assert organizer_years() == {(TEAM, 2025): 3, (OTHER_STREET, 2025): 1}
+    assert OrganizerYear.objects.get(organizer__code=TEAM, year=2024).volunteers == 0
+    totals = selectors.office_totals(street_admin, start=date(2025, 1, 1), end=date(2025, 12, 31))
+    assert rows(totals) == [(TEAM, 540 + 180, 6, 3)]
+    assert (
+        selectors.office_totals(
+            street_admin, start=date(2024, 1, 1), end=date(2024, 12, 31)
+        ).by_organizer
+        == []
+    )
     assert tallies.discrepancies() == []
 
 
@@ -158,11 +196,14 @@ def test_an_activity_or_status_filter_reads_the_ledger(city_admin, activity, led
 def test_rebuild_gives_back_what_the_confirmations_kept(ledger) -> None:
     kept = sorted(HourTally.objects.values_list("organizer", "month", "minutes", "records"))
     kept = [row for row in kept if row[2] or row[3]]
+    people = organizer_years()
     HourTally.objects.all().delete()
     ServiceYear.objects.all().delete()
-    assert len(tallies.discrepancies()) == 6 + 4
-    assert tallies.rebuild() == (6, 4)
+    OrganizerYear.objects.all().delete()
+    assert len(tallies.discrepancies()) == 6 + 4 + 3
+    assert tallies.rebuild() == (6, 4, 3)
     assert sorted(HourTally.objects.values_list("organizer", "month", "minutes", "records")) == kept
+    assert organizer_years() == people
     assert tallies.discrepancies() == []
 
 
@@ -177,3 +218,12 @@ def test_verify_hours_names_a_wrong_tally(ledger) -> None:
     assert "(9999, 1)" in errors.getvalue() and "(240, 1)" in errors.getvalue()
     call_command("rebuild_hour_tallies", stdout=StringIO())
     call_command("verify_hours", stdout=StringIO())
+
+
+def test_verify_hours_names_a_wrong_count_of_volunteers(ledger) -> None:
+    OrganizerYear.objects.filter(organizer__code=TEAM, year=2025).update(volunteers=7)
+    errors = StringIO()
+    with pytest.raises(CommandError, match="1 tally"), translation.override("en"):
+        call_command("verify_hours", stdout=StringIO(), stderr=errors)
+    assert "volunteers" in errors.getvalue() and "(7,)" in errors.getvalue()
+    assert "(2,)" in errors.getvalue()

@@ -469,3 +469,41 @@ class ServiceYear(models.Model):
 
     def __str__(self) -> str:
         return f"{self.volunteer_id} → {self.organizer_id} {self.year}: {self.minutes} min"
+
+
+class OrganizerYear(models.Model):
+    """How many distinct volunteers served one organiser in one local calendar year: its
+    `ServiceYear` rows with records, counted. Kept by the same upsert that keeps them (a
+    volunteer's row going from no records to some adds one, the reverse takes one away), so a
+    city's year of thousands of organisers is read as thousands of rows, not the million
+    volunteer-years under them (issue 12: an office's hours for a subtree and year under 200 ms
+    at 5 million records)."""
+
+    ACCESS_PATH = "organizer__path"
+    ACCESS_PATHS = ("organizer_path",)
+
+    organizer = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("organiser"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    organizer_path = ScopePathField(source="organizer")
+    year = models.PositiveSmallIntegerField(_("year"))
+    volunteers = models.IntegerField(_("volunteers"), default=0)
+
+    class Meta:
+        verbose_name = _("organiser's year")
+        verbose_name_plural = _("organisers' years")
+        constraints = [
+            models.UniqueConstraint(fields=["organizer", "year"], name="one_organizer_year"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["organizer_path", "year", "organizer", "volunteers"],
+                name="organizer_year_scope",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organizer_id} {self.year}: {self.volunteers} volunteers"

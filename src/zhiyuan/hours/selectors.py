@@ -23,6 +23,7 @@ from zhiyuan.hours.models import (
     HoursImport,
     HoursPolicy,
     HourTally,
+    OrganizerYear,
     ServiceYear,
 )
 from zhiyuan.organizations.access import ALL_ROLES, in_subtree, scope
@@ -377,8 +378,9 @@ def office_totals(
     The same figures as `total_minutes(counted(found))` and `totals_by_organizer(found)`, read
     from the roll-ups (`tallies`) where they serve: the whole local months of the period from
     `HourTally` and only its partial months' records from the ledger; the distinct volunteers
-    from `ServiceYear` when the period is whole years (or all time), else from the records. An
-    activity filter reads the records. A few queries whatever the number of records."""
+    from `OrganizerYear` when the period is one whole year, from `ServiceYear` when it is whole
+    years (or all time), else from the records. An activity filter reads the records. A few
+    queries whatever the number of records."""
     found = filter_records(
         records(user, roles),
         organization=organization,
@@ -427,7 +429,14 @@ def office_totals(
     whole_years = (start is None or (start.month, start.day) == (1, 1)) and (
         end is None or (end.month, end.day) == (12, 31)
     )
-    if whole_years:
+    people: Any
+    if whole_years and start is not None and end is not None and start.year == end.year:
+        # One row per organiser and year: its distinct volunteers, kept by the confirmations.
+        yearly = scope(user, OrganizerYear.objects.filter(year=start.year), roles)
+        if organization is not None:
+            yearly = in_subtree(yearly, organization)
+        people = yearly.order_by().values_list("organizer", "volunteers")
+    elif whole_years:
         served = scope(user, ServiceYear.objects.filter(records__gt=0), roles)
         if organization is not None:
             served = in_subtree(served, organization)
@@ -435,14 +444,12 @@ def office_totals(
             served = served.filter(year__gte=start.year)
         if end is not None:
             served = served.filter(year__lte=end.year)
-        # One row per organiser, volunteer and year: within one year the rows are the distinct
-        # volunteers already, counted from the index without a sort.
-        one_year = start is not None and end is not None and start.year == end.year
-        people: Any = (
+        people = (
             served.order_by()
             .values("organizer")
             # `volunteer`, not the id: the count then reads the index alone.
-            .annotate(n=Count("volunteer") if one_year else Count("volunteer", distinct=True))
+            .annotate(n=Count("volunteer", distinct=True))
+            .values_list("organizer", "n")
         )
     else:
         people = (
@@ -450,8 +457,9 @@ def office_totals(
             .order_by()
             .values("organizer")
             .annotate(n=Count("volunteer", distinct=True))
+            .values_list("organizer", "n")
         )
-    volunteers = {row["organizer"]: row["n"] for row in people}
+    volunteers = dict(people)
     present = [pk for pk in counts if counts[pk]]
     # What the totals show of an organiser (name, code), not its whole row: a city has thousands.
     organizations = (

@@ -1,5 +1,6 @@
-"""Roll-ups of the hours that count: per organiser and local month (`HourTally`) and per
-organiser, volunteer and local year (`ServiceYear`).
+"""Roll-ups of the hours that count: per organiser and local month (`HourTally`), per
+organiser, volunteer and local year (`ServiceYear`), and the distinct volunteers per organiser
+and local year (`OrganizerYear`: its `ServiceYear` rows with records, counted).
 
 They are kept in the transaction that changes what counts (`count_confirmed`, called by
 `services.confirm_records`: a confirmed record adds its minutes and one record; a confirmed
@@ -7,7 +8,10 @@ correction also takes away the record it replaces), so they are exact whenever t
 the ledger never changes a confirmed record (triggers refuse), so confirmation is the only
 event that moves them. The additions are upserts (`INSERT … ON CONFLICT DO UPDATE SET x = x +
 excluded.x`, SQLite 3.24+ and PostgreSQL), atomic per row, taken in key order so that two
-confirmations never deadlock on them.
+confirmations never deadlock on them. The `ServiceYear` upsert returns each row's records
+after it (`RETURNING`: SQLite 3.35+ and PostgreSQL), so the change of a row between none and
+some is known exactly under concurrency (the row is locked from the upsert to the commit), and
+`OrganizerYear` moves by it.
 
 `rebuild` recomputes both from the records (a migration back-fills them with it; bulk loads that
 bypass the services call it), and `discrepancies` lists where they differ from the records
@@ -27,7 +31,7 @@ from django.db.models.functions import ExtractYear, TruncMonth
 from django.utils import timezone
 
 from zhiyuan.hours.enums import HourStatus
-from zhiyuan.hours.models import HourRecord, HourTally, ServiceYear
+from zhiyuan.hours.models import HourRecord, HourTally, OrganizerYear, ServiceYear
 from zhiyuan.organizations.models import Organization
 
 MonthKey = tuple[int, date]  # (organiser id, first day of the local month)
@@ -73,38 +77,76 @@ def count_confirmed(records: Iterable[HourRecord]) -> None:
     _upsert(
         HourTally,
         ("organizer_id", "month"),
+        ("minutes", "records"),
         [
             (*key, paths[key[0]], d.minutes, d.records)
             for key, d in sorted(months.items())
             if d.records or d.minutes
         ],
     )
-    _upsert(
+    after = _upsert(
         ServiceYear,
         ("organizer_id", "volunteer_id", "year"),
+        ("minutes", "records"),
         [
             (*key, paths[key[0]], d.minutes, d.records)
             for key, d in sorted(years.items())
             if d.records or d.minutes
         ],
+        returning="records",
+    )
+    people: dict[tuple[int, int], int] = defaultdict(int)
+    for key, records_after in after.items():
+        before = records_after - years[key].records
+        if before <= 0 < records_after:
+            people[(key[0], key[2])] += 1
+        elif records_after <= 0 < before:
+            people[(key[0], key[2])] -= 1
+    _upsert(
+        OrganizerYear,
+        ("organizer_id", "year"),
+        ("volunteers",),
+        [(*key, paths[key[0]], change) for key, change in sorted(people.items()) if change],
     )
 
 
-def _upsert(model: Any, key: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+#: Rows per INSERT of an upsert: SQLite allows 32,766 parameters in one statement.
+UPSERT_ROWS = 500
+
+
+def _upsert(
+    model: Any,
+    key: tuple[str, ...],
+    added: tuple[str, ...],
+    rows: list[tuple[Any, ...]],
+    returning: str = "",
+) -> dict[tuple[Any, ...], int]:
+    """Insert `rows` (the `key` columns, the organiser's path, then the `added` columns) into
+    `model`'s table, adding the `added` columns to a row already there. With `returning`, the
+    key of each row -> that column's value after the statement."""
+    after: dict[tuple[Any, ...], int] = {}
     if not rows:
-        return
-    table = connection.ops.quote_name(model._meta.db_table)
-    columns = [*key, "organizer_path", "minutes", "records"]
-    quoted = ", ".join(connection.ops.quote_name(column) for column in columns)
-    marks = ", ".join(["%s"] * len(columns))
-    conflict = ", ".join(connection.ops.quote_name(column) for column in key)
-    sql = (
-        f"INSERT INTO {table} ({quoted}) VALUES ({marks}) ON CONFLICT ({conflict}) DO UPDATE SET "  # noqa: S608 - names only
-        f"minutes = {table}.minutes + excluded.minutes, "
-        f"records = {table}.records + excluded.records"
+        return after
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    columns = [*key, "organizer_path", *added]
+    marks = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    sums = ", ".join(
+        f"{quote(name)} = {table}.{quote(name)} + excluded.{quote(name)}" for name in added
     )
+    tail = f" RETURNING {', '.join(quote(name) for name in [*key, returning])}" if returning else ""
     with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        for at in range(0, len(rows), UPSERT_ROWS):
+            chunk = rows[at : at + UPSERT_ROWS]
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(quote(name) for name in columns)}) "  # noqa: S608 - names only
+                f"VALUES {', '.join([marks] * len(chunk))} "
+                f"ON CONFLICT ({', '.join(quote(name) for name in key)}) DO UPDATE SET {sums}{tail}",
+                [value for row in chunk for value in row],
+            )
+            if returning:
+                after.update({tuple(row[:-1]): int(row[-1]) for row in cursor.fetchall()})
+    return after
 
 
 def _counted(record_model: Any) -> Any:
@@ -197,11 +239,14 @@ def rebuild(
     tally_model: Any = HourTally,
     year_model: Any = ServiceYear,
     organization_model: Any = None,
-) -> tuple[int, int]:
+    organizer_year_model: Any = OrganizerYear,
+) -> tuple[int, int, int]:
     """Recompute every tally from the records, in one transaction, a year at a time (memory
-    bounded by one year's rows); returns the numbers of monthly and yearly rows written. For
-    bulk loads that bypass the services, and migrations (which pass their historical models)."""
-    written = [0, 0]
+    bounded by one year's rows); returns the numbers of monthly, volunteer-yearly and
+    organiser-yearly rows written. For bulk loads that bypass the services, and migrations
+    (which pass their historical models; `organizer_year_model` None where that table is not
+    there yet)."""
+    written = [0, 0, 0]
     if organization_model is None:
         organization_model = Organization
     # The rows' organisers, loaded once: the path copies are taken from them (ScopePathField).
@@ -209,6 +254,8 @@ def rebuild(
     with transaction.atomic():
         tally_model.objects.all().delete()
         year_model.objects.all().delete()
+        if organizer_year_model is not None:
+            organizer_year_model.objects.all().delete()
         for year in _years(record_model):
             batch: list[Any] = []
             for row in _months_rows(record_model, year).iterator(chunk_size=5000):
@@ -223,18 +270,40 @@ def rebuild(
             tally_model.objects.bulk_create(batch, batch_size=2000)
             written[0] += len(batch)
             written[1] += _insert_years(record_model, year_model, year)
-    return written[0], written[1]
+            if organizer_year_model is not None:
+                written[2] += count_years(year_model, organizer_year_model, year)
+    return written[0], written[1], written[2]
+
+
+def count_years(year_model: Any, organizer_year_model: Any, year: int) -> int:
+    """Write `year`'s OrganizerYear rows from its ServiceYear rows with records, with one
+    INSERT … SELECT of the GROUP BY; returns the rows written. The table must hold none of
+    `year` yet."""
+    rows = (
+        year_model.objects.filter(year=year, records__gt=0)
+        .order_by()
+        .values("organizer_id", "organizer_path", "year")
+        .annotate(volunteers=Count("pk"))
+    )
+    select, params = rows.query.sql_with_params()
+    table = connection.ops.quote_name(organizer_year_model._meta.db_table)
+    names = ("organizer_id", "organizer_path", "year", "volunteers")
+    columns = ", ".join(connection.ops.quote_name(name) for name in names)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} ({columns}) {select}", params)
+        return int(cursor.rowcount)
 
 
 @dataclass(frozen=True)
 class Discrepancy:
     """A tally that differs from the records it sums: `kind` "month" or "year", its key, and
-    (minutes, records) as stored and as recomputed."""
+    (minutes, records) as stored and as recomputed; or "volunteers", an organiser's year, and
+    (distinct volunteers,) as stored and as counted from the records."""
 
     kind: str
     key: tuple[Any, ...]
-    stored: tuple[int, int]
-    expected: tuple[int, int]
+    stored: tuple[int, ...]
+    expected: tuple[int, ...]
 
 
 def discrepancies() -> list[Discrepancy]:
@@ -243,8 +312,12 @@ def discrepancies() -> list[Discrepancy]:
     found: list[Discrepancy] = []
     years = set(_years(HourRecord)) | set(ServiceYear.objects.values_list("year", flat=True))
     years |= {month.year for month in HourTally.objects.values_list("month", flat=True)}
+    years |= set(OrganizerYear.objects.values_list("year", flat=True))
     for year in sorted(years):
         months, served = computed(year)
+        people: dict[tuple[int, int], int] = defaultdict(int)
+        for organizer, _volunteer, _year in served:
+            people[(organizer, year)] += 1
         stored_months = {
             (row.organizer_id, row.month): (row.minutes, row.records)
             for row in HourTally.objects.filter(month__year=year)
@@ -253,14 +326,20 @@ def discrepancies() -> list[Discrepancy]:
             (row.organizer_id, row.volunteer_id, row.year): (row.minutes, row.records)
             for row in ServiceYear.objects.filter(year=year)
         }
-        compared: list[tuple[str, dict[Any, tuple[int, int]], dict[Any, tuple[int, int]]]] = [
+        stored_people = {
+            (row.organizer_id, row.year): (row.volunteers,)
+            for row in OrganizerYear.objects.filter(year=year).exclude(volunteers=0)
+        }
+        compared: list[tuple[str, dict[Any, tuple[int, ...]], dict[Any, tuple[int, ...]]]] = [
             ("month", stored_months, dict(months)),
             ("year", stored_years, dict(served)),
+            ("volunteers", stored_people, {key: (n,) for key, n in people.items()}),
         ]
         for kind, stored, expected in compared:
+            zero = (0,) * (1 if kind == "volunteers" else 2)
             for key in sorted(set(stored) | set(expected), key=str):
-                have = stored.get(key, (0, 0))
-                want = expected.get(key, (0, 0))
+                have = stored.get(key, zero)
+                want = expected.get(key, zero)
                 if have != want:
                     found.append(Discrepancy(kind, key, have, want))
     return found

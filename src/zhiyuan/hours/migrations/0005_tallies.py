@@ -14,6 +14,7 @@ def back_fill(apps, schema_editor):
         apps.get_model("hours", "HourTally"),
         apps.get_model("hours", "ServiceYear"),
         apps.get_model("organizations", "Organization"),
+        None,  # OrganizerYear comes in 0006, which fills it
     )
 
 

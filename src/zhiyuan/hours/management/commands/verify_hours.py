@@ -62,11 +62,19 @@ class Command(BaseCommand):
         # confirmed: a broken chain is the finding then, not the sums.
         wrong = tallies.discrepancies() if organizer_ids is None and not breaks else []
         for found_wrong in wrong:
-            self.stderr.write(
+            message = (
                 _(
+                    "%(kind)s tally %(key)s: holds %(stored)s (distinct volunteers), the records "
+                    "say %(expected)s"
+                )
+                if found_wrong.kind == "volunteers"
+                else _(
                     "%(kind)s tally %(key)s: holds %(stored)s (minutes, records), the records say "
                     "%(expected)s"
                 )
+            )
+            self.stderr.write(
+                message
                 % {
                     "kind": found_wrong.kind,
                     "key": ", ".join(str(part) for part in found_wrong.key),
