@@ -233,6 +233,14 @@ def test_an_altered_certificate_fails_the_api_check(certificate: Certificate) ->
     assert Client().get(f"/api/v1/public/certificates/{certificate.number}/").json() == NOT_FOUND
 
 
+def test_a_revoked_certificate_set_back_to_valid_fails_the_api_check(
+    certificate: Certificate, team_leader: User
+) -> None:
+    services.revoke_certificate(certificate, actor=team_leader, reason="时段写错")
+    Certificate.objects.filter(pk=certificate.pk).update(status="valid", revoked_at=None)
+    assert Client().get(f"/api/v1/public/certificates/{certificate.number}/").json() == NOT_FOUND
+
+
 def test_the_page_and_the_api_share_one_limit(certificate: Certificate) -> None:
     limit = int(VerificationThrottle.rate.split("/")[0])
     client = Client()

@@ -1,12 +1,15 @@
 """The public check's rules (issue 13, item 4): genuine and valid, revoked, not found; a
 certificate altered in the database fails; malformed and unknown numbers alike."""
 
+import importlib
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import pytest
+from django.apps import apps
 
 from zhiyuan.accounts.models import User
 from zhiyuan.certificates import selectors, services
@@ -85,6 +88,75 @@ def test_a_certificate_moved_to_another_volunteer_fails(
     other = people.registered(registrar)
     Certificate.objects.filter(pk=certificate.pk).update(volunteer=other)
     assert selectors.verify(certificate.number).verdict == Verdict.NOT_FOUND
+
+
+@pytest.mark.parametrize(
+    "tampered",
+    [
+        # set back to valid as a revocation never happened
+        {"status": "valid", "revoked_at": None, "revoked_by": None, "revocation_reason": ""},
+        # set back to valid, the rest of the revocation left as it was written
+        {"status": "valid", "revoked_at": None},
+    ],
+)
+def test_a_revoked_certificate_set_back_to_valid_in_the_database_fails(
+    certificate: Certificate, team_leader: User, tampered: dict[str, object]
+) -> None:
+    services.revoke_certificate(certificate, actor=team_leader, reason="时段写错")
+    assert selectors.verify(certificate.number).verdict == Verdict.REVOKED
+    Certificate.objects.filter(pk=certificate.pk).update(**tampered)
+    assert selectors.verify(certificate.number) == selectors.Verification(Verdict.NOT_FOUND)
+
+
+def test_a_revocation_whose_time_or_reason_was_changed_fails(
+    certificate: Certificate, team_leader: User
+) -> None:
+    revoked = services.revoke_certificate(certificate, actor=team_leader, reason="时段写错")
+    assert revoked.revoked_at is not None
+    moved = Certificate.objects.filter(pk=certificate.pk)
+    moved.update(revoked_at=revoked.revoked_at + timedelta(days=30))
+    assert selectors.verify(certificate.number) == selectors.Verification(Verdict.NOT_FOUND)
+    moved.update(revoked_at=revoked.revoked_at)
+    assert selectors.verify(certificate.number).verdict == Verdict.REVOKED
+    moved.update(revocation_reason="另有原因")
+    assert selectors.verify(certificate.number) == selectors.Verification(Verdict.NOT_FOUND)
+
+
+def test_revoking_a_certificate_altered_in_the_database_keeps_it_failing(
+    certificate: Certificate, team_leader: User
+) -> None:
+    Certificate.objects.filter(pk=certificate.pk).update(minutes=6000)
+    services.revoke_certificate(certificate, actor=team_leader, reason="时长被改")
+    stored = Certificate.objects.get(pk=certificate.pk)
+    assert stored.status == "revoked"
+    assert stored.digest == certificate.digest  # not computed again over the altered hours
+    assert selectors.verify(certificate.number) == selectors.Verification(Verdict.NOT_FOUND)
+
+
+def test_the_migration_gives_intact_certificates_the_digest_over_their_revocation(
+    with_hours: Volunteer, team_leader: User, org: Callable[[str], Organization]
+) -> None:
+    issue = partial(services.issue_certificate, with_hours, issuer=org(TEAM), actor=team_leader)
+    valid, revoked, altered = issue(), issue(), issue()
+    services.revoke_certificate(revoked, actor=team_leader, reason="时段写错")
+    for certificate in Certificate.objects.all():  # as the first scheme wrote them
+        first = selectors.mac(selectors.statement_of(certificate))
+        Certificate.objects.filter(pk=certificate.pk).update(digest=first)
+    Certificate.objects.filter(pk=altered.pk).update(minutes=6000)
+    old = dict(Certificate.objects.values_list("pk", "digest"))
+    migration = importlib.import_module(
+        "zhiyuan.certificates.migrations.0002_digest_covers_revocation"
+    )
+    migration.cover_revocation(apps, None)
+    assert selectors.verify(valid.number).verdict == Verdict.VALID
+    assert selectors.verify(revoked.number).verdict == Verdict.REVOKED
+    assert selectors.verify(altered.number) == selectors.Verification(Verdict.NOT_FOUND)
+    assert Certificate.objects.get(pk=altered.pk).digest == old[altered.pk]
+    # the migration ran twice changes nothing more; reversed, the first scheme's digests again
+    migration.cover_revocation(apps, None)
+    assert selectors.verify(valid.number).verdict == Verdict.VALID
+    migration.uncover_revocation(apps, None)
+    assert dict(Certificate.objects.values_list("pk", "digest")) == old
 
 
 @pytest.mark.parametrize(

@@ -332,6 +332,22 @@ def test_a_certificate_altered_in_the_database_is_not_found(certificate: Certifi
     assert _without_tokens(altered.content.decode()) == _without_tokens(reference.content.decode())
 
 
+def test_a_revoked_certificate_set_back_to_valid_gets_the_unknown_numbers_page(
+    certificate: Certificate, team_leader: User
+) -> None:
+    services.revoke_certificate(certificate, actor=team_leader, reason="时段写错")
+    Certificate.objects.filter(pk=certificate.pk).update(
+        status=CertificateStatus.VALID, revoked_at=None, revoked_by=None, revocation_reason=""
+    )
+    reference = english(Client()).get("/verify/", {"number": "ZY2026-2222-2222-2222"})
+    tampered = english(Client()).get(f"/verify/{certificate.number}/")
+    by_query = english(Client()).get("/verify/", {"number": certificate.number})
+    for page in (tampered, by_query):
+        assert page.status_code == 200
+        assert _without_tokens(page.content.decode()) == _without_tokens(reference.content.decode())
+    assert "Not found" in tampered.content.decode()
+
+
 def test_the_check_is_limited_per_address(certificate: Certificate) -> None:
     limit = int(VerificationThrottle.rate.split("/")[0])
     client = english(Client())

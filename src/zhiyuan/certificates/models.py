@@ -6,9 +6,10 @@ volunteer association for the records under it, for one registration and a perio
 time). Everything it states is copied onto the row when it is issued (the volunteer's name, ID
 type, masked number, registration number; the hours, per activity; the issuer's name, person in
 charge, handler and contact), so that it never changes afterwards: a wrong certificate is
-revoked with a reason and a new one issued. `digest` is a keyed HMAC over that content
-(`services.content_digest`): a certificate whose hours, number or anything else it states were
-altered in the database fails the public check.
+revoked with a reason and a new one issued. `digest` is a keyed HMAC over that content and
+the revocation (`selectors.content_digest`): a certificate whose hours, number or anything else
+it states were altered in the database fails the public check, and so does a revoked one set
+back to valid.
 
 An `IssuerProfile` holds what an organisation prints on its certificates: its seal's image
 (encrypted at rest, printed on its own certificates only), the handler and the contact.
@@ -75,13 +76,15 @@ class IssuerProfile(models.Model):
         return str(self.organization)
 
 
-#: What a revocation writes: the only fields of a certificate that ever change.
-REVOCATION_FIELDS = {"status", "revoked_at", "revoked_by", "revocation_reason"}
+#: What a revocation writes: the only fields of a certificate that ever change (the digest
+#: covers the revocation too, so it is written again with it).
+REVOCATION_FIELDS = {"status", "revoked_at", "revoked_by", "revocation_reason", "digest"}
 
 
 class Certificate(models.Model):
     """One certificate as issued. Never changed but for its revocation (`status`,
-    `revoked_*`); `digest` covers what it states (`services.content_digest`)."""
+    `revoked_*`, and `digest` with them); `digest` covers what it states and its revocation
+    (`selectors.content_digest`)."""
 
     ACCESS_PATH = "issuer__path"
 

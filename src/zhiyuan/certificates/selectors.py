@@ -13,7 +13,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date
 from decimal import Decimal
 from typing import Any
 
@@ -145,8 +145,8 @@ def profile_of(organization: Organization) -> IssuerProfile:
 # --- the content's digest --------------------------------------------------------------------
 
 
-def content_of(certificate: Certificate) -> dict[str, Any]:
-    """What the certificate states, as the digest covers it."""
+def statement_of(certificate: Certificate) -> dict[str, Any]:
+    """What the certificate states, fixed when it is issued."""
     return {
         "number": certificate.number,
         "volunteer": certificate.volunteer_id,
@@ -172,14 +172,39 @@ def content_of(certificate: Certificate) -> dict[str, Any]:
     }
 
 
-def content_digest(certificate: Certificate) -> str:
-    """HMAC-SHA256 (the platform's look-up key, `crypto.digester`) over the canonical JSON of
-    `content_of(certificate)`: 64 hex characters. Whoever changes a row without the key cannot
-    make a digest that matches."""
-    text = json.dumps(
-        content_of(certificate), ensure_ascii=False, sort_keys=True, separators=(",", ":")
-    )
+def revocation_of(certificate: Certificate) -> dict[str, Any]:
+    """The certificate's revocation as written (`models.REVOCATION_FIELDS`): its status, the
+    instant in UTC to the microsecond (the same text whatever the database hands back), who and
+    why; nulls and "" while it is valid."""
+    revoked_at = certificate.revoked_at
+    return {
+        "status": certificate.status,
+        "revoked_at": (
+            revoked_at.astimezone(UTC).isoformat(timespec="microseconds") if revoked_at else None
+        ),
+        "revoked_by": certificate.revoked_by_id,
+        "revocation_reason": certificate.revocation_reason,
+    }
+
+
+def content_of(certificate: Certificate) -> dict[str, Any]:
+    """What the digest covers: what the certificate states and its revocation, so that a
+    revoked certificate set back to valid in the database fails the check like one whose hours
+    were changed."""
+    return {**statement_of(certificate), **revocation_of(certificate)}
+
+
+def mac(content: dict[str, Any]) -> str:
+    """HMAC-SHA256 (the platform's look-up key, `crypto.digester`, purpose
+    `certificates.Certificate`) over the canonical JSON of `content`: 64 hex characters."""
+    text = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return crypto.digester(purpose="certificates.Certificate")(text)
+
+
+def content_digest(certificate: Certificate) -> str:
+    """The digest of `content_of(certificate)` (`mac`). Whoever changes a row without the key
+    cannot make a digest that matches: not its hours, not its status."""
+    return mac(content_of(certificate))
 
 
 def is_intact(certificate: Certificate) -> bool:
@@ -220,8 +245,8 @@ class Verification:
 
 def verify(text: Any) -> Verification:
     """The public check of a certificate number (issue 13, item 4). A malformed number, an
-    unknown one and a certificate whose content no longer matches its digest (altered in the
-    database) all answer Verification(NOT_FOUND) alike, after the same one query; an altered one
+    unknown one and a certificate whose content or revocation no longer matches its digest
+    (altered in the database: hours changed, a revoked one set back to valid) all answer Verification(NOT_FOUND) alike, after the same one query; an altered one
     is logged (its id only). Nothing about people is looked up: only the number."""
     number = normalize_number(text)
     certificate = Certificate.objects.filter(number=number or "-").order_by().first()

@@ -13,6 +13,7 @@ Rules (民政部令第67号《志愿服务记录与证明出具办法》第十�
 Every change is audited; no ID number or phone goes into an entry.
 """
 
+import logging
 import secrets
 from datetime import date
 from typing import Any
@@ -26,13 +27,15 @@ from django.utils.translation import gettext as _
 
 from zhiyuan.certificates import permissions, selectors
 from zhiyuan.certificates.enums import CertificateStatus
-from zhiyuan.certificates.models import Certificate, IssuerProfile
+from zhiyuan.certificates.models import REVOCATION_FIELDS, Certificate, IssuerProfile
 from zhiyuan.common.audit import log_action
 from zhiyuan.common.masking import mask_document
 from zhiyuan.common.text import clean_note
 from zhiyuan.common.uploads import check_file, read_upload
 from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers.models import Volunteer
+
+logger = logging.getLogger(__name__)
 
 #: The largest seal image accepted: a scan at 600 dpi of a 42 mm seal is far below it.
 SEAL_LIMIT = 2 * 1024 * 1024
@@ -235,8 +238,12 @@ def request_certificate(
 @transaction.atomic
 def revoke_certificate(certificate: Certificate, *, actor: Any, reason: Any) -> Certificate:
     """Revoke a wrong certificate (the public check shows it revoked from then on); a right one
-    is issued anew, never this one changed. Raises PermissionDenied; ValidationError ("reason":
-    missing or not fit to keep; "revoked": already revoked). Audit: certificate.revoked."""
+    is issued anew, never this one changed. The digest, which covers the revocation
+    (`selectors.content_of`), is computed again in the same transaction, from a row that matched
+    its digest only: one already altered in the database keeps its old digest and so still fails
+    the check (revoking it must not make the alteration look genuine). Raises PermissionDenied;
+    ValidationError ("reason": missing or not fit to keep; "revoked": already revoked).
+    Audit: certificate.revoked."""
     permissions.require_issues_for(actor, certificate.issuer)
     text = clean_note(reason, field="reason")
     if not text:
@@ -244,11 +251,16 @@ def revoke_certificate(certificate: Certificate, *, actor: Any, reason: Any) -> 
     locked = Certificate.objects.select_for_update(of=("self",)).get(pk=certificate.pk)
     if locked.status == CertificateStatus.REVOKED:
         raise ValidationError(_("This certificate is already revoked."), code="revoked")
+    intact = selectors.is_intact(locked)
     locked.status = CertificateStatus.REVOKED
     locked.revoked_at = timezone.now()
     locked.revoked_by = acting_user(actor)
     locked.revocation_reason = text
-    locked.save(update_fields=["status", "revoked_at", "revoked_by", "revocation_reason"])
+    if intact:
+        locked.digest = selectors.content_digest(locked)
+    else:
+        logger.warning("certificate %s revoked while it does not match its digest", locked.pk)
+    locked.save(update_fields=sorted(REVOCATION_FIELDS))
     log_action(
         acting_user(actor),
         "certificate.revoked",
