@@ -64,21 +64,37 @@ def test_a_street_without_a_recorded_population_has_no_population_target(
 
 def test_progress_by_child_puts_the_furthest_behind_first(targets: Fixture) -> None:
     street = dashboard.build(_org(STREET_CENTRE), targets.today)
+    # Registered through it: 郭亮社区 v1, v2 (pending v3); 市一中 nobody (v1 registered through
+    # 郭亮社区); the centre itself v4, last. The tasks: 市一中 counts v1 (pending v3) by work unit.
     assert [
-        (p.name, p.target, p.registered, p.pending, p.gap, p.completion) for p in street.progress
+        (
+            p.name,
+            p.counts.registered,
+            p.counts.pending,
+            p.target,
+            p.counted_for_tasks,
+            p.gap,
+            p.completion,
+        )
+        for p in street.progress
     ] == [
-        ("汴河社区", 15, 0, 0, 15, Decimal("0.0")),
-        ("郭亮社区", 150, 2, 1, 148, Decimal("1.3")),
-        ("市一中", 80, 1, 1, 79, Decimal("1.3")),
+        ("汴河社区", 0, 0, 15, 0, 15, Decimal("0.0")),
+        ("郭亮社区", 2, 1, 150, 2, 148, Decimal("1.3")),
+        ("市一中", 0, 0, 80, 1, 79, Decimal("1.3")),
+        ("岳阳楼街道", 1, 0, None, 0, None, None),
     ]
     city = dashboard.build(_org(CITY), targets.today)
-    # 岳阳楼区: 区政府办 10 + 市一中 80 + 郭亮社区 150 + 汴河社区 15 = 255 targeted, 1+1+2+0 = 4
-    # counted toward them (1.6 %); 无人数公司 counts 1 without a target. The other districts
+    # 岳阳楼区: v1, v2, v4, v6 registered through it (the headline's 4); its tasks 区政府办 10 +
+    # 市一中 80 + 郭亮社区 150 + 汴河社区 15 = 255 targeted, 1+1+2+0 = 4 counted toward them
+    # (1.6 %), and 无人数公司 counts 1 without a target: 5, v1 in two rows. The other districts
     # have no figures: no target, last.
-    assert [(p.organization.code, p.target, p.registered, p.completion) for p in city.progress] == [
-        ("430602-GC", 255, 5, Decimal("1.6")),
-        ("430603-GC", None, 0, None),
-        ("YYETDZ-GC", None, 0, None),
+    assert [
+        (p.organization.code, p.counts.registered, p.target, p.counted_for_tasks, p.completion)
+        for p in city.progress
+    ] == [
+        ("430602-GC", 4, 255, 5, Decimal("1.6")),
+        ("430603-GC", 0, None, 0, None),
+        ("YYETDZ-GC", 0, None, 0, None),
     ]
 
 

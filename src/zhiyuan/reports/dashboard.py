@@ -8,10 +8,14 @@ on the row, an indexed range), never one query per organisation.
   the rate: for a city, its rate of the built-up area's population (Attachment 3's last line);
   for a community's station, the community rate of its divisions' population; for any other
   organisation, the city rate of its divisions' population (where recorded).
-- Progress to target by child organisation: Attachment 3's subtotals of the districts or
-  streets right below the top (and the rows of units right below it), sorted with the furthest
-  behind first (the lowest completion; those without a target last). The same figures as the
-  table: `attachment3.allocation`.
+- Progress to target by child organisation: the districts or streets right below the top (and
+  the units right below it), sorted with the furthest behind first (the lowest completion;
+  those without a target last). Each with the volunteers registered through it (each once, by
+  the organisation registered through), which add up, with a last row for the rest of the
+  subtree (the top itself, its association, its teams…), to the headline; and Attachment 3's
+  subtotal of it (`attachment3.allocation`): its target, the volunteers counted toward its
+  rows, gap and completion, which do not add up to the headline (a volunteer counts toward
+  their work unit's row and their community's), as the page says.
 - Registrations and confirmations over the last twelve months: applications made (by
   `applied_at`, local time) and registrations confirmed (by `registered_on`) per month, whatever
   became of them since. One GROUP BY by the month applied (a CASE of the months' bounds) and
@@ -130,52 +134,67 @@ def _population(root: Organization, day: date) -> tuple[Decimal, selectors.Denom
 
 @dataclass(frozen=True)
 class Progress:
-    """A child organisation's part of Attachment 3: its (summed) target, counted volunteers,
-    pending applications, gap and completion (None: no target)."""
+    """A row of the table of children: an organisation right below the top (a district's or
+    street's group of Attachment 3, or a unit or station of its own), or, with `rest`, the rest
+    of the top's subtree (the top itself and what no other row covers: its association, its
+    teams…).
+
+    `counts`: the volunteers registered through it or below it (each once, by the organisation
+    registered through: what its own dashboard's headline counts); the rows' counts add up to
+    the top's headline. The task figures are Attachment 3's subtotal of it (a unit's row counts
+    by work unit, a community's by registration: one volunteer may count in two rows, so these
+    do not add up to the headline): its (summed) target, the volunteers `counted_for_tasks`,
+    gap and completion (None: no target)."""
 
     organization: Organization
+    counts: counting.Counts
     target: int | None
-    registered: int
-    pending: int
+    counted_for_tasks: int
     gap: int | None
     completion: Decimal | None
+    rest: bool = False
 
     @property
     def name(self) -> str:
         return selectors.short_name(self.organization)
 
 
-def progress_by_child(result: attachment3.Allocation) -> list[Progress]:
+def progress_by_child(result: attachment3.Allocation, tally: counting.Tally) -> list[Progress]:
     """The groups right below the top, then the units right below it, the furthest behind
-    first (lowest completion; no target last; then tree order)."""
-    found = []
+    first (lowest completion; no target last; then tree order); last, where anyone registered
+    there, the rest of the subtree. `tally`: the counts Attachment 3's `result` was built from."""
+    tasks: list[tuple[Organization, int | None, int, int | None, Decimal | None]] = []
     for group in result.top.groups:
         total = group.sum
         has_target = total.target > 0
-        found.append(
-            Progress(
+        tasks.append(
+            (
                 group.organization,
                 total.target if has_target else None,
                 total.counts.registered,
-                total.counts.pending,
                 total.gap if has_target else None,
                 total.completion,
             )
         )
     for line in result.top.lines:
-        found.append(
-            Progress(
-                line.organization,
-                line.target,
-                line.counts.registered,
-                line.counts.pending,
-                line.gap,
-                line.completion,
-            )
+        tasks.append(
+            (line.organization, line.target, line.counts.registered, line.gap, line.completion)
         )
+    through = counting.attribute(tally.registrations, [task[0].path for task in tasks])
+    found = [
+        Progress(org, through.get(org.path, counting.NONE), target, counted, gap, completion)
+        for org, target, counted, gap, completion in tasks
+    ]
     found.sort(
         key=lambda p: (p.completion is None, p.completion or Decimal(0), p.organization.path)
     )
+    everyone = counting.total(tally.registrations)
+    covered = counting.total(through)
+    rest = counting.Counts(
+        everyone.registered - covered.registered, everyone.pending - covered.pending
+    )
+    if rest != counting.NONE:
+        found.append(Progress(result.root, rest, None, 0, None, None, rest=True))
     return found
 
 
@@ -327,4 +346,5 @@ def build(root: Organization, day: date) -> Dashboard:
         rate, denominator = _population(root, day)
         pending = counting.total(tally.registrations).pending
     headline = Headline(makeup.total, pending, rate, denominator.value, denominator.missing)
-    return Dashboard(root, day, headline, progress_by_child(result), over_time(root, day), makeup)
+    progress = progress_by_child(result, tally)
+    return Dashboard(root, day, headline, progress, over_time(root, day), makeup)
