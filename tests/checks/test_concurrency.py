@@ -12,10 +12,11 @@ from tests.volunteers import people
 from zhiyuan.accounts.models import User
 from zhiyuan.checks import services
 from zhiyuan.checks.enums import Decision, Outcome
-from zhiyuan.checks.models import Case, CheckItem
+from zhiyuan.checks.models import Case, CheckItem, ReportLinkUse
 from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers.enums import RegistrationStatus
 from zhiyuan.volunteers.models import Volunteer
+from zhiyuan.volunteers.report_links import report_link
 
 pytestmark = postgres_only
 
@@ -50,6 +51,26 @@ def test_the_same_report_sent_ten_times_at_once_opens_one_case(world_tx: None) -
     assert [r for r in results if not isinstance(r, int)] == []
     assert len(set(results)) == 1
     assert Case.objects.filter(volunteer=volunteer).count() == 1
+
+
+def test_one_sms_link_used_ten_times_at_once_reports_once(world_tx: None) -> None:
+    volunteer = people.registered(User.objects.get(username="registrar"))
+    token = report_link(volunteer.pk).rstrip("/").rsplit("/", 1)[1]
+
+    results = at_once(
+        10,
+        lambda _i: (
+            services.report_through_link(
+                Volunteer.objects.get(pk=volunteer.pk), None, token=token
+            ).pk
+        ),
+    )
+
+    case = Case.objects.get(volunteer=volunteer)
+    assert sorted(str(r) if isinstance(r, int) else _code(r) for r in results) == sorted(
+        [str(case.pk)] + ["link_used"] * 9
+    )
+    assert ReportLinkUse.objects.get().case == case
 
 
 def test_one_items_outcome_recorded_by_two_at_once_is_recorded_once(world_tx: None) -> None:

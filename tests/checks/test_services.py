@@ -1,6 +1,7 @@
 """The checker's work, the cases that follow and their decisions, the volunteer's own reports,
 the rates, and who may do what."""
 
+import hashlib
 from datetime import timedelta
 from decimal import Decimal
 from typing import cast
@@ -9,14 +10,14 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import override_settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tests.factories import ActivityFactory
 from tests.volunteers import people
 from zhiyuan.activities.models import Activity
 from zhiyuan.checks import selectors, services
 from zhiyuan.checks.enums import CaseKind, CaseSource, CaseStatus, Decision, Outcome
-from zhiyuan.checks.models import Case, CheckItem
+from zhiyuan.checks.models import Case, CheckItem, ReportLinkUse
 from zhiyuan.common.models import AuditEntry
 from zhiyuan.hours import selectors as hours_selectors
 from zhiyuan.hours import services as hours_services
@@ -27,6 +28,7 @@ from zhiyuan.recognition.models import AwardBar
 from zhiyuan.volunteers import services as volunteer_services
 from zhiyuan.volunteers.enums import RegistrationStatus
 from zhiyuan.volunteers.models import Volunteer
+from zhiyuan.volunteers.report_links import report_link
 
 
 def _street_items(campaign):
@@ -266,6 +268,52 @@ def test_the_volunteers_own_reports_open_cases_and_count_in_the_rates(
             {"case": str(case.pk), "decision": "registration_cancelled"},
         )
     ]
+
+
+def test_an_sms_link_reports_once_and_then_answers_that_it_was_used(
+    population, street_admin
+) -> None:
+    volunteer = population["registrar"][0]
+    token = report_link(volunteer.pk).rstrip("/").rsplit("/", 1)[1]
+    case = services.report_through_link(volunteer, None, token=token, message="不是我")
+    assert (case.kind, case.source, case.finding) == (
+        CaseKind.NOT_REGISTERED,
+        CaseSource.VOLUNTEER,
+        "不是我",
+    )
+    use = ReportLinkUse.objects.get()
+    assert (use.case, use.token_digest) == (case, hashlib.sha256(token.encode()).hexdigest())
+    with translation.override("en"), pytest.raises(ValidationError) as again:
+        services.report_through_link(volunteer, None, token=token)
+    assert again.value.code == "link_used"
+    assert again.value.messages == [
+        "This link was already used to make a report. Log in to “My reports” to follow what "
+        "happens next."
+    ]
+    # still used once the case is decided: the link opens no second case
+    services.decide_case(
+        case, actor=street_admin, decision=Decision.DETAILS_CORRECTED, note="本人到场核实"
+    )
+    with pytest.raises(ValidationError):
+        services.report_through_link(volunteer, None, token=token)
+    assert Case.objects.count() == 1
+    assert ReportLinkUse.objects.count() == 1
+    # another link (another message) is a link of its own
+    other = report_link(population["registrar"][1].pk).rstrip("/").rsplit("/", 1)[1]
+    services.report_through_link(population["registrar"][1], None, token=other)
+    assert ReportLinkUse.objects.count() == 2
+
+
+def test_a_link_whose_report_is_refused_stays_unused(population, registrar) -> None:
+    volunteer = population["registrar"][0]
+    token = report_link(volunteer.pk).rstrip("/").rsplit("/", 1)[1]
+    with pytest.raises(ValidationError) as refused:
+        services.report_through_link(volunteer, None, token=token, message="x" * 501)
+    assert "message" in refused.value.message_dict
+    assert not ReportLinkUse.objects.exists() and not Case.objects.exists()
+    assert services.report_through_link(volunteer, None, token=token).kind == (
+        CaseKind.NOT_REGISTERED
+    )
 
 
 def test_rates_are_exact_half_up(population, open_check, checker) -> None:

@@ -149,6 +149,32 @@ def test_the_sms_link_reports_without_revealing_who(population, outbox) -> None:
     assert web.get(path.replace("/me/report/", "/me/report/x")).status_code == 400
 
 
+def test_the_sms_link_serves_once_and_then_says_so_revealing_nothing(population) -> None:
+    volunteer = population["self"][0]
+    path = "/" + report_link(volunteer.pk).split("/", 3)[3]
+    web = _english(Client())
+    first = web.post(path, {"message": "不是我"})
+    assert first.status_code == 200
+    case = Case.objects.get()
+    again = web.post(path, {"message": "再报一次"})
+    shown = web.get(path)
+    for answer in (again, shown, _english(Client()).post(path, {})):
+        assert answer.status_code == 410
+        text = answer.content.decode()
+        assert "This link was already used to make a report." in text
+        for secret in (
+            volunteer.name,
+            volunteer.registration_number or "-",
+            volunteer.body.organization.name,
+            f"Case {case.pk}",
+            "不是我",
+            "<textarea",
+        ):
+            assert secret not in text
+    assert Case.objects.count() == 1
+    assert Case.objects.get().finding == "不是我"
+
+
 def test_the_hours_recorded_sms_links_to_i_did_not_serve_this(
     registrar, team_leader, outbox, django_capture_on_commit_callbacks
 ) -> None:

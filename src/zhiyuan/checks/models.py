@@ -6,7 +6,8 @@ checker, called or visited (`Attempt`s) and given an outcome. A denial, a wrong 
 volunteer's own report ("this is not me", "I did not serve this") opens a `Case` for the
 registration body or the organiser, which ends with a decision and who took it. A body whose
 denial rate is too high may have its new registrations confirmed in person only
-(`InPersonRequirement`).
+(`InPersonRequirement`). A `ReportLinkUse` records that an SMS's report link was used: it serves
+once.
 """
 
 from django.conf import settings
@@ -234,6 +235,20 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.kind}"
+
+
+class ReportLinkUse(models.Model):
+    """An SMS's "this is not me" / "I did not serve this" link (`volunteers.report_links`) that
+    made its report: each link makes one, then answers that it was used. `token_digest` is the
+    SHA-256 of the whole token (ids and a time, signed: no secret and nothing personal), unique,
+    so two reports sent through one link at once make one case."""
+
+    token_digest = models.CharField(max_length=64, unique=True)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+")
+    used_at = models.DateTimeField(_("used"), default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"link of case {self.case_id}"
 
 
 class InPersonRequirement(models.Model):

@@ -14,16 +14,25 @@ Rates are exact: Decimal percentages rounded half up to one decimal (`reports.ta
 flagged.
 """
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from zhiyuan.checks.enums import CaseKind, CaseSource, CaseStatus, Decision, ItemKind, Outcome
-from zhiyuan.checks.models import Campaign, Case, CheckItem, InPersonRequirement
+from zhiyuan.checks.models import (
+    Campaign,
+    Case,
+    CheckItem,
+    InPersonRequirement,
+    ReportLinkUse,
+)
 from zhiyuan.organizations.access import ALL_ROLES, scope, scope_prefixes, within
 from zhiyuan.organizations.enums import OrgLevel, RoleKind
 from zhiyuan.organizations.models import Organization
@@ -124,6 +133,28 @@ def volunteer_cases(volunteer_ids: list[int]) -> QuerySet[Case]:
     return Case.objects.filter(
         volunteer_id__in=volunteer_ids, source=CaseSource.VOLUNTEER
     ).select_related("body__organization", "organization", "hour_record__activity")
+
+
+def link_digest(token: str) -> str:
+    """The SHA-256 (hex) a used report link is recorded by (`ReportLinkUse.token_digest`)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def require_unused_link(token: str) -> None:
+    """Raises ValidationError ("link_used") when the SMS's report link `token` already made its
+    report: the answer names no one and nothing of the report."""
+    if ReportLinkUse.objects.filter(token_digest=link_digest(token)).exists():
+        raise link_used()
+
+
+def link_used() -> ValidationError:
+    return ValidationError(
+        _(
+            "This link was already used to make a report. Log in to “My reports” to follow "
+            "what happens next."
+        ),
+        code="link_used",
+    )
 
 
 def in_person_requirements(user: Any) -> QuerySet[InPersonRequirement]:

@@ -9,7 +9,7 @@ the person never made is cancelled).
   CHECKS_UNREACHABLE_ATTEMPTS attempts that did not reach the person.
 - A denial or a wrong detail opens a `Case` for the registration body (a registration) or the
   organiser (hours); so does the volunteer's own report (`report_not_me`,
-  `report_hours_not_served`). `decide_case` ends it with a decision and who took it: the
+  `report_hours_not_served`; through an SMS's link once: `report_through_link`). `decide_case` ends it with a decision and who took it: the
   registration cancelled through `volunteers.services.cancel_registration` (status history kept,
   the number never reused), the hours voided through the ledger's correction path
   (`hours.services.request_correction`, confirmed by a second person) or rejected while pending,
@@ -36,7 +36,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhiyuan.checks import permissions, sampling
+from zhiyuan.checks import permissions, sampling, selectors
 from zhiyuan.checks.enums import (
     CASE_OUTCOMES,
     DECISIONS_FOR,
@@ -52,7 +52,14 @@ from zhiyuan.checks.enums import (
     Outcome,
     Subject,
 )
-from zhiyuan.checks.models import Attempt, Campaign, Case, CheckItem, InPersonRequirement
+from zhiyuan.checks.models import (
+    Attempt,
+    Campaign,
+    Case,
+    CheckItem,
+    InPersonRequirement,
+    ReportLinkUse,
+)
 from zhiyuan.common import locks
 from zhiyuan.common.audit import Change, log_action, log_actions
 from zhiyuan.common.outbox import send_sms
@@ -633,6 +640,29 @@ def report_hours_not_served(record: HourRecord, *, message: str = "") -> Case:
             _("Only a confirmed record that counts can be reported."), code="not_counted"
         )
     return _report(record.volunteer, kind=CaseKind.HOURS_DENIED, record=record, message=message)
+
+
+def report_through_link(
+    volunteer: Volunteer, record: HourRecord | None, *, token: str, message: str = ""
+) -> Case:
+    """The report made through the link of an SMS (`volunteers.report_links`, read by the
+    caller into `volunteer` and `record`): `report_not_me`, or `report_hours_not_served` for a
+    record, and the link recorded as used (`ReportLinkUse`) in the same transaction. A link
+    serves once: used again, even at the same moment, it is refused ("link_used") with an answer
+    that names no one; a report refused for another reason leaves it unused. Raises
+    ValidationError ("link_used", and those of the report). Audit: checks.case.opened."""
+    digest = selectors.link_digest(token)
+    selectors.require_unused_link(token)
+    try:
+        with transaction.atomic():
+            if record is None:
+                case = report_not_me(volunteer, message=message)
+            else:
+                case = report_hours_not_served(record, message=message)
+            ReportLinkUse.objects.create(token_digest=digest, case=case)
+    except IntegrityError:  # the same link used twice at once: the first stands
+        raise selectors.link_used() from None
+    return case
 
 
 def _check_decision(case: Case, decision: str, note: str) -> None:

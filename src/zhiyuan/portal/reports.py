@@ -7,7 +7,8 @@
   administrators; the person is texted the decision).
 - /me/report/<token>/ (the link in the "registered" and "hours recorded" SMS): the token names a
   registration (and a record) by id only; the page shows no name, number or phone, so that a
-  forwarded message reveals nobody. Reporting through it opens the same case.
+  forwarded message reveals nobody. Reporting through it opens the same case; the link serves
+  once (`checks.services.report_through_link`), and answers afterwards that it was used.
 """
 
 from typing import Any
@@ -140,12 +141,20 @@ def _reported(
     return redirect("public:my-reports")
 
 
+def _link_refused(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    """A link that is not ours, has expired (400) or was used already (410): the message only."""
+    used = exc.code == "link_used"
+    context = {"error": exc.messages[0], "used": used}
+    return render(request, "portal/report_link.html", context, status=410 if used else 400)
+
+
 def report_link(request: HttpRequest, token: str) -> HttpResponse:
-    """The link in an SMS: GET shows what it is about without identity; POST reports."""
+    """The link in an SMS: GET shows what it is about without identity; POST reports, once."""
     try:
         volunteer_id, record_id = read_report_link(token)
+        check_selectors.require_unused_link(token)
     except ValidationError as exc:
-        return render(request, "portal/report_link.html", {"error": exc.messages[0]}, status=400)
+        return _link_refused(request, exc)
     volunteer = (
         Volunteer.objects.select_related("body__organization").filter(pk=volunteer_id).first()
     )
@@ -161,8 +170,12 @@ def report_link(request: HttpRequest, token: str) -> HttpResponse:
     context: dict[str, Any] = {"volunteer": volunteer, "record": record, "token": token}
     if request.method == "POST":
         try:
-            case = _file_report(volunteer, record, str(request.POST.get("message", "")))
+            case = check_services.report_through_link(
+                volunteer, record, token=token, message=str(request.POST.get("message", ""))
+            )
         except ValidationError as exc:
+            if exc.code == "link_used":
+                return _link_refused(request, exc)
             context["error"] = exc.messages[0]
             return render(request, "portal/report_link.html", context, status=400)
         context["case"] = case
