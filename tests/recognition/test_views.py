@@ -4,12 +4,14 @@ page of the yearly hours and star levels, its opt-out and the public notices."""
 import time
 from io import BytesIO
 
+from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from tests.hours.test_api import volunteer_api
 from tests.recognition.conftest import NAMES
 from tests.volunteers import people
 from zhiyuan.common.models import AuditEntry
@@ -151,6 +153,26 @@ def test_the_volunteer_sees_the_line_applies_and_opts_out(volunteer, serve, city
     assert ReminderOptOut.objects.filter(volunteer=volunteer).exists()
     web.post(reverse("public:me-stars-reminders"), {"reminders": "on"})
     assert not ReminderOptOut.objects.filter(volunteer=volunteer).exists()
+
+
+def test_my_hours_count_toward_the_citys_yearly_hours(volunteer, serve, city_policy) -> None:
+    # The city asks 30 hours a year: /me/hours/ and the volunteer API measure against them, as
+    # /me/stars/ does, not against the HOURS_YEARLY_TARGET setting (20).
+    city_policy(yearly_hours=30)
+    serve(volunteer, 6)
+    web = portal_client(volunteer)
+    web.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = web.get(reverse("public:me-hours")).content.decode()
+    assert "6.00 of 30 hours" in page and 'value="20"' in page  # 6 of 30 hours: 20 %
+    phone = volunteer_api(volunteer)
+    mine = phone.get("/api/v1/volunteer/hours/").json()
+    assert (mine["hours"], mine["target_hours"], mine["percent"]) == ("6.00", "30.00", 20)
+
+
+def test_my_hours_without_a_policy_use_the_default(volunteer, serve) -> None:
+    serve(volunteer, 5)
+    mine = volunteer_api(volunteer).get("/api/v1/volunteer/hours/").json()
+    assert (mine["hours"], mine["target_hours"], mine["percent"]) == ("5.00", "20.00", 25)
 
 
 def test_someone_elses_registration_is_404(volunteer, registrar) -> None:

@@ -31,6 +31,7 @@ from zhiyuan.hours.enums import HourFlag, HourSource, HourStatus, ImportState, R
 from zhiyuan.hours.models import Attendance, HourRecord, HoursImport
 from zhiyuan.organizations.access import get_scoped_or_404, in_subtree
 from zhiyuan.organizations.models import Organization
+from zhiyuan.recognition.selectors import yearly_target_of_person
 from zhiyuan.volunteers.models import Volunteer
 
 # --- output ----------------------------------------------------------------------------------
@@ -659,7 +660,10 @@ class MyHoursSerializer(serializers.Serializer):
     years = serializers.ListField(child=serializers.IntegerField(), help_text="Years with records.")
     minutes = serializers.IntegerField(help_text="The year's counted minutes.")
     hours = serializers.CharField()
-    target_hours = serializers.CharField(help_text="HOURS_YEARLY_TARGET (plan §三(二)3).")
+    target_hours = serializers.CharField(
+        help_text="The yearly hours of the city's recognition policy where the volunteer "
+        "registered (plan §三(二)3: 20 by default)."
+    )
     percent = serializers.IntegerField(help_text="Progress toward the target, 0–100.")
     records = HourRecordSerializer(many=True)
 
@@ -721,7 +725,8 @@ class VolunteerHoursView(VolunteerView):
         year = data.get("year") or years[0]
         start, end = selectors.year_bounds(year)
         records = list(mine.filter(start__gte=start, start__lt=end).order_by("-start", "-pk"))
-        progress = selectors.yearly_progress(mine, year)
+        digest = self.session().mobile_digest
+        progress = selectors.yearly_progress(mine, year, yearly_target_of_person(digest))
         body = {
             "year": year,
             "years": years,

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from zhiyuan.activities.enums import SignUpStatus
 from zhiyuan.activities.models import SignUp, Slot
+from zhiyuan.common.prepared import Param, PreparedRead
 from zhiyuan.hours import rules
 from zhiyuan.hours.enums import HourStatus
 from zhiyuan.hours.models import (
@@ -177,12 +178,16 @@ class Progress:
         return self.minutes >= self.target_minutes
 
 
-def yearly_progress(queryset: QuerySet[HourRecord], year: int) -> Progress:
-    """Counted minutes of `queryset` in the local `year` (records by their start) against the
-    yearly target."""
+def yearly_progress(
+    queryset: QuerySet[HourRecord], year: int, target_minutes: int | None = None
+) -> Progress:
+    """Counted minutes of `queryset` in the local `year` (records by their start) against
+    `target_minutes` (the city's yearly hours, which the recognition policy sets; the
+    HOURS_YEARLY_TARGET setting where none is given)."""
     start, end = year_bounds(year)
     within = counted(queryset).filter(start__gte=start, start__lt=end)
-    return Progress(total_minutes(within), yearly_target_minutes())
+    target = yearly_target_minutes() if target_minutes is None else target_minutes
+    return Progress(total_minutes(within), target)
 
 
 def years_of(queryset: QuerySet[HourRecord]) -> list[int]:
@@ -213,20 +218,28 @@ OWN_SIGNUP_FIELDS = (
 )
 
 
+_OWN_SIGNUP = PreparedRead(
+    lambda: (
+        SignUp.objects.filter(
+            slot_id=Param("slot"),
+            volunteer__mobile_digest=Param("digest"),
+            status=SignUpStatus.CONFIRMED,
+        )
+        .select_related("slot__activity__organizer", "volunteer")
+        .only(*OWN_SIGNUP_FIELDS)
+        # one row, or one per registration of a family's phone: the first
+        .order_by("pk")[:1]
+    )
+)
+
+
 def own_signup(slot_id: int, digest: str) -> SignUp | None:
     """The confirmed sign-up for slot `slot_id` of a registration made with the mobile number
     whose digest is `digest` (the volunteer's own check-in), with what a check-in reads of its
     slot, activity, organiser and volunteer (OWN_SIGNUP_FIELDS: building the query for every
-    column of four tables cost more than the rest of a check-in); None when there is none."""
-    found = (
-        SignUp.objects.filter(
-            slot_id=slot_id, volunteer__mobile_digest=digest, status=SignUpStatus.CONFIRMED
-        )
-        .select_related("slot__activity__organizer", "volunteer")
-        .only(*OWN_SIGNUP_FIELDS)
-        .order_by()  # one row, or one per registration of a family's phone: the first below
-    )
-    return min(found, key=lambda signup: signup.pk, default=None)
+    column of four tables cost more than the rest of a check-in); None when there is none.
+    A prepared read (`common.prepared`): a storm of check-ins at a gate asks it for every scan."""
+    return next(iter(_OWN_SIGNUP.objects(slot=slot_id, digest=digest)), None)
 
 
 def slots(user: Any, roles: Any = ALL_ROLES) -> QuerySet[Slot]:

@@ -5,8 +5,9 @@
   by SMS code may take longer than the code lives), then /checkin/ shows the slot and a button
   to check in or out, with the phone's location when it gives one;
 - /me/hours/ "my records" by year: each record and its status, the year's confirmed hours and
-  the progress toward the yearly target (HOURS_YEARLY_TARGET, plan §三(二)3: 20 hours), and a
-  request to correct a confirmed record (民政部令第67号 第十六条).
+  the progress toward the city's yearly hours (the recognition policy's, as /me/stars/ shows;
+  plan §三(二)3: 20 hours by default), and a request to correct a confirmed record (民政部令
+  第67号 第十六条).
 
 The volunteer is the portal's session (`session`): every registration with the logged-in
 mobile number. Nothing personal stands in a URL.
@@ -34,6 +35,7 @@ from zhiyuan.hours import checkin, selectors, services
 from zhiyuan.hours.models import Attendance, HourRecord
 from zhiyuan.portal import session
 from zhiyuan.portal.forms import MobileForm
+from zhiyuan.recognition.selectors import yearly_target_of_person
 
 GRANT_SECONDS = 10 * 60
 _GRANT = "hours.checkin.grant"
@@ -199,7 +201,7 @@ def my_hours(request: HttpRequest, bound: VolunteerCorrectionForm | None = None)
         "years": years,
         "year": year,
         "rows": rows,
-        "progress": selectors.yearly_progress(mine, year),
+        "progress": selectors.yearly_progress(mine, year, yearly_target_of_person(digest)),
     }
     return render(
         request, "portal/my_hours.html", context, status=400 if bound is not None else 200

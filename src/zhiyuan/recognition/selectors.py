@@ -111,6 +111,19 @@ def yearly_target_minutes(policy: RecognitionPolicy) -> int:
     return int(policy.yearly_hours) * 60
 
 
+def yearly_target_of_person(mobile_digest: str) -> int:
+    """The minutes a year expected of the person behind one mobile number (the portal's
+    volunteer, `hours.selectors.records_of_volunteers`): the yearly hours of the policy in force
+    where each of their registrations was made, the highest where they differ; the defaults'
+    where they have none (plan §三(二)3: 20 h). Two queries."""
+    found = policies()
+    paths = Volunteer.objects.filter(mobile_digest=mobile_digest).values_list(
+        "organization__path", flat=True
+    )
+    minutes = [yearly_target_minutes(found.of_path(path)) for path in paths]
+    return max(minutes, default=yearly_target_minutes(found.default))
+
+
 def star_minutes(policy: RecognitionPolicy) -> list[int]:
     """The thresholds of one to five stars in minutes, in order."""
     return [int(hours) * 60 for hours in policy.star_hours]
