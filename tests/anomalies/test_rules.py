@@ -112,17 +112,52 @@ def test_two_identical_records_are_not_a_bulk(clean: Clean):
     assert detect_anomalies().found[Rule.BULK_IDENTICAL] == 0
 
 
-def test_hours_confirmed_by_the_person_who_recorded_them(clean: Clean):
+def test_a_leader_confirming_the_hours_they_entered_for_others_is_no_anomaly(clean: Clean):
+    # 谁记录谁证明: the team that organised the activity records and confirms its hours.
+    for volunteer in clean.volunteers:
+        confirmed_by_recorder(
+            write_record(volunteer, clean.activity, local("2026-04-03 09:00"), 60)
+        )
+
+    assert detect_anomalies().found[Rule.SELF_CONFIRMED] == 0
+    assert Flag.objects.count() == 0
+
+
+def test_hours_confirmed_by_the_volunteer_they_belong_to(clean: Clean):
+    """The street's administrator is also a registered volunteer (an account with the
+    registration's mobile): their record, entered by the team leader, confirmed by themselves
+    before the account took that number (the ledger refuses it after)."""
+    admin = user("street_admin")
+    volunteer = registered(name=admin.name)
     record = confirmed_by_recorder(
-        write_record(clean.volunteers[2], clean.activity, local("2026-04-03 09:00"), 60)
+        write_record(volunteer, clean.activity, local("2026-04-03 09:00"), 60), "street_admin"
     )
+    admin.mobile = volunteer.mobile
+    admin.save(update_fields=["mobile", "mobile_digest"])
 
     detect_anomalies()
 
     flag = only_flag(Rule.SELF_CONFIRMED)
-    assert evidence(flag) == ({record.pk}, {clean.volunteers[2].pk})
-    assert ("team_leader", "confirmer") in people_of(flag)
-    assert ("team_leader", "recorder") in people_of(flag)
+    assert evidence(flag) == ({record.pk}, {volunteer.pk})
+    assert flag.facts == {"day": timezone.localdate(record.decided_at).isoformat()}
+    assert people_of(flag) == {
+        ("team_leader", "recorder"),
+        ("street_admin", "confirmer"),
+        ("registrar", "registrar"),
+    }
+
+
+def test_a_record_confirmed_by_an_account_with_another_number_is_not_the_volunteers_own(
+    clean: Clean,
+):
+    admin = user("street_admin")
+    volunteer = registered(name=admin.name)  # the same name, not the same number: not told apart
+    confirmed_by_recorder(
+        write_record(volunteer, clean.activity, local("2026-04-03 09:00"), 60), "street_admin"
+    )
+    assert admin.mobile_digest not in ("", volunteer.mobile_digest)
+
+    assert detect_anomalies().found[Rule.SELF_CONFIRMED] == 0
 
 
 def test_check_ins_outside_the_geofence(clean: Clean, outside_checkin):

@@ -9,7 +9,7 @@ class Rule(models.TextChoices):
     OVERLAPPING_HOURS = "overlapping_hours", _("Overlapping hours")
     LONG_DAY = "long_day", _("Day over 12 hours")
     BULK_IDENTICAL = "bulk_identical", _("Many identical records entered in bulk")
-    SELF_CONFIRMED = "self_confirmed", _("Hours confirmed by the person who recorded them")
+    SELF_CONFIRMED = "self_confirmed", _("Hours confirmed by the volunteer they belong to")
     OUTSIDE_GEOFENCE = "outside_geofence", _("Check-ins outside the geofence")
     REGISTRAR_BURST = "registrar_burst", _("Registrations in a burst from one registrar")
     ADDRESS_BURST = "address_burst", _("Registrations in a burst from one address")

@@ -234,14 +234,22 @@ def bulk_identical() -> list[Finding]:
 
 
 def self_confirmed() -> list[Finding]:
-    """Confirmed records whose recorder confirmed them (no second pair of eyes, against 谁记录
-    谁证明's purpose): one filter over the ledger, grouped by person, organiser and the local
-    day of the confirmation."""
+    """Confirmed records whose confirmer is the volunteer they belong to: an account with the
+    registration's mobile number (its digest, as `hours.permissions.is_own` tells a leader's
+    own hours; a number a family shares counts too). The ledger refuses such a confirmation
+    (`hours.services.confirmation_refusal`: a leader's own hours need a second person), so a
+    record here was confirmed around the services or before the account took the number.
+    A leader confirming the records they entered for the other volunteers of an activity they
+    organise is the ordinary path (民政部令第67号 第十八条: 谁记录谁证明, the organisation that
+    records the hours certifies them) and is not flagged. One query: the accounts' digests
+    reach the registrations by the digest index and their records by the volunteer index;
+    grouped by person, organiser and the local day of the confirmation."""
+    accounts = User.objects.exclude(mobile_digest="").values("mobile_digest")
     rows = (
         HourRecord.objects.filter(
             status=HourStatus.CONFIRMED,
-            recorded_by__isnull=False,
-            decided_by_id=F("recorded_by_id"),
+            volunteer__mobile_digest__in=accounts,
+            decided_by__mobile_digest=F("volunteer__mobile_digest"),
         )
         .order_by()
         .values_list("pk", "volunteer_id", "decided_by_id", "organizer_id", "decided_at")

@@ -4,8 +4,9 @@ how many.
 
 Only on a database marked as a demo's or a benchmark's (`population.require_marked`), after
 `generate_population` made its people: the planted cases change synthetic people only (their
-birth date, mobile, address, channel and registrar), and add an activity, three office users
-(a registrar, a recorder and a second leader) and service records. From `seed`, the same
+birth date, mobile, address, channel and registrar), and add an activity, four office users
+(a registrar, a recorder, a second leader and a leader's account of one volunteer) and service
+records. From `seed`, the same
 people are chosen on the same population. One case of every rule (`anomalies.enums.Rule`):
 
 - a child under 14 with hours (a registration whose birth date makes the person 12);
@@ -13,8 +14,10 @@ people are chosen on the same population. One case of every rule (`anomalies.enu
 - ANOMALY_BURST_REGISTRATIONS registrations from one home address in one week;
 - a volunteer whose mobile is the registrar's phone;
 - ANOMALY_SHARED_MOBILE people sharing one mobile;
-- two overlapping records, a 13-hour day, a record confirmed by its recorder, a record before
-  the person's registration date, ANOMALY_BULK_IDENTICAL identical back-filled records, and a
+- two overlapping records, a 13-hour day, a record confirmed by the volunteer it belongs to
+  (a leader's account of the person, under another number when it confirmed, then given the
+  registration's; beside it a record the recorder confirmed, which is no anomaly), a record
+  before the person's registration date, ANOMALY_BULK_IDENTICAL identical back-filled records, and a
   check-in 2.4 km outside the activity's geofence.
 Besides, every chosen volunteer of the hours cases gets a clean record confirmed by a second
 person, which no rule flags. Everything happens in one transaction.
@@ -249,6 +252,18 @@ def _entered(volunteer: Volunteer, place: _Place, start: datetime, minutes: int)
     return hours_services.confirm_records([record], actor=place.second)[0]
 
 
+def _own_leader(volunteer: Volunteer, place: _Place) -> User:
+    """A team leader's account of `volunteer` (the same name) on the organiser, with a number of
+    the planted users' range."""
+    leader = User.objects.create(
+        username=f"planted-own-{place.activity.pk}",
+        name=volunteer.name,
+        mobile=synthetic.synthetic_mobile(MOBILE_BASE + 10 * int(place.activity.pk) + 3),
+    )
+    Role.objects.create(user=leader, organization=place.organizer, kind=RoleKind.TEAM_LEADER)
+    return leader
+
+
 def _plant_hours(planted: Planted, people: Any, place: _Place, *, today: date) -> None:
     day = today - timedelta(days=10)
     child = Volunteer.objects.get(pk=next(iter(planted.volunteers.pop("child"))))
@@ -266,10 +281,21 @@ def _plant_hours(planted: Planted, people: Any, place: _Place, *, today: date) -
 
     own = next(people)
     _entered(own, place, _at(day - timedelta(days=1), 9), 120)
+    # The recorder also confirms records of their own for others (the ordinary path: no flag).
+    ordinary = hours_services.record_hours(
+        own, activity=place.activity, start=_at(day, 12), end=_at(day, 13), actor=place.recorder
+    )
+    hours_services.confirm_records([ordinary], actor=place.recorder)
+    # The person holds a leader's account too, under another number when they confirmed their
+    # own record (the ledger could not tell), then given the registration's number.
+    leader = _own_leader(own, place)
     record = hours_services.record_hours(
         own, activity=place.activity, start=_at(day, 9), end=_at(day, 11), actor=place.recorder
     )
-    record = hours_services.confirm_records([record], actor=place.recorder)[0]
+    record = hours_services.confirm_records([record], actor=leader)[0]
+    leader.mobile = own.mobile
+    leader.save(update_fields=["mobile", "mobile_digest"])
+    planted.users["own"] = leader.username
     planted.add(Rule.SELF_CONFIRMED, records=[record.pk], volunteers=[own.pk])
 
     early = next(people)
