@@ -330,7 +330,7 @@ def discrepancies() -> list[Discrepancy]:
             (row.organizer_id, row.year): (row.volunteers,)
             for row in OrganizerYear.objects.filter(year=year).exclude(volunteers=0)
         }
-        compared: list[tuple[str, dict[Any, tuple[int, ...]], dict[Any, tuple[int, ...]]]] = [
+        compared: list[tuple[str, dict[Any, Any], dict[Any, Any]]] = [
             ("month", stored_months, dict(months)),
             ("year", stored_years, dict(served)),
             ("volunteers", stored_people, {key: (n,) for key, n in people.items()}),
