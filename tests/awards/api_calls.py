@@ -87,9 +87,10 @@ def call_awards_operations(call: Any) -> None:
     answer = {"upheld": False, "answer": "经核查属实。"}
     call("city_admin", "POST", "/award-objections/{id}/answer/", answer, id=lodged.pk)
 
-    ended, (winner, _runner) = campaign_days_ago(18)
+    # Published 11 days ago: its 7 working days are over whatever the weekday.
+    ended, (winner, _runner) = campaign_days_ago(22)
     services.score_nomination(
-        winner, actor=user("city_admin"), score="96", today=TODAY - timedelta(days=10)
+        winner, actor=user("city_admin"), score="96", today=TODAY - timedelta(days=14)
     )
-    services.publish_shortlist(ended, actor=user("city_admin"), today=TODAY - timedelta(days=7))
+    services.publish_shortlist(ended, actor=user("city_admin"), today=TODAY - timedelta(days=11))
     call("city_admin", "POST", "/award-campaigns/{id}/fix/", id=ended.pk)

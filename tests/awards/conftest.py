@@ -3,7 +3,8 @@ guidance committee, 4306-GC) with two categories, quotas, registered volunteers 
 hours, reviewers, and the days of each stage.
 
 The campaign's days, from today (T): nominations until T+5, scores from T+6 to T+10, the
-shortlist published on T+11 for 7 days (to T+17), results fixed from T+18.
+shortlist published on T+11 for 7 working days (no holiday is configured: to the 7th day from
+T+11 that is Monday to Friday, NOTICE_LAST), results fixed from the day after.
 """
 
 from collections.abc import Callable
@@ -27,12 +28,23 @@ from zhiyuan.organizations.enums import RoleKind
 from zhiyuan.organizations.models import Organization
 from zhiyuan.volunteers.models import Volunteer
 
+
+def weekdays_from(start: date, count: int) -> date:
+    """The `count`-th day from `start` (included) that is Monday to Friday."""
+    day, seen = start, 0
+    while True:
+        seen += day.weekday() < 5
+        if seen == count:
+            return day
+        day += timedelta(days=1)
+
+
 TODAY = timezone.localdate()
 NOMINATING = TODAY
 REVIEWING = TODAY + timedelta(days=6)
 REVIEWED = TODAY + timedelta(days=11)
-NOTICE_LAST = TODAY + timedelta(days=17)
-AFTER_NOTICE = TODAY + timedelta(days=18)
+NOTICE_LAST = weekdays_from(REVIEWED, 7)
+AFTER_NOTICE = NOTICE_LAST + timedelta(days=1)
 STREET = "430602001-SC"
 DISTRICT = "430602-GC"
 

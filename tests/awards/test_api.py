@@ -137,7 +137,9 @@ def test_shortlist_objection_and_fix_over_the_api(api, client):
     fix = reverse("api:award-campaign-fix", args=[made.pk])
     early = api(user("city_admin")).post(fix)
     assert early.status_code == 400
-    Campaign.objects.filter(pk=made.pk).update(notice_starts=TODAY - timedelta(days=7))
+    Campaign.objects.filter(pk=made.pk).update(
+        notice_starts=TODAY - timedelta(days=9), notice_ends=TODAY - timedelta(days=1)
+    )
     fixed = api(user("city_admin")).post(fix)
     assert fixed.json()["status"] == "fixed"
     results = client.get(reverse("api:public-award-campaign", args=[made.pk])).json()

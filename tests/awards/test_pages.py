@@ -226,7 +226,9 @@ def test_shortlist_notice_objection_answer_and_results(login_en):
     assert "No objection has this reference." in unknown.content.decode()
 
     # After the notice period: fixed through the page.
-    Campaign.objects.filter(pk=made.pk).update(notice_starts=TODAY - timedelta(days=7))
+    Campaign.objects.filter(pk=made.pk).update(
+        notice_starts=TODAY - timedelta(days=9), notice_ends=TODAY - timedelta(days=1)
+    )
     assert office.post(reverse("awards:fix", args=[made.pk])).status_code == 302
     first.refresh_from_db()
     assert first.status == NominationStatus.AWARDED

@@ -2,11 +2,13 @@
 reviewer, the exact average and the ranking's tie rule, the notice period, the results, and the
 audit trail."""
 
+import importlib
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
 
@@ -20,6 +22,7 @@ from tests.awards.conftest import (
     category,
     give_quota,
     nominate,
+    open_city_campaign,
     org,
     reviewer,
     user,
@@ -28,8 +31,10 @@ from tests.awards.conftest import (
 from tests.volunteers import people
 from zhiyuan.awards import selectors, services
 from zhiyuan.awards.enums import CampaignStatus, NominationStatus, ObjectionStatus, Stage
-from zhiyuan.awards.models import Nomination, Score
+from zhiyuan.awards.models import Campaign, Nomination, Score
 from zhiyuan.common.models import AuditEntry
+from zhiyuan.recognition import selectors as recognition_selectors
+from zhiyuan.recognition.models import Holiday
 from zhiyuan.recognition.services import bar_from_awards
 
 pytestmark = pytest.mark.django_db
@@ -238,6 +243,89 @@ def _shortlisted(campaign):
     return first, second
 
 
+NATIONAL_DAY = date(2026, 9, 14)  # a Monday: nominations to 9-19, review to 9-24
+
+
+def _national_day_holidays() -> None:
+    """The week of 1–7 October off, the Sunday before and the Saturday after worked (调休)."""
+    Holiday.objects.bulk_create(
+        [Holiday(day=date(2026, 10, d), name="国庆节") for d in range(1, 8)]
+        + [
+            Holiday(day=date(2026, 9, 27), name="调休", working=True),
+            Holiday(day=date(2026, 10, 10), name="调休", working=True),
+        ]
+    )
+
+
+def _shortlisted_on(day: date) -> Campaign:
+    made = open_city_campaign(base=NATIONAL_DAY)
+    give_quota(made, STREET, 3, base=NATIONAL_DAY)
+    first = nominate(made, volunteer(name="王优秀", hours=4), today=NATIONAL_DAY)
+    services.score_nomination(first, actor=user("city_admin"), score="95", today=date(2026, 9, 22))
+    return services.publish_shortlist(made, actor=user("city_admin"), today=day)
+
+
+def test_the_notice_counts_working_days_skipping_weekends_and_holidays() -> None:
+    _national_day_holidays()
+    made = _shortlisted_on(date(2026, 9, 25))  # a Friday
+    # 9-25 Fri, 9-27 Sun (worked), 9-28, 9-29, 9-30, then 10-1..10-7 off, 10-8 Thu, 10-9 Fri:
+    # seven working days (seven calendar days would have ended on 10-1).
+    assert (made.notice_starts, made.notice_ends) == (date(2026, 9, 25), date(2026, 10, 9))
+    made.refresh_from_db()
+    assert made.notice_ends == date(2026, 10, 9)
+    assert made.stage(date(2026, 10, 5)) == Stage.NOTICE
+    assert made.stage(date(2026, 10, 9)) == Stage.NOTICE
+    assert made.stage(date(2026, 10, 10)) == Stage.NOTICE_ENDED
+    entry = AuditEntry.objects.get(action="awards.shortlist.published", object_id=str(made.pk))
+    assert (entry.data["notice_starts"], entry.data["notice_ends"]) == ("2026-09-25", "2026-10-09")
+    with pytest.raises(ValidationError) as caught:
+        services.fix_results(made, actor=user("city_admin"), today=date(2026, 10, 9))
+    assert refusal(caught.value) == {
+        "status": ["The notice period ends on 2026-10-09: fix the results after it."]
+    }
+    # A holiday configured later does not move a notice already published.
+    Holiday.objects.create(day=date(2026, 10, 9), name="后加")
+    made.refresh_from_db()
+    assert made.notice_ends == date(2026, 10, 9)
+    fixed = services.fix_results(made, actor=user("city_admin"), today=date(2026, 10, 10))
+    assert fixed.status == CampaignStatus.FIXED
+
+
+def test_the_notice_matches_a_star_levels_notice_published_the_same_day() -> None:
+    _national_day_holidays()
+    made = _shortlisted_on(date(2026, 9, 30))
+    assert (made.notice_starts, made.notice_ends) == recognition_selectors.notice_period(
+        date(2026, 9, 30), 7
+    )
+    assert made.notice_ends == date(2026, 10, 14)  # 9-30, 10-8, 10-9, 10-10 (worked), 10-12..14
+
+
+def test_a_calendar_without_working_days_refuses_the_shortlist() -> None:
+    start = date(2026, 9, 25)
+    Holiday.objects.bulk_create(Holiday(day=start + timedelta(days=n)) for n in range(400))
+    with pytest.raises(ValidationError) as caught:
+        _shortlisted_on(start)
+    assert caught.value.code == "no_working_days"
+    assert caught.value.messages == [
+        "No working day is configured in the year ahead: check the holidays."
+    ]
+    made = Campaign.objects.get(title="最美志愿者评选", nominations_close=date(2026, 9, 19))
+    assert (made.status, made.notice_starts, made.notice_ends) == (
+        CampaignStatus.OPEN,
+        None,
+        None,
+    )
+
+
+def test_the_migration_keeps_the_last_day_a_notice_was_published_with(campaign):
+    _shortlisted(campaign)
+    Campaign.objects.filter(pk=campaign.pk).update(notice_ends=None)
+    migration = importlib.import_module("zhiyuan.awards.migrations.0002_notice_in_working_days")
+    migration.keep_published_ends(apps, None)
+    campaign.refresh_from_db()
+    assert campaign.notice_ends == REVIEWED + timedelta(days=6)  # 7 calendar days, as published
+
+
 def test_the_shortlist_waits_for_the_review_to_end(campaign):
     with pytest.raises(ValidationError) as caught:
         services.publish_shortlist(campaign, actor=user("city_admin"), today=REVIEWING)
@@ -369,7 +457,7 @@ def test_opening_a_campaign_checks_its_office_and_dates(db):
     assert refusal(caught.value) == {
         "nominations_close": ["Nominations cannot close in the past."],
         "review_ends": ["The review ends on or after the day nominations close."],
-        "notice_days": ["The notice period is 5 to 60 days."],
+        "notice_days": ["The notice period is 5 to 60 working days."],
     }
     assert open_city_campaign().categories.count() == 2
 

@@ -63,7 +63,9 @@ class AwardCampaignSerializer(serializers.Serializer):
     criteria = serializers.CharField()
     nominations_close = serializers.DateField(help_text="Last day of nominations (local).")
     review_ends = serializers.DateField(help_text="Last day of scoring (local).")
-    notice_days = serializers.IntegerField(help_text="Calendar days of the public notice.")
+    notice_days = serializers.IntegerField(
+        help_text="Working days of the public notice (weekends and configured holidays skipped)."
+    )
     notice_starts = serializers.DateField(allow_null=True)
     notice_ends = serializers.DateField(allow_null=True)
     fixed_on = serializers.DateField(allow_null=True)
@@ -209,7 +211,12 @@ class AwardCampaignCreateSerializer(serializers.Serializer):
     criteria = serializers.CharField(max_length=2000)
     nominations_close = serializers.DateField()
     review_ends = serializers.DateField()
-    notice_days = serializers.IntegerField(min_value=5, max_value=60, default=7)
+    notice_days = serializers.IntegerField(
+        min_value=5,
+        max_value=60,
+        default=7,
+        help_text="Working days of the public notice (weekends and configured holidays skipped).",
+    )
     categories = AwardCategoryInputSerializer(many=True, allow_empty=False)
 
 

@@ -40,7 +40,7 @@ data_keys(
         "category": _("category"),
         "nominations_close": _("nominations close"),
         "review_ends": _("review ends"),
-        "notice_days": _("notice period in days"),
+        "notice_days": _("notice period in working days"),
         "categories": _("categories"),
         "unit": _("unit"),
         "places": _("places"),

@@ -30,7 +30,11 @@ class CampaignForm(forms.Form):
     nominations_close = forms.DateField(label=_("Nominations close"), **DATE)  # type: ignore[arg-type]
     review_ends = forms.DateField(label=_("Review ends"), **DATE)  # type: ignore[arg-type]
     notice_days = forms.IntegerField(
-        label=_("Notice period in days"), min_value=MIN_NOTICE_DAYS, max_value=60, initial=7
+        label=_("Notice period in working days"),
+        min_value=MIN_NOTICE_DAYS,
+        max_value=60,
+        initial=7,
+        help_text=_("Weekends and public holidays are not counted."),
     )
     other_name = forms.CharField(
         label=_("Another category (optional)"), max_length=50, required=False

@@ -9,7 +9,7 @@ notice period on the portal, when anyone may lodge an `Objection`, which the off
 then the results are fixed and published, and each award stands on the volunteer's record.
 """
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
@@ -28,15 +28,16 @@ from zhiyuan.awards.enums import (
 )
 from zhiyuan.common.storage import EncryptedFileSystemStorage
 
-#: The shortest notice period, in days (a campaign may set a longer one).
+#: The shortest notice period, in working days (a campaign may set a longer one).
 MIN_NOTICE_DAYS = 5
 
 
 class Campaign(models.Model):
     """A selection opened by `organization` (a city- or district-level organisation). Its dates
     are local days, each included: nominations until `nominations_close`, scores until
-    `review_ends`, the shortlist on notice from `notice_starts` for `notice_days` calendar
-    days (to `notice_ends`)."""
+    `review_ends`, the shortlist on notice from `notice_starts` for `notice_days` working days
+    (weekends and the configured holidays skipped: `recognition.selectors.notice_period`, the
+    star levels' rule) to `notice_ends`, fixed when the shortlist is published."""
 
     ACCESS_PATH = "organization__path"
 
@@ -52,7 +53,7 @@ class Campaign(models.Model):
     nominations_close = models.DateField(_("nominations close"))
     review_ends = models.DateField(_("review ends"))
     notice_days = models.PositiveSmallIntegerField(
-        _("notice period in days"),
+        _("notice period in working days"),
         default=7,
         validators=[MinValueValidator(MIN_NOTICE_DAYS), MaxValueValidator(60)],
     )
@@ -60,6 +61,7 @@ class Campaign(models.Model):
         _("status"), max_length=12, choices=CampaignStatus.choices, default=CampaignStatus.OPEN
     )
     notice_starts = models.DateField(_("notice from"), null=True, blank=True)
+    notice_ends = models.DateField(_("notice until"), null=True, blank=True)
     fixed_on = models.DateField(_("results fixed on"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -84,13 +86,6 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year} {self.title}"
-
-    @property
-    def notice_ends(self) -> date | None:
-        """The last day of the notice period (included), None before the shortlist is out."""
-        if self.notice_starts is None:
-            return None
-        return self.notice_starts + timedelta(days=self.notice_days - 1)
 
     def stage(self, today: date | None = None) -> Stage:
         """What may happen on `today` (default: the local date)."""

@@ -136,7 +136,7 @@ def open_campaign(
     today: date | None = None,
 ) -> Campaign:
     """Open a campaign of `organization` (a city- or district-level organisation). Dates are
-    local days, each included; `notice_days` ≥ MIN_NOTICE_DAYS calendar days. Raises
+    local days, each included; `notice_days` ≥ MIN_NOTICE_DAYS working days. Raises
     PermissionDenied unless `actor` administers it, ValidationError keyed by the field (title,
     year, criteria, nominations_close, review_ends, notice_days, categories). Audit:
     awards.campaign.opened."""
@@ -157,7 +157,7 @@ def open_campaign(
         errors["review_ends"] = [_("The review ends on or after the day nominations close.")]
     if not isinstance(notice_days, int) or not MIN_NOTICE_DAYS <= notice_days <= 60:
         errors["notice_days"] = [
-            _("The notice period is %(min)s to 60 days.") % {"min": MIN_NOTICE_DAYS}
+            _("The notice period is %(min)s to 60 working days.") % {"min": MIN_NOTICE_DAYS}
         ]
     if errors:
         raise ValidationError(errors)
@@ -551,8 +551,10 @@ def score_nomination(
 def publish_shortlist(campaign: Campaign, *, actor: Any, today: date | None = None) -> Campaign:
     """After the review ends, rank each category (`selectors.ranked`) and put its top
     `places` scored nominations on public notice from `today` for the campaign's notice
-    period; the others are not shortlisted. Raises PermissionDenied, ValidationError (status).
-    Audit: awards.shortlist.published."""
+    period: `notice_days` working days, weekends and the configured holidays skipped
+    (`recognition.selectors.notice_period`, as a star level's notice), its last day kept as
+    `notice_ends`; the others are not shortlisted. Raises PermissionDenied, ValidationError
+    (status, "no_working_days"). Audit: awards.shortlist.published."""
     permissions.require_manage(actor, campaign)
     today = _today(today)
     with transaction.atomic():
@@ -584,8 +586,10 @@ def publish_shortlist(campaign: Campaign, *, actor: Any, today: date | None = No
                 row.save(update_fields=["average", "score_count", "rank", "status"])
             shortlisted[category.name] = chosen
         campaign.status = CampaignStatus.NOTICE
-        campaign.notice_starts = today
-        campaign.save(update_fields=["status", "notice_starts"])
+        campaign.notice_starts, campaign.notice_ends = recognition.notice_period(
+            today, campaign.notice_days
+        )
+        campaign.save(update_fields=["status", "notice_starts", "notice_ends"])
         log_action(
             actor,
             "awards.shortlist.published",

@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import (
     Case,
     Count,
@@ -26,12 +27,14 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from zhiyuan.hours import rules
 from zhiyuan.hours.models import HourRecord, ServiceYear
 from zhiyuan.hours.selectors import counted, year_bounds
 from zhiyuan.organizations.access import ALL_ROLES, after_subtree, in_subtree, scope
 from zhiyuan.organizations.models import Organization
+from zhiyuan.recognition import workdays
 from zhiyuan.recognition.enums import LIVE, AwardStatus
 from zhiyuan.recognition.models import (
     AwardBar,
@@ -48,6 +51,22 @@ AWARD_RELATED = ("volunteer", "organization", "proposed_by", "reviewed_by", "awa
 
 def local_today() -> date:
     return timezone.localdate()
+
+
+def notice_period(start: date, working_days: int) -> tuple[date, date]:
+    """A public notice published on `start` that stands for `working_days` working days
+    (Monday to Friday less the configured holidays, plus the weekend days configured as worked:
+    `Holiday`, the State Council's yearly notice; `workdays.notice_period`): (first day, last
+    day), both included. The one rule of notices, for star levels and for award campaigns alike.
+    Raises ValidationError ("no_working_days") when the holidays leave no working day within
+    a year."""
+    try:
+        return workdays.notice_period(start, working_days)
+    except ValueError:
+        raise ValidationError(
+            _("No working day is configured in the year ahead: check the holidays."),
+            code="no_working_days",
+        ) from None
 
 
 # --- the policy ----------------------------------------------------------------------------

@@ -40,7 +40,7 @@ from zhiyuan.hours import rules
 from zhiyuan.organizations.access import after_subtree, covers
 from zhiyuan.organizations.enums import RoleKind
 from zhiyuan.organizations.models import Organization
-from zhiyuan.recognition import permissions, selectors, workdays
+from zhiyuan.recognition import permissions, selectors
 from zhiyuan.recognition.enums import LIVE, STANDING, WAITING, AwardStatus
 from zhiyuan.recognition.models import (
     MIN_NOTICE_WORKING_DAYS,
@@ -409,9 +409,9 @@ def review_award(
     """The office's review of an award asked for or proposed. Approved: the volunteer's
     cumulative counted minutes are kept as the evidence (`minutes`) and must still reach the
     threshold, and the award goes on public notice from `today` (default: today) for the
-    policy's working days (`workdays.notice_period`). Refused: with `reason`.
+    policy's working days (`selectors.notice_period`). Refused: with `reason`.
     Raises PermissionDenied, ValidationError ("not_waiting", "hours_short", "barred",
-    reason missing). Audit: recognition.award.published / refused."""
+    "no_working_days", reason missing). Audit: recognition.award.published / refused."""
     permissions.require_reviews(actor, award.organization)
     today = today or selectors.local_today()
     reason = clean_note(reason, field="reason", limit=200)
@@ -433,7 +433,7 @@ def review_award(
         if total < locked.threshold_minutes:
             raise hours_short_error(locked.level, locked.threshold_minutes, total)
         policy = selectors.policy_for(locked.organization)
-        locked.notice_from, locked.notice_until = workdays.notice_period(
+        locked.notice_from, locked.notice_until = selectors.notice_period(
             today, policy.notice_working_days
         )
         locked.minutes, locked.status = total, AwardStatus.NOTICE
