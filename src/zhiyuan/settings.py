@@ -51,6 +51,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # closing the last connection checkpoints the WAL, about 2 ms for every request that asks
     # the database anything (the public pages ask one small query: common.generations).
     DATABASES["default"]["CONN_MAX_AGE"] = 60
+# The hot paths' reads (`common.prepared`: a volunteer's check-in) are prepared statements on
+# PostgreSQL, planned once per connection; 0 behind a pooler in transaction mode that keeps no
+# prepared statements (PgBouncer before 1.21).
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 
 _secret = env_str("SECRET_KEY", "")
 if not _secret:
