@@ -113,3 +113,32 @@ def test_a_slot_that_ended_refuses_a_new_check_in_but_answers_a_retry(volunteer,
     late = post(phone, {**body, "idempotency_key": "k-5"})
     assert late.status_code == 400 and "over" in str(late.json())
     assert Attendance.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("null", {"non_field_errors": ["No data provided"]}),
+        ([], {"non_field_errors": ["Invalid data. Expected a dictionary, but got list."]}),
+        (
+            {"direction": "sideways"},
+            {
+                "code": ["This field is required."],
+                "direction": ['"sideways" is not a valid choice.'],
+            },
+        ),
+        (
+            {"code": "x", "direction": "in", "latitude": 91, "idempotency_key": "k" * 65},
+            {
+                "idempotency_key": ["Ensure this field has no more than 64 characters."],
+                "latitude": ["Ensure this value is less than or equal to 90."],
+            },
+        ),
+    ],
+)
+def test_bad_input_is_refused_field_by_field(volunteer, now_slot, body, expected) -> None:
+    # The form is kept from request to request (api.shared.checked_by): each answer is its own.
+    for _ in range(2):
+        answer = post(volunteer_api(volunteer), body)
+        assert (answer.status_code, answer.json()) == (400, expected)
+    assert not Attendance.objects.exists()

@@ -23,7 +23,7 @@ from zhiyuan.api.audit import ActorSerializer
 from zhiyuan.api.lookups import object_id
 from zhiyuan.api.memberships import VolunteerRefSerializer
 from zhiyuan.api.openapi import errors
-from zhiyuan.api.shared import OrganizationRefSerializer, id_field, validated
+from zhiyuan.api.shared import OrganizationRefSerializer, checked_by, id_field, validated
 from zhiyuan.api.volunteer_auth import VolunteerView
 from zhiyuan.common.masking import mask_phone
 from zhiyuan.hours import backfill, checkin, permissions, rules, selectors, services
@@ -118,6 +118,11 @@ class AttendanceSerializer(serializers.Serializer):
     out_distance_m = serializers.IntegerField(allow_null=True)
     flags = serializers.ListField(child=serializers.ChoiceField(choices=HourFlag.choices))
     record = serializers.IntegerField(source="record_id", allow_null=True)
+
+
+#: The check-in's answer, one instance for every request: building a serializer copies every
+#: field it declares, and `to_representation` keeps nothing of what it renders.
+ATTENDANCE_ANSWER = AttendanceSerializer()
 
 
 class CheckInCodeSerializer(serializers.Serializer):
@@ -492,7 +497,7 @@ class CheckInView(APIView):
             longitude=data.get("longitude"),
         )
         code = status.HTTP_201_CREATED if checked.created else status.HTTP_200_OK
-        return Response(AttendanceSerializer(checked.attendance).data, status=code)
+        return Response(ATTENDANCE_ANSWER.to_representation(checked.attendance), status=code)
 
 
 def _slot(request: Request, pk: int, *, roles: Any) -> Slot:
@@ -649,6 +654,10 @@ class VolunteerCheckSerializer(serializers.Serializer):
     longitude = serializers.FloatField(required=False, min_value=-180, max_value=180)
 
 
+#: The volunteer's check-in form, one instance for every request (`shared.checked_by`).
+VOLUNTEER_CHECK_FORM = VolunteerCheckSerializer()
+
+
 class YearFilter(serializers.Serializer):
     year = serializers.IntegerField(
         required=False, min_value=1980, max_value=9999, help_text="A local year (default: this)."
@@ -696,7 +705,7 @@ class VolunteerCheckInView(VolunteerView):
         },
     )
     def post(self, request: Request) -> Response:
-        data = validated(VolunteerCheckSerializer, request.data)
+        data = checked_by(VOLUNTEER_CHECK_FORM, request.data)
         slot_id = checkin.token_slot_id(_token_of(data["code"]))
         signup = selectors.own_signup(slot_id, self.session().mobile_digest)
         if signup is None:  # no such slot, or no confirmed sign-up of the caller for it
@@ -708,7 +717,7 @@ class VolunteerCheckInView(VolunteerView):
         else:
             checked = checkin.check_in_signed_up(signup, key=key, **where)
         code = status.HTTP_201_CREATED if checked.created else status.HTTP_200_OK
-        return Response(AttendanceSerializer(checked.attendance).data, status=code)
+        return Response(ATTENDANCE_ANSWER.to_representation(checked.attendance), status=code)
 
 
 class VolunteerHoursView(VolunteerView):
