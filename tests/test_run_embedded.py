@@ -2,7 +2,9 @@
 scripts/run-embedded on a free port with a temporary VAR_DIR, a hostile roster uploaded through
 the API, the worker killed (SIGKILL) in the middle of a check; the worker and the periodic
 jobs are started again, the site answers throughout, and the check left "checking" by the dead
-worker ends as failed with its message once the periodic job runs.
+worker ends as failed with its message once the periodic job runs. And a Ctrl-C (SIGINT to the
+whole group, as a terminal sends it) stops it promptly and quietly: no restart announced, no
+web worker killed.
 
 Every process the stack starts is in its own process group, which the test ends and checks
 empty."""
@@ -48,6 +50,7 @@ class Stack:
     url: str
     var: Path
     log: Path
+    process: subprocess.Popen[bytes]
     token: str = ""
 
     def pid(self, name: str) -> int:
@@ -160,7 +163,9 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
             start_new_session=True,  # its own process group, ended as a whole below
         )
     try:
-        started = Stack(url=f"http://127.0.0.1:{port}", var=tmp_path / "var", log=log)
+        started = Stack(
+            url=f"http://127.0.0.1:{port}", var=tmp_path / "var", log=log, process=process
+        )
         until(lambda: started.status("/accounts/login/") == 200, 900, "the site answers", log)
         yield started
     finally:
@@ -244,3 +249,53 @@ def test_the_stack_survives_a_hostile_roster_and_a_killed_worker(stack: Stack) -
     )
     assert failed["error"] == CHECK_STOPPED
     assert stack.status("/accounts/login/") == 200
+
+
+def _children(pid: int) -> list[int]:
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def _ignores(pid: int, sig: signal.Signals) -> bool:
+    """Whether process `pid` ignores `sig` (its SigIgn mask in /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("SigIgn:"):
+            return bool(int(line.split()[1], 16) >> (sig - 1) & 1)
+    raise AssertionError(f"no SigIgn line for {pid}")
+
+
+def test_a_ctrl_c_stops_the_stack_promptly_and_quietly(stack: Stack) -> None:
+    until(lambda: stack.pid("worker") and stack.pid("periodic"), 60, "both are running", stack.log)
+    # The terminal's SIGINT reached each web worker beside its master's SIGQUIT: two quit
+    # signals, the second handled inside the first, hung one for 30 s. They leave it to the master.
+    until(
+        lambda: (
+            (workers := _children(stack.pid("web")))
+            and len(workers) == 2
+            and all(_ignores(pid, signal.SIGINT) for pid in workers)
+        ),
+        60,
+        "both web workers are up, ignoring SIGINT",
+        stack.log,
+    )
+    assert stack.status("/accounts/login/") == 200
+
+    started = time.monotonic()
+    os.killpg(stack.process.pid, signal.SIGINT)
+    stack.process.wait(timeout=60)
+    took = time.monotonic() - started
+    log = stack.log.read_text()
+    assert "starting it again" not in log
+    assert "was sent" not in log  # gunicorn's "Worker … was sent SIGKILL! Perhaps out of memory?"
+    assert "Traceback" not in log
+    assert took < 15, f"stopping took {took:.1f} s; the output:\n{log[-4000:]}"
+    assert stack.process.returncode == 130  # the script ends as interrupted
+
+    def group_gone() -> bool:
+        try:
+            os.killpg(stack.process.pid, 0)
+        except ProcessLookupError:
+            return True
+        return False
+
+    until(group_gone, 5, "every process of the stack ends", stack.log)
+    assert sorted(path.name for path in (stack.var / "run").iterdir()) == []
