@@ -2,7 +2,7 @@
 
 Usage: python benchmarks/bench_public.py
 
-Loads the demo city (`zhiyuan load_demo`: 岳阳市, 4,110 organisations, 150 registration
+Loads the demo city (`zhiyuan load_demo`: 岳阳市, 4,119 organisations, 150 registration
 bodies) into a fresh SQLite database in a temporary directory, and into a fresh PostgreSQL
 database when BENCH_DATABASE_URL names a server (a database zhiyuan_bench_public_<pid> is
 created on it and dropped afterwards). Then it serves the site with gunicorn and the project's

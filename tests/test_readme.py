@@ -74,11 +74,22 @@ def _number(text: str) -> int:
     return int(text.replace(",", ""))
 
 
-@pytest.mark.slow  # loads the demo city: its 2,049 divisions and 4,110 organisations
+def _said(pattern: str, output: str) -> tuple[str, ...]:
+    """The groups of the one line of `load_demo`'s output (spaces joined) matching `pattern`."""
+    found = re.findall(pattern, output)
+    assert len(found) == 1, f"{pattern!r} in {output!r}"
+    return found[0] if isinstance(found[0], tuple) else (found[0],)
+
+
+@pytest.mark.slow  # loads the demo city: its 2,049 divisions and 4,119 organisations
 def test_the_readme_states_what_the_demo_city_holds(empty_db_tx: None) -> None:
     """Every figure the README gives about the demo, against a demo loaded as `make run` loads
-    it (issue 9: it said 4,107 organisations of a tree that holds 4,110)."""
-    call_command("load_demo", if_empty=True, stdout=io.StringIO())
+    it (issue 9: it said 4,107 organisations of a tree that holds 4,110), and against what
+    `load_demo` prints while loading it (it printed "4,110 organisations in all" before adding
+    the 9 work units of the README's 4,119)."""
+    printed = io.StringIO()
+    call_command("load_demo", if_empty=True, stdout=printed)
+    said = _prose(printed.getvalue())
     readme = _prose((ROOT / "README.md").read_text())
     divisions = re.search(
         r"2023 statistical codes: ([\d,]+) city, ([\d,]+) county-level, ([\d,]+) township-level, "
@@ -99,6 +110,14 @@ def test_the_readme_states_what_the_demo_city_holds(empty_db_tx: None) -> None:
         _number(total.group(1))
     )
     assert _number(total.group(1)) == Organization.objects.count()
+    assert divisions.groups() == _said(
+        r"divisions: ([\d,]+) city, ([\d,]+) county-level, ([\d,]+) township-level, "
+        r"([\d,]+) village-level",
+        said,
+    )
+    assert (standard.group(1),) == _said(r"\(committees, [^)]*\)… ([\d,]+) organisations ", said)
+    assert (units.group(1),) == _said(r" (\d+) work units ", said)
+    assert (total.group(1),) == _said(r"([\d,]+) organisations in all", said)
     street = Organization.objects.get(code="430602001-SC")
     communities = re.search(r"that street's centre, team and (\d+) communities", readme)
     assert communities is not None
@@ -120,6 +139,17 @@ def test_the_readme_states_what_the_demo_city_holds(empty_db_tx: None) -> None:
     bodies = re.search(r"([\d,]+) registration bodies", readme)
     assert bodies is not None
     assert _number(bodies.group(1)) == RegistrationBody.objects.count()
+    assert (bodies.group(1), people.group(1)) == _said(
+        r"([\d,]+) registration bodies, ([\d,]+) synthetic people in the ledger", said
+    )
+    villages = re.search(
+        r"the resident populations of its ([\d,]+) communities and villages", readme
+    )
+    assert villages is not None
+    assert villages.groups() == _said(r" ([\d,]+) communities and villages ", said)
+    assert generated.groups() == _said(
+        r"([\d,]+) registered volunteers, ([\d,]+) awaiting confirmation", said
+    )
 
 
 def test_every_make_target_the_readme_names_exists() -> None:
