@@ -20,9 +20,11 @@ Volunteers: the fixtures `apply`, `registered` and `confirm` of tests/volunteers
 """
 
 from collections.abc import Callable, Iterator
+from importlib import import_module
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
@@ -136,8 +138,11 @@ def world_tx(transactional_db: None) -> None:
 
 @pytest.fixture
 def empty_db_tx(transactional_db: None) -> None:
-    """An empty database for transactional tests (the session world may still be there)."""
+    """An empty database for transactional tests (the session world may still be there), as
+    `migrate` leaves one: the flush empties the rows a migration seeds too, so the plan's
+    activity categories (which the demo's activities use) are seeded again."""
     call_command("flush", interactive=False, verbosity=0)
+    import_module("zhiyuan.activities.migrations.0001_initial").seed_categories(apps, None)
 
 
 def _persona(username: str) -> Callable[..., User]:

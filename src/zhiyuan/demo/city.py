@@ -1,20 +1,28 @@
 """The demo city: 岳阳市 from the shipped 2023 division codes, its standard structure, one
-management area and demo users at every level (README, "Demo log-ins").
+management area and demo users at every level (README, "Demo log-ins"), a synthetic population
+of 岳阳楼区 (`demo.population`) and the past year of its activities and service hours
+(`demo.year`).
 
 The demo passwords are for the demo only; never load the demo into a production database.
 """
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Count
+from django.utils import timezone
 
 from zhiyuan.accounts.models import Role, User
 from zhiyuan.common.identity import resident_id_check_character
+from zhiyuan.demo.clock import replaying
 from zhiyuan.demo.models import DatabaseKind, GeneratedPopulation
 from zhiyuan.demo.population import generate_population, mark_database
+from zhiyuan.demo.year import load_demo_year, summary
 from zhiyuan.divisions.importer import import_divisions
 from zhiyuan.divisions.models import Division
 from zhiyuan.organizations.enums import RoleKind
@@ -90,7 +98,7 @@ def load_demo(say: Callable[[str], None] = lambda line: None) -> list[DemoUser]:
         townships=list(Division.objects.filter(code__in=ETDZ_TOWNSHIPS)),
         actor=None,
     )
-    say(f"  {Organization.objects.count():,} organisations with the management area")
+    say(f"  {Organization.objects.count():,} organisations in all")
     with transaction.atomic():
         for demo in DEMO_USERS:
             _ensure_user(demo)
@@ -105,7 +113,18 @@ def load_demo(say: Callable[[str], None] = lambda line: None) -> list[DemoUser]:
         division = Division.objects.get(code=POPULATION_DIVISION)
         say(f"Generating a synthetic population for {division.name} (work units, targets, people)…")
         generate_population(division, volunteers=POPULATION, seed=POPULATION_SEED, say=say)
-    say(f"  {Organization.objects.count():,} organisations in all")
+    say("Living through a year of activities and service hours in 岳阳楼区…")
+    if load_demo_year():
+        made = summary()
+        say(
+            f"  {sum(made.activities.values())} activities "
+            f"({made.activities.get('published', 0)} open for sign-up), "
+            f"{sum(made.signups.values()):,} sign-ups, "
+            f"{sum(made.records.values()):,} service records "
+            f"({made.records.get('confirmed', 0):,} confirmed, "
+            f"{made.records.get('pending', 0)} awaiting the leaders), "
+            f"{made.counted_minutes // 60:,} hours counted for {made.volunteers} volunteers"
+        )
     return DEMO_USERS
 
 
@@ -114,6 +133,10 @@ def load_demo(say: Callable[[str], None] = lambda line: None) -> list[DemoUser]:
 # no confirmation request; confirmations print their notice through the console SMS backend
 # (never load the demo where a real SMS provider is configured). 陈小满 uses
 # DEMO_VOLUNTEER_MOBILE so that "my registration" (/me/) can be tried with printed codes.
+# The people who serve in the demo's year (`demo.year`) registered over a year before the load
+# (REGISTERED_DAYS_AGO, two days apart), so that their hours follow their registration; those
+# awaiting confirmation, confirmed in person and the minor registered on the day of the load.
+REGISTERED_DAYS_AGO = 430
 DEMO_VOLUNTEER_MOBILE = "13900000010"
 _DEMO_PEOPLE = [
     # name, birth date, male, registered through, state
@@ -156,9 +179,14 @@ def load_demo_volunteers() -> int:
     if Volunteer.objects.exists():
         return 0
     registrar = User.objects.get(username="street_registrar")
+    now = timezone.now()
     for serial, (name, birth, male, through, state) in enumerate(_DEMO_PEOPLE, start=100):
         organization = Organization.objects.get(code=through)
         body = getattr(organization, "registration_body", None) or street
+        back_then: AbstractContextManager[Any] = nullcontext()
+        if state in ("active", "suspended", "cancelled"):
+            days = REGISTERED_DAYS_AGO - 2 * (serial - 100)
+            back_then = replaying(now - timedelta(days=days))
         data = {
             "name": name,
             "document_type": "resident_id",
@@ -181,24 +209,23 @@ def load_demo_volunteers() -> int:
                 guardian_mobile="19900009999",
             )
         by_registrar = permissions.may_register_through(registrar, body, organization)
-        volunteer = services.register_volunteer(
-            data,
-            body=body,
-            organization=organization,
-            actor=registrar if by_registrar else None,
-            channel=RegistrationChannel.REGISTRAR if by_registrar else RegistrationChannel.SELF,
-            consent=True,
-            send_confirmation=False,
-        ).volunteer
-        if state == "applied":
-            continue
+        with back_then:
+            volunteer = services.register_volunteer(
+                data,
+                body=body,
+                organization=organization,
+                actor=registrar if by_registrar else None,
+                channel=RegistrationChannel.REGISTRAR if by_registrar else RegistrationChannel.SELF,
+                consent=True,
+                send_confirmation=False,
+            ).volunteer
+            if state not in ("applied", "in_person"):
+                volunteer = services.confirm_registration(
+                    volunteer.pk, method=ConfirmationMethod.SMS_CODE, actor=None
+                )
         if state == "in_person":
             services.confirm_in_person(volunteer, actor=registrar, reason="本人到服务中心签字确认")
-            continue
-        volunteer = services.confirm_registration(
-            volunteer.pk, method=ConfirmationMethod.SMS_CODE, actor=None
-        )
-        if state == "suspended":
+        elif state == "suspended":
             services.suspend_registration(volunteer, actor=registrar, reason="连续一年未参加活动")
         elif state == "cancelled":
             services.cancel_registration(
