@@ -9,14 +9,17 @@ Requests go through Django's test-client handler, so they run inside the test's 
 on the test database; each example runs in a savepoint that is rolled back, and with an empty
 cache, so every example starts from the same world (a log-out or a deactivation made by one
 example does not decide the next, and no throttle fills up). Random ids mostly miss, so half
-of the examples of an operation on one object aim at a real one of its kind.
+of the examples of an operation on one object aim at a real one of its kind. Those objects are
+made once for all the operations (`known`, in a transaction rolled back after the last one),
+and each operation's test runs in a savepoint inside it: every test starts from the same
+objects, as if it had made them itself.
 
 The number of examples is bounded (EXAMPLES per operation and caller, fewer for calls that
 can only answer 401) and the generation derandomised, so CI runs the same cases each time.
 """
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -55,6 +58,7 @@ from tests.factories import (
 from tests.hours.api_calls import call_hours_operations, hours_known_ids
 from tests.recognition.api_calls import call_recognition_operations, recognition_known_ids
 from tests.reports.api_calls import call_reporting_operations, reporting_known_ids
+from tests.volunteers import people
 from tests.volunteers.people import person_data, synthetic_id, synthetic_mobile
 from tests.workplan.api_calls import call_workplan_operations, workplan_known_ids
 from zhiyuan.accounts.models import Role, User
@@ -153,37 +157,50 @@ def aimed(case: Any, ids: dict[str, list[Any]], pick: int | None) -> Any:
     return case
 
 
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize(("method", "path"), OPERATIONS)
-def test_every_operation_conforms_to_the_schema(
-    method: str, path: str, role: str, registered, apply
-) -> None:
-    operation = SCHEMA[path][method]
-    public = "security" not in OPENAPI["paths"][path][method.lower()]
-    headers = headers_of(role)
-    ids = known_ids(registered, apply)
-    cases = st.one_of(
-        operation.as_strategy(GenerationMode.POSITIVE),
-        operation.as_strategy(GenerationMode.NEGATIVE),
-    )
+@pytest.fixture(scope="class")
+def known(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, list[Any]]]:
+    """`known_ids`, made once for every operation's test (making them takes longer than an
+    operation's examples), in a transaction rolled back after the last test of the class. Each
+    test runs in a savepoint inside it (pytest-django's `db`), so it starts from these objects
+    and from nothing another test wrote."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield known_ids(people.registered, people.apply)
+        transaction.set_rollback(True)
 
-    @given(case=cases, pick=st.none() | st.integers(min_value=0, max_value=2))
-    @settings(
-        max_examples=EXAMPLES if public or role != "anonymous" else EXAMPLES_REFUSED,
-        deadline=None,
-        database=None,
-        derandomize=True,
-        suppress_health_check=list(HealthCheck),
-    )
-    def check(case: Any, pick: int | None) -> None:
-        cache.clear()  # throttles and lock-outs count in the cache
-        with transaction.atomic():
-            aimed(case, ids, pick).call_and_validate(
-                app=django_wsgi_app, headers=headers, checks=CHECKS
-            )
-            transaction.set_rollback(True)
 
-    check()
+class TestEveryOperation:
+    """The generated requests of every operation and caller, sharing `known`'s objects."""
+
+    @pytest.mark.parametrize("role", ROLES)
+    @pytest.mark.parametrize(("method", "path"), OPERATIONS)
+    def test_conforms_to_the_schema(
+        self, method: str, path: str, role: str, known: dict[str, list[Any]]
+    ) -> None:
+        operation = SCHEMA[path][method]
+        public = "security" not in OPENAPI["paths"][path][method.lower()]
+        headers = headers_of(role)
+        cases = st.one_of(
+            operation.as_strategy(GenerationMode.POSITIVE),
+            operation.as_strategy(GenerationMode.NEGATIVE),
+        )
+
+        @given(case=cases, pick=st.none() | st.integers(min_value=0, max_value=2))
+        @settings(
+            max_examples=EXAMPLES if public or role != "anonymous" else EXAMPLES_REFUSED,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
+        def check(case: Any, pick: int | None) -> None:
+            cache.clear()  # throttles and lock-outs count in the cache
+            with transaction.atomic():
+                aimed(case, known, pick).call_and_validate(
+                    app=django_wsgi_app, headers=headers, checks=CHECKS
+                )
+                transaction.set_rollback(True)
+
+        check()
 
 
 class Caller:
