@@ -145,3 +145,45 @@ def test_the_per_row_form_can_give_each_entry_its_object_s_organisation(city_adm
         (str(body.pk), body.organization_id) for body in bodies.order_by("pk")
     ]
     assert len(entries) > 1
+
+
+def _role_entries() -> list[dict]:
+    fields = ("actor", "action", "object_type", "object_id", "object_repr", "organization")
+    return list(
+        AuditEntry.objects.filter(action="role.given").order_by("pk").values(*fields, "data")
+    )
+
+
+def test_an_object_created_with_its_entry_is_recorded_as_save_and_log_action_record_it(
+    org, city_admin, nobody
+) -> None:
+    from zhiyuan.accounts.models import Role
+    from zhiyuan.common.audit import create_with_entry, log_action, object_repr
+
+    street = org("430602001-SC")
+    saved = Role(user=nobody, organization=street, kind="viewer")
+    saved.save()
+    log_action(city_admin, "role.given", saved, organization=street, data={"n": 1})
+    created = Role(user=nobody, organization=street, kind="checker")
+    with origin_scope("api"):
+        create_with_entry(created, city_admin, "role.given", organization=street, data={"n": 1})
+    assert created.pk is not None and not created._state.adding
+    assert Role.objects.get(pk=created.pk).kind == "checker"
+    first, second = _role_entries()
+    named = object_repr(created)
+    assert second == {**first, "object_id": str(created.pk), "object_repr": named}
+    assert AuditEntry.objects.filter(action="role.given").latest("pk").origin == "api"
+
+
+def test_a_refused_object_leaves_no_entry_and_the_transaction_usable(org, city_admin) -> None:
+    from django.db import IntegrityError
+
+    from zhiyuan.accounts.models import Role
+    from zhiyuan.common.audit import create_with_entry
+
+    taken = Role.objects.select_related("user", "organization").first()
+    twin = Role(user=taken.user, organization=taken.organization, kind=taken.kind)
+    with pytest.raises(IntegrityError):
+        create_with_entry(twin, city_admin, "role.given", organization=taken.organization)
+    assert twin.pk is None
+    assert _role_entries() == []  # the test's transaction still answers

@@ -239,3 +239,30 @@ def test_a_decision_locks_the_record_not_its_volunteer_organiser_or_activity(
             "edit": "pending",
         }[decision]
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_a_check_in_writes_in_one_statement(world_tx) -> None:
+    # What gunicorn runs (autocommit): the interval and its audit entry are one statement, the
+    # database's own transaction, with no BEGIN and COMMIT around it.
+    from django.test.utils import CaptureQueriesContext
+
+    from zhiyuan.common.models import AuditEntry
+
+    now = timezone.now()
+    made = SlotFactory(
+        activity=ActivityFactory(), starts_at=now - timedelta(hours=1), ends_at=now + timedelta(1)
+    )
+    volunteer = people.registered(User.objects.get(username="registrar"))
+    SignUpFactory(slot=made, volunteer=volunteer)
+    slot = Slot.objects.select_related("activity__organizer").get(pk=made.pk)
+    with CaptureQueriesContext(connection) as queries:
+        checked = checkin.check_in(slot, volunteer, actor=None, key="one-statement")
+    # what is there of the key, the confirmed sign-up, then the one write
+    statements = [q["sql"].split()[0] for q in queries.captured_queries]
+    assert statements == ["SELECT", "SELECT", "WITH"]
+    entry = AuditEntry.objects.get(action="hours.attendance.checked_in")
+    assert (entry.object_id, entry.organization_id) == (
+        str(checked.attendance.pk),
+        slot.activity.organizer_id,
+    )

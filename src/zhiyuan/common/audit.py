@@ -12,9 +12,11 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import models
+from django.db import connections, models, router, transaction
+from django.db.models.sql import InsertQuery
 from django.utils import translation
 
+from zhiyuan.common import prepared
 from zhiyuan.common.enums import Origin
 from zhiyuan.common.models import AuditEntry
 
@@ -78,6 +80,85 @@ def log_action(
     entry = _entry(actor, Change(action, obj, organization, data or {}))
     entry.save()
     return entry
+
+
+def create_with_entry(
+    obj: models.Model,
+    actor: Any,
+    action: str,
+    *,
+    organization: Any = None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Insert the new `obj` (no id yet) and the entry of `action` on it, as `obj.save()` then
+    `log_action` in one transaction would, for a hot path (a storm of check-ins): on
+    PostgreSQL in one statement, the entry's INSERT taking the object's id from the object's
+    INSERT in a WITH clause, prepared (`common.prepared`): one round trip instead of four
+    (BEGIN, two INSERTs, COMMIT); elsewhere as those two inserts in a transaction. Inside a
+    transaction it is a savepoint, as `transaction.atomic()` is, so that a refused insert
+    leaves the transaction usable. The entry names the object by `str(obj)` taken before the
+    insert (so not by its id). No signals are sent. Raises IntegrityError as `save()` does;
+    sets `obj`'s id."""
+    connection = connections[router.db_for_write(type(obj), instance=obj)]
+    if connection.vendor != "postgresql":
+        with transaction.atomic(using=connection.alias):
+            obj.save(using=connection.alias)
+            log_action(actor, action, obj, organization=organization, data=data)
+        return
+    entry = _entry(actor, Change(action, obj, organization, data or {}))
+    if connection.in_atomic_block:
+        with transaction.atomic(using=connection.alias):
+            _insert_together(obj, entry, connection)
+    else:  # autocommit: the statement is its own transaction
+        _insert_together(obj, entry, connection)
+
+
+_NEW_ROW = "new_row"
+
+
+class _NewRowId(models.Expression):
+    """The id the object's INSERT returned, as text (the entry's `object_id`)."""
+
+    def __init__(self, column: str) -> None:
+        super().__init__(output_field=models.CharField())
+        self.column = column
+
+    def as_sql(self, compiler: Any, connection: Any) -> Any:
+        quote = connection.ops.quote_name
+        # Quoted names of our own model, no value: nothing here comes from outside.
+        return f"(SELECT CAST({quote(self.column)} AS text) FROM {quote(_NEW_ROW)})", []  # noqa: S608
+
+
+def _insert_together(obj: models.Model, entry: AuditEntry, connection: Any) -> None:
+    meta = obj._meta
+    assert meta.auto_field is not None and obj.pk is None  # noqa: S101 - a new row's id
+    entry.object_id = _NewRowId(str(meta.pk.column))  # type: ignore[assignment]
+    row_sql, row_params = _insert_sql(obj, connection, returning=True)
+    entry_sql, entry_params = _insert_sql(entry, connection, returning=False)
+    quote = connection.ops.quote_name
+    statement = f"WITH {quote(_NEW_ROW)} AS ({row_sql}) {entry_sql} RETURNING {quote('object_id')}"
+    with prepared.cursor(connection) as cursor:
+        cursor.execute(statement, [*row_params, *entry_params])
+        (object_id,) = cursor.fetchone()
+    obj.pk = meta.pk.to_python(object_id)
+    entry.object_id = object_id
+    for made in (obj, entry):
+        made._state.adding, made._state.db = False, connection.alias
+
+
+def _insert_sql(
+    obj: models.Model, connection: Any, *, returning: bool
+) -> tuple[str, tuple[Any, ...]]:
+    """The INSERT of `obj` as `save()` makes it (the fields' pre_save and database values)."""
+    meta = obj._meta
+    fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated]
+    query = InsertQuery(type(obj))
+    query.insert_values(fields, [obj])
+    compiler = query.get_compiler(connection=connection)
+    if returning:
+        compiler.returning_fields = [meta.pk]
+    ((sql, params),) = compiler.as_sql()
+    return sql, tuple(params)
 
 
 def log_actions(actor: Any, changes: Iterable[Change], *, batch_size: int = 2000) -> int:

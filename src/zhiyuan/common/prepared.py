@@ -87,14 +87,19 @@ class PreparedRead(Generic[M]):
         return found
 
 
-def _fetch(connection: BaseDatabaseWrapper, sql: str, params: list[Any]) -> list[Sequence[Any]]:
+def cursor(connection: BaseDatabaseWrapper) -> Any:
+    """A cursor of `connection` whose statements are prepared on PostgreSQL (unless
+    DATABASE_PREPARED_STATEMENTS is off), for a hot path's statement run again and again with
+    other values; Django's ordinary cursor elsewhere."""
     if connection.vendor == "postgresql" and settings.DATABASE_PREPARED_STATEMENTS:
-        cursor = _preparing_cursor(connection)
-    else:
-        cursor = connection.cursor()
-    with cursor:
-        cursor.execute(sql, params)
-        return list(cursor.fetchall())
+        return _preparing_cursor(connection)
+    return connection.cursor()
+
+
+def _fetch(connection: BaseDatabaseWrapper, sql: str, params: list[Any]) -> list[Sequence[Any]]:
+    with cursor(connection) as cursor_:
+        cursor_.execute(sql, params)
+        return list(cursor_.fetchall())
 
 
 def _instances(compiler: SQLCompiler, rows: list[Sequence[Any]], using: str) -> list[Any]:

@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 
 from zhiyuan.activities.enums import SignUpStatus
 from zhiyuan.activities.models import SignUp, Slot
-from zhiyuan.common.audit import log_action
+from zhiyuan.common.audit import create_with_entry, log_action
 from zhiyuan.common.prepared import Param, PreparedRead
 from zhiyuan.hours import permissions, rules, services
 from zhiyuan.hours.enums import HourFlag, HourSource
@@ -267,15 +267,13 @@ def _check_in(
         flags=_geofence_flags(slot, distance, by_leader=actor is not None),
     )
     try:
-        with transaction.atomic():
-            attendance.save()
-            log_action(
-                actor,
-                "hours.attendance.checked_in",
-                attendance,
-                organization=slot.activity.organizer,
-                data={"distance": distance, "flags": attendance.flags},
-            )
+        create_with_entry(
+            attendance,
+            actor,
+            "hours.attendance.checked_in",
+            organization=slot.activity.organizer,
+            data={"distance": distance, "flags": attendance.flags},
+        )
     except IntegrityError:  # the same key or the same person at the same moment
         return _after_race(slot, volunteer, key, "in_key")
     return Checked(attendance, created=True)
