@@ -98,7 +98,7 @@ def load_demo(say: Callable[[str], None] = lambda line: None) -> list[DemoUser]:
         townships=list(Division.objects.filter(code__in=ETDZ_TOWNSHIPS)),
         actor=None,
     )
-    say(f"  {Organization.objects.count():,} organisations in all")
+    say(f"  {Organization.objects.count():,} organisations with the management area")
     with transaction.atomic():
         for demo in DEMO_USERS:
             _ensure_user(demo)
@@ -113,6 +113,7 @@ def load_demo(say: Callable[[str], None] = lambda line: None) -> list[DemoUser]:
         division = Division.objects.get(code=POPULATION_DIVISION)
         say(f"Generating a synthetic population for {division.name} (work units, targets, people)…")
         generate_population(division, volunteers=POPULATION, seed=POPULATION_SEED, say=say)
+    say(f"  {Organization.objects.count():,} organisations in all")
     say("Living through a year of activities and service hours in 岳阳楼区…")
     if load_demo_year():
         made = summary()
