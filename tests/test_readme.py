@@ -10,9 +10,13 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count
 
+from zhiyuan.activities.models import Activity, SignUp, Slot
+from zhiyuan.common.models import OutboundSms
 from zhiyuan.divisions.models import Division
+from zhiyuan.hours import selectors as hours
+from zhiyuan.hours.models import HourRecord
 from zhiyuan.organizations.models import Organization
-from zhiyuan.volunteers.models import RegistrationBody, Volunteer
+from zhiyuan.volunteers.models import Membership, RegistrationBody, Volunteer
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -150,6 +154,58 @@ def test_the_readme_states_what_the_demo_city_holds(empty_db_tx: None) -> None:
     assert generated.groups() == _said(
         r"([\d,]+) registered volunteers, ([\d,]+) awaiting confirmation", said
     )
+    _the_readme_states_what_the_demo_year_holds(readme)
+
+
+#: The notices the demo's year sends (`demo.year`): sign-ups, hours, a cancellation.
+YEAR_TEMPLATES = (
+    "activity_cancelled",
+    "hours_recorded",
+    "signup_approved",
+    "signup_by_leader",
+    "signup_promoted",
+)
+
+
+def _the_readme_states_what_the_demo_year_holds(readme: str) -> None:
+    """The year of activities and hours (`demo.year`): the same figures on any day of the load."""
+
+    def figures(pattern: str) -> list[int]:
+        found = re.search(pattern, readme)
+        assert found is not None, pattern
+        return [_number(n) for n in found.groups()]
+
+    statuses = dict(Activity.objects.values_list("status").annotate(n=Count("pk")))
+    assert figures(r"([\d,]+) activities of eight stations and teams") == [Activity.objects.count()]
+    assert figures(
+        r"(\d+) held, (\d+) cancelled on the eve for the weather, and (\d+) open for sign-up"
+    ) == [statuses["finished"], statuses["cancelled"], statuses["published"]]
+    assert figures(r"([\d,]+) slots with their places, ([\d,]+) sign-ups") == [
+        Slot.objects.count(),
+        SignUp.objects.count(),
+    ]
+    records = dict(HourRecord.objects.values_list("status").annotate(n=Count("pk")))
+    confirmed = HourRecord.objects.filter(status="confirmed")
+    assert figures(
+        r"([\d,]+) service records, ([\d,]+) confirmed in the hash chains of (\d+) organisers"
+    ) == [
+        sum(records.values()),
+        records["confirmed"],
+        confirmed.values("organizer").distinct().count(),
+    ]
+    assert figures(r"([\d,]+) awaiting confirmation \(the last ten days") == [records["pending"]]
+    assert figures(r"(\d+) rejected \(entered for someone who did not come\)") == [
+        records["rejected"]
+    ]
+    counted = hours.counted()
+    assert figures(r"([\d,]+) hours counted for ([\d,]+) volunteers") == [
+        hours.total_minutes(counted) // 60,
+        counted.values("volunteer").distinct().count(),
+    ]
+    members = Membership.objects.filter(team__code="430602001001-TM", status="approved")
+    assert figures(r"郭亮社区's team has (\d+) members") == [members.count()]
+    notices = OutboundSms.objects.filter(template__in=YEAR_TEMPLATES)
+    assert figures(r"the demo year's ([\d,]+) notices") == [notices.count()]
 
 
 def test_every_make_target_the_readme_names_exists() -> None:
