@@ -11,6 +11,7 @@ from zhiyuan.accounts.models import Role, User, mobile_digest
 from zhiyuan.activities import services as activities
 from zhiyuan.activities.models import Activity
 from zhiyuan.anomalies.services import detect_anomalies
+from zhiyuan.common.models import OutboundSms
 from zhiyuan.demo.city import DEMO_PASSWORD, DEMO_VOLUNTEER_MOBILE, POPULATION
 from zhiyuan.demo.clock import replaying
 from zhiyuan.demo.models import DatabaseMark
@@ -154,6 +155,11 @@ def _the_chains_and_tallies_hold() -> None:
     with translation.override("en"):
         call_command("verify_hours", stdout=out)
     assert out.getvalue().strip() == "All chains hold: 8 organiser(s), 390 confirmed record(s)."
+    # The year's texts are its past: every one sent (none left for the worker), none keeps its
+    # parameters.
+    texts = OutboundSms.objects.filter(template="hours_recorded")
+    assert texts.count() == texts.filter(params="").exclude(sent_at=None).count() > 300
+    assert not OutboundSms.objects.filter(sent_at=None).exists()
 
 
 def _no_anomaly_is_flagged() -> None:
