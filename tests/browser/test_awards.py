@@ -53,11 +53,12 @@ def test_award_pages_on_a_phone(live_server, world_tx, chromium) -> None:
     services.score_nomination(first, actor=user("city_admin"), score="95", today=day)
     services.score_nomination(second, actor=user("city_admin"), score="90", today=day)
     services.publish_shortlist(on_notice, actor=user("city_admin"))
-    fixed, (winner, _runner) = campaign_days_ago(18)
+    # Published 14 days ago: its notice of 7 working days has ended whatever today's weekday.
+    fixed, (winner, _runner) = campaign_days_ago(25)
     services.score_nomination(
-        winner, actor=user("city_admin"), score="96", today=TODAY - timedelta(days=10)
+        winner, actor=user("city_admin"), score="96", today=TODAY - timedelta(days=16)
     )
-    services.publish_shortlist(fixed, actor=user("city_admin"), today=TODAY - timedelta(days=7))
+    services.publish_shortlist(fixed, actor=user("city_admin"), today=TODAY - timedelta(days=14))
     services.fix_results(fixed, actor=user("city_admin"))
     url = live_server.url
     errors: list[str] = []
