@@ -299,3 +299,31 @@ def test_a_ctrl_c_stops_the_stack_promptly_and_quietly(stack: Stack) -> None:
 
     until(group_gone, 5, "every process of the stack ends", stack.log)
     assert sorted(path.name for path in (stack.var / "run").iterdir()) == []
+
+
+def test_a_busy_port_is_said_before_anything_starts(tmp_path: Path) -> None:
+    # Another server holds the port: the script says so and how to choose another, at once,
+    # before it migrates anything or starts the worker (gunicorn alone would fail last).
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
+        }
+        env.update(VAR_DIR=str(tmp_path / "var"), HOST="127.0.0.1", PORT=str(port))
+        done = subprocess.run(
+            [str(ROOT / "scripts" / "run-embedded")],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 1
+    assert f"Port {port} on 127.0.0.1 is in use" in done.stderr
+    assert "make run PORT=8001" in done.stderr
+    assert "running at" not in done.stdout
+    assert not (tmp_path / "var" / "zhiyuan.sqlite3").exists()
