@@ -8,11 +8,12 @@ sending is lost on the way and it is sent again.
 Time: a slot must start in the future to be published and to take sign-ups, but a check-out
 records only the time inside the slot. The services read the real clock (`timezone.now()`, no
 `now=` parameter) and no service moves a slot with sign-ups into the present, so the test
-really waits: the leader's slot starts at the next whole minute at least 80 seconds ahead (the
-form takes minutes), check-in opens an hour before a slot, and the volunteer checks out a
-minute after the start: a record of one minute. The database is written behind the services'
-backs nowhere; the volunteers and their earlier confirmed record are made through the services
-before the browser opens.
+really waits: the leader's slot starts at the next whole minute at least 20 seconds after it is
+entered (the form takes minutes; the volunteer has logged in before, so what must happen before
+the start, publishing and both sign-ups, takes a second or two), check-in opens an hour before a
+slot, and the volunteer checks out a minute after the start: a record of one minute. The
+database is written behind the services' backs nowhere; the volunteers and their earlier
+confirmed record are made through the services before the browser opens.
 
 Playwright's sync API runs an event loop in this thread, so the ORM runs in another thread
 while the browser is open (`_db`).
@@ -95,9 +96,9 @@ def _earlier_confirmed_record(volunteer: Volunteer, leader: User) -> HourRecord:
 
 
 def _slot_start() -> datetime:
-    """The next whole local minute at least 80 seconds ahead (the leader's and the volunteer's
-    steps before it take about 20)."""
-    ahead = timezone.localtime() + timedelta(seconds=80)
+    """The next whole local minute at least 20 seconds ahead (the leader's and the volunteer's
+    steps from entering the slot to signing up for it take a second or two)."""
+    ahead = timezone.localtime() + timedelta(seconds=20)
     return ahead.replace(second=0, microsecond=0) + timedelta(minutes=1)
 
 
@@ -124,8 +125,6 @@ def test_an_activity_from_publication_to_confirmed_hours_with_the_roster_offline
         team=Organization.objects.get(code=TEAM),
         status=MembershipStatus.APPROVED,
     )
-    starts = _slot_start()
-    ends = starts + timedelta(hours=2)
 
     with browser() as chromium_browser:
         leader_context = chromium_browser.new_context(viewport=PHONE, locale="zh-CN")
@@ -134,7 +133,7 @@ def test_an_activity_from_publication_to_confirmed_hours_with_the_roster_offline
         errors: list[str] = []
         office.on("pageerror", lambda exc: errors.append(str(exc)))
 
-        # The leader drafts the activity, adds the slot and publishes it.
+        # The leader drafts the activity.
         log_in(office, url, "team_leader", PASSWORD)
         office.wait_for_url(lambda address: "/accounts/login/" not in address)
         office.goto(f"{url}/activities/new/")
@@ -146,6 +145,29 @@ def test_an_activity_from_publication_to_confirmed_hours_with_the_roster_offline
         office.click("form.stacked button[type=submit]")
         office.wait_for_url(re.compile(r"/activities/\d+/$"))
         activity_id = int(office.url.rstrip("/").rsplit("/", 1)[1])
+
+        # The volunteer, on a phone inside WeChat, logs in with a texted code.
+        volunteer_context = chromium_browser.new_context(
+            viewport=PHONE,
+            locale="zh-CN",
+            user_agent=WECHAT_ANDROID,
+            is_mobile=True,
+            has_touch=True,
+        )
+        phone = volunteer_context.new_page()
+        phone.set_default_timeout(15_000)
+        phone.on("pageerror", lambda exc: errors.append(str(exc)))
+        phone.goto(f"{url}/me/")
+        phone.fill("#id_mobile", mobile)
+        phone.click("form[action='/me/login/'] button")
+        phone.wait_for_url(f"{url}/me/login/")
+        phone.fill("#id_code", _last_code(outbox, mobile))
+        phone.click("form[action='/me/code/'] button")
+        phone.wait_for_url(f"{url}/me/")
+
+        # The leader adds the slot and publishes the activity...
+        starts = _slot_start()
+        ends = starts + timedelta(hours=2)
         office.click(f"details:has(form[action='/activities/{activity_id}/slots/add/']) > summary")
         office.fill("#id_day", f"{starts:%Y-%m-%d}")
         office.fill("#id_start", f"{starts:%H:%M}")
@@ -164,24 +186,7 @@ def test_an_activity_from_publication_to_confirmed_hours_with_the_roster_offline
         office.click("form.stacked button[type=submit]")
         office.wait_for_url(f"{url}/activities/slots/{slot_id}/")
 
-        # The volunteer, on a phone inside WeChat, logs in with a texted code and signs up.
-        volunteer_context = chromium_browser.new_context(
-            viewport=PHONE,
-            locale="zh-CN",
-            user_agent=WECHAT_ANDROID,
-            is_mobile=True,
-            has_touch=True,
-        )
-        phone = volunteer_context.new_page()
-        phone.set_default_timeout(15_000)
-        phone.on("pageerror", lambda exc: errors.append(str(exc)))
-        phone.goto(f"{url}/me/")
-        phone.fill("#id_mobile", mobile)
-        phone.click("form[action='/me/login/'] button")
-        phone.wait_for_url(f"{url}/me/login/")
-        phone.fill("#id_code", _last_code(outbox, mobile))
-        phone.click("form[action='/me/code/'] button")
-        phone.wait_for_url(f"{url}/me/")
+        # The volunteer signs up on the phone.
         phone.goto(f"{url}/events/{activity_id}/")
         phone.click(f"form[action='/events/{activity_id}/signup/'] button")
         phone.wait_for_selector(".badge.signup-confirmed")
