@@ -86,6 +86,35 @@ def build_world() -> None:
     User.objects.create_superuser("staff", PASSWORD, name="平台")
 
 
+#: pytest-django's fixtures that open the test database (the persona fixtures ask for `db`).
+DATABASE_FIXTURES = {
+    "db",
+    "transactional_db",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+    "live_server",
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "database: uses the test database (set at collection: the django_db mark or a database "
+        "fixture); the others never reach it, so they run alike on SQLite and PostgreSQL",
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests that use the database `database`, before `-m` selects: CI's PostgreSQL
+    pass runs only those (`-m database`), since pytest-django blocks the database for the
+    others and the SQLite pass runs them already."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if item.get_closest_marker("django_db") or fixtures & DATABASE_FIXTURES:
+            item.add_marker(pytest.mark.database)
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
