@@ -20,6 +20,7 @@ Volunteers: the fixtures `apply`, `registered` and `confirm` of tests/volunteers
 """
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from importlib import import_module
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import transaction
 from django.test import Client
 from django.utils import translation
 
@@ -113,6 +115,42 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         fixtures = set(getattr(item, "fixturenames", ()))
         if item.get_closest_marker("django_db") or fixtures & DATABASE_FIXTURES:
             item.add_marker(pytest.mark.database)
+
+
+def _transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return bool(marker and marker.kwargs.get("transaction")) or bool(
+        fixtures & (DATABASE_FIXTURES - {"db"})
+    )
+
+
+@contextmanager
+def kept_for_the_module(
+    request: pytest.FixtureRequest, django_db_blocker: object, name: str
+) -> Iterator[None]:
+    """For a module-scoped fixture `name` whose rows take long to write: they are written once,
+    in a transaction rolled back after the module's last test, and each test runs in a savepoint
+    inside it (pytest-django's `db`), so it starts from these rows and from nothing another test
+    wrote, as if it had made them itself. Hand each test a copy of what the fixture returns
+    (`copy.deepcopy`), as Django's setUpTestData does, so that no test sees another's changes to
+    the objects in memory.
+
+    The rows are there for every test of the module, so every test must ask for `name`, and
+    none may be transactional (it would flush inside the open transaction): fails otherwise.
+    """
+    module = request.node
+    tests = [item for item in request.session.items if item.getparent(pytest.Module) is module]
+    strangers = [item.name for item in tests if name not in getattr(item, "fixturenames", ())]
+    strangers += [item.name for item in tests if _transactional(item)]
+    if strangers:
+        pytest.fail(
+            f"{module.name} shares {name!r} through an open transaction: every test must ask"
+            f" for it and none may be transactional, unlike {strangers}"
+        )
+    with django_db_blocker.unblock(), transaction.atomic():  # type: ignore[attr-defined]
+        yield
+        transaction.set_rollback(True)
 
 
 @pytest.fixture(scope="session")

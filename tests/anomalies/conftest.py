@@ -7,6 +7,7 @@ in March 2026 (3 hours each), entered by `team_leader` and confirmed by `street_
 person), and one check-in inside the geofence.
 """
 
+import copy
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from tests.conftest import kept_for_the_module
 from tests.factories import ActivityFactory, SlotFactory
 from tests.volunteers import people
 from zhiyuan.accounts.models import User
@@ -106,9 +108,16 @@ class Clean:
         self.records.append(record)
 
 
+@pytest.fixture(scope="module")
+def _clean(request: pytest.FixtureRequest, django_db_setup: None, django_db_blocker: Any) -> Any:
+    """`Clean`, written once for all the tests of a module (every one of them asks for it)."""
+    with kept_for_the_module(request, django_db_blocker, "clean"):
+        yield Clean()
+
+
 @pytest.fixture
-def clean(db: None) -> Clean:
-    return Clean()
+def clean(_clean: Clean, db: None) -> Clean:
+    return copy.deepcopy(_clean)
 
 
 def confirmed_by_recorder(record: HourRecord, name: str = "team_leader") -> HourRecord:

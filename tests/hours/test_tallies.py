@@ -9,16 +9,22 @@ one record of 0 minutes), li's 240 of 30 June; zhao's 180 of 31 December 2024 ar
 a pending and a rejected record count nothing; 三眼桥街道's centre counts li's 300 of 20
 February."""
 
+import copy
+from collections.abc import Iterator
 from datetime import date, timedelta
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
+from tests.conftest import kept_for_the_module
 from tests.factories import ActivityFactory
 from tests.hours.conftest import local
 from tests.volunteers import people
+from zhiyuan.accounts.models import User
+from zhiyuan.activities.models import Activity
 from zhiyuan.hours import selectors, services, tallies
 from zhiyuan.hours.models import HourRecord, HourTally, OrganizerYear, ServiceYear
 from zhiyuan.organizations.models import Organization
@@ -37,8 +43,13 @@ def record(volunteer, activity, start: str, minutes: int, actor) -> HourRecord:
     )
 
 
-@pytest.fixture
-def ledger(registrar, team_leader, street_admin, outsider, activity) -> None:
+def make_ledger() -> Activity:
+    """The hand-checked ledger; returns the team's activity its records are of."""
+    registrar, team_leader, street_admin, outsider = (
+        User.objects.get(username=name)
+        for name in ("registrar", "team_leader", "street_admin", "outsider")
+    )
+    activity = ActivityFactory()
     wang, li, zhao = (people.registered(registrar) for _ in range(3))
     elsewhere = ActivityFactory(organizer=Organization.objects.get(code=OTHER_STREET))
     made = [
@@ -68,6 +79,27 @@ def ledger(registrar, team_leader, street_admin, outsider, activity) -> None:
     services.confirm_records(
         [record(li, elsewhere, "2025-02-20 09:00", 300, outsider)], actor=outsider
     )
+    return activity
+
+
+@pytest.fixture(scope="module")
+def _ledger(
+    request: pytest.FixtureRequest, django_db_setup: None, django_db_blocker: Any
+) -> Iterator[Activity]:
+    """The ledger, written once for all the tests of this module (every one asks for it)."""
+    with kept_for_the_module(request, django_db_blocker, "ledger"):
+        yield make_ledger()
+
+
+@pytest.fixture
+def ledger(_ledger: Activity, db: None) -> None:
+    """The hand-checked ledger of the module's docstring."""
+
+
+@pytest.fixture
+def activity(_ledger: Activity, db: None) -> Activity:
+    """The ledger's activity, of 郭亮社区's team (led by `team_leader`)."""
+    return copy.deepcopy(_ledger)
 
 
 def rows(totals) -> list[tuple[str, int, int, int]]:

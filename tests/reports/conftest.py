@@ -27,14 +27,17 @@ So: 市一中 counts v1 (1 of 80: 1.25 % → 1.3 % half up), pending v3; 郭亮�
 as a whole counts v1, v2, v4, v6 once each (4).
 """
 
-from collections.abc import Callable
+import copy
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from django.conf import settings
 from django.test import Client
 
+from tests.conftest import kept_for_the_module
 from tests.volunteers import people
 from zhiyuan.accounts.models import User
 from zhiyuan.divisions.models import Division
@@ -70,8 +73,8 @@ def _unit(parent: str, code: str, name: str, category: str) -> Organization:
     return Organization.objects.add_child(Organization.objects.get(code=parent), instance=unit)
 
 
-@pytest.fixture
-def targets(db: None) -> Fixture:
+def make_targets() -> Fixture:
+    """The rows of the fixture, returned as `Fixture`."""
     today = selectors.local_today()
     school = _unit(STREET_CENTRE, "U-SCHOOL", "市一中", UnitCategory.CIVILISED_UNIT_SCHOOL)
     office = _unit(DISTRICT, "U-OFFICE", "区政府办", UnitCategory.PARTY_GOVERNMENT)
@@ -104,6 +107,21 @@ def targets(db: None) -> Fixture:
     suspend_registration(suspended, actor=User.objects.get(username="street_admin"), reason="x")
     people.registered(outsider, people.OTHER_STREET, work_unit=company.code)
     return Fixture(school, office, company, today, today - timedelta(days=31))
+
+
+@pytest.fixture(scope="module")
+def _targets(
+    request: pytest.FixtureRequest, django_db_setup: None, django_db_blocker: Any
+) -> Iterator[Fixture]:
+    """`make_targets()` once for all the tests of a module. A module where some tests do not ask
+    for `targets` (they must not see it) defines its own, made for each test that does."""
+    with kept_for_the_module(request, django_db_blocker, "targets"):
+        yield make_targets()
+
+
+@pytest.fixture
+def targets(_targets: Fixture, db: None) -> Fixture:
+    return copy.deepcopy(_targets)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from tests.reports.conftest import CITY, STREET_CENTRE, Fixture
+from tests.reports.conftest import CITY, STREET_CENTRE, Fixture, make_targets
 from tests.volunteers import people
 from zhiyuan.organizations.enums import OrgKind, OrgLevel, UnitCategory
 from zhiyuan.organizations.models import Organization
@@ -20,6 +20,13 @@ from zhiyuan.reports import attachment3
 from zhiyuan.reports.models import Headcount
 from zhiyuan.reports.tables import ceil_share, percent
 from zhiyuan.volunteers.models import Volunteer
+
+
+@pytest.fixture
+def targets(db: None) -> Fixture:
+    """Made for each test that asks for it: not every test of this module does."""
+    return make_targets()
+
 
 PARTY = "Party and government organ, people's organisation"
 SCHOOL = "Civilised unit, school or university"

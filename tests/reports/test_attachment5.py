@@ -4,11 +4,12 @@ pending applications never counted, a fixed number of queries."""
 
 from datetime import date, timedelta
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from tests.reports.conftest import CITY, STREET_CENTRE
+from tests.reports.conftest import CITY, STREET_CENTRE, Fixture, make_targets
 from tests.reports.statistics import Statistics
 from tests.volunteers import people
 from zhiyuan.accounts.models import User
@@ -17,6 +18,13 @@ from zhiyuan.organizations.models import Organization
 from zhiyuan.reports import attachment5
 from zhiyuan.reports.attachment5 import years_before
 from zhiyuan.volunteers.models import Volunteer
+
+
+@pytest.fixture
+def targets(db: None) -> Fixture:
+    """Made for each test that asks for it: not every test of this module does."""
+    return make_targets()
+
 
 HEADER = [
     "Organisation",
