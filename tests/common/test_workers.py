@@ -1,6 +1,7 @@
 """The background workers deliver tasks end to end, in real processes (embedded DB and Redis)."""
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -42,19 +43,29 @@ def _redis_available() -> bool:
     return True
 
 
-def test_database_worker_sends_the_queued_sms(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A VAR_DIR whose embedded database `zhiyuan migrate` made, once for the module (it takes
+    seconds): each test works on a copy of it."""
+    var = tmp_path_factory.mktemp("migrated")
+    _run(["migrate", "-v0"], _env(var, TASKS_BACKEND="database"))
+    return var
+
+
+def test_database_worker_sends_the_queued_sms(tmp_path: Path, migrated: Path) -> None:
+    shutil.copytree(migrated, tmp_path, dirs_exist_ok=True)
     env = _env(tmp_path, TASKS_BACKEND="database")
-    _run(["migrate", "-v0"], env)
     _run(["shell", "-c", SEND], env)
     out = _run(["db_worker", "--batch", "--no-startup-delay", "--no-reload"], env)
     assert "[SMS] to 139****7777 password_reset_code: {'code': '246810'}" in out
 
 
-def test_redis_worker_sends_the_queued_sms(tmp_path: Path) -> None:
+def test_redis_worker_sends_the_queued_sms(tmp_path: Path, migrated: Path) -> None:
     if not _redis_available():
         pytest.skip("no Redis at 127.0.0.1:6379 (the Redis-backed worker is tested where one runs)")
+    shutil.copytree(migrated, tmp_path, dirs_exist_ok=True)
     env = _env(tmp_path, TASKS_BACKEND="rq", REDIS_URL="redis://127.0.0.1:6379/14")
-    _run(["migrate", "-v0"], env)
+    _run(["migrate", "-v0"], env)  # what django_rq adds
     import redis
 
     redis.Redis.from_url(env["REDIS_URL"]).flushdb()
