@@ -27,7 +27,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -253,10 +252,6 @@ def set_quota(
 # --- nominations -------------------------------------------------------------------------------
 
 
-def _evidence(row: Nomination, upload: Any) -> ContentFile[bytes]:
-    return keep_evidence(row, upload, limit=EVIDENCE_MAX_BYTES)
-
-
 def _subject_path_ok(
     nominator: Organization, volunteer: Volunteer | None, organization: Organization | None
 ) -> bool:
@@ -423,7 +418,9 @@ def nominate(
         created_by=_user(actor),
         hours_minutes=selectors.counted_minutes(volunteer) if volunteer is not None else 0,
     )
-    content = _evidence(row, evidence) if evidence is not None else None
+    content = (
+        keep_evidence(row, evidence, limit=EVIDENCE_MAX_BYTES) if evidence is not None else None
+    )
     with transaction.atomic():
         _take_quota(campaign, category, nominator)
         twice = Nomination.objects.filter(

@@ -14,7 +14,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
@@ -342,7 +341,7 @@ def report_step(
     fields = _report_fields(responsible_person, contact_phone, responsible_department, note)
     claimed = _claimed_stations(step, organization, stations)
     row = StepReport(step=step, organization=organization, reported_by=_user(actor), **fields)
-    content = _evidence(row, evidence) if evidence else None
+    content = keep_evidence(row, evidence, limit=EVIDENCE_MAX_BYTES) if evidence else None
     stored = ""
     try:
         with transaction.atomic():
@@ -412,10 +411,6 @@ def _report_fields(person: Any, phone: Any, department: Any, note: Any) -> dict[
     if errors:
         raise ValidationError(errors)
     return fields
-
-
-def _evidence(row: StepReport, upload: Any) -> ContentFile[bytes]:
-    return keep_evidence(row, upload, limit=EVIDENCE_MAX_BYTES)
 
 
 # --- the superior's decision -------------------------------------------------------------

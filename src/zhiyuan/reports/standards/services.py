@@ -10,7 +10,6 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -78,7 +77,9 @@ def assess_item(
         assessed_by=_user(actor),
         note=note,
     )
-    content = _evidence(row, evidence) if evidence is not None else None
+    content = (
+        keep_evidence(row, evidence, limit=EVIDENCE_MAX_BYTES) if evidence is not None else None
+    )
     with transaction.atomic():
         if content is not None:
             # A random stored name: no person's name goes into a path.
@@ -99,10 +100,6 @@ def assess_item(
             },
         )
     return row
-
-
-def _evidence(row: StandardAssessment, upload: Any) -> ContentFile[bytes]:
-    return keep_evidence(row, upload, limit=EVIDENCE_MAX_BYTES)
 
 
 # --- a city's lists of items -----------------------------------------------------------------
