@@ -387,12 +387,9 @@ class Attendance(models.Model):
         return self.checked_out_at is None
 
 
-class HourTally(models.Model):
-    """The counted records of one organiser in one local calendar month, summed: a roll-up of
-    `selectors.counted` kept in the transaction that confirms a record (`tallies`), so that a
-    city's year is some 50,000 rows instead of a million records (issue 12: an office's hours
-    for a subtree and year under 200 ms at 5 million records). `zhiyuan verify_hours` compares
-    every tally with the records it sums."""
+class OrganizerRollup(models.Model):
+    """What the roll-ups of the counted hours (`tallies`) share: the organiser they sum, and its
+    path copied for the access layer's indexed range (`organizations.access`)."""
 
     ACCESS_PATH = "organizer__path"
     ACCESS_PATHS = ("organizer_path",)
@@ -404,6 +401,18 @@ class HourTally(models.Model):
         related_name="+",
     )
     organizer_path = ScopePathField(source="organizer")
+
+    class Meta:
+        abstract = True
+
+
+class HourTally(OrganizerRollup):
+    """The counted records of one organiser in one local calendar month, summed: a roll-up of
+    `selectors.counted` kept in the transaction that confirms a record (`tallies`), so that a
+    city's year is some 50,000 rows instead of a million records (issue 12: an office's hours
+    for a subtree and year under 200 ms at 5 million records). `zhiyuan verify_hours` compares
+    every tally with the records it sums."""
+
     month = models.DateField(_("month"), help_text=_("The first day of the local month."))
     minutes = models.BigIntegerField(_("minutes counted"), default=0)
     records = models.IntegerField(_("records"), default=0)
@@ -425,21 +434,11 @@ class HourTally(models.Model):
         return f"{self.organizer_id} {self.month:%Y-%m}: {self.minutes} min"
 
 
-class ServiceYear(models.Model):
+class ServiceYear(OrganizerRollup):
     """What one volunteer served one organiser in one local calendar year, summed from the
     counted records (`tallies`): the distinct volunteers of an organiser's years are its rows
     with records, without reading the records."""
 
-    ACCESS_PATH = "organizer__path"
-    ACCESS_PATHS = ("organizer_path",)
-
-    organizer = models.ForeignKey(
-        "organizations.Organization",
-        verbose_name=_("organiser"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    organizer_path = ScopePathField(source="organizer")
     volunteer = models.ForeignKey(
         "volunteers.Volunteer",
         verbose_name=_("volunteer"),
@@ -471,7 +470,7 @@ class ServiceYear(models.Model):
         return f"{self.volunteer_id} → {self.organizer_id} {self.year}: {self.minutes} min"
 
 
-class OrganizerYear(models.Model):
+class OrganizerYear(OrganizerRollup):
     """How many distinct volunteers served one organiser in one local calendar year: its
     `ServiceYear` rows with records, counted. Kept by the same upsert that keeps them (a
     volunteer's row going from no records to some adds one, the reverse takes one away), so a
@@ -479,16 +478,6 @@ class OrganizerYear(models.Model):
     volunteer-years under them (issue 12: an office's hours for a subtree and year under 200 ms
     at 5 million records)."""
 
-    ACCESS_PATH = "organizer__path"
-    ACCESS_PATHS = ("organizer_path",)
-
-    organizer = models.ForeignKey(
-        "organizations.Organization",
-        verbose_name=_("organiser"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    organizer_path = ScopePathField(source="organizer")
     year = models.PositiveSmallIntegerField(_("year"))
     volunteers = models.IntegerField(_("volunteers"), default=0)
 
