@@ -246,8 +246,9 @@ class Verification:
 def verify(text: Any) -> Verification:
     """The public check of a certificate number (issue 13, item 4). A malformed number, an
     unknown one and a certificate whose content or revocation no longer matches its digest
-    (altered in the database: hours changed, a revoked one set back to valid) all answer Verification(NOT_FOUND) alike, after the same one query; an altered one
-    is logged (its id only). Nothing about people is looked up: only the number."""
+    (altered in the database: hours changed, a revoked one set back to valid) all answer
+    Verification(NOT_FOUND) alike, after the same one query; an altered one is logged (its id
+    only). Nothing about people is looked up: only the number."""
     number = normalize_number(text)
     certificate = Certificate.objects.filter(number=number or "-").order_by().first()
     if certificate is None:

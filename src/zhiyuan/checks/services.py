@@ -9,9 +9,10 @@ the person never made is cancelled).
   CHECKS_UNREACHABLE_ATTEMPTS attempts that did not reach the person.
 - A denial or a wrong detail opens a `Case` for the registration body (a registration) or the
   organiser (hours); so does the volunteer's own report (`report_not_me`,
-  `report_hours_not_served`; through an SMS's link once: `report_through_link`). `decide_case` ends it with a decision and who took it: the
-  registration cancelled through `volunteers.services.cancel_registration` (status history kept,
-  the number never reused), the hours voided through the ledger's correction path
+  `report_hours_not_served`; through an SMS's link once: `report_through_link`). `decide_case`
+  ends it with a decision and who took it: the registration cancelled through
+  `volunteers.services.cancel_registration` (status history kept, the number never reused), the
+  hours voided through the ledger's correction path
   (`hours.services.request_correction`, confirmed by a second person) or rejected while pending,
   the details corrected (`volunteers.services.update_person`), or the finding disputed with
   evidence. Falsified hours confirmed by a case bar the volunteer from awards
