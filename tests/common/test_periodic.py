@@ -1,3 +1,7 @@
+import os
+import signal
+import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -64,3 +68,20 @@ def test_a_second_job_of_the_same_name_is_refused() -> None:
     with pytest.raises(ValueError, match="clear_expired_sessions"):
         periodic_job(clear_expired_sessions)
     assert registered_jobs()["clear_expired_sessions"].__module__ == "zhiyuan.common.jobs"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_the_loop_stops_on_a_signal_at_once_while_it_waits(
+    sig: signal.Signals, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = signal.getsignal(sig)
+    timer = threading.Timer(1.0, os.kill, args=(os.getpid(), sig))
+    timer.start()
+    started = time.monotonic()
+    call_command("run_periodic", loop=60, job=["prune_sms_codes"])
+    took = time.monotonic() - started
+    timer.join()
+    assert 1.0 <= took < 10  # one pass, then the signal ends the 60 s wait
+    assert capsys.readouterr().out.splitlines() == ["prune_sms_codes: ok"]
+    assert signal.getsignal(sig) is before  # the command's handler goes with it
