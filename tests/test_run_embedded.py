@@ -138,6 +138,10 @@ def end_group(process: subprocess.Popen[bytes]) -> None:
     raise AssertionError("processes of the embedded stack outlived SIGKILL")
 
 
+def _interruptible() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[Stack]:
     port = free_port()
@@ -161,6 +165,10 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group, ended as a whole below
+            # As from a terminal: a test run in the background (CI runs its two passes so) has
+            # SIGINT ignored, which the script would inherit and could not trap, so a Ctrl-C
+            # would reach only the parts that set their own handlers.
+            preexec_fn=_interruptible,
         )
     try:
         started = Stack(

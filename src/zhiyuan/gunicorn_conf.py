@@ -7,10 +7,12 @@ box, which the view refuses only after the request line was logged), and the Ref
 next request repeats it. Logs keep no personal data (个人信息保护法 第五十一条).
 """
 
+import os
 import signal
+import threading
 from types import FrameType
 
-from gunicorn.workers import gthread
+from gunicorn.workers import base, gthread
 
 # gunicorn's default, "%(r)s" (the request line) and "%(f)s" (the Referer) replaced by the
 # method, the path without the query string (%(U)s) and the protocol.
@@ -20,17 +22,31 @@ workers = 2
 threads = 4
 
 
+#: Seconds a quitting worker gives the requests still being answered before it leaves without
+#: them (a quit is gunicorn's quick stop; its master would wait `graceful_timeout`, 30 s, then
+#: kill the worker).
+QUIT_GRACE = 5.0
+
+
 class ThreadWorker(gthread.ThreadWorker):
-    """gunicorn's threaded worker, stopped by its master alone, and once.
+    """gunicorn's threaded worker, stopped by its master alone, once, and without deadlock.
 
     A Ctrl-C in a terminal sends SIGINT to every process of the group: to the master, which
     passes the stop on to its workers as SIGQUIT, and to each worker too. gunicorn's threaded
-    worker quits on either, and a second quit signal ran its handler again inside the first:
-    both shut the thread pool down, the second waited for the lock the first held, and the worker
-    hung until the master killed it `graceful_timeout` (30 s) later, logging "Worker … was sent
-    SIGKILL! Perhaps out of memory?". A worker that had already quit on the terminal's SIGINT
-    died of the master's SIGQUIT instead ("was sent SIGQUIT!"). So a worker ignores SIGINT (its
-    master stops it) and any quit signal after the first."""
+    worker quits on either, and a second quit signal ran its handler again inside the first;
+    a worker that had already quit on the terminal's SIGINT died of the master's SIGQUIT ("was
+    sent SIGQUIT!"). So a worker ignores SIGINT (its master stops it) and any quit signal after
+    the first.
+
+    gunicorn's handler shuts the thread pool down under the pool's lock, from the signal
+    handler, that is in the main thread wherever it was. When the stop arrived while the main
+    thread was handing a new connection to the pool (`submit` holds that lock while it starts
+    a thread), the handler waited for a lock its own thread held: the worker hung until the
+    master killed it `graceful_timeout` (30 s) later, logging "Worker … was sent SIGKILL!
+    Perhaps out of memory?" (about one stop in ten, under load). This handler leaves the pool
+    alone and exits as gunicorn's base worker does (SystemExit in the main thread, which
+    releases the lock as it unwinds); Python's exit then shuts the pool down and joins its
+    threads. A thread still busy with a request gets QUIT_GRACE seconds to finish it."""
 
     quitting = False
 
@@ -42,7 +58,11 @@ class ThreadWorker(gthread.ThreadWorker):
         if self.quitting:
             return
         self.quitting = True
-        super().handle_quit(sig, frame)
+        # A daemon timer: a prompt exit does not wait for it.
+        timer = threading.Timer(QUIT_GRACE, os._exit, args=(0,))
+        timer.daemon = True
+        timer.start()
+        base.Worker.handle_quit(self, sig, frame)
 
 
 worker_class = ThreadWorker
