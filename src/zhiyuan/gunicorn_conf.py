@@ -12,7 +12,15 @@ import signal
 import threading
 from types import FrameType
 
+from django.conf import settings
 from gunicorn.workers import base, gthread
+
+# One clock in one log: Django sets the process's TZ from TIME_ZONE as it loads the settings,
+# which each worker does with the application; the master, which never loads it, does it here
+# (its lines were in UTC beside its workers' in the platform's time).
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhiyuan.settings")
+#: The platform's time zone, the master's as its workers'.
+TIME_ZONE = settings.TIME_ZONE
 
 # gunicorn's default, "%(r)s" (the request line) and "%(f)s" (the Referer) replaced by the
 # method, the path without the query string (%(U)s) and the protocol.

@@ -66,6 +66,9 @@ def test_the_access_log_keeps_no_query_string_nor_referer(tmp_path: Path) -> Non
     for secret in (number, number[-8:], MOBILE, "5558", "%E5%BC%A0", "q="):
         assert secret not in text
     assert '"GET /volunteers/ HTTP/1.1" 302' in text
+    # The master's lines in the platform's time, as its workers' (TIME_ZONE: Asia/Shanghai).
+    starting = next(line for line in text.splitlines() if "Starting gunicorn" in line)
+    assert "+0800]" in starting, text
 
 
 def _serve_and_search(port: int, tmp_path: Path, env: dict, output: object, number: str) -> None:
