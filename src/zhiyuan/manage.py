@@ -10,8 +10,14 @@ def main() -> None:
 
     from zhiyuan.common.audit_origin import cli_origin
 
-    with cli_origin():
-        execute_from_command_line(sys.argv)
+    try:
+        with cli_origin():
+            execute_from_command_line(sys.argv)
+    except KeyboardInterrupt:
+        # Ctrl-C ends a command as interrupted, without a traceback for the person at the
+        # terminal (a command's work is in transactions, rolled back).
+        sys.stderr.write("\nInterrupted.\n")
+        sys.exit(130)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from django.utils import timezone
 from zhiyuan.accounts.models import Role, User
 from zhiyuan.common.identity import resident_id_check_character
 from zhiyuan.demo.clock import replaying
-from zhiyuan.demo.models import DatabaseKind, GeneratedPopulation
+from zhiyuan.demo.models import DatabaseKind, DatabaseMark, GeneratedPopulation
 from zhiyuan.demo.population import generate_population, mark_database
 from zhiyuan.demo.year import load_demo_year, summary
 from zhiyuan.divisions.importer import import_divisions
@@ -71,6 +71,13 @@ DEMO_USERS = [
 
 def database_is_empty() -> bool:
     return not Division.objects.exists() and not User.objects.exists()
+
+
+def demo_interrupted() -> bool:
+    """Whether this database holds a demo whose load did not finish (stopped by a Ctrl-C, say):
+    marked a demo's, without its completion time. Each step of `load_demo` is idempotent or
+    all-or-nothing, so loading it again finishes it."""
+    return DatabaseMark.objects.filter(kind=DatabaseKind.DEMO, completed_at=None).exists()
 
 
 def load_demo(say: Callable[[str], None] = lambda line: None) -> list[DemoUser]:
@@ -126,6 +133,7 @@ def load_demo(say: Callable[[str], None] = lambda line: None) -> list[DemoUser]:
             f"{made.records.get('pending', 0)} awaiting the leaders), "
             f"{made.counted_minutes // 60:,} hours counted for {made.volunteers} volunteers"
         )
+    DatabaseMark.objects.filter(kind=DatabaseKind.DEMO).update(completed_at=timezone.now())
     return DEMO_USERS
 
 

@@ -20,6 +20,9 @@ class DatabaseMark(models.Model):
     kind = models.CharField(_("kind"), max_length=12, choices=DatabaseKind.choices)
     note = models.CharField(_("note"), max_length=200, blank=True, default="")
     marked_at = models.DateTimeField(_("marked"), auto_now_add=True)
+    #: When `load_demo` finished (a demo's mark): empty while it runs, and after an interrupted load,
+    #: which `load_demo --if-empty` then finishes.
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("database mark")

@@ -3,7 +3,13 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from zhiyuan.accounts.models import User
-from zhiyuan.demo.city import DEMO_PASSWORD, DEMO_USERS, database_is_empty, load_demo
+from zhiyuan.demo.city import (
+    DEMO_PASSWORD,
+    DEMO_USERS,
+    database_is_empty,
+    demo_interrupted,
+    load_demo,
+)
 
 
 class Command(BaseCommand):
@@ -19,7 +25,11 @@ class Command(BaseCommand):
         self.stdout.flush()
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["if_empty"] and not database_is_empty():
+        if options["if_empty"] and demo_interrupted():
+            self.stdout.write("The demo's last load did not finish; loading the rest.")
+            load_demo(say=self._say)
+            self.stdout.write(self.style.SUCCESS("Demo city 岳阳市 loaded."))
+        elif options["if_empty"] and not database_is_empty():
             self.stdout.write("The database has data; the demo was not loaded again.")
         else:
             load_demo(say=self._say)
