@@ -20,5 +20,5 @@ def test_a_ctrl_c_ends_a_command_as_interrupted_without_a_traceback(tmp_path: Pa
         check=False,
     )
     assert done.returncode == 130
-    assert done.stderr.strip() == "Interrupted."
+    assert done.stderr.strip() == "已中断。"  # "Interrupted.", in the platform's language
     assert "Traceback" not in done.stdout + done.stderr

@@ -16,7 +16,9 @@ def main() -> None:
     except KeyboardInterrupt:
         # Ctrl-C ends a command as interrupted, without a traceback for the person at the
         # terminal (a command's work is in transactions, rolled back).
-        sys.stderr.write("\nInterrupted.\n")
+        from django.utils.translation import gettext
+
+        sys.stderr.write("\n" + gettext("Interrupted.") + "\n")
         sys.exit(130)
 
 

@@ -25,13 +25,12 @@ class Command(BaseCommand):
         self.stdout.flush()
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["if_empty"] and demo_interrupted():
-            self.stdout.write("The demo's last load did not finish; loading the rest.")
-            load_demo(say=self._say)
-            self.stdout.write(self.style.SUCCESS("Demo city 岳阳市 loaded."))
-        elif options["if_empty"] and not database_is_empty():
+        interrupted = demo_interrupted()
+        if options["if_empty"] and not interrupted and not database_is_empty():
             self.stdout.write("The database has data; the demo was not loaded again.")
         else:
+            if interrupted:
+                self.stdout.write("The demo's last load did not finish; loading the rest.")
             load_demo(say=self._say)
             self.stdout.write(self.style.SUCCESS("Demo city 岳阳市 loaded."))
         present = set(
