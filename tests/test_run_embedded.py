@@ -138,6 +138,15 @@ def end_group(process: subprocess.Popen[bytes]) -> None:
     raise AssertionError("processes of the embedded stack outlived SIGKILL")
 
 
+def _stack_env(tmp_path: Path, **settings: str) -> dict[str, str]:
+    """`make run`'s environment for a stack in `tmp_path/var` on loopback: this one's, without
+    the test run's database and settings module, with `settings`."""
+    env = {
+        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
+    }
+    return {**env, "VAR_DIR": str(tmp_path / "var"), "HOST": "127.0.0.1", **settings}
+
+
 def _interruptible() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
@@ -145,16 +154,8 @@ def _interruptible() -> None:
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[Stack]:
     port = free_port()
-    env = {
-        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
-    }
-    env.update(
-        VAR_DIR=str(tmp_path / "var"),
-        HOST="127.0.0.1",
-        PORT=str(port),
-        DEBUG="1",
-        PERIODIC_INTERVAL="10",
-        TASKS_BACKEND="database",
+    env = _stack_env(
+        tmp_path, PORT=str(port), DEBUG="1", PERIODIC_INTERVAL="10", TASKS_BACKEND="database"
     )
     log = tmp_path / "stack.log"
     with log.open("wb") as output:
@@ -316,16 +317,10 @@ def test_a_busy_port_is_said_before_anything_starts(tmp_path: Path) -> None:
         holder.bind(("127.0.0.1", 0))
         holder.listen()
         port = holder.getsockname()[1]
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
-        }
-        env.update(VAR_DIR=str(tmp_path / "var"), HOST="127.0.0.1", PORT=str(port))
         done = subprocess.run(
             [str(ROOT / "scripts" / "run-embedded")],
             cwd=ROOT,
-            env=env,
+            env=_stack_env(tmp_path, PORT=str(port)),
             capture_output=True,
             text=True,
             timeout=60,

@@ -124,6 +124,17 @@ def targets(_targets: Fixture, db: None) -> Fixture:
     return copy.deepcopy(_targets)
 
 
+def targets_for_each_test() -> Any:
+    """For a module where not every test asks for `targets` (`targets = targets_for_each_test()`
+    at its top): the fixture made anew for each test that does."""
+
+    @pytest.fixture(name="targets")
+    def made_for_the_test(db: None) -> Fixture:
+        return make_targets()
+
+    return made_for_the_test
+
+
 @pytest.fixture
 def login_en(login: Callable[[User], Client]) -> Callable[[User], Client]:
     """`login_en(user)`: a logged-in client reading the pages in English (the language switch's

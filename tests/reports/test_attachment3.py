@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from tests.reports.conftest import CITY, STREET_CENTRE, Fixture, make_targets
+from tests.reports.conftest import CITY, STREET_CENTRE, Fixture, targets_for_each_test
 from tests.volunteers import people
 from zhiyuan.organizations.enums import OrgKind, OrgLevel, UnitCategory
 from zhiyuan.organizations.models import Organization
@@ -21,11 +21,7 @@ from zhiyuan.reports.models import Headcount
 from zhiyuan.reports.tables import ceil_share, percent
 from zhiyuan.volunteers.models import Volunteer
 
-
-@pytest.fixture
-def targets(db: None) -> Fixture:
-    """Made for each test that asks for it: not every test of this module does."""
-    return make_targets()
+targets = targets_for_each_test()
 
 
 PARTY = "Party and government organ, people's organisation"

@@ -4,12 +4,11 @@ pending applications never counted, a fixed number of queries."""
 
 from datetime import date, timedelta
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from tests.reports.conftest import CITY, STREET_CENTRE, Fixture, make_targets
+from tests.reports.conftest import CITY, STREET_CENTRE, targets_for_each_test
 from tests.reports.statistics import Statistics
 from tests.volunteers import people
 from zhiyuan.accounts.models import User
@@ -19,11 +18,7 @@ from zhiyuan.reports import attachment5
 from zhiyuan.reports.attachment5 import years_before
 from zhiyuan.volunteers.models import Volunteer
 
-
-@pytest.fixture
-def targets(db: None) -> Fixture:
-    """Made for each test that asks for it: not every test of this module does."""
-    return make_targets()
+targets = targets_for_each_test()
 
 
 HEADER = [

@@ -13,7 +13,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from tests.reports.conftest import CITY, STREET_CENTRE, Fixture, make_targets
+from tests.reports.conftest import CITY, STREET_CENTRE, Fixture, targets_for_each_test
 from tests.volunteers import people
 from zhiyuan.accounts.models import User
 from zhiyuan.organizations.models import Organization
@@ -25,10 +25,7 @@ from zhiyuan.volunteers.models import Volunteer
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def targets(db: None) -> Fixture:
-    """Made for each test that asks for it: not every test of this module does."""
-    return make_targets()
+targets = targets_for_each_test()
 
 
 def _org(code: str) -> Organization:

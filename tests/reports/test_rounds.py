@@ -19,7 +19,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from tests.reports.conftest import CITY, STREET_CENTRE, Fixture, make_targets
+from tests.reports.conftest import CITY, STREET_CENTRE, Fixture, targets_for_each_test
 from tests.reports.readback import pdf_lines
 from tests.reports.statistics import Statistics
 from tests.volunteers import people
@@ -41,10 +41,7 @@ from zhiyuan.reports.rounds.snapshots import table_data, table_from_data
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def targets(db: None) -> Fixture:
-    """Made for each test that asks for it: not every test of this module does."""
-    return make_targets()
+targets = targets_for_each_test()
 
 
 STREETS = ["430602001-SC", "430602002-SC", "430603001-SC", "430602402-SC"]
